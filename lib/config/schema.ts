@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import {
+  COORDINATION_KINDS,
+  COORDINATION_ROLES,
+  DEFAULT_CYCLE_DEADLINE_MS,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_SCHEDULE,
+  SITE_ROLES,
+} from './constants.js';
+
+/**
+ * The topology file's schema. Every object is strict so that a typo in a key fails loudly
+ * instead of silently falling back to a default.
+ */
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'use letters, digits, "-", "_" or "." (at most 63)');
+const host = z.string().min(1, 'give a host name or IP address');
+const port = z.number().int().min(1).max(65_535);
+const sqlIdentifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use a plain SQL identifier (letters, digits, "_")');
+
+/** Where a password comes from. A plain string is accepted but flagged by the security lint. */
+export const secretRefSchema = z.union([
+  z.string(),
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ ssm: z.string().min(1) }),
+  z.strictObject({ secretsManager: z.string().min(1), key: z.string().min(1).optional() }),
+]);
+
+const replicaSchema = z.strictObject({
+  name,
+  host,
+  httpPort: port.default(8123),
+  tls: z.boolean().default(false),
+  user: z.string().min(1).default('default'),
+  password: secretRefSchema.optional(),
+  /** EC2 instance that runs this server, for host commands over SSM. */
+  instanceId: z.string().min(1).optional(),
+});
+
+const coordinationNodeSchema = z
+  .strictObject({
+    name,
+    kind: z.enum(COORDINATION_KINDS),
+    host,
+    clientPort: port.optional(),
+    role: z.enum(COORDINATION_ROLES).default('participant'),
+    /** `myid` (ZooKeeper) or `server_id` (Keeper): needed to render ensemble configs on failover. */
+    serverId: z.number().int().min(1).max(255).optional(),
+    /** ZooKeeper quorum port or Keeper raft port. */
+    peerPort: port.optional(),
+    /** ZooKeeper leader-election port (unused by Keeper). */
+    electionPort: port.optional(),
+    instanceId: z.string().min(1).optional(),
+  })
+  .transform((node) => ({
+    ...node,
+    clientPort: node.clientPort ?? (node.kind === 'keeper' ? 9181 : 2181),
+  }));
+
+const siteSchema = z.strictObject({
+  name,
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'use an AWS region such as us-east-1'),
+  role: z.enum(SITE_ROLES),
+  replicas: z.array(replicaSchema).min(1, 'list at least one ClickHouse replica'),
+  coordination: z.array(coordinationNodeSchema).default([]),
+});
+
+const thresholdsSchema = z.strictObject({
+  heartbeatLagWarnSeconds: z.number().positive().default(120),
+  heartbeatLagCriticalSeconds: z.number().positive().default(300),
+  replicaDelayWarnSeconds: z.number().nonnegative().default(60),
+  /** Altinity's clickhouse-operator alerts at 300 s of absolute delay. */
+  replicaDelayCriticalSeconds: z.number().nonnegative().default(300),
+  queueSizeWarn: z.number().int().nonnegative().default(100),
+  /** Altinity's operator alerts at more than 10 outstanding requests. */
+  outstandingRequestsWarn: z.number().int().nonnegative().default(10),
+  /** Altinity's operator alerts at an average latency above 500 ms. */
+  avgLatencyWarnMs: z.number().nonnegative().default(500),
+  /** Cycles in which a site's heartbeat row may stay unchanged before it counts as stalled. */
+  stalledCycles: z.number().int().min(1).default(2),
+});
+
+const commandTemplatesSchema = z.strictObject({
+  stopCoordination: z.string().min(1).optional(),
+  startCoordination: z.string().min(1).optional(),
+  writeCoordinationConfig: z.string().min(1).optional(),
+  readCoordinationConfig: z.string().min(1).optional(),
+  stopClickHouse: z.string().min(1).optional(),
+  startClickHouse: z.string().min(1).optional(),
+  writeClickHouseCoordinationConfig: z.string().min(1).optional(),
+  readClickHouseCoordinationConfig: z.string().min(1).optional(),
+});
+
+const hookSchema = z.union([
+  z.strictObject({ command: z.string().min(1), site: name.optional(), timeoutSeconds: z.number().positive().default(60) }),
+  z.strictObject({ lambda: z.string().min(1), timeoutSeconds: z.number().positive().default(60) }),
+]);
+
+const failoverSchema = z.strictObject({
+  /** Refuse a failover when the target's heartbeat lag exceeds this, unless forced. */
+  maxLagSeconds: z.number().positive().default(300),
+  /** Anti-flapping: no failover or failback this soon after the last one, unless acknowledged. */
+  blockPeriodMinutes: z.number().nonnegative().default(60),
+  stepTimeoutSeconds: z.number().positive().default(120),
+  executor: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('local') }),
+      z.strictObject({ kind: z.literal('ssm'), pollIntervalMs: z.number().int().positive().default(2000) }),
+    ])
+    .prefault({ kind: 'ssm' }),
+  commands: commandTemplatesSchema.prefault({}),
+  route53: z
+    .strictObject({
+      hostedZoneId: z.string().min(1),
+      recordName: z.string().min(1),
+      ttl: z.number().int().positive().default(30),
+    })
+    .optional(),
+  hooks: z
+    .strictObject({ pre: z.array(hookSchema).default([]), post: z.array(hookSchema).default([]) })
+    .prefault({}),
+  /** DynamoDB table for the lock, the journal and the paging state (in memory or a file when absent). */
+  stateTable: z.string().min(1).optional(),
+});
+
+export const topologySchema = z
+  .strictObject({
+    /** Cluster name: a metric dimension and part of page subjects. */
+    cluster: name,
+    sites: z.array(siteSchema).min(2, 'list two sites: one primary and one standby'),
+    heartbeat: z
+      .strictObject({
+        database: sqlIdentifier.default('default'),
+        table: sqlIdentifier.default('heart_beat'),
+        /** ZooKeeper path of the replicated table; `{replica}` comes from the server's macros. */
+        zooKeeperPath: z.string().startsWith('/').default('/clickhouse/tables/chdr/heart_beat'),
+      })
+      .prefault({}),
+    thresholds: thresholdsSchema.prefault({}),
+    timeouts: z
+      .strictObject({
+        probeMs: z.number().int().positive().default(DEFAULT_PROBE_TIMEOUT_MS),
+        cycleMs: z.number().int().positive().default(DEFAULT_CYCLE_DEADLINE_MS),
+      })
+      .prefault({}),
+    alerts: z
+      .strictObject({
+        snsTopicArn: z.string().startsWith('arn:').optional(),
+        repageMinutes: z.number().positive().default(60),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({ namespace: z.string().min(1).max(255).default(DEFAULT_METRICS_NAMESPACE) })
+      .prefault({}),
+    schedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'use an EventBridge expression such as rate(1 minute)')
+      .default(DEFAULT_SCHEDULE),
+    failover: failoverSchema.prefault({}),
+  })
+  .superRefine((topology, ctx) => {
+    const roles = topology.sites.map((site) => site.role);
+    if (roles.filter((role) => role === 'primary').length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['sites'], message: 'exactly one site must have role: primary' });
+    }
+    const seen = new Map<string, string>();
+    const checkUnique = (kind: string, value: string, path: (string | number)[]) => {
+      const key = `${kind}:${value}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path, message: `duplicate ${kind} "${value}" (also at ${seen.get(key)})` });
+      else seen.set(key, path.join('.'));
+    };
+    topology.sites.forEach((site, s) => {
+      checkUnique('site name', site.name, ['sites', s, 'name']);
+      site.replicas.forEach((replica, r) => {
+        checkUnique('node name', replica.name, ['sites', s, 'replicas', r, 'name']);
+        checkUnique('endpoint', `${replica.host}:${replica.httpPort}`, ['sites', s, 'replicas', r, 'httpPort']);
+      });
+      site.coordination.forEach((node, n) => {
+        checkUnique('node name', node.name, ['sites', s, 'coordination', n, 'name']);
+        checkUnique('endpoint', `${node.host}:${node.clientPort}`, ['sites', s, 'coordination', n, 'clientPort']);
+        if (node.serverId !== undefined) checkUnique('serverId', String(node.serverId), ['sites', s, 'coordination', n, 'serverId']);
+      });
+    });
+    const kinds = new Set(topology.sites.flatMap((site) => site.coordination.map((node) => node.kind)));
+    if (kinds.size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['sites'], message: 'all coordination nodes must be of one kind (keeper or zookeeper)' });
+    }
+    if (topology.thresholds.heartbeatLagWarnSeconds > topology.thresholds.heartbeatLagCriticalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholds', 'heartbeatLagWarnSeconds'],
+        message: 'must not be greater than heartbeatLagCriticalSeconds',
+      });
+    }
+  });
+
+export type TopologyInput = z.input<typeof topologySchema>;

@@ -1,0 +1,15 @@
+// Bundles the CLI into bin/chdr.mjs (dependencies stay in node_modules). Runs on `npm install`.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['lib/cli/main.ts'],
+  outfile: 'bin/chdr.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'inline',
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'warning',
+});
