@@ -36,7 +36,10 @@ export const parseTopologyText = (text: string, source = 'config'): Topology => 
   if (document.errors.length > 0) {
     throw new ConfigError(
       source,
-      document.errors.map((error) => ({ path: `line ${error.linePos?.[0].line ?? '?'}`, message: error.message.split('\n')[0] ?? error.message })),
+      document.errors.map((error) => ({
+        path: `line ${error.linePos?.[0].line ?? '?'}`,
+        message: (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''),
+      })),
     );
   }
   return parseTopology(document.toJS(), source);

@@ -94,6 +94,24 @@ const commandTemplatesSchema = z.strictObject({
   startClickHouse: z.string().min(1).optional(),
   writeClickHouseCoordinationConfig: z.string().min(1).optional(),
   readClickHouseCoordinationConfig: z.string().min(1).optional(),
+  /** Moves a coordination node's data aside before it rejoins as an observer (full snapshot from the leader). */
+  resetCoordinationData: z.string().min(1).optional(),
+  /** Keeper: copies the picked node's log and snapshot folders aside before a forced recovery. */
+  backupCoordinationData: z.string().min(1).optional(),
+  /** Keeper: restarts the picked node with `--force-recovery` instead of sending it `rcvr`. */
+  forceRecoveryCoordination: z.string().min(1).optional(),
+  /** Prints a file's modification time in epoch seconds (tells whether a server started after its config changed). */
+  fileModifiedAt: z.string().min(1).optional(),
+  /** Switchover: makes a replica refuse new writes (reversible), and undoes it. */
+  blockWrites: z.string().min(1).optional(),
+  unblockWrites: z.string().min(1).optional(),
+});
+
+/** Config file locations; `{node}` is replaced by the node's name. Defaults: a standard systemd install. */
+const configPathsSchema = z.strictObject({
+  zookeeperConfig: z.string().min(1).default('/etc/zookeeper/conf/zoo.cfg'),
+  keeperConfig: z.string().min(1).default('/etc/clickhouse-keeper/keeper_config.xml'),
+  clickhouseCoordinationConfig: z.string().min(1).default('/etc/clickhouse-server/config.d/zookeeper.xml'),
 });
 
 const hookSchema = z.union([
@@ -114,6 +132,7 @@ const failoverSchema = z.strictObject({
     ])
     .prefault({ kind: 'ssm' }),
   commands: commandTemplatesSchema.prefault({}),
+  paths: configPathsSchema.prefault({}),
   route53: z
     .strictObject({
       hostedZoneId: z.string().min(1),

@@ -1,0 +1,18 @@
+import { Command } from 'commander';
+import { worstStatus } from '../../health/index.js';
+import { renderStatusTree } from '../../report/index.js';
+import { configOption, loadTopology, runCycles } from '../topology-option.js';
+
+/** `chdr status`: the topology as a tree with what each node and replica reports now. */
+export const registerStatusCommand = (program: Command): void => {
+  program
+    .command('status')
+    .description('show sites, coordination nodes (role, zxid) and replicas (lag, readonly, queue) as a tree')
+    .addOption(configOption())
+    .action(async (options: { config: string }) => {
+      const topology = await loadTopology(options.config);
+      const reports = await runCycles(topology);
+      process.stdout.write(`${renderStatusTree(topology, reports)}\n`);
+      process.exitCode = worstStatus(reports.map((report) => report.status)) === 'ok' ? 0 : 1;
+    });
+};

@@ -1,0 +1,296 @@
+import type { ReplicaEndpoint, Thresholds } from '../config/index.js';
+import { gradeAbove, worstStatus, type Check, type CheckStatus } from '../health/index.js';
+import type { ProbeResult } from '../probe/index.js';
+import { explainFailure } from './explain.js';
+import type { ReplicaProbe, ReplicaTableState, ReplicasStatusReport } from './types.js';
+
+type ProbeFailure = Extract<ProbeResult<unknown>, { ok: false }>;
+
+export type ReplicaThresholds = Pick<Thresholds, 'replicaDelayWarnSeconds' | 'replicaDelayCriticalSeconds' | 'queueSizeWarn'>;
+
+/** One table as both views see it; null where neither said. */
+interface TableView {
+  database: string;
+  table: string;
+  readonly: boolean;
+  sessionExpired: boolean;
+  queueNeverLoaded: boolean;
+  absoluteDelay: number | null;
+  queueSize: number | null;
+  insertsInQueue: number | null;
+  logLag: number | null;
+  activeReplicas: number | null;
+  totalReplicas: number | null;
+}
+
+interface Finding {
+  status: CheckStatus;
+  text: string;
+  hint: string;
+}
+
+const HINTS = {
+  readonly: 'check coordination quorum',
+  readonlyNoSession: 'check the coordination config and that the ensemble has quorum',
+  readonlyOther: 'check system.replicas and the server log (metadata missing in coordination?)',
+  delay: 'check fetches and merges on this replica and the network to the others',
+  queue: 'check merges and fetches on this replica (system.replication_queue)',
+  inactive: 'another replica is down or has lost its coordination session',
+} as const;
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const ok = <T>(result: ProbeResult<T>): T | undefined => (result.ok ? result.value : undefined);
+
+const fromRow = (row: ReplicaTableState): TableView => ({
+  database: row.database,
+  table: row.table,
+  readonly: row.isReadonly,
+  sessionExpired: row.isSessionExpired,
+  queueNeverLoaded: row.queueNeverLoaded,
+  absoluteDelay: row.queueNeverLoaded ? null : row.absoluteDelay,
+  queueSize: row.queueSize,
+  insertsInQueue: row.insertsInQueue,
+  logLag: row.logLag,
+  activeReplicas: row.activeReplicas,
+  totalReplicas: row.totalReplicas,
+});
+
+/** Joins both views by table: system.replicas gives the detail, /replicas_status can only add readonly or delay. */
+const mergeViews = (rows: ReplicaTableState[] | undefined, status: ReplicasStatusReport | undefined): TableView[] => {
+  const views = new Map<string, TableView>();
+  for (const row of rows ?? []) views.set(`${row.database}.${row.table}`, fromRow(row));
+  for (const table of status?.tables ?? []) {
+    const key = `${table.database}.${table.table}`;
+    const view = views.get(key);
+    if (view === undefined) {
+      views.set(key, {
+        database: table.database,
+        table: table.table,
+        readonly: table.state === 'readonly',
+        sessionExpired: false,
+        queueNeverLoaded: false,
+        absoluteDelay: table.absoluteDelay,
+        queueSize: null,
+        insertsInQueue: null,
+        logLag: null,
+        activeReplicas: null,
+        totalReplicas: null,
+      });
+      continue;
+    }
+    view.readonly ||= table.state === 'readonly';
+    if (!view.queueNeverLoaded && table.absoluteDelay !== null) {
+      view.absoluteDelay = Math.max(view.absoluteDelay ?? 0, table.absoluteDelay);
+    }
+  }
+  return [...views.values()];
+};
+
+const readonlyFinding = (tables: TableView[]): Finding => {
+  const expired = tables.filter((table) => table.sessionExpired).length;
+  const neverLoaded = tables.filter((table) => table.queueNeverLoaded).length;
+  const why =
+    expired === tables.length
+      ? ' (ZooKeeper session expired)'
+      : neverLoaded === tables.length
+        ? ' (no coordination session since start)'
+        : expired > 0
+          ? ` (${expired} with ZooKeeper session expired)`
+          : '';
+  return {
+    status: 'critical',
+    text: `${plural(tables.length, 'table')} readonly${why}`,
+    hint: expired > 0 ? HINTS.readonly : neverLoaded > 0 ? HINTS.readonlyNoSession : HINTS.readonlyOther,
+  };
+};
+
+const tableName = (table: TableView): string => `${table.database}.${table.table}`;
+
+const maxBy = (tables: TableView[], value: (table: TableView) => number | null): TableView | undefined => {
+  let best: TableView | undefined;
+  for (const table of tables) {
+    const v = value(table);
+    if (v !== null && (best === undefined || v > (value(best) ?? -1))) best = table;
+  }
+  return best;
+};
+
+/** The problems of one table, worst first; empty when the table is fine. */
+const tableFindings = (table: TableView, thresholds: ReplicaThresholds): Finding[] => {
+  const findings: Finding[] = [];
+  if (table.readonly) {
+    findings.push({
+      status: 'critical',
+      text: table.sessionExpired
+        ? 'readonly (ZooKeeper session expired)'
+        : table.queueNeverLoaded
+          ? 'readonly (no coordination session since start)'
+          : 'readonly',
+      hint: table.sessionExpired ? HINTS.readonly : table.queueNeverLoaded ? HINTS.readonlyNoSession : HINTS.readonlyOther,
+    });
+  } else if (table.sessionExpired) {
+    findings.push({ status: 'critical', text: 'ZooKeeper session expired', hint: HINTS.readonly });
+  }
+  if (table.absoluteDelay !== null) {
+    const status = gradeAbove(table.absoluteDelay, thresholds.replicaDelayWarnSeconds, thresholds.replicaDelayCriticalSeconds);
+    if (status !== 'ok') findings.push({ status, text: `${table.absoluteDelay} s behind`, hint: HINTS.delay });
+  }
+  if (table.queueSize !== null && table.queueSize >= thresholds.queueSizeWarn) {
+    findings.push({ status: 'warn', text: `${table.queueSize} entries queued`, hint: HINTS.queue });
+  }
+  if (table.activeReplicas !== null && table.totalReplicas !== null && table.activeReplicas < table.totalReplicas && !table.readonly) {
+    findings.push({ status: 'warn', text: `${table.activeReplicas}/${table.totalReplicas} replicas active`, hint: HINTS.inactive });
+  }
+  return findings.sort((a, b) => rank(b.status) - rank(a.status));
+};
+
+const rank = (status: CheckStatus): number => (status === 'critical' ? 2 : status === 'warn' ? 1 : 0);
+
+const summarise = (subject: string, findings: Finding[]): string => {
+  const worst = findings[0]!;
+  return `${subject}: ${findings.map((finding) => finding.text).join('; ')} — ${worst.hint}`;
+};
+
+const failureText = (label: string, result: ProbeResult<unknown>): Finding | undefined => {
+  if (result.ok) return undefined;
+  const { what, hint } = explainFailure(result);
+  return { status: 'warn', text: `${label} unavailable: ${what}`, hint };
+};
+
+/**
+ * Turns one server's replication probe into checks: one `replica-status` for the server, and one
+ * `replica-tables` for each table that is not fine (subject `db.table@replica`). Critical: unreachable,
+ * a readonly table, an expired session; delay graded against the thresholds; queue size warns.
+ */
+export const assessReplica = (
+  site: string,
+  replica: Pick<ReplicaEndpoint, 'name'>,
+  probe: ReplicaProbe,
+  thresholds: ReplicaThresholds,
+): Check[] => {
+  const rows = ok(probe.tables);
+  const status = ok(probe.status);
+  const baseValues = {
+    statusProbe: probe.status.ok ? 'ok' : probe.status.code,
+    tablesProbe: probe.tables.ok ? 'ok' : probe.tables.code,
+    httpStatus: status?.httpStatus ?? null,
+  };
+
+  if (rows === undefined && status === undefined) {
+    // Neither view: prefer the explanation of a server that answered with an exception.
+    const failures = [probe.tables, probe.status].filter((result): result is ProbeFailure => !result.ok);
+    const facts = failures.find((failure) => failure.serverErrorType !== undefined) ?? failures[0]!;
+    const { what, hint } = explainFailure(facts);
+    const answered = facts.serverErrorType !== undefined;
+    const readonlyFromStatus = !probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY';
+    return [
+      {
+        kind: 'replica-status',
+        site,
+        subject: replica.name,
+        status: 'critical',
+        summary: readonlyFromStatus
+          ? `${replica.name}: tables readonly (TABLE_IS_READ_ONLY from /replicas_status) — ${HINTS.readonly}`
+          : answered
+            ? `${replica.name}: cannot read replication state: ${what} — ${hint}`
+            : `${replica.name}: unreachable: ${what} — ${hint}`,
+        values: { ...baseValues, reachable: answered, reason: facts.reason },
+      },
+    ];
+  }
+
+  const tables = mergeViews(rows, status);
+  const perTable = tables.map((table) => ({ table, findings: tableFindings(table, thresholds) }));
+
+  const findings: Finding[] = [];
+  const readonlyTables = tables.filter((table) => table.readonly);
+  if (readonlyTables.length > 0) findings.push(readonlyFinding(readonlyTables));
+  const expiredOnly = tables.filter((table) => table.sessionExpired && !table.readonly);
+  if (expiredOnly.length > 0) {
+    findings.push({ status: 'critical', text: `ZooKeeper session expired on ${plural(expiredOnly.length, 'table')}`, hint: HINTS.readonly });
+  }
+  if (!probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY' && readonlyTables.length === 0) {
+    findings.push({ status: 'critical', text: 'tables readonly (TABLE_IS_READ_ONLY from /replicas_status)', hint: HINTS.readonly });
+  }
+  const slowest = maxBy(tables, (table) => table.absoluteDelay);
+  const maxDelay = slowest?.absoluteDelay ?? null;
+  if (slowest !== undefined && maxDelay !== null) {
+    const grade = gradeAbove(maxDelay, thresholds.replicaDelayWarnSeconds, thresholds.replicaDelayCriticalSeconds);
+    if (grade !== 'ok') {
+      const limit = grade === 'critical' ? thresholds.replicaDelayCriticalSeconds : thresholds.replicaDelayWarnSeconds;
+      findings.push({ status: grade, text: `replication delay ${maxDelay} s on ${tableName(slowest)} (${grade} ≥ ${limit} s)`, hint: HINTS.delay });
+    }
+  }
+  const longest = maxBy(tables, (table) => table.queueSize);
+  const maxQueue = longest?.queueSize ?? null;
+  if (longest !== undefined && maxQueue !== null && maxQueue >= thresholds.queueSizeWarn) {
+    findings.push({ status: 'warn', text: `queue of ${maxQueue} entries on ${tableName(longest)} (warn ≥ ${thresholds.queueSizeWarn})`, hint: HINTS.queue });
+  }
+  const inactive = tables.filter((t) => !t.readonly && t.activeReplicas !== null && t.totalReplicas !== null && t.activeReplicas < t.totalReplicas);
+  if (inactive.length > 0) {
+    const sample = inactive[0]!;
+    findings.push({
+      status: 'warn',
+      text: `${sample.activeReplicas}/${sample.totalReplicas} replicas active on ${plural(inactive.length, 'table')}`,
+      hint: HINTS.inactive,
+    });
+  }
+  if (rows === undefined && status !== undefined && !status.listed && status.httpStatus === 503) {
+    findings.push({ status: 'warn', text: 'server reports replicas too far behind (HTTP 503)', hint: HINTS.delay });
+  }
+  for (const missing of [failureText('system.replicas', probe.tables), failureText('/replicas_status', probe.status)]) {
+    if (missing !== undefined) findings.push(missing);
+  }
+  findings.sort((a, b) => rank(b.status) - rank(a.status));
+
+  const maxLogLag = maxBy(tables, (table) => table.logLag)?.logLag ?? null;
+  const statusCheck: Check = {
+    kind: 'replica-status',
+    site,
+    subject: replica.name,
+    status: worstStatus(findings.map((finding) => finding.status)),
+    summary:
+      findings.length > 0
+        ? summarise(replica.name, findings)
+        : tables.length === 0
+          ? `${replica.name}: reachable, no replicated tables`
+          : `${replica.name}: ${plural(tables.length, 'replicated table')} in sync (max delay ${maxDelay ?? 0} s)`,
+    values: {
+      ...baseValues,
+      reachable: true,
+      tables: tables.length,
+      readonlyTables: readonlyTables.length,
+      sessionExpiredTables: tables.filter((table) => table.sessionExpired).length,
+      maxAbsoluteDelay: maxDelay,
+      maxQueueSize: maxQueue,
+      maxLogLag,
+      tablesWithInactiveReplicas: inactive.length,
+    },
+  };
+
+  const tableChecks = perTable
+    .filter(({ findings: problems }) => problems.length > 0)
+    .map(({ table, findings: problems }): Check => {
+      const subject = `${tableName(table)}@${replica.name}`;
+      return {
+        kind: 'replica-tables',
+        site,
+        subject,
+        status: worstStatus(problems.map((problem) => problem.status)),
+        summary: summarise(subject, problems),
+        values: {
+          absoluteDelay: table.absoluteDelay,
+          queueSize: table.queueSize,
+          insertsInQueue: table.insertsInQueue,
+          logLag: table.logLag,
+          activeReplicas: table.activeReplicas,
+          totalReplicas: table.totalReplicas,
+          readonly: table.readonly,
+          sessionExpired: table.sessionExpired,
+        },
+      };
+    });
+
+  return [statusCheck, ...tableChecks];
+};

@@ -1,0 +1,149 @@
+import { assessReplica, probeReplica, type ClickHouseConnection, type ReplicaProbe } from '../clickhouse/index.js';
+import { findSite, otherSites, type ReplicaEndpoint, type Topology } from '../config/index.js';
+import { worstStatus, type Check } from '../health/index.js';
+import {
+  assessHeartbeat,
+  HEARTBEAT_LAG_METHOD,
+  readHeartbeats,
+  writeHeartbeat,
+  type HeartbeatMemory,
+  type HeartbeatReading,
+  type HeartbeatWrite,
+} from '../heartbeat/index.js';
+import { assessCoordinationNode, assessEnsemble, probeCoordinationNode, type NodeProbe } from '../keeper/index.js';
+import { PROBE_FAILURES, type Clock, type ProbeResult } from '../probe/index.js';
+import type { HealthReport } from './types.js';
+
+export interface CycleDeps {
+  topology: Topology;
+  /** The site this agent runs for: it writes that site's heartbeat and probes that site's replicas. */
+  siteName: string;
+  clock: Clock;
+  /** A (cached) connection to a replica, its password already resolved. */
+  connect(replica: ReplicaEndpoint): ClickHouseConnection;
+  /** Defaults to real 4lw probes over TCP. */
+  probeNode?: typeof probeCoordinationNode;
+  /** What the previous cycle remembered about heartbeats (stall detection). */
+  previousHeartbeat?: HeartbeatMemory;
+  /** Overall budget; defaults to `timeouts.cycleMs`. A Lambda passes what its timeout leaves. */
+  deadlineMs?: number;
+}
+
+/** Resolves to `fallback()` when `work` has not settled within `ms`; never rejects. */
+const withinDeadline = <T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback()), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(fallback());
+      },
+    );
+  });
+
+/** Tries the site's replicas in order until one succeeds: any healthy local replica will do. */
+const firstSuccessful = async <T>(
+  replicas: readonly ReplicaEndpoint[],
+  attempt: (replica: ReplicaEndpoint) => Promise<ProbeResult<T>>,
+): Promise<ProbeResult<T>> => {
+  let last: ProbeResult<T> | undefined;
+  for (const replica of replicas) {
+    const result = await attempt(replica);
+    if (result.ok) return result;
+    last = { ...result, reason: `${replica.name}: ${result.reason}` };
+  }
+  return last!;
+};
+
+/**
+ * One monitoring cycle for one site. Everything runs at once, each probe under its own timeout and the
+ * whole under one deadline, so a dead or blackholed host costs one timeout, not the sum of them.
+ * The coordination ensemble spans both sites, so every node is probed; node checks are reported by the
+ * site that runs the node, ensemble checks by every site (the standby must say when the primary is gone).
+ */
+export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
+  const { topology, clock } = deps;
+  const site = findSite(topology, deps.siteName);
+  const startedAt = clock.now();
+  const probeMs = topology.timeouts.probeMs;
+  const deadlineMs = deps.deadlineMs ?? topology.timeouts.cycleMs;
+  const probeNode = deps.probeNode ?? probeCoordinationNode;
+  const missedDeadline = <T>(): ProbeResult<T> => ({
+    ok: false,
+    code: PROBE_FAILURES.timeout,
+    reason: `did not finish within the cycle deadline of ${deadlineMs} ms`,
+    elapsedMs: clock.now() - startedAt,
+  });
+  const bounded = <T>(work: Promise<ProbeResult<T>>) => withinDeadline(work, deadlineMs, missedDeadline<T>);
+
+  const heartbeatOptions = { timeoutMs: probeMs, clock };
+  const write = bounded<HeartbeatWrite>(
+    firstSuccessful(site.replicas, (replica) =>
+      writeHeartbeat(deps.connect(replica), site.name, topology.heartbeat, heartbeatOptions),
+    ),
+  );
+  const read = bounded<HeartbeatReading>(
+    firstSuccessful(site.replicas, (replica) =>
+      readHeartbeats(deps.connect(replica), topology.heartbeat, heartbeatOptions),
+    ),
+  );
+
+  const members = topology.sites.flatMap((memberSite) =>
+    memberSite.coordination.map(async (node) => {
+      const unreachable = (): NodeProbe => {
+        const failed = missedDeadline<never>();
+        return { node: node.name, kind: node.kind, endpoint: `${node.host}:${node.clientPort}`, role: 'unreachable', ruok: failed, mntr: failed, srvr: failed, isro: failed, elapsedMs: failed.elapsedMs };
+      };
+      const probe = await withinDeadline(probeNode(node, { timeoutMs: probeMs, clock }), deadlineMs, unreachable);
+      return { site: memberSite.name, node, probe };
+    }),
+  );
+
+  const replicaChecks = site.replicas.map(async (replica) => {
+    const failed = (): ReplicaProbe => ({ status: missedDeadline(), tables: missedDeadline() });
+    const probe = await withinDeadline(probeReplica(deps.connect(replica), { timeoutMs: probeMs, clock }), deadlineMs, failed);
+    return assessReplica(site.name, replica, probe, topology.thresholds);
+  });
+
+  const [writeResult, readResult, ensemble, replicaResults] = await Promise.all([
+    write,
+    read,
+    Promise.all(members),
+    Promise.all(replicaChecks),
+  ]);
+
+  const heartbeat = assessHeartbeat({
+    selfSite: site.name,
+    sources: otherSites(topology, site).map((other) => other.name),
+    read: readResult,
+    write: writeResult,
+    previous: deps.previousHeartbeat,
+    thresholds: topology.thresholds,
+    clock,
+  });
+  const checks: Check[] = [
+    ...heartbeat.checks,
+    ...ensemble
+      .filter((member) => member.site === site.name)
+      .map((member) => assessCoordinationNode(site.name, member.node, member.probe, topology.thresholds)),
+    ...assessEnsemble(site.name, ensemble, topology.thresholds),
+    ...replicaResults.flat(),
+  ];
+
+  return {
+    cluster: topology.cluster,
+    site: site.name,
+    region: site.region,
+    role: site.role,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: clock.now() - startedAt,
+    status: worstStatus(checks.map((check) => check.status)),
+    checks,
+    lagMethod: HEARTBEAT_LAG_METHOD,
+    heartbeatMemory: heartbeat.memory,
+  };
+};

@@ -1,0 +1,132 @@
+import {
+  CancelCommandCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  type GetCommandInvocationCommandOutput,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { Clock } from '../probe/index.js';
+import { systemClock } from '../probe/index.js';
+import { DEFAULT_SSM_POLL_INTERVAL_MS, EXIT_TIMED_OUT, SSM_DOCUMENT } from './constants.js';
+import { EXECUTOR_ERROR_CODES, ExecutorError } from './errors.js';
+import type { HostCommand, HostCommandResult, HostExecutor } from './types.js';
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new ExecutorError(EXECUTOR_ERROR_CODES.aborted, 'aborted'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new ExecutorError(EXECUTOR_ERROR_CODES.aborted, 'aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export interface SsmExecutorOptions {
+  ssm: Pick<SSMClient, 'send'>;
+  pollIntervalMs?: number;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Optional comment shown in the SSM console (e.g. the failover run id). */
+  comment?: string;
+}
+
+const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling']);
+
+/**
+ * Runs commands on the target's EC2 instance with SSM SendCommand (AWS-RunShellScript) and polls
+ * GetCommandInvocation until the invocation ends or `timeoutMs` passes (then cancels it).
+ */
+export class SsmExecutor implements HostExecutor {
+  readonly kind = 'ssm';
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly pollIntervalMs: number;
+
+  constructor(private readonly options: SsmExecutorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? realSleep;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_SSM_POLL_INTERVAL_MS;
+  }
+
+  async run({ target, command, timeoutMs, signal }: HostCommand): Promise<HostCommandResult> {
+    const instanceId = target.instanceId;
+    if (!instanceId) {
+      throw new ExecutorError(
+        EXECUTOR_ERROR_CODES.noInstance,
+        `${target.name} has no instanceId in the topology; the SSM executor needs one to run commands`,
+      );
+    }
+    const startedAt = this.clock.now();
+    const executionTimeout = Math.max(1, Math.ceil(timeoutMs / 1000));
+    let commandId: string | undefined;
+    try {
+      const sent = await this.options.ssm.send(
+        new SendCommandCommand({
+          DocumentName: SSM_DOCUMENT,
+          InstanceIds: [instanceId],
+          Parameters: { commands: [command], executionTimeout: [String(executionTimeout)] },
+          ...(this.options.comment ? { Comment: this.options.comment.slice(0, 100) } : {}),
+        }),
+        { abortSignal: signal },
+      );
+      commandId = sent.Command?.CommandId;
+    } catch (cause) {
+      throw new ExecutorError(
+        EXECUTOR_ERROR_CODES.sendFailed,
+        `SSM SendCommand to ${target.name} (${instanceId}) failed: ${(cause as Error).name}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    if (!commandId) {
+      throw new ExecutorError(EXECUTOR_ERROR_CODES.sendFailed, `SSM SendCommand to ${target.name} returned no command id`);
+    }
+    const deadline = startedAt + timeoutMs;
+    let last: GetCommandInvocationCommandOutput | undefined;
+    for (;;) {
+      await this.sleep(Math.min(this.pollIntervalMs, Math.max(0, deadline - this.clock.now())), signal);
+      try {
+        last = await this.options.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), {
+          abortSignal: signal,
+        });
+      } catch (cause) {
+        // Right after SendCommand the invocation may not exist yet; keep polling until the deadline.
+        if ((cause as Error).name !== 'InvocationDoesNotExist') {
+          throw new ExecutorError(
+            EXECUTOR_ERROR_CODES.sendFailed,
+            `SSM GetCommandInvocation for ${target.name} failed: ${(cause as Error).name}: ${(cause as Error).message}`,
+            { cause },
+          );
+        }
+      }
+      if (last?.Status && TERMINAL.has(last.Status)) break;
+      if (this.clock.now() >= deadline) {
+        await this.options.ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] })).catch(() => undefined);
+        return {
+          exitCode: EXIT_TIMED_OUT,
+          stdout: last?.StandardOutputContent ?? '',
+          stderr: last?.StandardErrorContent ?? '',
+          durationMs: this.clock.now() - startedAt,
+          timedOut: true,
+        };
+      }
+    }
+    const timedOut = last.Status === 'TimedOut';
+    const exitCode = timedOut ? EXIT_TIMED_OUT : last.ResponseCode !== undefined && last.ResponseCode >= 0 ? last.ResponseCode : last.Status === 'Success' ? 0 : 1;
+    return {
+      exitCode,
+      stdout: last.StandardOutputContent ?? '',
+      stderr: last.StandardErrorContent ?? '',
+      durationMs: this.clock.now() - startedAt,
+      timedOut,
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import type { CoordinationNode, ReplicaEndpoint } from '../config/index.js';
+import { describeError } from '../errors/index.js';
+import type { HostTarget } from '../executor/index.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
+import { commandTemplate, renderTemplate, serviceOf, type CommandName } from './templates.js';
+import type { StepContext } from './types.js';
+
+type NodeKind = CoordinationNode['kind'] | 'clickhouse';
+
+export const targetOf = (node: CoordinationNode | ReplicaEndpoint): HostTarget => ({
+  name: node.name,
+  host: node.host,
+  ...(node.instanceId ? { instanceId: node.instanceId } : {}),
+});
+
+/** Shortens long base64 arguments so that plans and journals stay readable (and carry no file bodies). */
+export const redactCommand = (command: string): string =>
+  command.replace(/[A-Za-z0-9+/]{80,}={0,2}/g, (b64) => `<base64 ${Math.floor((b64.length * 3) / 4)} bytes>`);
+
+const excerpt = (text: string, max = 400): string => (text.length > max ? `${text.slice(0, max)}…` : text).trim();
+
+/** The command text a template renders to, or a FailoverError when there is no template and no default. */
+export const renderCommand = (
+  ctx: Pick<StepContext, 'settings' | 'runId'>,
+  name: CommandName,
+  kind: NodeKind,
+  node: { name: string; host: string },
+  values: Record<string, string> = {},
+): string => {
+  const template = commandTemplate(ctx.settings, name, kind);
+  if (!template) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `no command template failover.commands.${name} is configured (and there is no default)`,
+    );
+  }
+  return renderTemplate(template, { node: node.name, host: node.host, service: serviceOf(kind), runId: ctx.runId, ...values });
+};
+
+/** Runs a command on a node through the executor; a non-zero exit throws with the output excerpt. */
+export const runOnNode = async (
+  ctx: StepContext,
+  node: CoordinationNode | ReplicaEndpoint,
+  command: string,
+  what: string,
+  options: { allowFailure?: boolean } = {},
+): Promise<{ exitCode: number; stdout: string; stderr: string }> => {
+  const remaining = Math.max(1_000, ctx.deadline - ctx.deps.clock.now());
+  ctx.note(`$ [${node.name}] ${redactCommand(command)}`);
+  let result;
+  try {
+    result = await ctx.deps.executor.run({ target: targetOf(node), command, timeoutMs: remaining, ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}) });
+  } catch (cause) {
+    throw new FailoverError(FAILOVER_ERROR_CODES.hostCommand, `${what} on ${node.name}: ${describeError(cause)}`, { cause });
+  }
+  if (result.exitCode !== 0 && !options.allowFailure) {
+    const detail = excerpt(result.stderr || result.stdout) || '(no output)';
+    throw new FailoverError(
+      result.timedOut ? FAILOVER_ERROR_CODES.timeout : FAILOVER_ERROR_CODES.hostCommand,
+      `${what} on ${node.name} ${result.timedOut ? 'timed out' : `exited with ${result.exitCode}`}: ${detail}`,
+    );
+  }
+  return result;
+};
+
+/** Reads a config file on a node; null when the file does not exist. */
+export const readNodeFile = async (
+  ctx: StepContext,
+  node: CoordinationNode | ReplicaEndpoint,
+  name: 'readCoordinationConfig' | 'readClickHouseCoordinationConfig',
+  kind: NodeKind,
+  path: string,
+): Promise<string | null> => {
+  const command = renderCommand(ctx, name, kind, node, { path });
+  const result = await runOnNode(ctx, node, command, `reading ${path}`, { allowFailure: true });
+  if (result.exitCode === 0) return result.stdout;
+  if (/no such file/i.test(result.stderr)) return null;
+  throw new FailoverError(
+    FAILOVER_ERROR_CODES.hostCommand,
+    `reading ${path} on ${node.name} exited with ${result.exitCode}: ${excerpt(result.stderr || result.stdout)}`,
+  );
+};
+
+export const writeNodeFile = async (
+  ctx: StepContext,
+  node: CoordinationNode | ReplicaEndpoint,
+  name: 'writeCoordinationConfig' | 'writeClickHouseCoordinationConfig',
+  kind: NodeKind,
+  path: string,
+  content: string,
+): Promise<void> => {
+  const command = renderCommand(ctx, name, kind, node, { path, contentBase64: Buffer.from(content, 'utf8').toString('base64') });
+  await runOnNode(ctx, node, command, `writing ${path}`);
+};
+
+/** Seconds since the epoch of a file's last change on a node (undefined when it cannot be told). */
+export const fileModifiedAt = async (
+  ctx: StepContext,
+  node: CoordinationNode | ReplicaEndpoint,
+  kind: NodeKind,
+  path: string,
+): Promise<number | undefined> => {
+  const command = renderCommand(ctx, 'fileModifiedAt', kind, node, { path });
+  const result = await runOnNode(ctx, node, command, `reading the time of ${path}`, { allowFailure: true });
+  const seconds = Number(result.stdout.trim());
+  return result.exitCode === 0 && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+};

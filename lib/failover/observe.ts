@@ -1,0 +1,156 @@
+import { parseMntr, parseSrvr } from '../keeper/index.js';
+import type { CoordinationNode, ReplicaEndpoint } from '../config/index.js';
+import { describeError } from '../errors/index.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './constants.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
+import type { StepContext } from './types.js';
+
+/** A coordination node as `srvr` (and `mntr` for followers) shows it; never throws. */
+export interface CoordinationState {
+  node: string;
+  reachable: boolean;
+  /** leader, follower, observer, standalone; `not-serving` when it answers but refuses; `unreachable`. */
+  mode: string;
+  zxid: bigint | null;
+  /** `zk_synced_followers` on a leader. */
+  syncedFollowers?: number;
+  reason?: string;
+}
+
+const requestTimeout = (ctx: Pick<StepContext, 'deadline' | 'deps'>): number =>
+  Math.max(200, Math.min(DEFAULT_REQUEST_TIMEOUT_MS, ctx.deadline - ctx.deps.clock.now()));
+
+export const coordinationState = async (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  node: CoordinationNode,
+): Promise<CoordinationState> => {
+  const reply = await ctx.deps.sendWord(node, 'srvr', requestTimeout(ctx));
+  if (!reply.ok) {
+    return { node: node.name, reachable: false, mode: 'unreachable', zxid: null, reason: reply.reason };
+  }
+  const parsed = parseSrvr(reply.value);
+  if (!parsed.ok) return { node: node.name, reachable: true, mode: 'not-serving', zxid: null, reason: parsed.reason };
+  const state: CoordinationState = { node: node.name, reachable: true, mode: parsed.value.mode, zxid: parsed.value.zxid };
+  if (state.mode === 'leader') {
+    const mntr = await ctx.deps.sendWord(node, 'mntr', requestTimeout(ctx));
+    const report = mntr.ok ? parseMntr(mntr.value) : undefined;
+    if (report?.ok && report.value.syncedFollowers !== undefined) state.syncedFollowers = report.value.syncedFollowers;
+  }
+  return state;
+};
+
+export const coordinationStates = (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  nodes: readonly CoordinationNode[],
+): Promise<CoordinationState[]> => Promise.all(nodes.map((node) => coordinationState(ctx, node)));
+
+export const describeStates = (states: readonly CoordinationState[]): string =>
+  states.map((s) => `${s.node}=${s.mode}${s.zxid !== null ? `@0x${s.zxid.toString(16)}` : ''}`).join(', ');
+
+/** Rows of `system.replicas` the steps rely on (ClickHouse 18.16 has all these columns). */
+export interface ReplicaTableRow {
+  database: string;
+  table: string;
+  isReadonly: boolean;
+  queueSize: number;
+  logLag: number;
+  absoluteDelay: number;
+}
+
+export const REPLICAS_SQL =
+  'SELECT database, table, is_readonly, queue_size, log_max_index, log_pointer, absolute_delay FROM system.replicas';
+
+export const heartbeatLagSql = (ctx: Pick<StepContext, 'topology'>, site: string): string =>
+  `SELECT toUInt32(max(updated_at)) AS last, toUInt32(now()) AS now FROM ${ctx.topology.heartbeat.database}.${ctx.topology.heartbeat.table} WHERE site_id = '${site.replace(/'/g, "\\'")}'`;
+
+export const heartbeatInsertSql = (ctx: Pick<StepContext, 'topology'>, site: string): string =>
+  `INSERT INTO ${ctx.topology.heartbeat.database}.${ctx.topology.heartbeat.table} (site_id, updated_at) VALUES ('${site.replace(/'/g, "\\'")}', now())`;
+
+export const INSERTS_RUNNING_SQL =
+  "SELECT count() AS inserts FROM system.processes WHERE lower(query) LIKE 'insert%' AND query NOT LIKE '%chdr-failover%'";
+
+/** Runs a SELECT on a replica; failures become FailoverErrors naming the replica. */
+export const queryReplica = async <T>(
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  replica: ReplicaEndpoint,
+  sql: string,
+): Promise<T[]> => {
+  const connection = ctx.deps.connect(replica);
+  try {
+    return await connection.queryRows<T>(sql, { timeoutMs: requestTimeout(ctx) });
+  } catch (cause) {
+    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, { cause });
+  }
+};
+
+export const execReplica = async (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  replica: ReplicaEndpoint,
+  sql: string,
+): Promise<void> => {
+  const connection = ctx.deps.connect(replica);
+  try {
+    await connection.exec(sql, { timeoutMs: requestTimeout(ctx) });
+  } catch (cause) {
+    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, { cause });
+  }
+};
+
+export const replicaTables = async (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  replica: ReplicaEndpoint,
+): Promise<ReplicaTableRow[]> => {
+  const rows = await queryReplica<Record<string, string | number>>(ctx, replica, REPLICAS_SQL);
+  return rows.map((row) => ({
+    database: String(row.database),
+    table: String(row.table),
+    isReadonly: Number(row.is_readonly) === 1,
+    queueSize: Number(row.queue_size),
+    logLag: Math.max(0, Number(row.log_max_index) - Number(row.log_pointer) + 1),
+    absoluteDelay: Number(row.absolute_delay),
+  }));
+};
+
+/** Server start time in epoch seconds. */
+export const replicaStartedAt = async (ctx: Pick<StepContext, 'deadline' | 'deps'>, replica: ReplicaEndpoint): Promise<number> => {
+  const rows = await queryReplica<{ started: number | string }>(ctx, replica, 'SELECT toUInt32(now()) - uptime() AS started');
+  return Number(rows[0]?.started);
+};
+
+/** Age in seconds of `site`'s newest heartbeat row as seen at `replica`; null when never seen. */
+export const heartbeatAge = async (
+  ctx: Pick<StepContext, 'deadline' | 'deps' | 'topology'>,
+  replica: ReplicaEndpoint,
+  site: string,
+): Promise<{ ageSeconds: number | null; last: number }> => {
+  const rows = await queryReplica<{ last: number | string; now: number | string }>(ctx, replica, heartbeatLagSql(ctx, site));
+  const last = Number(rows[0]?.last ?? 0);
+  const now = Number(rows[0]?.now ?? 0);
+  return { ageSeconds: last > 0 ? Math.max(0, now - last) : null, last };
+};
+
+/**
+ * Polls `check` until it returns null (done) or the step's deadline passes; then throws with the last reason.
+ * `check` may throw: that counts as "not yet" with the error as the reason.
+ */
+export const waitUntil = async (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  what: string,
+  check: () => Promise<string | null>,
+): Promise<void> => {
+  let reason = 'not checked';
+  for (;;) {
+    if (ctx.deps.signal?.aborted) throw new FailoverError(FAILOVER_ERROR_CODES.aborted, `aborted while waiting: ${what}`);
+    try {
+      const result = await check();
+      if (result === null) return;
+      reason = result;
+    } catch (error) {
+      reason = describeError(error);
+    }
+    if (ctx.deps.clock.now() + ctx.deps.pollIntervalMs > ctx.deadline) {
+      throw new FailoverError(FAILOVER_ERROR_CODES.timeout, `timed out waiting: ${what}; last: ${reason}`);
+    }
+    await ctx.deps.sleep(ctx.deps.pollIntervalMs, ctx.deps.signal);
+  }
+};

@@ -1,0 +1,197 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { ClickHouseConnection } from '../clickhouse/types.js';
+import type { CoordinationNode, FailoverSettings, ReplicaEndpoint, Site, Topology } from '../config/index.js';
+import type { HostExecutor } from '../executor/index.js';
+import type { Clock, ProbeResult } from '../probe/index.js';
+import type { StateStore } from '../state/index.js';
+import type { NOTIFY_EVENTS, OPERATION_KINDS, RUN_RESULTS, STEP_KINDS, STEP_STATES } from './constants.js';
+
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+export type StepKind = (typeof STEP_KINDS)[number];
+export type StepState = (typeof STEP_STATES)[keyof typeof STEP_STATES];
+export type RunResult = (typeof RUN_RESULTS)[keyof typeof RUN_RESULTS];
+export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
+
+/** What the operator asked for. */
+export interface OperationRequest {
+  kind: OperationKind;
+  /** The site losing (or that lost) the primary role. */
+  from: string;
+  /** The site taking it. */
+  to: string;
+  /** Skip the lag and reachability refusals of the preflight. */
+  force?: boolean;
+  /** Refuse unless the site observed as primary is this one. */
+  expectPrimary?: string;
+  /** Proceed inside the anti-flapping block period. */
+  ackRecent?: boolean;
+  /** Who started it (IAM principal or local user), for the journal. */
+  startedBy?: string;
+}
+
+/** One thing a step will do, rendered for the plan: the exact SQL, 4lw word, host command or AWS call. */
+export interface PlannedAction {
+  target: string;
+  via: 'sql' | '4lw' | 'host' | 'aws' | 'http' | 'wait' | 'lambda';
+  text: string;
+}
+
+/** What a changing step saves to undo itself: files as they were, and what to restart afterwards. */
+export interface UndoRecord {
+  files?: { node: string; kind: 'coordination' | 'clickhouse'; path: string; before: string | null }[];
+  /** Free-form data a step's own `undo` understands (e.g. the Route 53 record before the change). */
+  data?: Record<string, unknown>;
+}
+
+export interface StepOutput {
+  /** Lines for the journal's output excerpt. Must not contain secrets. */
+  notes?: string[];
+  undo?: UndoRecord;
+  /** Facts later steps and the journal use (starting state, chosen Keeper leader, RPO...). */
+  facts?: Record<string, unknown>;
+}
+
+/** A step of an operation: data plus the functions that check, act and verify. */
+export interface FailoverStep {
+  id: string;
+  title: string;
+  kind: StepKind;
+  /** Overrides the config's `stepTimeoutSeconds` (covers run + verify). */
+  timeoutMs?: number;
+  /** Once this step has run, the new primary has accepted writes: no rollback past it. */
+  pointOfNoReturn?: boolean;
+  /** A failure is reported, not fatal (post-hooks). */
+  nonFatal?: boolean;
+  /** The exact actions, for the plan. May probe (read-only) to show what it would pick. */
+  plan(ctx: StepContext): Promise<PlannedAction[]>;
+  /** True when the cluster is already as this step would leave it: the step is skipped. */
+  isDone?(ctx: StepContext): Promise<boolean>;
+  /** Throws a FailoverError when the step must not run. */
+  precondition?(ctx: StepContext): Promise<void>;
+  run(ctx: StepContext): Promise<StepOutput>;
+  /** Throws when the step's effect cannot be confirmed (polls until its deadline). */
+  verify(ctx: StepContext): Promise<void>;
+  /** Reverses `run` from what it saved. */
+  undo?(ctx: StepContext, record: UndoRecord): Promise<void>;
+}
+
+/** Sends a 4lw word (including the state-changing `rcvr`) to a coordination node. */
+export type SendWord = (node: CoordinationNode, word: string, timeoutMs: number) => Promise<ProbeResult<string>>;
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface FailoverEvent {
+  kind: NotifyEventKind;
+  runId: string;
+  operation: OperationKind;
+  from: string;
+  to: string;
+  cluster: string;
+  at: string;
+  /** `started`: the plan's step titles; `step-failed`: the step and error; `finished`: the result. */
+  summary: string;
+  stepId?: string;
+  result?: RunResult;
+}
+
+/** Where start, failed-step and end notices go (SNS in AWS, the paging module, or a test spy). */
+export interface FailoverNotifier {
+  notify(event: FailoverEvent): Promise<void>;
+}
+
+/** Everything an operation touches, injected. */
+export interface FailoverDeps {
+  store: StateStore;
+  executor: HostExecutor;
+  /** A connection to one replica (password already resolved by the caller). */
+  connect(replica: ReplicaEndpoint): ClickHouseConnection;
+  sendWord: SendWord;
+  notifier?: FailoverNotifier;
+  route53?: Pick<Route53Client, 'send'>;
+  lambda?: Pick<LambdaClient, 'send'>;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Identifies this process as a lock holder (default `user@host pid N`). */
+  holder?: string;
+  /** Stops the run between steps (and aborts running host commands). */
+  signal?: AbortSignal;
+  /** Progress lines for a person (CLI stdout). */
+  log?: (line: string) => void;
+  /** Test seam: called before each step runs; throwing simulates a crash at that point. */
+  beforeStep?: (stepId: string) => void | Promise<void>;
+  /** Poll interval of waits (default 500 ms). */
+  pollIntervalMs?: number;
+}
+
+/** What a step sees. */
+export interface StepContext {
+  topology: Topology;
+  settings: FailoverSettings;
+  request: OperationRequest;
+  runId: string;
+  from: Site;
+  to: Site;
+  deps: Required<Pick<FailoverDeps, 'store' | 'executor' | 'connect' | 'sendWord' | 'clock' | 'sleep' | 'pollIntervalMs'>> &
+    Pick<FailoverDeps, 'route53' | 'lambda' | 'signal'>;
+  /** Facts saved by earlier steps of this run (persisted in the journal, so a resumed run has them). */
+  facts: Record<string, unknown>;
+  /** Deadline (epoch ms) of the current step. */
+  deadline: number;
+  /** Adds a line to the step's journal output. */
+  note(line: string): void;
+}
+
+export interface JournalEntry {
+  stepId: string;
+  title: string;
+  kind: StepKind;
+  state: StepState;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  output: string;
+  error?: { code: string; message: string };
+  undo?: UndoRecord;
+}
+
+/** One operation in the journal. */
+export interface RunRecord {
+  runId: string;
+  cluster: string;
+  kind: OperationKind;
+  from: string;
+  to: string;
+  startedBy: string;
+  startedAt: string;
+  endedAt?: string;
+  result: RunResult;
+  message?: string;
+  /** Seconds of data the target may miss at decision time (the target's heartbeat lag behind the source). */
+  rpoSeconds?: number | null;
+  rpoBasis?: string;
+  /** Seconds from the start of the run to the first write accepted at the new primary. */
+  rtoSeconds?: number | null;
+  /** How many times the run was (re)started. */
+  attempts: number;
+  facts: Record<string, unknown>;
+  steps: JournalEntry[];
+}
+
+export interface PlanReport {
+  kind: OperationKind;
+  from: string;
+  to: string;
+  /** The exact string the Lambda event must carry to execute, e.g. `FAILOVER primary->standby`. */
+  confirmation: string;
+  steps: { id: string; title: string; kind: StepKind; done: boolean | null; actions: PlannedAction[] }[];
+}
+
+export interface RunReport {
+  runId: string;
+  result: RunResult;
+  message: string;
+  record: RunRecord;
+  /** Where the journal is (state store key). */
+  journalKey: string;
+}

@@ -1,0 +1,55 @@
+/**
+ * The four-letter words chdr sends. Read-only ones only: a monitor never sends `rcvr`, `ydld`, `rqld`,
+ * `csnp`, `srst` or `crst`, which change the server's state.
+ */
+export const FOUR_LETTER_WORDS = {
+  ruok: 'ruok',
+  mntr: 'mntr',
+  srvr: 'srvr',
+  stat: 'stat',
+  isro: 'isro',
+  conf: 'conf',
+} as const;
+
+/**
+ * What a probed node turned out to be. `not-serving`: it answers but refuses requests (no leader, no quorum,
+ * recovery mode, ZooKeeper read-only mode); `unknown`: it answers but would not say its state (4lw not allowed).
+ */
+export const NODE_ROLES = [
+  'leader',
+  'follower',
+  'observer',
+  'standalone',
+  'not-serving',
+  'unreachable',
+  'unknown',
+] as const;
+
+/** Largest reply accepted: a ZooKeeper 3.8 leader's `mntr` is about 19 KiB with two learners. */
+export const DEFAULT_MAX_REPLY_BYTES = 1_048_576;
+
+/** Longest piece of an unexpected reply quoted in a failure reason. */
+export const MAX_EXCERPT_CHARS = 60;
+
+/** Verbatim refusals (SOURCES.md): Keeper's has no newline, ZooKeeper's ends with one. */
+export const REPLIES = {
+  keeperNotServing: 'This instance is not currently serving requests',
+  zooKeeperNotServing: 'This ZooKeeper instance is not currently serving requests',
+  /** Preceded by the word itself: `mntr is not executed because it is not in the whitelist.` */
+  zooKeeperNotWhitelistedSuffix: ' is not executed because it is not in the whitelist.',
+  /** ZooKeeper's `isro` when the server is not serving. */
+  zooKeeperIsroNotServing: 'null',
+  imok: 'imok',
+} as const;
+
+/** Keeper's `conf` key for the 4lw allow list, and the name older versions still read. */
+export const ALLOW_LIST_CONF_KEYS = ['four_letter_word_allow_list', 'four_letter_word_white_list'] as const;
+
+/** Words that let anyone who reaches the client port change the ensemble (`rcvr` forces recovery mode). */
+export const DANGEROUS_FOUR_LETTER_WORDS = ['rcvr'] as const;
+
+export const ALLOW_LIST_FINDINGS = {
+  allowAll: 'KEEPER_4LW_ALLOW_ALL',
+  dangerousWord: 'KEEPER_4LW_DANGEROUS_WORD',
+  unreadable: 'KEEPER_CONF_UNREADABLE',
+} as const;

@@ -1,0 +1,106 @@
+import type { CoordinationNode } from '../config/index.js';
+import { describeError } from '../errors/index.js';
+import { PROBE_FAILURES, failureCodeOf, probeFailed, type Clock, type ProbeResult } from '../probe/index.js';
+import { sendFourLetterWord } from './client.js';
+import { FOUR_LETTER_WORDS } from './constants.js';
+import { parseIsro, parseMntr, parseRuok, parseSrvr } from './parse.js';
+import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendFourLetterWord } from './types.js';
+
+export interface ProbeNodeOptions {
+  timeoutMs: number;
+  clock: Clock;
+  /** Defaults to `sendFourLetterWord` (a real TCP connection per word). */
+  send?: SendFourLetterWord;
+}
+
+const TRANSPORT_FAILURES: ReadonlySet<string> = new Set([
+  PROBE_FAILURES.timeout,
+  PROBE_FAILURES.refused,
+  PROBE_FAILURES.reset,
+  PROBE_FAILURES.unreachable,
+]);
+
+/** True when the node never answered: the connection failed, was reset, or stayed silent. */
+const isTransportFailure = (result: ProbeResult<unknown>): boolean =>
+  !result.ok && TRANSPORT_FAILURES.has(result.code);
+
+const isNotServing = (result: ProbeResult<unknown>): boolean =>
+  !result.ok && result.code === PROBE_FAILURES.notServing;
+
+/**
+ * The role from what the node said. Keeper reports a learner as `standalone` (never `observer`): only its
+ * `isro` answer `ro` tells it apart. A ZooKeeper observer says `observer`; ZooKeeper's `read-only` mode
+ * (quorum lost, readonlymode.enabled) serves no writes, so it counts as not serving.
+ */
+const deriveRole = (
+  kind: NodeProbe['kind'],
+  results: Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>,
+): NodeRole => {
+  const all = [results.ruok, results.mntr, results.srvr, results.isro];
+  if (all.every(isTransportFailure)) return 'unreachable';
+  if (all.some(isNotServing)) return 'not-serving';
+  const state = results.mntr.ok
+    ? results.mntr.value.serverState
+    : results.srvr.ok
+      ? results.srvr.value.mode
+      : undefined;
+  switch (state) {
+    case 'leader':
+    case 'follower':
+    case 'observer':
+      return state;
+    case 'standalone':
+      return kind === 'keeper' && results.isro.ok && results.isro.value === 'ro' ? 'observer' : 'standalone';
+    case 'read-only':
+      return 'not-serving';
+    default:
+      return 'unknown';
+  }
+};
+
+/**
+ * Asks one Keeper or ZooKeeper node `ruok`, `mntr`, `srvr` and `isro` at once (one connection each, as 4lw
+ * requires) and derives its role. Never throws, even when an injected `send` does.
+ */
+export const probeCoordinationNode = async (
+  node: CoordinationNode,
+  options: ProbeNodeOptions,
+): Promise<NodeProbe> => {
+  const { clock, timeoutMs } = options;
+  const send = options.send ?? sendFourLetterWord;
+  const target = { host: node.host, port: node.clientPort };
+  const startedAt = clock.now();
+
+  const ask = async <T>(
+    word: FourLetterWord,
+    parse: (text: string) => ParseResult<T>,
+  ): Promise<ProbeResult<T>> => {
+    let reply: ProbeResult<string>;
+    try {
+      reply = await send(target, word, { timeoutMs, clock });
+    } catch (error) {
+      return probeFailed(failureCodeOf(error), `${word}: ${describeError(error)}`, startedAt, clock);
+    }
+    if (!reply.ok) return reply;
+    const parsed = parse(reply.value);
+    return parsed.ok
+      ? { ok: true, value: parsed.value, elapsedMs: reply.elapsedMs }
+      : { ok: false, code: parsed.code, reason: parsed.reason, elapsedMs: reply.elapsedMs };
+  };
+
+  const [ruok, mntr, srvr, isro] = await Promise.all([
+    ask(FOUR_LETTER_WORDS.ruok, parseRuok),
+    ask(FOUR_LETTER_WORDS.mntr, parseMntr),
+    ask(FOUR_LETTER_WORDS.srvr, parseSrvr),
+    ask(FOUR_LETTER_WORDS.isro, parseIsro),
+  ]);
+  const results = { ruok, mntr, srvr, isro };
+  return {
+    node: node.name,
+    kind: node.kind,
+    endpoint: `${node.host}:${node.clientPort}`,
+    role: deriveRole(node.kind, results),
+    ...results,
+    elapsedMs: clock.now() - startedAt,
+  };
+};

@@ -1,0 +1,101 @@
+import type { CheckStatus } from '../health/index.js';
+import type { Clock, ProbeFailureCode, ProbeResult } from '../probe/index.js';
+import type { ALLOW_LIST_FINDINGS, FOUR_LETTER_WORDS, NODE_ROLES } from './constants.js';
+
+export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[keyof typeof FOUR_LETTER_WORDS];
+export type NodeRole = (typeof NODE_ROLES)[number];
+export type IsroMode = 'ro' | 'rw';
+
+/** A parser's answer: the typed value, or why the reply is not one (never throws). */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ProbeFailureCode; reason: string };
+
+/** `mntr`, by key. Numbers are null when the server did not print the key; leader-only counts are absent. */
+export interface MntrReport {
+  /** `leader`, `follower`, `observer`, `standalone` (ZooKeeper also `read-only`). */
+  serverState: string;
+  version: string | null;
+  avgLatencyMs: number | null;
+  maxLatencyMs: number | null;
+  minLatencyMs: number | null;
+  outstandingRequests: number | null;
+  znodeCount: number | null;
+  numAliveConnections: number | null;
+  /** Keeper < 26.3 and 26.3 leaders; ZooKeeper ≥ 3.6 has none. */
+  followers?: number;
+  syncedFollowers?: number;
+  /** Keeper 26.3 leader (voters + learners responding); ZooKeeper leader (followers + observers). */
+  learners?: number;
+  /** ZooKeeper: observers synced to this leader or observer master. */
+  syncedObservers?: number;
+  /** Keeper 26.3: learners (our observers) within stale_log_gap. ZooKeeper: non-voting followers, not observers. */
+  syncedNonVotingFollowers?: number;
+  /** Every line as received, keys with their `zk_` prefix. */
+  raw: Record<string, string>;
+}
+
+/** `srvr` or `stat` (the client list of `stat` is skipped). */
+export interface SrvrReport {
+  version: string | null;
+  /** `Mode:` as printed: leader, follower, observer, standalone, read-only. */
+  mode: string;
+  /** Keeper prints a plain counter; ZooKeeper `epoch << 32 | counter`. */
+  zxid: bigint;
+  /** `0x` + lower-case hex, leading zeros trimmed (Keeper's `formatZxid`). */
+  zxidHex: string;
+  latency: { minMs: number; avgMs: number; maxMs: number } | null;
+  outstanding: number | null;
+  connections: number | null;
+  nodeCount: number | null;
+  raw: Record<string, string>;
+}
+
+export interface FourLetterTarget {
+  host: string;
+  port: number;
+}
+
+/** The part of a socket the 4lw client uses; `net.Socket` fits. */
+export interface FourLetterSocket {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  write(data: string): unknown;
+  destroy(): unknown;
+}
+
+export type Connect = (target: FourLetterTarget) => FourLetterSocket;
+
+export interface SendOptions {
+  /** Covers connect and the whole reply. */
+  timeoutMs: number;
+  maxReplyBytes?: number;
+  connect?: Connect;
+  clock?: Clock;
+}
+
+export type SendFourLetterWord = (
+  target: FourLetterTarget,
+  word: FourLetterWord,
+  options: SendOptions,
+) => Promise<ProbeResult<string>>;
+
+/** What one node answered to ruok, mntr, srvr and isro, and the role derived from it. */
+export interface NodeProbe {
+  node: string;
+  kind: 'keeper' | 'zookeeper';
+  endpoint: string;
+  role: NodeRole;
+  ruok: ProbeResult<true>;
+  mntr: ProbeResult<MntrReport>;
+  srvr: ProbeResult<SrvrReport>;
+  isro: ProbeResult<IsroMode>;
+  elapsedMs: number;
+}
+
+export type AllowListFindingCode = (typeof ALLOW_LIST_FINDINGS)[keyof typeof ALLOW_LIST_FINDINGS];
+
+export interface AllowListFinding {
+  code: AllowListFindingCode;
+  status: CheckStatus;
+  message: string;
+}

@@ -1,0 +1,126 @@
+import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PROBE_TIMEOUT_MS, LOG_TAIL_LINES, POLL_INTERVAL_MS } from './constants.js';
+import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
+import { clickHouseQuery, fourLetterWord, parseZooKeeperMode } from './probes.js';
+import { isOurProcess } from './process.js';
+import type { ClusterState, ClusterStatus, NodeState, NodeStatus, ProgressListener } from './types.js';
+
+/** The last lines of a log file ('' when there is none). */
+export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<string> => {
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { size } = await file.stat();
+      const length = Math.min(size, 64 * 1024);
+      const buffer = Buffer.alloc(length);
+      await file.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n').trimEnd();
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return '';
+  }
+};
+
+/** The tails of a node's logs, labelled, for an error message. */
+export const nodeLogTails = async (node: NodeState): Promise<string> => {
+  const paths = node.kind === 'clickhouse' ? [node.stdoutPath, node.errorLogPath, node.logPath] : [node.logPath];
+  const parts = await Promise.all(
+    paths.map(async (path) => {
+      const tail = await logTail(path, node.kind === 'clickhouse' && path === node.logPath ? 15 : LOG_TAIL_LINES);
+      return tail === '' ? '' : `--- ${node.name}: ${path} (last lines) ---\n${tail}`;
+    }),
+  );
+  return parts.filter((part) => part !== '').join('\n') || `--- ${node.name}: no log output (${paths.join(', ')}) ---`;
+};
+
+/** Whether the node's process runs and answers: `ruok`/`srvr` for ZooKeeper, `SELECT 1` for ClickHouse. */
+export const nodeStatus = async (node: NodeState, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<NodeStatus> => {
+  const base = { name: node.name, kind: node.kind, site: node.site, pid: node.pid };
+  const running = await isOurProcess(node.pid, node.configPath);
+  if (!running) return { ...base, running, ready: false, detail: node.pid === null ? 'stopped' : `process ${node.pid} is gone` };
+  if (node.kind === 'clickhouse') {
+    const reply = await clickHouseQuery(node.host, node.httpPort, 'SELECT 1', timeoutMs);
+    return reply.ok && reply.value.trim() === '1'
+      ? { ...base, running, ready: true, detail: `http :${node.httpPort} answers` }
+      : { ...base, running, ready: false, detail: reply.ok ? `unexpected reply ${reply.value.trim()}` : reply.reason };
+  }
+  const [ruok, srvr] = await Promise.all([
+    fourLetterWord(node.host, node.clientPort, 'ruok', timeoutMs),
+    fourLetterWord(node.host, node.clientPort, 'srvr', timeoutMs),
+  ]);
+  if (!ruok.ok || ruok.value.trim() !== 'imok') {
+    return { ...base, running, ready: false, detail: ruok.ok ? `ruok: ${ruok.value.trim() || 'no reply'}` : ruok.reason };
+  }
+  const mode = srvr.ok ? parseZooKeeperMode(srvr.value) : null;
+  return mode
+    ? { ...base, running, ready: true, mode, detail: `${mode} on :${node.clientPort}` }
+    : { ...base, running, ready: true, detail: 'not serving (no quorum yet)' };
+};
+
+const hasLeader = (statuses: readonly NodeStatus[]): boolean =>
+  statuses.some((status) => status.mode === 'leader' || status.mode === 'standalone');
+
+export const clusterStatus = async (state: ClusterState): Promise<ClusterStatus> => {
+  const nodes = await Promise.all(state.nodes.map((node) => nodeStatus(node)));
+  const healthy =
+    nodes.every((status) => status.running && status.ready && (status.kind === 'clickhouse' || status.mode !== undefined)) &&
+    hasLeader(nodes.filter((status) => status.kind === 'zookeeper'));
+  return { dir: state.dir, nodes, healthy };
+};
+
+export interface WaitOptions {
+  timeoutMs: number;
+  onProgress?: ProgressListener;
+}
+
+const startFailed = async (nodes: readonly NodeState[], why: string): Promise<LocalClusterError> => {
+  const tails = await Promise.all(nodes.map(nodeLogTails));
+  return new LocalClusterError(LOCAL_CLUSTER_ERROR_CODES.startFailed, `${why}\n${tails.join('\n')}`);
+};
+
+/**
+ * Polls until every node is `ready` (and, with `serving`, every ZooKeeper node has a mode and one of them
+ * leads). Fails fast, with the log tail, when a process exits; fails with all tails on timeout.
+ */
+export const waitForNodes = async (
+  nodes: readonly NodeState[],
+  options: WaitOptions & { serving?: boolean; waitingMessage?: string },
+): Promise<NodeStatus[]> => {
+  const deadline = Date.now() + options.timeoutMs;
+  const announced = new Set<string>();
+  let waitingSaid = false;
+  for (;;) {
+    const statuses = await Promise.all(nodes.map((node) => nodeStatus(node)));
+    const dead = statuses.filter((status) => !status.running);
+    if (dead.length > 0) {
+      const deadNodes = nodes.filter((node) => dead.some((status) => status.name === node.name));
+      throw await startFailed(deadNodes, `${dead.map((status) => status.name).join(', ')} exited while starting`);
+    }
+    for (const status of statuses) {
+      const done = status.ready && (!options.serving || status.kind === 'clickhouse' || status.mode !== undefined);
+      if (done && !announced.has(status.name)) {
+        announced.add(status.name);
+        options.onProgress?.(`${status.name} ready${status.mode ? ` (${status.mode})` : ''}`);
+      }
+    }
+    const zooKeepers = statuses.filter((status) => status.kind === 'zookeeper');
+    const allDone = announced.size === nodes.length && (!options.serving || zooKeepers.length === 0 || hasLeader(zooKeepers));
+    if (allDone) return statuses;
+    if (!waitingSaid && options.waitingMessage && announced.size > 0) {
+      options.onProgress?.(options.waitingMessage);
+      waitingSaid = true;
+    }
+    if (Date.now() >= deadline) {
+      const late = statuses.filter((status) => !announced.has(status.name) || status.kind === 'zookeeper');
+      const lateNodes = nodes.filter((node) => late.some((status) => status.name === node.name));
+      throw await startFailed(
+        lateNodes,
+        `not ready after ${options.timeoutMs} ms: ${late.map((status) => `${status.name}: ${status.detail}`).join('; ')}`,
+      );
+    }
+    await sleep(POLL_INTERVAL_MS * 2);
+  }
+};

@@ -1,0 +1,51 @@
+import { parseTopologyText, type Topology } from '../config/index.js';
+import { clickHouseNodes, zooKeeperNodes } from './layout.js';
+import { CLUSTER_NAME, LOCAL_SITES } from './constants.js';
+import type { ClusterState, LocalSite } from './types.js';
+
+/** The AWS region each local site stands in for (examples/local.yaml). */
+const SITE_REGIONS: Record<LocalSite, string> = { primary: 'us-east-1', standby: 'us-west-2' };
+
+/**
+ * The chdr topology of a local cluster, in the layout of examples/local.yaml (with the default port
+ * base it parses to the same topology). Returns the text and the validated topology.
+ */
+export const renderTopology = (state: ClusterState): { text: string; topology: Topology } => {
+  const site = (name: LocalSite) => [
+    `  - name: ${name}`,
+    `    region: ${SITE_REGIONS[name]}`,
+    `    role: ${name}`,
+    '    replicas:',
+    ...clickHouseNodes(state)
+      .filter((node) => node.site === name)
+      .map((node) => `      - { name: ${node.name}, host: ${node.host}, httpPort: ${node.httpPort} }`),
+    '    coordination:',
+    ...zooKeeperNodes(state)
+      .filter((node) => node.site === name)
+      .map(
+        (node) =>
+          `      - { name: ${node.name}, kind: zookeeper, host: ${node.host}, clientPort: ${node.clientPort}, ` +
+          `role: ${node.role}, serverId: ${node.serverId}, peerPort: ${node.peerPort}, electionPort: ${node.electionPort} }`,
+      ),
+  ];
+  const text = [
+    '# The local two-site cluster started by `chdr cluster up` (all on loopback).',
+    `# Written by chdr cluster up for ${state.dir} (port base ${state.portBase}).`,
+    '# primary: ZooKeeper participants zk1..zk3 and ClickHouse replicas ch1, ch2',
+    '# standby: ZooKeeper observer zk4 and ClickHouse replica ch3',
+    `cluster: ${CLUSTER_NAME}`,
+    'sites:',
+    ...LOCAL_SITES.flatMap(site),
+    'thresholds:',
+    '  heartbeatLagWarnSeconds: 20',
+    '  heartbeatLagCriticalSeconds: 40',
+    'timeouts:',
+    '  probeMs: 1500',
+    '  cycleMs: 8000',
+    'schedule: rate(1 minute)',
+    'failover:',
+    '  executor: { kind: local }',
+    '',
+  ].join('\n');
+  return { text, topology: parseTopologyText(text, state.topologyPath) };
+};

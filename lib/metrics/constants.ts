@@ -1,0 +1,58 @@
+/**
+ * PutMetricData limits (CloudWatch API reference, PutMetricData): at most 1000 metric data per request and
+ * 1 MB per request body. The byte budget keeps a margin below the limit for the request envelope.
+ */
+export const MAX_DATUMS_PER_CALL = 1000;
+export const MAX_PAYLOAD_BYTES = 1_000_000;
+/** Bytes reserved for the request envelope (namespace, JSON framing) out of MAX_PAYLOAD_BYTES. */
+export const PAYLOAD_ENVELOPE_BYTES = 2_048;
+
+/**
+ * Attempts per PutMetricData call, counting the first. The SDK's standard retry strategy retries throttling
+ * and transient errors with exponential backoff and full jitter; chdr only raises the number of attempts.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The dimension names chdr publishes: one time series per site (and per source site for heartbeat lag). */
+export const DIMENSIONS = {
+  cluster: 'Cluster',
+  site: 'Site',
+  sourceSite: 'SourceSite',
+} as const;
+
+/** Keys of `Check.values` that the catalog reads, per check kind (one place to align with the probes). */
+export const VALUE_KEYS = {
+  lagSeconds: 'lagSeconds',
+  unchangedCycles: 'unchangedCycles',
+  role: 'role',
+  outstanding: 'outstanding',
+  avgLatencyMs: 'avgLatencyMs',
+  znodeCount: 'znodeCount',
+  quorum: 'quorum',
+  leader: 'leader',
+  participantsUp: 'participantsUp',
+  participantsTotal: 'participantsTotal',
+  readonlyTables: 'readonlyTables',
+  absoluteDelaySeconds: 'absoluteDelaySeconds',
+  queueSize: 'queueSize',
+  sessionExpired: 'sessionExpired',
+  reachable: 'reachable',
+} as const;
+
+/** Coordination node roles that mean the node does not serve. */
+export const DOWN_ROLES: ReadonlySet<string> = new Set(['unreachable', 'not-serving']);
+
+/** List prices (USD, us-east-1, standard resolution) used by the cost model in docs/metrics.md. */
+export const PRICES_USD = {
+  /** Per custom metric (name + dimension combination) per month, first 10,000 metrics. */
+  customMetricMonth: 0.3,
+  /** Per 1,000 PutMetricData (and other metric API) requests. */
+  apiRequestsPer1000: 0.01,
+  /** Per standard-resolution alarm per month. */
+  alarmMonth: 0.1,
+  /** Per dashboard per month (the first three of an account are free). */
+  dashboardMonth: 3,
+} as const;
+
+/** Hours in the month the cost model uses (AWS bills metrics hourly, prorated over 730 hours). */
+export const HOURS_PER_MONTH = 730;

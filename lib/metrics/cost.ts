@@ -1,0 +1,84 @@
+import type { Topology } from '../config/index.js';
+import { HOURS_PER_MONTH, PRICES_USD } from './constants.js';
+import { METRIC_CATALOG, type MetricCatalog } from './catalog.js';
+import { alarmInstances, seriesOf } from './alarms.js';
+import { schedulePeriodSeconds } from './schedule.js';
+
+/** What one site's deployment (one region) costs per month in CloudWatch, from the catalog. */
+export interface SiteCost {
+  site: string;
+  region: string;
+  /** Distinct custom metrics (name + dimensions) this site publishes. */
+  series: number;
+  alarms: number;
+  putMetricDataPerMonth: number;
+  dashboards: number;
+  usd: { metrics: number; requests: number; alarms: number; dashboards: number; total: number };
+}
+
+const cents = (value: number): number => Math.round(value * 100) / 100;
+
+export const costModel = (
+  topology: Topology,
+  options: { catalog?: MetricCatalog; dashboardsPerRegion?: number } = {},
+): { sites: SiteCost[]; totalUsd: number } => {
+  const catalog: MetricCatalog = options.catalog ?? METRIC_CATALOG;
+  const dashboards = options.dashboardsPerRegion ?? 1;
+  const cyclesPerMonth = (HOURS_PER_MONTH * 3600) / schedulePeriodSeconds(topology.schedule);
+  const sites = topology.sites.map((site): SiteCost => {
+    const series = catalog.reduce((sum, definition) => sum + seriesOf(definition, topology, site.name).length, 0);
+    const alarms = alarmInstances(topology, site.name, { catalog }).length;
+    // One PutMetricData per cycle: a site's datums are far below the 1000-datum and 1 MB limits.
+    const putMetricDataPerMonth = Math.round(cyclesPerMonth);
+    const usd = {
+      metrics: cents(series * PRICES_USD.customMetricMonth),
+      requests: cents((putMetricDataPerMonth / 1000) * PRICES_USD.apiRequestsPer1000),
+      alarms: cents(alarms * PRICES_USD.alarmMonth),
+      dashboards: cents(dashboards * PRICES_USD.dashboardMonth),
+      total: 0,
+    };
+    usd.total = cents(usd.metrics + usd.requests + usd.alarms + usd.dashboards);
+    return { site: site.name, region: site.region, series, alarms, putMetricDataPerMonth, dashboards, usd };
+  });
+  return { sites, totalUsd: cents(sites.reduce((sum, site) => sum + site.usd.total, 0)) };
+};
+
+const threshold = (value: unknown, topology: Topology): string =>
+  typeof value === 'function' ? String((value as (t: Topology['thresholds']) => number)(topology.thresholds)) : String(value);
+
+const OPERATOR: Record<string, string> = {
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '≥',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '≤',
+};
+
+/** The generated part of docs/metrics.md: the catalog, the alarms and the cost model for a topology. */
+export const catalogMarkdown = (topology: Topology, catalog: MetricCatalog = METRIC_CATALOG): string => {
+  const period = schedulePeriodSeconds(topology.schedule);
+  const rows = catalog.map((definition) => {
+    const alarm = definition.alarm;
+    const alarmText = alarm
+      ? `${alarm.statistic} ${OPERATOR[alarm.comparison]} ${threshold(alarm.threshold, topology)} for ${Math.max(1, Math.ceil(alarm.forSeconds / period))} × ${period} s; missing data: ${alarm.treatMissingData}`
+      : '—';
+    const perSite = topology.sites.map((site) => seriesOf(definition, topology, site.name).length).join(' / ');
+    return `| \`${definition.name}\` | ${definition.unit} | ${definition.dimensions.join(', ')} | ${definition.derivation} | ${alarmText} | ${perSite} | [runbook](#${definition.runbook}) |`;
+  });
+  const { sites, totalUsd } = costModel(topology, { catalog });
+  const costRows = sites.map(
+    (site) =>
+      `| ${site.site} (${site.region}) | ${site.series} | $${site.usd.metrics.toFixed(2)} | ${site.putMetricDataPerMonth.toLocaleString('en-US')} | $${site.usd.requests.toFixed(2)} | ${site.alarms} | $${site.usd.alarms.toFixed(2)} | ${site.dashboards} | $${site.usd.dashboards.toFixed(2)} | **$${site.usd.total.toFixed(2)}** |`,
+  );
+  return [
+    `Topology: \`${topology.cluster}\`, ${topology.sites.map((site) => `${site.name} (${site.role}, ${site.region}, ${site.replicas.length} replicas, ${site.coordination.length} coordination nodes)`).join('; ')}; schedule \`${topology.schedule}\`; namespace \`${topology.metrics.namespace}\`.`,
+    '',
+    `| Metric | Unit | Dimensions | Derived from the report | Alarm | Series per site (${topology.sites.map((site) => site.name).join(' / ')}) | What to do |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '| Site (region) | Custom metrics | $/month | PutMetricData calls/month | $/month | Alarms | $/month | Dashboards | $/month | Total $/month |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...costRows,
+    `| **all regions** | ${sites.reduce((sum, site) => sum + site.series, 0)} | | | | ${sites.reduce((sum, site) => sum + site.alarms, 0)} | | ${sites.reduce((sum, site) => sum + site.dashboards, 0)} | | **$${totalUsd.toFixed(2)}** |`,
+  ].join('\n');
+};

@@ -1,0 +1,2 @@
+export { renderChecksTable, renderColumns, statusLabel } from './table.js';
+export { renderStatusTree } from './tree.js';

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import {
+  probeCoordinationNode,
+  type FourLetterWord,
+  type SendFourLetterWord,
+} from '../../../lib/keeper/index.js';
+import type { ProbeResult } from '../../../lib/probe/index.js';
+import {
+  DOWN,
+  coordinationNode,
+  fixedClock,
+  fixture,
+  keeperScripts,
+  scriptedSend,
+  zooKeeperScripts,
+  type Script,
+} from './support.js';
+
+const keeper = coordinationNode({ name: 'keeper-1', host: '10.0.1.21' });
+const zookeeper = coordinationNode({ name: 'zk-1', kind: 'zookeeper', host: '10.0.1.31' });
+
+const probe = (node = keeper, script: Script) =>
+  probeCoordinationNode(node, { timeoutMs: 1_000, clock: fixedClock(), send: scriptedSend(script) });
+
+describe('probeCoordinationNode', () => {
+  it('asks ruok, mntr, srvr and isro at once, one call each, on the client port', async () => {
+    const calls: { word: FourLetterWord; port: number; timeoutMs: number }[] = [];
+    const release: (() => void)[] = [];
+    const send: SendFourLetterWord = (target, word, options) => {
+      calls.push({ word, port: target.port, timeoutMs: options.timeoutMs });
+      return new Promise<ProbeResult<string>>((resolve) =>
+        release.push(() =>
+          resolve({ ok: true, value: (keeperScripts.leader as Script)[word] ?? '', elapsedMs: 1 }),
+        ),
+      );
+    };
+
+    const pending = probeCoordinationNode(keeper, { timeoutMs: 750, clock: fixedClock(), send });
+    await Promise.resolve();
+    expect(calls.map((call) => call.word).sort()).toEqual(['isro', 'mntr', 'ruok', 'srvr']);
+    release.forEach((resolve) => resolve());
+    const result = await pending;
+
+    expect(calls.every((call) => call.port === 9181 && call.timeoutMs === 750)).toBe(true);
+    expect(result.role).toBe('leader');
+  });
+
+  it('returns every parsed answer of a healthy Keeper leader', async () => {
+    const result = await probe(keeper, keeperScripts.leader);
+
+    expect(result).toMatchObject({
+      node: 'keeper-1',
+      kind: 'keeper',
+      endpoint: '10.0.1.21:9181',
+      role: 'leader',
+    });
+    expect(result.ruok).toMatchObject({ ok: true, value: true });
+    expect(result.mntr).toMatchObject({ ok: true, value: { serverState: 'leader', syncedFollowers: 2 } });
+    expect(result.srvr).toMatchObject({ ok: true, value: { zxidHex: '0x2f4c1c9' } });
+    expect(result.isro).toMatchObject({ ok: true, value: 'rw' });
+  });
+
+  it('recognises a Keeper learner, which says standalone, by its isro ro', async () => {
+    const result = await probe(keeper, keeperScripts.learner);
+
+    expect(result.mntr).toMatchObject({ ok: true, value: { serverState: 'standalone' } });
+    expect(result.role).toBe('observer');
+  });
+
+  it('keeps a one-node Keeper (standalone, isro rw) as standalone', async () => {
+    const result = await probe(keeper, {
+      ...keeperScripts.leader,
+      mntr: fixture('keeper/mntr-standalone.txt'),
+    });
+
+    expect(result.role).toBe('standalone');
+  });
+
+  it('does not take a ZooKeeper isro for a learner: a ZooKeeper observer says observer in mntr', async () => {
+    const result = await probe(zookeeper, zooKeeperScripts.observer);
+
+    expect(result.isro).toMatchObject({ ok: true, value: 'rw' });
+    expect(result.role).toBe('observer');
+  });
+
+  it('reads a ZooKeeper that answers imok but null to isro as not serving', async () => {
+    const result = await probe(zookeeper, zooKeeperScripts.notServing);
+
+    expect(result.ruok.ok).toBe(true);
+    expect(result.isro).toMatchObject({ ok: false, code: 'NOT_SERVING' });
+    expect(result.role).toBe('not-serving');
+  });
+
+  it('reads a Keeper without quorum as not serving', async () => {
+    const result = await probe(keeper, keeperScripts.notServing);
+
+    expect(result.mntr).toMatchObject({ ok: false, code: 'NOT_SERVING' });
+    expect(result.role).toBe('not-serving');
+  });
+
+  it('reads a node that refuses every connection as unreachable', async () => {
+    const result = await probe(keeper, DOWN);
+
+    expect(result.role).toBe('unreachable');
+    expect(result.mntr).toMatchObject({ ok: false, code: 'CONNECTION_REFUSED' });
+  });
+
+  it('falls back on srvr when mntr is not whitelisted (stock ZooKeeper)', async () => {
+    const result = await probe(zookeeper, {
+      ...zooKeeperScripts.follower,
+      mntr: fixture('zookeeper/not-whitelisted.txt'),
+    });
+
+    expect(result.mntr).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    expect(result.role).toBe('follower');
+  });
+
+  it('says unknown when the node answers imok but allows nothing that tells its state', async () => {
+    const result = await probe(keeper, { ruok: fixture('keeper/ruok.txt') });
+
+    expect(result.role).toBe('unknown');
+    expect(result.srvr).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+  });
+
+  it('turns a send that throws into a failed result instead of throwing', async () => {
+    const send: SendFourLetterWord = async () => {
+      throw Object.assign(new Error('boom'), { code: 'ECONNRESET' });
+    };
+
+    const result = await probeCoordinationNode(keeper, { timeoutMs: 1_000, clock: fixedClock(), send });
+
+    expect(result.role).toBe('unreachable');
+    expect(result.ruok).toMatchObject({ ok: false, code: 'CONNECTION_RESET', reason: 'ruok: boom' });
+  });
+});
