@@ -56,7 +56,7 @@ export const runbookLink = (check: Pick<Check, 'kind' | 'values'>, runbookBase =
   let anchor = FIRST_STEPS[check.kind].anchor;
   if (check.kind === 'replica-status') {
     if (check.values['reachable'] === false) anchor = 'runbook-replica-unreachable';
-    else if (!(Number(check.values['readonlyTables'] ?? 0) > 0) && !(Number(check.values['sessionExpired'] ?? 0) > 0)) {
+    else if (!(Number(check.values['readonlyTables'] ?? 0) > 0) && !(Number(check.values['sessionExpiredTables'] ?? 0) > 0)) {
       anchor = 'runbook-replication-delay-and-queue';
     }
   }

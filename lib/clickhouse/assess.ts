@@ -210,7 +210,9 @@ export const assessReplica = (
   if (expiredOnly.length > 0) {
     findings.push({ status: 'critical', text: `ZooKeeper session expired on ${plural(expiredOnly.length, 'table')}`, hint: HINTS.readonly });
   }
-  if (!probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY' && readonlyTables.length === 0) {
+  // Servers before the readonly branch (18.16 too) answer /replicas_status with a 500 TABLE_IS_READ_ONLY.
+  const statusSaysReadonly = !probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY';
+  if (statusSaysReadonly && readonlyTables.length === 0) {
     findings.push({ status: 'critical', text: 'tables readonly (TABLE_IS_READ_ONLY from /replicas_status)', hint: HINTS.readonly });
   }
   const slowest = maxBy(tables, (table) => table.absoluteDelay);
@@ -239,7 +241,7 @@ export const assessReplica = (
   if (rows === undefined && status !== undefined && !status.listed && status.httpStatus === 503) {
     findings.push({ status: 'warn', text: 'server reports replicas too far behind (HTTP 503)', hint: HINTS.delay });
   }
-  for (const missing of [failureText('system.replicas', probe.tables), failureText('/replicas_status', probe.status)]) {
+  for (const missing of [failureText('system.replicas', probe.tables), statusSaysReadonly ? undefined : failureText('/replicas_status', probe.status)]) {
     if (missing !== undefined) findings.push(missing);
   }
   findings.sort((a, b) => rank(b.status) - rank(a.status));

@@ -54,6 +54,15 @@ export const createClickHouseConnection = (
   const mask = (text: string): string =>
     password !== undefined && password.length >= MIN_MASKED_PASSWORD_LENGTH ? text.split(password).join('***') : text;
 
+  /** The original error as the cause, unless it quotes the password: then a masked copy. */
+  const safeCause = (error: unknown): unknown => {
+    const text = error instanceof Error ? error.message : String(error);
+    if (mask(text) === text) return error;
+    const copy = new Error(mask(text));
+    copy.name = error instanceof Error ? error.name : 'Error';
+    return copy;
+  };
+
   const timeoutOf = (requested: number): number => Math.max(1, Math.min(requested, options.requestTimeoutMs));
 
   /** Turns whatever a request threw into one ClickHouseRequestError. */
@@ -64,20 +73,20 @@ export const createClickHouseConnection = (
       return new ClickHouseRequestError(
         CLICKHOUSE_ERROR_CODES.server,
         `${what} on ${label}: ${describeException(masked)}`,
-        { failure: failureOfException(masked), exception: masked, cause: error },
+        { failure: failureOfException(masked), exception: masked, cause: safeCause(error) },
       );
     }
     if (signal.aborted) {
       return new ClickHouseRequestError(CLICKHOUSE_ERROR_CODES.timeout, `${what} on ${label}: no reply within ${timeoutMs} ms`, {
         failure: PROBE_FAILURES.timeout,
-        cause: error,
+        cause: safeCause(error),
       });
     }
     const failure = failureCodeOf(error);
     return new ClickHouseRequestError(
       failure === PROBE_FAILURES.timeout ? CLICKHOUSE_ERROR_CODES.timeout : CLICKHOUSE_ERROR_CODES.transport,
       `${what} on ${label}: ${mask(describeError(error))}`,
-      { failure, cause: error },
+      { failure, cause: safeCause(error) },
     );
   };
 

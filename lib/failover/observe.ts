@@ -31,6 +31,11 @@ export const coordinationState = async (
   const parsed = parseSrvr(reply.value);
   if (!parsed.ok) return { node: node.name, reachable: true, mode: 'not-serving', zxid: null, reason: parsed.reason };
   const state: CoordinationState = { node: node.name, reachable: true, mode: parsed.value.mode, zxid: parsed.value.zxid };
+  if (node.kind === 'keeper' && state.mode === 'standalone') {
+    // A Keeper learner reports `standalone`; only `isro` (`ro`) tells it apart from a one-node leader.
+    const isro = await ctx.deps.sendWord(node, 'isro', requestTimeout(ctx));
+    if (isro.ok && isro.value.trim() === 'ro') state.mode = 'observer';
+  }
   if (state.mode === 'leader') {
     const mntr = await ctx.deps.sendWord(node, 'mntr', requestTimeout(ctx));
     const report = mntr.ok ? parseMntr(mntr.value) : undefined;

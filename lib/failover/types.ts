@@ -47,7 +47,6 @@ export interface UndoRecord {
 export interface StepOutput {
   /** Lines for the journal's output excerpt. Must not contain secrets. */
   notes?: string[];
-  undo?: UndoRecord;
   /** Facts later steps and the journal use (starting state, chosen Keeper leader, RPO...). */
   facts?: Record<string, unknown>;
 }
@@ -72,7 +71,7 @@ export interface FailoverStep {
   run(ctx: StepContext): Promise<StepOutput>;
   /** Throws when the step's effect cannot be confirmed (polls until its deadline). */
   verify(ctx: StepContext): Promise<void>;
-  /** Reverses `run` from what it saved. */
+  /** Reverses `run` from what it saved in `ctx.undo`. */
   undo?(ctx: StepContext, record: UndoRecord): Promise<void>;
 }
 
@@ -140,6 +139,11 @@ export interface StepContext {
   deadline: number;
   /** Adds a line to the step's journal output. */
   note(line: string): void;
+  /**
+   * What the current step must save to undo itself, filled in by the step *before* each change, so that
+   * a step failing midway can still be rolled back. Saved in the journal entry.
+   */
+  undo: UndoRecord;
 }
 
 export interface JournalEntry {

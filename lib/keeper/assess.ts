@@ -81,8 +81,8 @@ const roleMismatch = (node: CoordinationNode, probe: NodeProbe): string | undefi
 };
 
 /**
- * One node's verdict: critical when it cannot be reached or does not serve requests; warn when its role
- * differs from the topology's, when its outstanding requests or average latency exceed the thresholds, or
+ * One node's verdict: warn when it cannot be reached or does not serve requests (the ensemble checks turn
+ * that critical when the quorum is lost), when its role differs from the topology's, when its outstanding requests or average latency exceed the thresholds, or
  * when it answers but would not say its state.
  */
 export const assessCoordinationNode = (
@@ -102,15 +102,17 @@ export const assessCoordinationNode = (
     values: { role: probe.role, expectedRole: node.role, ...figures, elapsedMs: probe.elapsedMs },
   });
 
+  // A node down is a warning on its own: the ensemble verdict says critical once the quorum is gone,
+  // so one lost participant of three (quorum held) does not page as if writes had stopped.
   if (probe.role === 'unreachable') {
     return check(
-      'critical',
+      'warn',
       `${where} is ${stateOf(probe)} on every 4lw command: is ${serverName(probe)} running and its client port open?`,
     );
   }
   if (probe.role === 'not-serving') {
     return check(
-      'critical',
+      'warn',
       `${where} answers but is not serving requests (no leader, no quorum, or recovery mode): ClickHouse sessions on it fail`,
     );
   }

@@ -2,10 +2,10 @@ import { createServer, type Socket } from 'node:net';
 import { DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, LOCAL_SITES, LOOPBACK } from './constants.js';
 import { resolveBinaries } from './deps.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
-import { waitForNodes } from './health.js';
 import { clickHouseQuery } from './probes.js';
 import { isOurProcess } from './process.js';
-import { ensureConfigExists, ensurePortsFree, spawnNode, stopNodes } from './runtime.js';
+import { ensureConfigExists, ensurePortsFree, stopNodes } from './runtime.js';
+import { startNodes } from './start.js';
 import { findNode, readState, withPids, withStateLock, writeState } from './state.js';
 import type { Blackhole, ClusterState, LocalSite, NodeState, StartOptions, StopOptions } from './types.js';
 
@@ -23,11 +23,10 @@ const stopAndRecord = async (dir: string, pick: (state: ClusterState) => NodeSta
     return stopped;
   });
 
-/** Starts the nodes not running yet from their current config files, ZooKeeper before ClickHouse. */
+/** Starts the picked nodes that do not run, from their current config files, ZooKeeper before ClickHouse. */
 const startAndRecord = async (dir: string, pick: (state: ClusterState) => NodeState[], options: StartOptions) =>
   withStateLock(dir, async () => {
-    let state = await readState(dir);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    const state = await readState(dir);
     const picked = pick(state);
     const running = await Promise.all(picked.map((node) => isOurProcess(node.pid, node.configPath)));
     const toStart = picked.filter((_, i) => !running[i]);
@@ -35,22 +34,11 @@ const startAndRecord = async (dir: string, pick: (state: ClusterState) => NodeSt
     const binaries = resolveBinaries();
     for (const node of toStart) await ensureConfigExists(node);
     await ensurePortsFree(toStart);
-    for (const kind of ['zookeeper', 'clickhouse'] as const) {
-      const nodes = toStart.filter((node) => node.kind === kind);
-      if (nodes.length === 0) continue;
-      const changes = new Map<string, { pid: number; startedAt: string }>();
-      try {
-        for (const node of nodes) changes.set(node.name, { pid: await spawnNode(binaries, node), startedAt: new Date().toISOString() });
-      } finally {
-        state = withPids(state, changes);
-        await writeState(state);
-      }
-      const names = new Set(nodes.map((node) => node.name));
-      await waitForNodes(
-        state.nodes.filter((node) => names.has(node.name)),
-        { timeoutMs },
-      );
-    }
+    await startNodes(state, toStart, {
+      binaries,
+      timeoutMs: options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      onProgress: options.onProgress ?? (() => undefined),
+    });
     return toStart.map((node) => node.name);
   });
 

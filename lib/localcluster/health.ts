@@ -92,7 +92,7 @@ export const waitForNodes = async (
   const deadline = Date.now() + options.timeoutMs;
   const announced = new Set<string>();
   let waitingSaid = false;
-  for (;;) {
+  for (let round = 0; ; round++) {
     const statuses = await Promise.all(nodes.map((node) => nodeStatus(node)));
     const dead = statuses.filter((status) => !status.running);
     if (dead.length > 0) {
@@ -109,7 +109,7 @@ export const waitForNodes = async (
     const zooKeepers = statuses.filter((status) => status.kind === 'zookeeper');
     const allDone = announced.size === nodes.length && (!options.serving || zooKeepers.length === 0 || hasLeader(zooKeepers));
     if (allDone) return statuses;
-    if (!waitingSaid && options.waitingMessage && announced.size > 0) {
+    if (!waitingSaid && options.waitingMessage && round > 0) {
       options.onProgress?.(options.waitingMessage);
       waitingSaid = true;
     }

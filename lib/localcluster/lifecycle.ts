@@ -3,7 +3,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { heartbeatTableDdl } from '../heartbeat/ddl.js';
 import { DEFAULT_START_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, STATE_FILE, TOPOLOGY_FILE } from './constants.js';
-import { resolveBinaries, type Binaries } from './deps.js';
+import { resolveBinaries } from './deps.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
 import { writeFileIfMissing, writeNodeFiles } from './files.js';
 import { clusterStatus, waitForNodes } from './health.js';
@@ -11,40 +11,20 @@ import { checkPortBase, clickHouseNodes, planCluster } from './layout.js';
 import { clickHouseQuery } from './probes.js';
 import { findProcessesByConfig, isOurProcess } from './process.js';
 import { renderTopology } from './render-topology.js';
-import { ensurePortsFree, spawnNode, stopNodes, stopStrays } from './runtime.js';
+import { ensurePortsFree, stopNodes, stopStrays } from './runtime.js';
+import { startNodes } from './start.js';
 import { readState, readStateIfAny, withPids, withStateLock, writeState } from './state.js';
 import type {
   ClusterState,
   ClusterStatus,
   DownOptions,
   DownResult,
-  NodeState,
   ProgressListener,
   UpOptions,
   UpResult,
 } from './types.js';
 
 const silent: ProgressListener = () => undefined;
-
-/** Spawns the nodes (one after another: a spawn takes milliseconds) and records their pids at once. */
-const spawnAndRecord = async (
-  state: ClusterState,
-  nodes: readonly NodeState[],
-  binaries: Binaries,
-  onProgress: ProgressListener,
-): Promise<ClusterState> => {
-  const changes = new Map<string, { pid: number; startedAt: string }>();
-  try {
-    for (const node of nodes) {
-      const pid = await spawnNode(binaries, node);
-      changes.set(node.name, { pid, startedAt: new Date().toISOString() });
-      onProgress(`${node.name} started (pid ${pid})`);
-    }
-  } finally {
-    await writeState(withPids(state, changes));
-  }
-  return withPids(state, changes);
-};
 
 /**
  * Creates the heartbeat table on every replica, one after another (concurrent first creations of one
@@ -102,14 +82,14 @@ export const up = async (options: UpOptions): Promise<UpResult> => {
       await writeFileIfMissing(current.topologyPath, renderTopology(current).text);
       state = withPids(current, new Map(toStart.map((node) => [node.name, { pid: null, startedAt: null }])));
       await writeState(state);
-      const zooKeepers = toStart.filter((node) => node.kind === 'zookeeper');
-      state = await spawnAndRecord(state, zooKeepers, binaries, onProgress);
+      state = await startNodes(state, toStart, { binaries, timeoutMs, onProgress, ensembleServing: true });
     }
-    const serving = state.nodes.filter((node) => node.kind === 'zookeeper');
-    await waitForNodes(serving, { timeoutMs, onProgress, serving: true, waitingMessage: 'waiting for a ZooKeeper leader…' });
-    const clickHouses = toStart.filter((node) => node.kind === 'clickhouse');
-    if (clickHouses.length > 0) state = await spawnAndRecord(state, clickHouses, resolveBinaries(), onProgress);
-    await waitForNodes(clickHouseNodes(state), { timeoutMs, onProgress });
+    // Also when nothing had to start: the running nodes must answer before `up` reports success.
+    await waitForNodes(
+      state.nodes.filter((node) => node.kind === 'zookeeper'),
+      { timeoutMs, serving: true },
+    );
+    await waitForNodes(clickHouseNodes(state), { timeoutMs });
     await createHeartbeatTables(state, timeoutMs, onProgress);
     const elapsedMs = Date.now() - startedAt;
     onProgress(toStart.length === 0 ? 'cluster already up' : `cluster up in ${(elapsedMs / 1000).toFixed(1)} s`);

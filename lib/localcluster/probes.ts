@@ -76,3 +76,15 @@ export const isPortFree = (host: string, port: number): Promise<boolean> =>
     server.once('error', () => done(false));
     server.listen({ host, port, exclusive: true }, () => server.close(() => done(true)));
   });
+
+/**
+ * The ZooKeeper servers a ClickHouse server is configured to use, from its `config.d/zookeeper.xml`
+ * (`<node><host>…</host><port>…</port></node>`, in order). Port 2181 when a node gives none.
+ */
+export const parseClickHouseZooKeeperNodes = (xml: string): Array<{ host: string; port: number }> =>
+  [...xml.matchAll(/<node\b[^>]*>([\s\S]*?)<\/node>/g)].flatMap((match) => {
+    const body = match[1] ?? '';
+    const host = /<host>\s*([^<\s]+)\s*<\/host>/.exec(body)?.[1];
+    const port = /<port>\s*(\d+)\s*<\/port>/.exec(body)?.[1];
+    return host ? [{ host, port: port ? Number(port) : 2181 }] : [];
+  });

@@ -1,10 +1,12 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PROBE_TIMEOUT_MS, POLL_INTERVAL_MS } from './constants.js';
 import { clickHouseCommand, zooKeeperCommand, type Binaries } from './deps.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
 import { portsOf } from './layout.js';
-import { isPortFree } from './probes.js';
+import { fourLetterWord, isPortFree, parseClickHouseZooKeeperNodes, parseZooKeeperMode } from './probes.js';
 import { findProcessesByConfig, spawnDetached, terminate } from './process.js';
-import type { NodeState, ProgressListener } from './types.js';
+import type { ClickHouseNodeState, NodeState, ProgressListener } from './types.js';
 
 /** Node-level actions shared by `up`, `down` and the fault helpers. None of them touches state.json. */
 
@@ -40,19 +42,28 @@ export const ensureConfigExists = async (node: NodeState): Promise<void> => {
 export const spawnNode = (binaries: Binaries, node: NodeState): Promise<number> =>
   spawnDetached(node.kind === 'zookeeper' ? zooKeeperCommand(binaries, node) : clickHouseCommand(binaries, node));
 
-/** Stops the nodes' processes in parallel; returns the names of those that were running. */
+/**
+ * Stops the nodes' processes, ClickHouse first (it shuts down faster while its ZooKeeper still answers),
+ * each kind in parallel; returns the names of those that were running.
+ */
 export const stopNodes = async (
   nodes: readonly NodeState[],
   options: { hard?: boolean; timeoutMs: number; onProgress?: ProgressListener },
 ): Promise<string[]> => {
-  const stopped = await Promise.all(
-    nodes.map(async (node) => {
-      const wasRunning = await terminate(node.pid, node.configPath, options);
-      if (wasRunning) options.onProgress?.(`${node.name} stopped`);
-      return wasRunning ? node.name : null;
-    }),
-  );
-  return stopped.filter((name): name is string => name !== null);
+  const stopped: string[] = [];
+  for (const kind of ['clickhouse', 'zookeeper'] as const) {
+    const results = await Promise.all(
+      nodes
+        .filter((node) => node.kind === kind)
+        .map(async (node) => {
+          const wasRunning = await terminate(node.pid, node.configPath, options);
+          if (wasRunning) options.onProgress?.(`${node.name} stopped`);
+          return wasRunning ? node.name : null;
+        }),
+    );
+    stopped.push(...results.filter((name): name is string => name !== null));
+  }
+  return stopped;
 };
 
 /**
@@ -71,4 +82,43 @@ export const stopStrays = async (
     }),
   );
   return strays.map(([pid]) => pid);
+};
+
+/**
+ * Waits until one of the ZooKeeper servers in the node's config.d/zookeeper.xml serves (`srvr` has a
+ * mode). ClickHouse 18.16 exits at start when a replicated table cannot reach ZooKeeper, so starting it
+ * earlier would only crash it; this turns that into a clear error.
+ */
+export const waitForClickHouseCoordination = async (
+  node: ClickHouseNodeState,
+  options: { timeoutMs: number; onProgress?: ProgressListener },
+): Promise<void> => {
+  let xml: string;
+  try {
+    xml = await readFile(node.zookeeperConfigPath, 'utf8');
+  } catch {
+    return; // No <zookeeper> section: nothing to wait for.
+  }
+  const servers = parseClickHouseZooKeeperNodes(xml);
+  if (servers.length === 0) return;
+  const deadline = Date.now() + options.timeoutMs;
+  let said = false;
+  for (;;) {
+    const replies = await Promise.all(
+      servers.map((server) => fourLetterWord(server.host, server.port, 'srvr', DEFAULT_PROBE_TIMEOUT_MS)),
+    );
+    if (replies.some((reply) => reply.ok && parseZooKeeperMode(reply.value) !== null)) return;
+    if (Date.now() >= deadline) {
+      throw new LocalClusterError(
+        LOCAL_CLUSTER_ERROR_CODES.startFailed,
+        `${node.name} not started: none of its ZooKeeper servers (${servers.map((s) => `${s.host}:${s.port}`).join(', ')}, ` +
+          `from ${node.zookeeperConfigPath}) serves, and ClickHouse 18.16 exits at start when its replicated tables cannot reach ZooKeeper`,
+      );
+    }
+    if (!said) {
+      options.onProgress?.(`${node.name} waits for its ZooKeeper to serve…`);
+      said = true;
+    }
+    await sleep(POLL_INTERVAL_MS * 2);
+  }
 };

@@ -50,6 +50,7 @@ export interface StopOptions {
 
 export interface StartOptions {
   timeoutMs?: number;
+  onProgress?: ProgressListener;
 }
 
 /** One node as `status` sees it. `ready`: ZooKeeper answers `ruok`; ClickHouse answers `SELECT 1`. */

@@ -284,7 +284,7 @@ export const METRIC_CATALOG = [
     unit: 'Count',
     dimensions: SITE,
     description: 'Replicas whose coordination session expired or was lost',
-    derivation: 'replica-status checks with values.sessionExpired > 0',
+    derivation: 'replica-status checks with values.sessionExpiredTables > 0',
     runbook: RUNBOOK.readonly,
     derive: (report) => countOf(checksOf(report, 'replica-status'), hasExpiredSession),
     alarm: {
@@ -301,9 +301,9 @@ export const METRIC_CATALOG = [
     unit: 'Seconds',
     dimensions: SITE,
     description: 'Largest absolute replication delay of any replica',
-    derivation: 'replica-status checks: max of values.absoluteDelaySeconds',
+    derivation: 'replica-status checks: max of values.maxAbsoluteDelay',
     runbook: RUNBOOK.delay,
-    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.absoluteDelaySeconds),
+    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.maxAbsoluteDelay),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanThreshold',
@@ -318,18 +318,22 @@ export const METRIC_CATALOG = [
     unit: 'Count',
     dimensions: SITE,
     description: 'Largest replication queue of any replica',
-    derivation: 'replica-status checks: max of values.queueSize',
+    derivation: 'replica-status checks: max of values.maxQueueSize',
     runbook: RUNBOOK.delay,
-    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.queueSize),
+    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.maxQueueSize),
   },
   {
     name: 'ReplicaTablesNotOk',
     unit: 'Count',
     dimensions: SITE,
     description: 'Replicated tables with a warn or critical verdict',
-    derivation: 'replica-tables checks whose status is not ok',
+    derivation: 'replica-tables checks whose status is not ok (0 when the replicas were probed and none is reported)',
     runbook: RUNBOOK.delay,
-    derive: (report) => countOf(checksOf(report, 'replica-tables'), (check) => check.status !== 'ok'),
+    // Only tables with a problem get a check: zero when replicas were probed and none was reported.
+    derive: (report) =>
+      checksOf(report, 'replica-status').length === 0
+        ? []
+        : always(checksOf(report, 'replica-tables').filter((check) => check.status !== 'ok').length),
   },
   {
     name: 'SecurityFindings',

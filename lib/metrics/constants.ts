@@ -33,9 +33,9 @@ export const VALUE_KEYS = {
   participantsUp: 'participantsUp',
   participantsTotal: 'participantsTotal',
   readonlyTables: 'readonlyTables',
-  absoluteDelaySeconds: 'absoluteDelaySeconds',
-  queueSize: 'queueSize',
-  sessionExpired: 'sessionExpired',
+  maxAbsoluteDelay: 'maxAbsoluteDelay',
+  maxQueueSize: 'maxQueueSize',
+  sessionExpiredTables: 'sessionExpiredTables',
   reachable: 'reachable',
 } as const;
 

@@ -68,7 +68,7 @@ export const isReplicaUnreachable = (check: Check): boolean => check.values[VALU
 
 export const hasReadonlyTables = (check: Check): boolean => (numberOf(check.values[VALUE_KEYS.readonlyTables]) ?? 0) > 0;
 
-export const hasExpiredSession = (check: Check): boolean => (numberOf(check.values[VALUE_KEYS.sessionExpired]) ?? 0) > 0;
+export const hasExpiredSession = (check: Check): boolean => (numberOf(check.values[VALUE_KEYS.sessionExpiredTables]) ?? 0) > 0;
 
 /** Heartbeat lag per source site (the check's subject); checks without a measured lag give no datum. */
 export const lagPerSource = (report: MetricsReport): DerivedValue[] =>

@@ -54,17 +54,13 @@ export const registerClusterCommand = (program: Command): void => {
     .option('--port-base <n>', 'shift every port (18000 gives the ports of examples/local.yaml)', parsePortBase)
     .action(async (options: DirOption & { portBase?: number }) => {
       const result = await up({ dir: options.dir, portBase: options.portBase, onProgress: progress });
-      process.stdout.write(
-        `${result.started.length === 0 ? 'cluster already up' : `cluster up in ${(result.elapsedMs / 1000).toFixed(1)} s`}; ` +
-          `topology: ${result.state.topologyPath}\n`,
-      );
+      process.stdout.write(`topology: ${result.state.topologyPath}\n`);
     });
 
   withDir(cluster.command('down'))
     .description('stop every server the cluster started and delete its data')
     .action(async (options: DirOption) => {
-      const result = await down({ dir: options.dir, onProgress: progress });
-      process.stdout.write(`cluster down in ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
+      await down({ dir: options.dir, onProgress: progress });
     });
 
   withDir(cluster.command('status'))

@@ -299,11 +299,11 @@ describe('assessCoordinationNode', () => {
     );
   });
 
-  it('is critical for an unreachable node, saying how it failed', async () => {
+  it('warns about an unreachable node, saying how it failed (the ensemble decides criticality)', async () => {
     const check = await assessOne('primary', keeperNodes.k3, DOWN);
 
     expect(check).toMatchObject({
-      status: 'critical',
+      status: 'warn',
       values: { role: 'unreachable', zxid: null, outstanding: null },
     });
     expect(check.summary).toBe(
@@ -311,10 +311,10 @@ describe('assessCoordinationNode', () => {
     );
   });
 
-  it('is critical for a node that answers imok but does not serve', async () => {
+  it('warns about a node that answers imok but does not serve', async () => {
     const check = await assessOne('primary', zkNodes.z2, zooKeeperScripts.notServing);
 
-    expect(check).toMatchObject({ status: 'critical', values: { role: 'not-serving' } });
+    expect(check).toMatchObject({ status: 'warn', values: { role: 'not-serving' } });
     expect(check.summary).toContain('zk-2 (10.0.1.32:2181) answers but is not serving requests');
   });
 

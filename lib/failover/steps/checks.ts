@@ -1,0 +1,277 @@
+import type { CoordinationNode, ReplicaEndpoint, Site } from '../../config/index.js';
+import { describeError } from '../../errors/index.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { renderCommand } from '../host.js';
+import {
+  coordinationStates,
+  describeStates,
+  execReplica,
+  heartbeatAge,
+  heartbeatInsertSql,
+  heartbeatLagSql,
+  INSERTS_RUNNING_SQL,
+  queryReplica,
+  REPLICAS_SQL,
+  replicaTables,
+  waitUntil,
+  type CoordinationState,
+} from '../observe.js';
+import type { FailoverStep, StepContext } from '../types.js';
+import { replicaCaughtUpReason, replicaWritableReason } from './clickhouse.js';
+import { hostAction, startCoordination, stopCoordination } from './common.js';
+import { ensembleServing } from './zookeeper.js';
+
+const tryReplica = async <T>(action: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> => {
+  try {
+    return { ok: true, value: await action() };
+  } catch (error) {
+    return { ok: false, reason: describeError(error) };
+  }
+};
+
+const stateSummary = (states: readonly CoordinationState[]) =>
+  Object.fromEntries(states.map((s) => [s.node, { mode: s.mode, zxid: s.zxid === null ? null : `0x${s.zxid.toString(16)}` }]));
+
+/**
+ * Preflight (Altinity DR guide, Failover step 1, and the issue's refusals): the target answers, its
+ * data is recent enough (heartbeat lag ≤ maxLagSeconds), no INSERT is running on its replicas, and the
+ * source's role is what this kind of operation expects: a forced failover refuses while the source
+ * ensemble still has a leader (that would be a split brain); a planned one needs the source serving.
+ * `--force` turns the refusals into notes. Records the starting state and the RPO estimate.
+ */
+export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful'): FailoverStep => ({
+  id: 'preflight',
+  title: `Preflight: ${to.name} reachable and recent enough, ${mode === 'forced' ? `${from.name}'s ensemble down` : `${from.name} serving`}`,
+  kind: 'check',
+  async plan(ctx) {
+    return [
+      ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: REPLICAS_SQL })),
+      ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: heartbeatLagSql(ctx, from.name) })),
+      ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: INSERTS_RUNNING_SQL })),
+      ...[...from.coordination, ...to.coordination].map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr' })),
+      ...from.replicas.slice(0, 1).map((r) => ({ target: r.name, via: 'sql' as const, text: `${heartbeatLagSql(ctx, from.name)} (if reachable)` })),
+    ];
+  },
+  async run(ctx) {
+    const problems: string[] = [];
+    const notes: string[] = [];
+    const [fromStates, toStates] = await Promise.all([coordinationStates(ctx, from.coordination), coordinationStates(ctx, to.coordination)]);
+    notes.push(`coordination: ${describeStates([...fromStates, ...toStates])}`);
+    const fromLeader = fromStates.find((s) => s.mode === 'leader' || (s.mode === 'standalone' && from.coordination.length === 1));
+    if (mode === 'forced' && fromLeader) {
+      problems.push(
+        `${from.name}'s ensemble still has a leader (${fromLeader.node}): a new ensemble at ${to.name} would split the brain; ` +
+          `stop or fence ${from.name} first, or use switchover/failback for a planned move`,
+      );
+    }
+    if (mode === 'graceful' && !fromLeader) {
+      problems.push(`${from.name}'s ensemble has no leader (${describeStates(fromStates)}): a planned move needs it serving; use failover`);
+    }
+    if (to.coordination.length > 0 && toStates.every((s) => !s.reachable)) {
+      problems.push(`no coordination node at ${to.name} answers (${describeStates(toStates)})`);
+    }
+    const ages: number[] = [];
+    const replicaStates: Record<string, unknown> = {};
+    for (const replica of to.replicas) {
+      const tables = await tryReplica(() => replicaTables(ctx, replica));
+      if (!tables.ok) {
+        problems.push(`${replica.name} cannot be reached: ${tables.reason}`);
+        continue;
+      }
+      replicaStates[replica.name] = { tables: tables.value.length, readonly: tables.value.filter((t) => t.isReadonly).length };
+      const age = await tryReplica(() => heartbeatAge(ctx, replica, from.name));
+      if (age.ok && age.value.ageSeconds !== null) ages.push(age.value.ageSeconds);
+      const inserts = await tryReplica(() => queryReplica<{ inserts: string | number }>(ctx, replica, INSERTS_RUNNING_SQL));
+      if (inserts.ok && Number(inserts.value[0]?.inserts ?? 0) > 0) {
+        problems.push(`${replica.name} is processing ${inserts.value[0]?.inserts} INSERT queries: writes still reach ${to.name}`);
+      }
+    }
+    // The source's own view of its heartbeat, when it answers: lag = (age at target) - (age at source).
+    let sourceAge: number | null = null;
+    for (const replica of from.replicas) {
+      const age = await tryReplica(() => heartbeatAge(ctx, replica, from.name));
+      if (age.ok && age.value.ageSeconds !== null) {
+        sourceAge = age.value.ageSeconds;
+        break;
+      }
+    }
+    const targetAge = ages.length > 0 ? Math.min(...ages) : null;
+    let rpoSeconds: number | null = null;
+    let rpoBasis: string;
+    if (targetAge === null) {
+      rpoBasis = `${to.name} has never seen a heartbeat of ${from.name}`;
+      problems.push(`${rpoBasis}; the data loss cannot be estimated`);
+    } else if (sourceAge !== null) {
+      rpoSeconds = Math.max(0, targetAge - sourceAge);
+      rpoBasis = `heartbeat of ${from.name}: ${targetAge} s old at ${to.name}, ${sourceAge} s old at ${from.name}`;
+    } else {
+      rpoSeconds = targetAge;
+      rpoBasis = `${from.name} unreachable; its newest heartbeat seen at ${to.name} is ${targetAge} s old (an upper bound)`;
+    }
+    notes.push(`RPO estimate: ${rpoSeconds ?? 'unknown'} s (${rpoBasis})`);
+    if (rpoSeconds !== null && rpoSeconds > ctx.settings.maxLagSeconds) {
+      problems.push(`${to.name} lags ${rpoSeconds} s behind ${from.name}, more than failover.maxLagSeconds (${ctx.settings.maxLagSeconds} s)`);
+    }
+    if (problems.length > 0 && !ctx.request.force) {
+      throw new FailoverError(FAILOVER_ERROR_CODES.refused, `refused (nothing changed; --force overrides): ${problems.join('; ')}`);
+    }
+    for (const problem of problems) notes.push(`forced past: ${problem}`);
+    return {
+      notes,
+      facts: {
+        startingState: { coordination: stateSummary([...fromStates, ...toStates]), replicas: replicaStates, at: new Date(ctx.deps.clock.now()).toISOString() },
+        rpoSeconds,
+        rpoBasis,
+      },
+    };
+  },
+  async verify() {},
+});
+
+/**
+ * Verify (and the point of no return): a heartbeat insert at the new primary succeeds, `/replicas_status`
+ * is ok on every replica there, and the ensemble has a leader and quorum. Records when the site became
+ * writable (RTO).
+ */
+export const verifyWritableStep = (site: Site): FailoverStep => ({
+  id: `verify-${site.name}`,
+  title: `Verify ${site.name} is the primary: heartbeat insert, /replicas_status, leader and quorum`,
+  kind: 'check',
+  pointOfNoReturn: true,
+  async plan(ctx) {
+    return [
+      ...site.replicas.slice(0, 1).map((r) => ({ target: r.name, via: 'sql' as const, text: heartbeatInsertSql(ctx, site.name) })),
+      ...site.replicas.map((r) => ({ target: r.name, via: 'http' as const, text: 'GET /replicas_status (until 200 Ok.)' })),
+      ...site.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr, mntr (one leader, quorum)' })),
+    ];
+  },
+  async run(ctx) {
+    let written: ReplicaEndpoint | undefined;
+    await waitUntil(ctx, `a heartbeat insert accepted at ${site.name}`, async () => {
+      const failures: string[] = [];
+      for (const replica of site.replicas) {
+        try {
+          await execReplica(ctx, replica, heartbeatInsertSql(ctx, site.name));
+          written = replica;
+          return null;
+        } catch (error) {
+          failures.push(describeError(error));
+        }
+      }
+      return failures.join('; ');
+    });
+    const writableAt = ctx.deps.clock.now();
+    return { notes: [`heartbeat written at ${written?.name}`], facts: { writableAt } };
+  },
+  async verify(ctx) {
+    for (const replica of site.replicas) {
+      await waitUntil(ctx, `${replica.name} /replicas_status ok`, async () => {
+        const reply = await ctx.deps.connect(replica).replicasStatus({ verbose: false, timeoutMs: 3_000 });
+        return reply.httpStatus === 200 && !/read.?only/i.test(reply.body) ? null : `${reply.httpStatus} ${reply.body.trim().slice(0, 200)}`;
+      });
+      const reason = await replicaWritableReason(ctx, replica);
+      if (reason) throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, reason);
+    }
+    if (site.coordination.length > 0) {
+      const states = await coordinationStates(ctx, site.coordination);
+      const reason = ensembleServing(site, states);
+      if (reason) throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, reason);
+      ctx.note(`ensemble: ${describeStates(states)}`);
+    }
+  },
+});
+
+/** Recovery preflight: the serving site has a leader and writable replicas. */
+export const recoverPreflightStep = (follower: Site, primary: Site): FailoverStep => ({
+  id: 'preflight',
+  title: `Preflight: ${primary.name} serves (leader, writable replicas) before ${follower.name} rejoins`,
+  kind: 'check',
+  async plan() {
+    return [
+      ...primary.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr' })),
+      ...primary.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: REPLICAS_SQL })),
+    ];
+  },
+  async run(ctx) {
+    const problems: string[] = [];
+    const states = await coordinationStates(ctx, primary.coordination);
+    const reason = ensembleServing(primary, states);
+    if (reason) problems.push(reason);
+    for (const replica of primary.replicas) {
+      const writable = await tryReplica(() => replicaWritableReason(ctx, replica));
+      if (!writable.ok) problems.push(`${replica.name}: ${writable.reason}`);
+      else if (writable.value) problems.push(writable.value);
+    }
+    if (problems.length > 0 && !ctx.request.force) {
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.refused,
+        `refused (nothing changed): ${primary.name} is not serving as primary: ${problems.join('; ')}`,
+      );
+    }
+    return { notes: [`serving: ${describeStates(states)}`], facts: { startingState: stateSummary(states) } };
+  },
+  async verify() {},
+});
+
+/** Planned moves: waits until the target's replicas have every part and log entry (queues drained). */
+export const targetCaughtUpStep = (to: Site): FailoverStep => ({
+  id: `caught-up-${to.name}`,
+  title: `Wait until ${to.name}'s replicas have caught up (queues drained, log pointers at the head)`,
+  kind: 'check',
+  async plan() {
+    return to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: `${REPLICAS_SQL} (until queue_size = 0, no log lag)` }));
+  },
+  async run() {
+    return {};
+  },
+  async verify(ctx) {
+    for (const replica of to.replicas) await waitUntil(ctx, `${replica.name} caught up`, () => replicaCaughtUpReason(ctx, replica));
+  },
+});
+
+/**
+ * Planned moves: the target's observers have every transaction of the source ensemble (their zxid has
+ * reached the leader's), then the source's coordination nodes are stopped so that the old ensemble
+ * cannot accept anything more (fencing). The new ensemble is built from the observers' data next.
+ */
+export const fenceSourceCoordinationStep = (from: Site, to: Site, doneWhen: (ctx: StepContext) => Promise<boolean>): FailoverStep => ({
+  id: `stop-coordination-${from.name}`,
+  title: `Let ${to.name}'s observers reach ${from.name}'s last transaction, then stop ${from.name}'s coordination nodes`,
+  kind: 'change',
+  async plan(ctx) {
+    return [
+      ...from.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr (the leader zxid)' })),
+      ...to.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr (until zxid >= the leader zxid)' })),
+      ...from.coordination.map((n) => hostAction(n.name, renderCommand(ctx, 'stopCoordination', n.kind, n))),
+    ];
+  },
+  async isDone(ctx) {
+    if (await doneWhen(ctx)) return true;
+    return (await coordinationStates(ctx, from.coordination)).every((s) => !s.reachable);
+  },
+  async run(ctx) {
+    const leader = (await coordinationStates(ctx, from.coordination)).find((s) => s.mode === 'leader' && s.zxid !== null);
+    if (leader) {
+      const target = leader.zxid!;
+      await waitUntil(ctx, `${to.name}'s observers at zxid 0x${target.toString(16)}`, async () => {
+        const states = await coordinationStates(ctx, to.coordination);
+        const behind = states.filter((s) => s.zxid === null || s.zxid < target);
+        return behind.length === 0 ? null : `behind: ${describeStates(behind)}`;
+      });
+      ctx.note(`observers reached 0x${target.toString(16)} of ${leader.node}`);
+    }
+    ctx.undo.data = { stopped: from.coordination.map((n) => n.name) };
+    for (const node of from.coordination) await stopCoordination(ctx, node);
+    return {};
+  },
+  async verify(ctx) {
+    await waitUntil(ctx, `${from.name}'s coordination stopped`, async () => {
+      const up = (await coordinationStates(ctx, from.coordination)).filter((s) => s.reachable);
+      return up.length === 0 ? null : `still answering: ${describeStates(up)}`;
+    });
+  },
+  async undo(ctx) {
+    for (const node of from.coordination) await startCoordination(ctx, node as CoordinationNode);
+    await waitUntil(ctx, `${from.name}'s ensemble serving again`, async () => ensembleServing(from, await coordinationStates(ctx, from.coordination)));
+  },
+});

@@ -1,0 +1,178 @@
+import type { ReplicaEndpoint, Site } from '../../config/index.js';
+import { describeError } from '../../errors/index.js';
+import { clickHouseHasCoordination, renderClickHouseCoordination } from '../clickhouse-config.js';
+import { fileModifiedAt, renderCommand } from '../host.js';
+import { clientEndpoints } from '../membership.js';
+import { REPLICAS_SQL, replicaStartedAt, replicaTables, waitUntil } from '../observe.js';
+import type { FailoverStep, StepContext } from '../types.js';
+import {
+  clickhousePath,
+  hostAction,
+  readClickHouseConfig,
+  restoreFiles,
+  startReplica,
+  stopReplica,
+  writeAction,
+  writeClickHouseConfig,
+} from './common.js';
+
+/** Null when the replica answers and none of its replicated tables is readonly. */
+export const replicaWritableReason = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<string | null> => {
+  const tables = await replicaTables(ctx, replica);
+  const readonly = tables.filter((t) => t.isReadonly);
+  return readonly.length === 0 ? null : `${replica.name}: readonly ${readonly.map((t) => `${t.database}.${t.table}`).join(', ')}`;
+};
+
+/** Null when the replica's queues are drained and its log pointers are at the log head. */
+export const replicaCaughtUpReason = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<string | null> => {
+  const tables = await replicaTables(ctx, replica);
+  const behind = tables.filter((t) => t.isReadonly || t.queueSize > 0 || t.logLag > 0);
+  return behind.length === 0
+    ? null
+    : `${replica.name}: ${behind.map((t) => `${t.database}.${t.table} queue ${t.queueSize}, log lag ${t.logLag}${t.isReadonly ? ', readonly' : ''}`).join('; ')}`;
+};
+
+/** Whether the running server has read the current file: it started after the file last changed. */
+const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
+  const [modifiedAt, startedAt] = await Promise.all([
+    fileModifiedAt(ctx, replica, 'clickhouse', clickhousePath(ctx, replica)),
+    replicaStartedAt(ctx, replica).catch(() => undefined),
+  ]);
+  return modifiedAt !== undefined && startedAt !== undefined && startedAt >= modifiedAt;
+};
+
+/**
+ * Points `replicasOf`'s ClickHouse replicas at `ensembleOf`'s coordination nodes: rewrites the
+ * `<zookeeper>` section, restarts the server (18.16 reads it only at start; restart also where a server
+ * still runs an older file), and waits until no replicated table is readonly.
+ */
+export const repointReplicasStep = (replicasOf: Site, ensembleOf: Site, options: { id: string; title: string }): FailoverStep => {
+  const endpoints = () => clientEndpoints(ensembleOf);
+  const summary = () => endpoints().map((e) => `${e.host}:${e.port}`).join(', ');
+  const replicaDone = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
+    const text = await readClickHouseConfig(ctx, replica);
+    if (text === null || !clickHouseHasCoordination(text, endpoints())) return false;
+    try {
+      return (await runsCurrentConfig(ctx, replica)) && (await replicaWritableReason(ctx, replica)) === null;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    id: options.id,
+    title: options.title,
+    kind: 'change',
+    async plan(ctx) {
+      return replicasOf.replicas.flatMap((replica) => [
+        ...writeAction(ctx, replica, 'clickhouse', `<zookeeper> nodes ${summary()}`),
+        hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)),
+        hostAction(replica.name, renderCommand(ctx, 'startClickHouse', 'clickhouse', replica)),
+        { target: replica.name, via: 'sql' as const, text: `${REPLICAS_SQL} (until no is_readonly)` },
+      ]);
+    },
+    async isDone(ctx) {
+      for (const replica of replicasOf.replicas) if (!(await replicaDone(ctx, replica))) return false;
+      return true;
+    },
+    async run(ctx) {
+      const files = (ctx.undo.files ??= []);
+      for (const replica of replicasOf.replicas) {
+        if (await replicaDone(ctx, replica)) {
+          ctx.note(`${replica.name} already uses ${summary()}`);
+          continue;
+        }
+        const current = await readClickHouseConfig(ctx, replica);
+        if (current === null || !clickHouseHasCoordination(current, endpoints())) {
+          files.push({ node: replica.name, kind: 'clickhouse', path: clickhousePath(ctx, replica), before: current });
+          await writeClickHouseConfig(ctx, replica, renderClickHouseCoordination(current, endpoints(), `coordination of ${ensembleOf.name} (run ${ctx.runId})`));
+        }
+        await stopReplica(ctx, replica);
+        await startReplica(ctx, replica);
+      }
+      return { notes: [`replicas of ${replicasOf.name} -> ${summary()}`] };
+    },
+    async verify(ctx) {
+      for (const replica of replicasOf.replicas) {
+        await waitUntil(ctx, `${replica.name} writable (no readonly table)`, () => replicaWritableReason(ctx, replica));
+      }
+    },
+    async undo(ctx, record) {
+      await restoreFiles(ctx, record, replicasOf.replicas);
+      for (const replica of replicasOf.replicas) {
+        if (!(record.files ?? []).some((f) => f.node === replica.name)) continue;
+        await stopReplica(ctx, replica);
+        await startReplica(ctx, replica);
+      }
+    },
+  };
+};
+
+/** Recovery: waits until the rejoined replicas have fetched everything (queues drained, log pointers at the head). */
+export const catchUpStep = (site: Site): FailoverStep => ({
+  id: `catch-up-${site.name}`,
+  title: `Wait until ${site.name}'s replicas have caught up (queues drained)`,
+  kind: 'check',
+  async plan() {
+    return site.replicas.map((replica) => ({
+      target: replica.name,
+      via: 'sql' as const,
+      text: `${REPLICAS_SQL} (until queue_size = 0 and log_pointer > log_max_index everywhere)`,
+    }));
+  },
+  async run() {
+    return {};
+  },
+  async verify(ctx) {
+    for (const replica of site.replicas) {
+      await waitUntil(ctx, `${replica.name} caught up`, () => replicaCaughtUpReason(ctx, replica));
+    }
+  },
+});
+
+/** Stops a site's replicas (failback/switchover: writes there are refused from now on, not lost). */
+export const stopReplicasStep = (site: Site, doneWhen: (ctx: StepContext) => Promise<boolean>): FailoverStep => {
+  const reachable = async (ctx: StepContext, replica: ReplicaEndpoint) => {
+    try {
+      await replicaTables(ctx, replica);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    id: `stop-replicas-${site.name}`,
+    title: `Stop ${site.name}'s ClickHouse replicas (new writes there are refused)`,
+    kind: 'change',
+    async plan(ctx) {
+      return site.replicas.map((replica) => hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)));
+    },
+    async isDone(ctx) {
+      if (await doneWhen(ctx)) return true;
+      for (const replica of site.replicas) if (await reachable(ctx, replica)) return false;
+      return true;
+    },
+    async run(ctx) {
+      ctx.undo.data = { stopped: site.replicas.map((r) => r.name) };
+      for (const replica of site.replicas) await stopReplica(ctx, replica);
+      return {};
+    },
+    async verify(ctx) {
+      for (const replica of site.replicas) {
+        await waitUntil(ctx, `${replica.name} stopped`, async () => ((await reachable(ctx, replica)) ? `${replica.name} still answers` : null));
+      }
+    },
+    async undo(ctx) {
+      for (const replica of site.replicas) await startReplica(ctx, replica);
+      for (const replica of site.replicas) {
+        await waitUntil(ctx, `${replica.name} answering again`, async () => {
+          try {
+            await replicaTables(ctx, replica);
+            return null;
+          } catch (error) {
+            return describeError(error);
+          }
+        });
+      }
+    },
+  };
+};

@@ -1,0 +1,246 @@
+import type { CoordinationNode, Site } from '../../config/index.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { renderCommand, runOnNode } from '../host.js';
+import { keeperHasMembership, parseLgif, pickRecoveryLeader, renderKeeperConfig, type KeeperServer, type RecoveryCandidate } from '../keeper-config.js';
+import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
+import { coordinationState, coordinationStates, describeStates, waitUntil } from '../observe.js';
+import type { FailoverStep, PlannedAction, StepContext, UndoRecord } from '../types.js';
+import {
+  coordinationPath,
+  hostAction,
+  readCoordinationConfig,
+  restoreFiles,
+  startCoordination,
+  stopCoordination,
+  writeAction,
+  writeCoordinationConfig,
+} from './common.js';
+import { ensembleServing } from './zookeeper.js';
+
+const REQUEST_MS = 3_000;
+
+/** Asks every node of the site for `lgif` and `srvr`; unreachable nodes are left out. */
+export const recoveryCandidates = async (ctx: StepContext, site: Site): Promise<RecoveryCandidate[]> =>
+  Promise.all(
+    site.coordination.map(async (node) => {
+      const [lgif, state] = await Promise.all([ctx.deps.sendWord(node, 'lgif', REQUEST_MS), coordinationState(ctx, node)]);
+      const log = lgif.ok ? parseLgif(lgif.value) : undefined;
+      return {
+        node: node.name,
+        serverId: node.serverId ?? 0,
+        ...(log ? { log } : {}),
+        ...(state.zxid !== null ? { zxid: state.zxid } : {}),
+      };
+    }),
+  );
+
+const describeCandidate = (c: RecoveryCandidate): string =>
+  c.log ? `${c.node} (last_log_term ${c.log.lastLogTerm}, last_log_idx ${c.log.lastLogIdx})` : `${c.node} (zxid 0x${(c.zxid ?? 0n).toString(16)})`;
+
+const pick = async (ctx: StepContext, site: Site): Promise<{ leader: CoordinationNode; candidates: RecoveryCandidate[] }> => {
+  const saved = ctx.facts[`keeperRecoveryLeader:${site.name}`];
+  const candidates = await recoveryCandidates(ctx, site);
+  const chosen = typeof saved === 'string' ? saved : pickRecoveryLeader(candidates)?.node;
+  const leader = site.coordination.find((node) => node.name === chosen);
+  if (!leader) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `no Keeper node at ${site.name} answers lgif or srvr, so none can be picked to lead the recovery`,
+    );
+  }
+  return { leader, candidates };
+};
+
+/** Keeper's `mntr`: the state it reports (`follower`, `leader`...), or why not. */
+const mntrState = async (ctx: StepContext, node: CoordinationNode): Promise<string> => {
+  const state = await coordinationState(ctx, node);
+  return state.mode;
+};
+
+/**
+ * Failover, ClickHouse Keeper (Keeper docs, "Recovering after losing quorum"): pick the target site's
+ * most up-to-date node (highest Raft log position from `lgif`, else `srvr` zxid), back up its log and
+ * snapshot folders, write the new `<raft_configuration>` (the target site's nodes, all voting) on every
+ * node, put the picked node in recovery mode (`rcvr`, or a restart with `--force-recovery` when that
+ * command is configured), then start the others one at a time, each until `mntr` says `follower`.
+ */
+export const keeperRecoveryStep = (site: Site): FailoverStep => {
+  const servers = (): KeeperServer[] => keeperEnsemble(site);
+  const note = (ctx: StepContext) => `Keeper ensemble of ${site.name} (run ${ctx.runId})`;
+  return {
+    id: `coordination-${site.name}`,
+    title: `Recover ${site.name}'s Keeper nodes (${site.coordination.map((n) => n.name).join(', ')}) as a new Raft cluster`,
+    kind: 'change',
+    async plan(ctx) {
+      let leader: CoordinationNode | undefined;
+      const actions: PlannedAction[] = [];
+      try {
+        const picked = await pick(ctx, site);
+        leader = picked.leader;
+        actions.push({
+          target: site.name,
+          via: '4lw',
+          text: `lgif, srvr on each node: ${picked.candidates.map(describeCandidate).join('; ')} -> picked ${leader.name}`,
+        });
+      } catch {
+        actions.push({ target: site.name, via: '4lw', text: 'lgif, srvr on each node; pick the highest last_log_term/last_log_idx (no node answers now)' });
+      }
+      const members = servers().map((s) => `${s.id}=${s.hostname}:${s.port}`).join(' ');
+      const name = leader?.name ?? '<picked node>';
+      const leaderNode = leader ?? site.coordination[0]!;
+      const others = site.coordination.filter((node) => node.name !== leader?.name);
+      actions.push(hostAction(name, renderCommand(ctx, 'backupCoordinationData', leaderNode.kind, leaderNode, { path: coordinationPath(ctx, leaderNode) })));
+      for (const node of others) actions.push(hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)));
+      for (const node of site.coordination) actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
+      actions.push(
+        ctx.settings.commands.forceRecoveryCoordination
+          ? hostAction(name, renderCommand(ctx, 'forceRecoveryCoordination', leaderNode.kind, leaderNode, { path: coordinationPath(ctx, leaderNode) }))
+          : { target: name, via: '4lw', text: 'rcvr' },
+      );
+      for (const node of others) {
+        actions.push(hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)));
+        actions.push({ target: node.name, via: '4lw', text: 'mntr (until zk_server_state follower)' });
+      }
+      actions.push({ target: name, via: '4lw', text: 'mntr (until zk_server_state leader, zk_synced_followers = others)' });
+      return actions;
+    },
+    async isDone(ctx) {
+      const states = await coordinationStates(ctx, site.coordination);
+      if (ensembleServing(site, states) !== null) return false;
+      for (const node of site.coordination) {
+        const text = await readCoordinationConfig(ctx, node);
+        if (text === null || !keeperHasMembership(text, servers())) return false;
+      }
+      return true;
+    },
+    async run(ctx) {
+      const { leader, candidates } = await pick(ctx, site);
+      ctx.note(`candidates: ${candidates.map(describeCandidate).join('; ')}; picked ${leader.name}`);
+      const others = site.coordination.filter((node) => node.name !== leader.name);
+      const files = (ctx.undo.files ??= []);
+      await runOnNode(
+        ctx,
+        leader,
+        renderCommand(ctx, 'backupCoordinationData', leader.kind, leader, { path: coordinationPath(ctx, leader) }),
+        `backing up ${leader.name}'s Keeper data`,
+      );
+      for (const node of others) await stopCoordination(ctx, node);
+      for (const node of site.coordination) {
+        const current = await readCoordinationConfig(ctx, node);
+        if (current === null) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
+        if (keeperHasMembership(current, servers())) continue;
+        files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
+        await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), note(ctx)));
+      }
+      if (ctx.settings.commands.forceRecoveryCoordination) {
+        await runOnNode(
+          ctx,
+          leader,
+          renderCommand(ctx, 'forceRecoveryCoordination', leader.kind, leader, { path: coordinationPath(ctx, leader) }),
+          `restarting ${leader.name} with --force-recovery`,
+        );
+      } else {
+        const reply = await ctx.deps.sendWord(leader, 'rcvr', REQUEST_MS);
+        if (!reply.ok) {
+          throw new FailoverError(
+            FAILOVER_ERROR_CODES.stepFailed,
+            `rcvr to ${leader.name} failed (${reply.reason}); allow rcvr in four_letter_word_allow_list or configure failover.commands.forceRecoveryCoordination`,
+          );
+        }
+        ctx.note(`rcvr -> ${leader.name}: ${reply.value.trim() || '(no reply text)'}`);
+      }
+      for (const node of others) {
+        await startCoordination(ctx, node);
+        await waitUntil(ctx, `${node.name} following ${leader.name}`, async () => {
+          const mode = await mntrState(ctx, node);
+          return mode === 'follower' ? null : `${node.name} is ${mode}`;
+        });
+      }
+      return {
+        notes: [`recovery leader ${leader.name}`],
+        facts: { [`keeperRecoveryLeader:${site.name}`]: leader.name },
+      };
+    },
+    async verify(ctx) {
+      await waitUntil(ctx, `a Keeper leader and quorum at ${site.name}`, async () => {
+        const states = await coordinationStates(ctx, site.coordination);
+        const reason = ensembleServing(site, states);
+        return reason === null ? null : `${reason} (${describeStates(states)})`;
+      });
+    },
+    async undo(ctx, record) {
+      // A forced recovery cannot be taken back; the files are restored and the nodes restarted.
+      for (const node of site.coordination) await stopCoordination(ctx, node);
+      await restoreFiles(ctx, record, site.coordination);
+      for (const node of site.coordination) await startCoordination(ctx, node);
+    },
+  };
+};
+
+/**
+ * Recovery, Keeper: the recovered site's nodes rejoin as learners (`can_become_leader` false). The serving
+ * cluster's config files get them too: Keeper applies a changed `<raft_configuration>` on its own.
+ */
+export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep => {
+  const servers = (): KeeperServer[] => keeperEnsembleWithLearners(primary, follower);
+  const learnersReady = async (ctx: StepContext): Promise<string | null> => {
+    const states = await coordinationStates(ctx, follower.coordination);
+    const wrong = states.filter((s) => s.mode !== 'observer');
+    return wrong.length === 0 ? null : `not learners yet: ${describeStates(wrong)}`;
+  };
+  return {
+    id: `observers-${follower.name}`,
+    title: `Rejoin ${follower.name}'s Keeper nodes as learners of ${primary.name}'s cluster`,
+    kind: 'change',
+    async plan(ctx) {
+      const members = servers().map((s) => `${s.id}=${s.hostname}:${s.port}${s.canBecomeLeader ? '' : '(learner)'}`).join(' ');
+      return [
+        ...primary.coordination.flatMap((node) => writeAction(ctx, node, 'coordination', `raft_configuration ${members}`)),
+        ...follower.coordination.flatMap((node) => [
+          hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
+          ...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
+          hostAction(node.name, renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) })),
+          hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
+          { target: node.name, via: '4lw' as const, text: 'isro (until ro: a learner)' },
+        ]),
+      ];
+    },
+    async isDone(ctx) {
+      if ((await learnersReady(ctx)) !== null) return false;
+      for (const node of [...primary.coordination, ...follower.coordination]) {
+        const text = await readCoordinationConfig(ctx, node);
+        if (text === null || !keeperHasMembership(text, servers())) return false;
+      }
+      return true;
+    },
+    async run(ctx) {
+      const files = (ctx.undo.files ??= []);
+      for (const node of primary.coordination) {
+        const current = await readCoordinationConfig(ctx, node);
+        if (current === null || keeperHasMembership(current, servers())) continue;
+        files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
+        await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), `with learners of ${follower.name} (run ${ctx.runId})`));
+      }
+      for (const node of follower.coordination) {
+        await stopCoordination(ctx, node);
+        const current = await readCoordinationConfig(ctx, node);
+        if (current === null) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
+        if (!keeperHasMembership(current, servers())) {
+          files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
+          await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), `learner of ${primary.name} (run ${ctx.runId})`));
+        }
+        await runOnNode(
+          ctx,
+          node,
+          renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) }),
+          `moving ${node.name}'s old Keeper data aside`,
+        );
+        await startCoordination(ctx, node);
+      }
+      return {};
+    },
+    async verify(ctx) {
+      await waitUntil(ctx, `${follower.name}'s Keeper nodes as learners`, () => learnersReady(ctx));
+    },
+  };
+};

@@ -1,0 +1,196 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { createClient } from '@clickhouse/client';
+import {
+  cachedClickHouseConnection,
+  closeCachedConnections,
+  CLICKHOUSE_ERROR_CODES,
+  ClickHouseRequestError,
+  createClickHouseConnection,
+  type ConnectionDeps,
+} from '../../../lib/clickhouse/index.js';
+import { PROBE_FAILURES } from '../../../lib/probe/index.js';
+
+const endpoint = { host: 'ch1.internal', httpPort: 8123, tls: false, user: 'chdr' };
+const PASSWORD = 'hunter2-s3cret';
+const options = { requestTimeoutMs: 2_000, keepAlive: true };
+
+interface FakeClient {
+  config: Record<string, unknown>;
+  queries: { query: string; format?: string; abort_signal?: AbortSignal }[];
+  closed: number;
+}
+
+/** A stand-in for @clickhouse/client whose query/command do what `behave` says. */
+const fakeDeps = (behave: {
+  query?: (params: { query: string; abort_signal?: AbortSignal }) => Promise<unknown[]>;
+  command?: (params: { query: string; abort_signal?: AbortSignal }) => Promise<void>;
+  fetch?: typeof fetch;
+}): ConnectionDeps & { clients: FakeClient[] } => {
+  const clients: FakeClient[] = [];
+  const create = ((config: Record<string, unknown>) => {
+    const client: FakeClient = { config, queries: [], closed: 0 };
+    clients.push(client);
+    return {
+      query: async (params: { query: string; format?: string; abort_signal?: AbortSignal }) => {
+        client.queries.push(params);
+        const rows = await (behave.query ?? (async () => []))(params);
+        return { json: async () => rows };
+      },
+      command: async (params: { query: string; abort_signal?: AbortSignal }) => {
+        client.queries.push(params);
+        await (behave.command ?? (async () => undefined))(params);
+        return { query_id: 'q' };
+      },
+      close: async () => {
+        client.closed += 1;
+      },
+    };
+  }) as unknown as typeof createClient;
+  return { createClient: create, fetch: behave.fetch ?? (async () => new Response('Ok.\n')), clients };
+};
+
+/** Waits until the signal aborts, then fails as the client does. */
+const hang = (params: { abort_signal?: AbortSignal }): Promise<never> =>
+  new Promise((_, reject) => params.abort_signal?.addEventListener('abort', () => reject(new Error('The user aborted a request.'))));
+
+afterEach(async () => {
+  await closeCachedConnections();
+});
+
+describe('createClickHouseConnection', () => {
+  it('configures the client for 18.16: no compression, no settings, keep-alive, library logging off', async () => {
+    const deps = fakeDeps({ query: async () => [{ a: 1 }] });
+    const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
+
+    const rows = await connection.queryRows('SELECT 1 AS a', { timeoutMs: 500 });
+
+    expect(rows).toEqual([{ a: 1 }]);
+    const client = deps.clients[0]!;
+    expect(client.config).toMatchObject({
+      url: 'http://ch1.internal:8123',
+      username: 'chdr',
+      password: PASSWORD,
+      keep_alive: { enabled: true, eagerly_destroy_stale_sockets: true },
+      compression: { request: false, response: false },
+      request_timeout: 3_000,
+    });
+    expect(client.config).not.toHaveProperty('clickhouse_settings');
+    expect(client.queries[0]).toMatchObject({ query: 'SELECT 1 AS a', format: 'JSONEachRow' });
+    expect(connection.endpoint).toBe('http://ch1.internal:8123 as chdr');
+  });
+
+  it('turns an 18.16 exception into a typed request error', async () => {
+    const deps = fakeDeps({
+      command: async () => {
+        throw new Error('Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n');
+      },
+    });
+    const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
+
+    const error = await connection.exec("INSERT INTO t SELECT 'x', now()", { timeoutMs: 500 }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ClickHouseRequestError);
+    expect(error).toMatchObject({
+      code: CLICKHOUSE_ERROR_CODES.server,
+      failure: PROBE_FAILURES.serverError,
+      exception: { code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode' },
+    });
+    expect((error as Error).message).toBe('statement on http://ch1.internal:8123 as chdr: Table is in readonly mode (TABLE_IS_READ_ONLY, code 242)');
+  });
+
+  it('reports its own deadline as a timeout, capped by requestTimeoutMs', async () => {
+    const deps = fakeDeps({ query: hang });
+    const connection = createClickHouseConnection(endpoint, PASSWORD, { requestTimeoutMs: 30, keepAlive: true }, deps);
+
+    const error = await connection.queryRows('SELECT 1', { timeoutMs: 60_000 }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: CLICKHOUSE_ERROR_CODES.timeout, failure: PROBE_FAILURES.timeout });
+    expect((error as Error).message).toMatch(/no reply within 30 ms/);
+  });
+
+  it('maps socket errors to probe failure codes', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:8123'), { code: 'ECONNREFUSED' });
+    const deps = fakeDeps({ query: async () => Promise.reject(refused) });
+    const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
+
+    const error = await connection.queryRows('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: CLICKHOUSE_ERROR_CODES.transport, failure: PROBE_FAILURES.refused, cause: refused });
+  });
+
+  it('never lets the password into an error message', async () => {
+    const deps = fakeDeps({
+      query: async () => {
+        throw new Error(`Code: 62, e.displayText() = DB::Exception: Syntax error near '${PASSWORD}', e.what() = DB::Exception`);
+      },
+      command: async () => {
+        throw new Error(`getaddrinfo ENOTFOUND user:${PASSWORD}@ch1`);
+      },
+    });
+    const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
+
+    const server = (await connection.queryRows('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e)) as ClickHouseRequestError;
+    const transport = (await connection.exec('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e)) as ClickHouseRequestError;
+
+    for (const error of [server, transport]) {
+      expect(error.message).not.toContain(PASSWORD);
+      expect(JSON.stringify(error.exception)).not.toContain(PASSWORD);
+      expect((error.cause as Error).message).not.toContain(PASSWORD);
+    }
+    expect(server.message).toContain('***');
+  });
+
+  it('GETs /replicas_status?verbose=1 without credentials and returns any status with its body', async () => {
+    const seen: { url: string; init?: RequestInit }[] = [];
+    const deps = fakeDeps({
+      fetch: async (url, init) => {
+        seen.push({ url: String(url), ...(init === undefined ? {} : { init }) });
+        return new Response('analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n', { status: 503 });
+      },
+    });
+    const connection = createClickHouseConnection({ ...endpoint, tls: true, httpPort: 8443 }, PASSWORD, options, deps);
+
+    const reply = await connection.replicasStatus({ verbose: true, timeoutMs: 500 });
+
+    expect(reply).toEqual({ httpStatus: 503, body: 'analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n' });
+    expect(seen[0]?.url).toBe('https://ch1.internal:8443/replicas_status?verbose=1');
+    expect(JSON.stringify(seen[0]?.init?.headers ?? {})).not.toMatch(/authorization/i);
+    expect(seen[0]?.init?.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('brackets IPv6 literals in the URL', async () => {
+    const deps = fakeDeps({});
+    createClickHouseConnection({ ...endpoint, host: '::1' }, undefined, options, deps);
+    expect(deps.clients[0]?.config.url).toBe('http://[::1]:8123');
+    expect(deps.clients[0]?.config.password).toBe('');
+  });
+});
+
+describe('cachedClickHouseConnection', () => {
+  it('reuses the connection of an endpoint and user across calls', () => {
+    let created = 0;
+    const create: typeof createClickHouseConnection = (...args) => {
+      created += 1;
+      return createClickHouseConnection(args[0], args[1], args[2], fakeDeps({}));
+    };
+    const first = cachedClickHouseConnection(endpoint, PASSWORD, options, create);
+    const again = cachedClickHouseConnection(endpoint, PASSWORD, options, create);
+    const otherUser = cachedClickHouseConnection({ ...endpoint, user: 'other' }, PASSWORD, options, create);
+
+    expect(again).toBe(first);
+    expect(otherUser).not.toBe(first);
+    expect(created).toBe(2);
+  });
+
+  it('replaces and closes the cached connection when the password changes', async () => {
+    const deps = fakeDeps({});
+    const create: typeof createClickHouseConnection = (...args) => createClickHouseConnection(args[0], args[1], args[2], deps);
+    const before = cachedClickHouseConnection(endpoint, PASSWORD, options, create);
+    const after = cachedClickHouseConnection(endpoint, 'rotated-password', options, create);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(after).not.toBe(before);
+    expect(deps.clients[0]?.closed).toBe(1);
+    expect(deps.clients[1]?.closed).toBe(0);
+  });
+});
