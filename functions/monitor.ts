@@ -1,2 +1,33 @@
-// Placeholder so that `serverless package` has an entry point; the real handler replaces this file.
-export const handler = async (): Promise<{ placeholder: true }> => ({ placeholder: true });
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { loadMonitorRuntime, once, runScheduledCycle } from '../lib/lambda/index.js';
+import { agentErrorMetric } from '../lib/metrics/index.js';
+
+// One scheduled function does heartbeat and probing: they share the cycle's deadline, connections and
+// one PutMetricData call, and a single "cycle ran" metric then proves both happened.
+const logger = new Logger({ serviceName: 'chdr' });
+const runtime = once(() => loadMonitorRuntime(process.env));
+
+const monitor = async (_event: ScheduledEvent, context: Context) => {
+  const { result, summary } = await runScheduledCycle(await runtime(), context);
+  logger.info('cycle finished', { ...summary });
+  if (summary.status !== 'ok')
+    logger.warn('checks not ok', { checks: result.report.checks.filter((c) => c.status !== 'ok') });
+  return summary;
+};
+
+export const handler = middy(monitor)
+  // First in use(), so its onError runs last: a failed cycle still publishes AgentErrors, then rethrows.
+  .use(
+    agentErrorMetric({
+      publisher: { publish: async (data) => (await runtime()).publisher.publish(data) },
+      where: () => ({
+        cluster: process.env.CHDR_CLUSTER ?? 'unknown',
+        site: process.env.CHDR_SITE ?? 'unknown',
+      }),
+      onPublishError: (error) => logger.error('could not publish AgentErrors', { error }),
+    }),
+  )
+  .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }));

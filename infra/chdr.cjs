@@ -3,6 +3,8 @@
 // osls loads .cjs files with require(), so the TypeScript is bundled in memory with esbuild (already a
 // dependency of serverless-esbuild) and compiled as a CommonJS module: no generated file, no network.
 'use strict';
+/* global require, module, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- osls loads this file with require() */
 
 const Module = require('node:module');
 const path = require('node:path');

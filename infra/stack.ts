@@ -82,7 +82,9 @@ const secretStatements = (topology: Topology): Cfn[] => {
       Effect: 'Allow',
       Action: ['ssm:GetParameter'],
       Resource: [...ssm].map((name) =>
-        name.startsWith('arn:') ? name : arn('arn:', PARTITION, ':ssm:*:', ACCOUNT, `:parameter${name.startsWith('/') ? '' : '/'}${name}`),
+        name.startsWith('arn:')
+          ? name
+          : arn('arn:', PARTITION, ':ssm:*:', ACCOUNT, `:parameter${name.startsWith('/') ? '' : '/'}${name}`),
       ),
     });
   }
@@ -91,7 +93,11 @@ const secretStatements = (topology: Topology): Cfn[] => {
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue'],
       // A secret's ARN ends in a random 6-character suffix.
-      Resource: [...secrets].map((id) => (id.startsWith('arn:') ? id : arn('arn:', PARTITION, ':secretsmanager:*:', ACCOUNT, `:secret:${id}-??????`))),
+      Resource: [...secrets].map((id) =>
+        id.startsWith('arn:')
+          ? id
+          : arn('arn:', PARTITION, ':secretsmanager:*:', ACCOUNT, `:secret:${id}-??????`),
+      ),
     });
   }
   return statements;
@@ -102,7 +108,9 @@ const failoverStatements = (topology: Topology): Cfn[] => {
   const statements: Cfn[] = [];
   const instances = topology.sites.flatMap((site: Site) =>
     [...site.replicas, ...site.coordination].flatMap((host) =>
-      host.instanceId ? [arn('arn:', PARTITION, `:ec2:${site.region}:`, ACCOUNT, `:instance/${host.instanceId}`)] : [],
+      host.instanceId
+        ? [arn('arn:', PARTITION, `:ec2:${site.region}:`, ACCOUNT, `:instance/${host.instanceId}`)]
+        : [],
     ),
   );
   if (instances.length > 0) {
@@ -110,10 +118,17 @@ const failoverStatements = (topology: Topology): Cfn[] => {
     statements.push({
       Effect: 'Allow',
       Action: ['ssm:SendCommand'],
-      Resource: [...instances, ...regions.map((region) => arn('arn:', PARTITION, `:ssm:${region}::document/AWS-RunShellScript`))],
+      Resource: [
+        ...instances,
+        ...regions.map((region) => arn('arn:', PARTITION, `:ssm:${region}::document/AWS-RunShellScript`)),
+      ],
     });
-    // GetCommandInvocation and ListCommandInvocations do not support resource-level permissions.
-    statements.push({ Effect: 'Allow', Action: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'], Resource: '*' });
+    // These do not support resource-level permissions.
+    statements.push({
+      Effect: 'Allow',
+      Action: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:CancelCommand'],
+      Resource: '*',
+    });
   }
   const route53 = topology.failover.route53;
   if (route53) {
@@ -122,35 +137,60 @@ const failoverStatements = (topology: Topology): Cfn[] => {
       Effect: 'Allow',
       Action: ['route53:ChangeResourceRecordSets'],
       Resource: arn('arn:', PARTITION, `:route53:::hostedzone/${route53.hostedZoneId}`),
-      Condition: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [record] } },
+      Condition: {
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [record] },
+      },
     });
     statements.push({
       Effect: 'Allow',
       Action: ['route53:ListResourceRecordSets'],
       Resource: arn('arn:', PARTITION, `:route53:::hostedzone/${route53.hostedZoneId}`),
     });
-    statements.push({ Effect: 'Allow', Action: ['route53:GetChange'], Resource: arn('arn:', PARTITION, ':route53:::change/*') });
+    statements.push({
+      Effect: 'Allow',
+      Action: ['route53:GetChange'],
+      Resource: arn('arn:', PARTITION, ':route53:::change/*'),
+    });
   }
-  const hooks = [...topology.failover.hooks.pre, ...topology.failover.hooks.post].flatMap((hook) => ('lambda' in hook ? [hook.lambda] : []));
+  const hooks = [...topology.failover.hooks.pre, ...topology.failover.hooks.post].flatMap((hook) =>
+    'lambda' in hook ? [hook.lambda] : [],
+  );
   if (hooks.length > 0) {
     statements.push({
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction'],
-      Resource: hooks.map((fn) => (fn.startsWith('arn:') ? fn : arn('arn:', PARTITION, ':lambda:*:', ACCOUNT, `:function:${fn}`))),
+      Resource: hooks.map((fn) =>
+        fn.startsWith('arn:') ? fn : arn('arn:', PARTITION, ':lambda:*:', ACCOUNT, `:function:${fn}`),
+      ),
     });
   }
   return statements;
 };
 
-const role = (name: string, functionName: string, region: string, extra: Cfn[], namespace: string, vpc: boolean): Cfn => ({
+const role = (
+  name: string,
+  functionName: string,
+  region: string,
+  extra: Cfn[],
+  namespace: string,
+  vpc: boolean,
+): Cfn => ({
   Type: 'AWS::IAM::Role',
   Properties: {
     AssumeRolePolicyDocument: {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
     },
     // ENI permissions for a function in a VPC (they cannot be scoped to resources).
-    ...(vpc ? { ManagedPolicyArns: [arn('arn:', PARTITION, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole')] } : {}),
+    ...(vpc
+      ? {
+          ManagedPolicyArns: [
+            arn('arn:', PARTITION, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'),
+          ],
+        }
+      : {}),
     Policies: [
       {
         PolicyName: name,
@@ -167,7 +207,13 @@ const role = (name: string, functionName: string, region: string, extra: Cfn[], 
             { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'PagesTopic' } },
             {
               Effect: 'Allow',
-              Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+              Action: [
+                'dynamodb:GetItem',
+                'dynamodb:PutItem',
+                'dynamodb:UpdateItem',
+                'dynamodb:DeleteItem',
+                'dynamodb:Scan',
+              ],
               Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
             },
             ...extra,
@@ -183,16 +229,22 @@ export const buildStack = (input: StackInput) => {
   const topology = parseTopologyText(readFileSync(configPath, 'utf8'), input.config);
   const site = topology.sites.find((candidate) => candidate.name === input.site);
   if (!site) {
-    throw new Error(`--param site=${input.site}: the topology lists ${topology.sites.map((s) => s.name).join(', ')}`);
+    throw new Error(
+      `--param site=${input.site}: the topology lists ${topology.sites.map((s) => s.name).join(', ')}`,
+    );
   }
   if (site.region !== input.region) {
-    throw new Error(`site ${site.name} runs in ${site.region} (topology) but this deployment targets --region ${input.region}`);
+    throw new Error(
+      `site ${site.name} runs in ${site.region} (topology) but this deployment targets --region ${input.region}`,
+    );
   }
   const names = stackNames(topology, input);
   const periodSeconds = schedulePeriodSeconds(topology.schedule);
   const monitorTimeout = Math.ceil(topology.timeouts.cycleMs / 1000) + MONITOR_MARGIN_SECONDS;
   if (monitorTimeout > periodSeconds) {
-    throw new Error(`timeouts.cycleMs ${topology.timeouts.cycleMs} leaves no room in a ${periodSeconds} s schedule; lower it`);
+    throw new Error(
+      `timeouts.cycleMs ${topology.timeouts.cycleMs} leaves no room in a ${periodSeconds} s schedule; lower it`,
+    );
   }
   const subnetIds = splitIds(input.subnetIds);
   const securityGroupIds = splitIds(input.securityGroupIds);
@@ -201,7 +253,11 @@ export const buildStack = (input: StackInput) => {
   }
   const inVpc = subnetIds.length > 0;
   const secrets = secretStatements(topology);
-  const alarms = alarmInstances(topology, site.name, input.runbookBase ? { runbookBase: input.runbookBase } : {});
+  const alarms = alarmInstances(
+    topology,
+    site.name,
+    input.runbookBase ? { runbookBase: input.runbookBase } : {},
+  );
 
   return {
     names,
@@ -217,16 +273,25 @@ export const buildStack = (input: StackInput) => {
     vpc: inVpc ? { subnetIds, securityGroupIds } : (false as const),
     environment: {
       CHDR_CONFIG: input.config,
+      CHDR_CLUSTER: topology.cluster,
       CHDR_SITE: site.name,
       CHDR_STATE_TABLE: { Ref: 'StateTable' },
       CHDR_TOPIC_ARN: { Ref: 'PagesTopic' },
       POWERTOOLS_SERVICE_NAME: 'chdr',
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(input.runbookBase ? { CHDR_RUNBOOK_BASE: input.runbookBase } : {}),
     },
     /** CloudFormation generated from the topology and the catalog, merged into `resources`. */
     resources: {
       Resources: {
-        MonitorRole: role('chdr-monitor', names.monitorFunction, site.region, secrets, topology.metrics.namespace, inVpc),
+        MonitorRole: role(
+          'chdr-monitor',
+          names.monitorFunction,
+          site.region,
+          secrets,
+          topology.metrics.namespace,
+          inVpc,
+        ),
         FailoverRole: role(
           'chdr-failover',
           names.failoverFunction,

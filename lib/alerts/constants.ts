@@ -57,7 +57,7 @@ export const FIRST_STEPS: Record<CheckKind, { anchor: string; step: string }> = 
   },
   'coordination-node': {
     anchor: RUNBOOK.node,
-    step: "on the node: echo mntr | nc <host> <port>; then disk, CPU, the server log; restart only if the ensemble keeps quorum without it",
+    step: 'on the node: echo mntr | nc <host> <port>; then disk, CPU, the server log; restart only if the ensemble keeps quorum without it',
   },
   'coordination-ensemble': {
     anchor: RUNBOOK.quorum,

@@ -5,7 +5,10 @@ import type { Notification, NotificationEvent, PageState, PagingReport, Pause } 
 
 /** An SNS-safe subject: printable ASCII on one line, at most MAX_SUBJECT_CHARS, cut with "...". */
 export const safeSubject = (text: string): string => {
-  const ascii = text.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').trim();
+  const ascii = text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
   return ascii.length <= MAX_SUBJECT_CHARS ? ascii : `${ascii.slice(0, MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
 };
 
@@ -36,7 +39,7 @@ const duration = (from: string, to: string): string => {
   const minutes = minutesBetween(from, to);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
-  return `${hours} h ${minutes % 60} min`;
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
 };
 
 const formatValues = (values: Check['values']): string => {
@@ -48,15 +51,22 @@ const formatValues = (values: Check['values']): string => {
 
 export const byPriority = <T extends { kind: Check['kind']; subject: string }>(items: readonly T[]): T[] =>
   [...items].sort(
-    (a, b) => KIND_PRIORITY.indexOf(a.kind) - KIND_PRIORITY.indexOf(b.kind) || a.subject.localeCompare(b.subject),
+    (a, b) =>
+      KIND_PRIORITY.indexOf(a.kind) - KIND_PRIORITY.indexOf(b.kind) || a.subject.localeCompare(b.subject),
   );
 
 /** The runbook link for a check; replica-status points at the section that matches what is wrong. */
-export const runbookLink = (check: Pick<Check, 'kind' | 'values'>, runbookBase = DEFAULT_RUNBOOK_BASE): string => {
+export const runbookLink = (
+  check: Pick<Check, 'kind' | 'values'>,
+  runbookBase = DEFAULT_RUNBOOK_BASE,
+): string => {
   let anchor = FIRST_STEPS[check.kind].anchor;
   if (check.kind === 'replica-status') {
     if (check.values['reachable'] === false) anchor = 'runbook-replica-unreachable';
-    else if (!(Number(check.values['readonlyTables'] ?? 0) > 0) && !(Number(check.values['sessionExpiredTables'] ?? 0) > 0)) {
+    else if (
+      !(Number(check.values['readonlyTables'] ?? 0) > 0) &&
+      !(Number(check.values['sessionExpiredTables'] ?? 0) > 0)
+    ) {
       anchor = 'runbook-replication-delay-and-queue';
     }
   }
@@ -84,16 +94,24 @@ const where = (report: PagingReport): string =>
 const subjectFor = (tag: string, report: PagingReport, items: readonly PageItem[], suffix = ''): string => {
   const first = items[0]!;
   const more = items.length > 1 ? ` (+${items.length - 1} more)` : '';
-  return safeSubject(`${tag} ${report.cluster}/${report.site} ${checkTitle(first.check.kind, first.check.subject)}${suffix}${more}`);
+  return safeSubject(
+    `${tag} ${report.cluster}/${report.site} ${checkTitle(first.check.kind, first.check.subject)}${suffix}${more}`,
+  );
 };
 
 const pauseHint = (report: PagingReport): string =>
   `Planned work? chdr pause --site ${report.site} --until <time> --reason <text> holds pages (metrics continue).`;
 
 /** A page for checks that became critical (`critical`) or are still critical at their re-page time (`repeat`). */
-export const pageMessage = (event: 'critical' | 'repeat', items: readonly PageItem[], context: MessageContext): Notification => {
+export const pageMessage = (
+  event: 'critical' | 'repeat',
+  items: readonly PageItem[],
+  context: MessageContext,
+): Notification => {
   const { report, at } = context;
-  const sorted = byPriority(items.map((item) => ({ ...item, kind: item.check.kind, subject: item.check.subject })));
+  const sorted = byPriority(
+    items.map((item) => ({ ...item, kind: item.check.kind, subject: item.check.subject })),
+  );
   const first = sorted[0]!;
   const suffix = event === 'repeat' ? ` for ${duration(first.state.since, at)}` : '';
   const heading =
@@ -118,7 +136,12 @@ export const pageMessage = (event: 'critical' | 'repeat', items: readonly PageIt
     '',
     ...blocks.flatMap((block) => [block, '']),
     ...(also.length > 0
-      ? [`Also open at this site (paged before): ${byPriority(also).map((s) => `${checkTitle(s.kind, s.subject)} since ${s.since}`).join('; ')}.`, '']
+      ? [
+          `Also open at this site (paged before): ${byPriority(also)
+            .map((s) => `${checkTitle(s.kind, s.subject)} since ${s.since}`)
+            .join('; ')}.`,
+          '',
+        ]
       : []),
     `Cycle: started ${report.startedAt}, took ${report.durationMs} ms.`,
     `Re-paged every ${context.repageMinutes} min while it lasts; a RESOLVED message follows when it clears.`,
@@ -154,7 +177,9 @@ export const resolvedMessage = (
   context: MessageContext,
 ): Notification => {
   const { report, at } = context;
-  const sorted = byPriority(items.map((item) => ({ ...item, kind: item.state.kind, subject: item.state.subject })));
+  const sorted = byPriority(
+    items.map((item) => ({ ...item, kind: item.state.kind, subject: item.state.subject })),
+  );
   const first = sorted[0]!;
   const blocks = sorted.map(({ state, check }, i) =>
     [
@@ -165,11 +190,28 @@ export const resolvedMessage = (
   );
   const subjectItems = sorted.map(({ state, check }) => ({
     state,
-    check: check ?? { kind: state.kind, subject: state.subject, site: state.site, status: 'ok' as const, summary: '', values: {} },
+    check: check ?? {
+      kind: state.kind,
+      subject: state.subject,
+      site: state.site,
+      status: 'ok' as const,
+      summary: '',
+      values: {},
+    },
   }));
   return {
-    subject: subjectFor(SUBJECT_TAGS.resolved, report, subjectItems, ` after ${duration(first.state.since, at)}`),
-    body: [`RESOLVED at ${where(report)}.`, '', ...blocks.flatMap((block) => [block, '']), `Cycle: started ${report.startedAt}.`].join('\n'),
+    subject: subjectFor(
+      SUBJECT_TAGS.resolved,
+      report,
+      subjectItems,
+      ` after ${duration(first.state.since, at)}`,
+    ),
+    body: [
+      `RESOLVED at ${where(report)}.`,
+      '',
+      ...blocks.flatMap((block) => [block, '']),
+      `Cycle: started ${report.startedAt}.`,
+    ].join('\n'),
     attributes: {
       event: 'resolved',
       severity: 'ok',
@@ -190,7 +232,12 @@ export const resolvedMessage = (
 };
 
 /** A notice that a site was paused, resumed, or that its pause ended by itself. */
-export const pauseMessage = (event: Extract<NotificationEvent, 'paused' | 'resumed' | 'pause-ended'>, pause: Pause, at: string, who?: string): Notification => {
+export const pauseMessage = (
+  event: Extract<NotificationEvent, 'paused' | 'resumed' | 'pause-ended'>,
+  pause: Pause,
+  at: string,
+  who?: string,
+): Notification => {
   const target = `${pause.cluster}/${pause.site}`;
   const subject =
     event === 'paused'
@@ -210,11 +257,25 @@ export const pauseMessage = (event: Extract<NotificationEvent, 'paused' | 'resum
           `The pause ends by itself at ${pause.until}; end it sooner with: chdr resume --site ${pause.site}`,
         ].join('\n')
       : event === 'resumed'
-        ? [`Pages for ${target} are back on (paused by ${pause.who} for: ${pause.reason}).`, `Resumed by ${who ?? 'unknown'} at ${at}.`].join('\n')
-        : [`The pause of ${target} ended at ${pause.until} (paused by ${pause.who} for: ${pause.reason}).`, 'Pages are back on; problems still open page at the next cycle.'].join('\n');
+        ? [
+            `Pages for ${target} are back on (paused by ${pause.who} for: ${pause.reason}).`,
+            `Resumed by ${who ?? 'unknown'} at ${at}.`,
+          ].join('\n')
+        : [
+            `The pause of ${target} ended at ${pause.until} (paused by ${pause.who} for: ${pause.reason}).`,
+            'Pages are back on; problems still open page at the next cycle.',
+          ].join('\n');
   return {
     subject: safeSubject(subject),
     body,
-    attributes: { event, severity: 'info', cluster: pause.cluster, site: pause.site, at, pause: { ...pause }, by: who ?? null },
+    attributes: {
+      event,
+      severity: 'info',
+      cluster: pause.cluster,
+      site: pause.site,
+      at,
+      pause: { ...pause },
+      by: who ?? null,
+    },
   };
 };

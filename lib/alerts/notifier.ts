@@ -13,7 +13,8 @@ export const messageAttributes = (notification: Notification): Record<string, Me
   };
   for (const key of FILTERABLE) {
     const value = notification.attributes[key];
-    if (typeof value === 'string' && value !== '') attributes[key] = { DataType: 'String', StringValue: value };
+    if (typeof value === 'string' && value !== '')
+      attributes[key] = { DataType: 'String', StringValue: value };
   }
   return attributes;
 };
@@ -39,7 +40,11 @@ export class SnsNotifier implements Notifier {
         }),
       );
     } catch (cause) {
-      throw new AlertsError(ALERTS_ERROR_CODES.notifyFailed, `SNS Publish to ${this.topicArn} failed: ${describeError(cause)}`, { cause });
+      throw new AlertsError(
+        ALERTS_ERROR_CODES.notifyFailed,
+        `SNS Publish to ${this.topicArn} failed: ${describeError(cause)}`,
+        { cause },
+      );
     }
   }
 }

@@ -7,7 +7,14 @@ import { DEFAULT_REPAGE_MINUTES, KEY_PREFIXES, PAGE_STATE_TTL_MARGIN_SECONDS } f
 import { ALERTS_ERROR_CODES, AlertsError } from './errors.js';
 import { pageMessage, resolvedMessage, type PageItem } from './message.js';
 import { Pauses } from './pause.js';
-import type { Notification, Notifier, PageState, PagingOutcome, PagingReport, PagingResult } from './types.js';
+import type {
+  Notification,
+  Notifier,
+  PageState,
+  PagingOutcome,
+  PagingReport,
+  PagingResult,
+} from './types.js';
 
 export interface PagerOptions {
   store: StateStore;
@@ -19,7 +26,8 @@ export interface PagerOptions {
   runbookBase?: string;
 }
 
-export const pageKeyPrefix = (cluster: string, site: string): string => `${KEY_PREFIXES.page}${cluster}/${site}/`;
+export const pageKeyPrefix = (cluster: string, site: string): string =>
+  `${KEY_PREFIXES.page}${cluster}/${site}/`;
 
 const pageKey = (cluster: string, site: string, kind: string, subject: string): string =>
   `${pageKeyPrefix(cluster, site)}${kind}/${encodeURIComponent(subject)}`;
@@ -81,20 +89,32 @@ export class Pager {
   }
 
   async process(report: PagingReport): Promise<PagingResult> {
-    const pauses = new Pauses({ store: this.store, notifier: this.notifier, cluster: report.cluster, clock: this.clock });
+    const pauses = new Pauses({
+      store: this.store,
+      notifier: this.notifier,
+      cluster: report.cluster,
+      clock: this.clock,
+    });
     const paused = await pauses.activePause(report.site);
     if (paused) return { paused, outcomes: [], sent: 0 };
 
     const now = this.clock.now();
     const nowIso = new Date(now).toISOString();
     const stored = new Map(
-      (await this.store.list<PageState>(pageKeyPrefix(report.cluster, report.site))).map((item) => [identity(item.value), item]),
+      (await this.store.list<PageState>(pageKeyPrefix(report.cluster, report.site))).map((item) => [
+        identity(item.value),
+        item,
+      ]),
     );
     const checks = checksByIdentity(report.checks);
 
     const claims: Claim[] = [];
     const outcomes: PagingOutcome[] = [];
-    const claim = async (event: Claim['event'], check: Check, previous: StoredItem<PageState> | undefined): Promise<void> => {
+    const claim = async (
+      event: Claim['event'],
+      check: Check,
+      previous: StoredItem<PageState> | undefined,
+    ): Promise<void> => {
       const key = pageKey(report.cluster, report.site, check.kind, check.subject);
       let written: StoredItem<PageState> | undefined;
       let claimed: boolean;
@@ -111,7 +131,10 @@ export class Pager {
           pages: (previous?.value.pages ?? 0) + 1,
           summary: check.summary,
         };
-        written = await this.store.put(key, state, { expectedVersion: previous?.version ?? 0, ttlSeconds: this.ttlSeconds });
+        written = await this.store.put(key, state, {
+          expectedVersion: previous?.version ?? 0,
+          ttlSeconds: this.ttlSeconds,
+        });
         claimed = written !== undefined;
       }
       outcomes.push({ kind: check.kind, subject: check.subject, event, claimed });
@@ -122,19 +145,28 @@ export class Pager {
       const previous = stored.get(id);
       if (check.status === 'critical') {
         if (!previous) await claim('critical', check, undefined);
-        else if (now - new Date(previous.value.lastPagedAt).getTime() >= this.repageMs) await claim('repeat', check, previous);
+        else if (now - new Date(previous.value.lastPagedAt).getTime() >= this.repageMs)
+          await claim('repeat', check, previous);
       } else if (previous) {
         await claim('resolved', check, previous);
       }
     }
 
     // What stays open after this cycle, for the "also open" line of the messages.
-    const resolvedIds = new Set(claims.filter((c) => c.event === 'resolved').map((c) => identity(c.previous!.value)));
+    const resolvedIds = new Set(
+      claims.filter((c) => c.event === 'resolved').map((c) => identity(c.previous!.value)),
+    );
     const open = [
       ...[...stored.values()].map((item) => item.value).filter((state) => !resolvedIds.has(identity(state))),
       ...claims.filter((c) => c.event === 'critical').map((c) => c.written!.value),
     ];
-    const context = { report, at: nowIso, repageMinutes: this.repageMinutes, runbookBase: this.runbookBase, alsoOpen: open };
+    const context = {
+      report,
+      at: nowIso,
+      repageMinutes: this.repageMinutes,
+      runbookBase: this.runbookBase,
+      alsoOpen: open,
+    };
 
     const failures: unknown[] = [];
     let sent = 0;
@@ -149,14 +181,19 @@ export class Pager {
       }
     };
     const items = (event: Claim['event']) =>
-      claims.filter((c) => c.event === event).map((c): PageItem => ({ check: c.check!, state: c.written!.value }));
+      claims
+        .filter((c) => c.event === event)
+        .map((c): PageItem => ({ check: c.check!, state: c.written!.value }));
     const newGroup = claims.filter((c) => c.event === 'critical');
     const repeatGroup = claims.filter((c) => c.event === 'repeat');
     const resolvedGroup = claims.filter((c) => c.event === 'resolved');
     await send(newGroup, () => pageMessage('critical', items('critical'), context));
     await send(repeatGroup, () => pageMessage('repeat', items('repeat'), context));
     await send(resolvedGroup, () =>
-      resolvedMessage(resolvedGroup.map((c) => ({ state: c.previous!.value, check: c.check })), context),
+      resolvedMessage(
+        resolvedGroup.map((c) => ({ state: c.previous!.value, check: c.check })),
+        context,
+      ),
     );
 
     if (failures.length > 0) {
@@ -172,9 +209,15 @@ export class Pager {
   /** Undoes a claim whose message could not be sent, so that the next cycle makes the same decision. */
   private async giveBack(claim: Claim): Promise<void> {
     if (claim.event === 'resolved') {
-      await this.store.put(claim.key, claim.previous!.value, { expectedVersion: 0, ttlSeconds: this.ttlSeconds });
+      await this.store.put(claim.key, claim.previous!.value, {
+        expectedVersion: 0,
+        ttlSeconds: this.ttlSeconds,
+      });
     } else if (claim.previous) {
-      await this.store.put(claim.key, claim.previous.value, { expectedVersion: claim.written!.version, ttlSeconds: this.ttlSeconds });
+      await this.store.put(claim.key, claim.previous.value, {
+        expectedVersion: claim.written!.version,
+        ttlSeconds: this.ttlSeconds,
+      });
     } else {
       await this.store.delete(claim.key, { expectedVersion: claim.written!.version });
     }

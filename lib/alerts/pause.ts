@@ -17,7 +17,8 @@ export const pauseKey = (cluster: string, site: string): string => `${KEY_PREFIX
 
 const toIso = (value: Date | string, what: string): string => {
   const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new AlertsError(ALERTS_ERROR_CODES.badPause, `${what}: not a time (${String(value)})`);
+  if (Number.isNaN(date.getTime()))
+    throw new AlertsError(ALERTS_ERROR_CODES.badPause, `${what}: not a time (${String(value)})`);
   return date.toISOString();
 };
 
@@ -46,8 +47,16 @@ export class Pauses {
     if (new Date(untilIso).getTime() <= now) {
       throw new AlertsError(ALERTS_ERROR_CODES.badPause, `--until ${untilIso} is not in the future`);
     }
-    if (reason.trim() === '') throw new AlertsError(ALERTS_ERROR_CODES.badPause, 'give a --reason for the pause');
-    const pause: Pause = { cluster: this.cluster, site, until: untilIso, reason, who, pausedAt: new Date(now).toISOString() };
+    if (reason.trim() === '')
+      throw new AlertsError(ALERTS_ERROR_CODES.badPause, 'give a --reason for the pause');
+    const pause: Pause = {
+      cluster: this.cluster,
+      site,
+      until: untilIso,
+      reason,
+      who,
+      pausedAt: new Date(now).toISOString(),
+    };
     const ttlSeconds = Math.ceil((new Date(untilIso).getTime() - now) / 1000) + PAUSE_TTL_MARGIN_SECONDS;
     await this.store.put(pauseKey(this.cluster, site), pause, { ttlSeconds });
     await this.notifier.notify(pauseMessage('paused', pause, pause.pausedAt));
@@ -58,10 +67,14 @@ export class Pauses {
   async resumeSite(site: string, who = 'unknown'): Promise<boolean> {
     const stored = await this.store.get<Pause>(pauseKey(this.cluster, site));
     if (!stored) return false;
-    const deleted = await this.store.delete(pauseKey(this.cluster, site), { expectedVersion: stored.version });
+    const deleted = await this.store.delete(pauseKey(this.cluster, site), {
+      expectedVersion: stored.version,
+    });
     if (!deleted) return false;
     if (new Date(stored.value.until).getTime() > this.clock.now()) {
-      await this.notifier.notify(pauseMessage('resumed', stored.value, new Date(this.clock.now()).toISOString(), who));
+      await this.notifier.notify(
+        pauseMessage('resumed', stored.value, new Date(this.clock.now()).toISOString(), who),
+      );
     }
     return true;
   }
@@ -72,7 +85,9 @@ export class Pauses {
     if (!stored) return undefined;
     if (new Date(stored.value.until).getTime() > this.clock.now()) return stored.value;
     if (await this.store.delete(pauseKey(this.cluster, site), { expectedVersion: stored.version })) {
-      await this.notifier.notify(pauseMessage('pause-ended', stored.value, new Date(this.clock.now()).toISOString()));
+      await this.notifier.notify(
+        pauseMessage('pause-ended', stored.value, new Date(this.clock.now()).toISOString()),
+      );
     }
     return undefined;
   }

@@ -6,7 +6,10 @@ import type { ReplicaProbe, ReplicaTableState, ReplicasStatusReport } from './ty
 
 type ProbeFailure = Extract<ProbeResult<unknown>, { ok: false }>;
 
-export type ReplicaThresholds = Pick<Thresholds, 'replicaDelayWarnSeconds' | 'replicaDelayCriticalSeconds' | 'queueSizeWarn'>;
+export type ReplicaThresholds = Pick<
+  Thresholds,
+  'replicaDelayWarnSeconds' | 'replicaDelayCriticalSeconds' | 'queueSizeWarn'
+>;
 
 /** One table as both views see it; null where neither said. */
 interface TableView {
@@ -57,7 +60,10 @@ const fromRow = (row: ReplicaTableState): TableView => ({
 });
 
 /** Joins both views by table: system.replicas gives the detail, /replicas_status can only add readonly or delay. */
-const mergeViews = (rows: ReplicaTableState[] | undefined, status: ReplicasStatusReport | undefined): TableView[] => {
+const mergeViews = (
+  rows: ReplicaTableState[] | undefined,
+  status: ReplicasStatusReport | undefined,
+): TableView[] => {
   const views = new Map<string, TableView>();
   for (const row of rows ?? []) views.set(`${row.database}.${row.table}`, fromRow(row));
   for (const table of status?.tables ?? []) {
@@ -116,6 +122,8 @@ const maxBy = (tables: TableView[], value: (table: TableView) => number | null):
   return best;
 };
 
+const rank = (status: CheckStatus): number => (status === 'critical' ? 2 : status === 'warn' ? 1 : 0);
+
 /** The problems of one table, worst first; empty when the table is fine. */
 const tableFindings = (table: TableView, thresholds: ReplicaThresholds): Finding[] => {
   const findings: Finding[] = [];
@@ -127,25 +135,41 @@ const tableFindings = (table: TableView, thresholds: ReplicaThresholds): Finding
         : table.queueNeverLoaded
           ? 'readonly (no coordination session since start)'
           : 'readonly',
-      hint: table.sessionExpired ? HINTS.readonly : table.queueNeverLoaded ? HINTS.readonlyNoSession : HINTS.readonlyOther,
+      hint: table.sessionExpired
+        ? HINTS.readonly
+        : table.queueNeverLoaded
+          ? HINTS.readonlyNoSession
+          : HINTS.readonlyOther,
     });
   } else if (table.sessionExpired) {
     findings.push({ status: 'critical', text: 'ZooKeeper session expired', hint: HINTS.readonly });
   }
   if (table.absoluteDelay !== null) {
-    const status = gradeAbove(table.absoluteDelay, thresholds.replicaDelayWarnSeconds, thresholds.replicaDelayCriticalSeconds);
-    if (status !== 'ok') findings.push({ status, text: `${table.absoluteDelay} s behind`, hint: HINTS.delay });
+    const status = gradeAbove(
+      table.absoluteDelay,
+      thresholds.replicaDelayWarnSeconds,
+      thresholds.replicaDelayCriticalSeconds,
+    );
+    if (status !== 'ok')
+      findings.push({ status, text: `${table.absoluteDelay} s behind`, hint: HINTS.delay });
   }
   if (table.queueSize !== null && table.queueSize >= thresholds.queueSizeWarn) {
     findings.push({ status: 'warn', text: `${table.queueSize} entries queued`, hint: HINTS.queue });
   }
-  if (table.activeReplicas !== null && table.totalReplicas !== null && table.activeReplicas < table.totalReplicas && !table.readonly) {
-    findings.push({ status: 'warn', text: `${table.activeReplicas}/${table.totalReplicas} replicas active`, hint: HINTS.inactive });
+  if (
+    table.activeReplicas !== null &&
+    table.totalReplicas !== null &&
+    table.activeReplicas < table.totalReplicas &&
+    !table.readonly
+  ) {
+    findings.push({
+      status: 'warn',
+      text: `${table.activeReplicas}/${table.totalReplicas} replicas active`,
+      hint: HINTS.inactive,
+    });
   }
   return findings.sort((a, b) => rank(b.status) - rank(a.status));
 };
-
-const rank = (status: CheckStatus): number => (status === 'critical' ? 2 : status === 'warn' ? 1 : 0);
 
 const summarise = (subject: string, findings: Finding[]): string => {
   const worst = findings[0]!;
@@ -208,28 +232,55 @@ export const assessReplica = (
   if (readonlyTables.length > 0) findings.push(readonlyFinding(readonlyTables));
   const expiredOnly = tables.filter((table) => table.sessionExpired && !table.readonly);
   if (expiredOnly.length > 0) {
-    findings.push({ status: 'critical', text: `ZooKeeper session expired on ${plural(expiredOnly.length, 'table')}`, hint: HINTS.readonly });
+    findings.push({
+      status: 'critical',
+      text: `ZooKeeper session expired on ${plural(expiredOnly.length, 'table')}`,
+      hint: HINTS.readonly,
+    });
   }
   // Servers before the readonly branch (18.16 too) answer /replicas_status with a 500 TABLE_IS_READ_ONLY.
   const statusSaysReadonly = !probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY';
   if (statusSaysReadonly && readonlyTables.length === 0) {
-    findings.push({ status: 'critical', text: 'tables readonly (TABLE_IS_READ_ONLY from /replicas_status)', hint: HINTS.readonly });
+    findings.push({
+      status: 'critical',
+      text: 'tables readonly (TABLE_IS_READ_ONLY from /replicas_status)',
+      hint: HINTS.readonly,
+    });
   }
   const slowest = maxBy(tables, (table) => table.absoluteDelay);
   const maxDelay = slowest?.absoluteDelay ?? null;
   if (slowest !== undefined && maxDelay !== null) {
-    const grade = gradeAbove(maxDelay, thresholds.replicaDelayWarnSeconds, thresholds.replicaDelayCriticalSeconds);
+    const grade = gradeAbove(
+      maxDelay,
+      thresholds.replicaDelayWarnSeconds,
+      thresholds.replicaDelayCriticalSeconds,
+    );
     if (grade !== 'ok') {
-      const limit = grade === 'critical' ? thresholds.replicaDelayCriticalSeconds : thresholds.replicaDelayWarnSeconds;
-      findings.push({ status: grade, text: `replication delay ${maxDelay} s on ${tableName(slowest)} (${grade} ≥ ${limit} s)`, hint: HINTS.delay });
+      const limit =
+        grade === 'critical' ? thresholds.replicaDelayCriticalSeconds : thresholds.replicaDelayWarnSeconds;
+      findings.push({
+        status: grade,
+        text: `replication delay ${maxDelay} s on ${tableName(slowest)} (${grade} ≥ ${limit} s)`,
+        hint: HINTS.delay,
+      });
     }
   }
   const longest = maxBy(tables, (table) => table.queueSize);
   const maxQueue = longest?.queueSize ?? null;
   if (longest !== undefined && maxQueue !== null && maxQueue >= thresholds.queueSizeWarn) {
-    findings.push({ status: 'warn', text: `queue of ${maxQueue} entries on ${tableName(longest)} (warn ≥ ${thresholds.queueSizeWarn})`, hint: HINTS.queue });
+    findings.push({
+      status: 'warn',
+      text: `queue of ${maxQueue} entries on ${tableName(longest)} (warn ≥ ${thresholds.queueSizeWarn})`,
+      hint: HINTS.queue,
+    });
   }
-  const inactive = tables.filter((t) => !t.readonly && t.activeReplicas !== null && t.totalReplicas !== null && t.activeReplicas < t.totalReplicas);
+  const inactive = tables.filter(
+    (t) =>
+      !t.readonly &&
+      t.activeReplicas !== null &&
+      t.totalReplicas !== null &&
+      t.activeReplicas < t.totalReplicas,
+  );
   if (inactive.length > 0) {
     const sample = inactive[0]!;
     findings.push({
@@ -239,9 +290,16 @@ export const assessReplica = (
     });
   }
   if (rows === undefined && status !== undefined && !status.listed && status.httpStatus === 503) {
-    findings.push({ status: 'warn', text: 'server reports replicas too far behind (HTTP 503)', hint: HINTS.delay });
+    findings.push({
+      status: 'warn',
+      text: 'server reports replicas too far behind (HTTP 503)',
+      hint: HINTS.delay,
+    });
   }
-  for (const missing of [failureText('system.replicas', probe.tables), statusSaysReadonly ? undefined : failureText('/replicas_status', probe.status)]) {
+  for (const missing of [
+    failureText('system.replicas', probe.tables),
+    statusSaysReadonly ? undefined : failureText('/replicas_status', probe.status),
+  ]) {
     if (missing !== undefined) findings.push(missing);
   }
   findings.sort((a, b) => rank(b.status) - rank(a.status));

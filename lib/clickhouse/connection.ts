@@ -3,8 +3,19 @@ import type { ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { failureCodeOf, PROBE_FAILURES } from '../probe/index.js';
 import { CLICKHOUSE_ERROR_CODES, CLIENT_TIMEOUT_GRACE_MS } from './constants.js';
-import { ClickHouseRequestError, describeException, failureOfException, parseClickHouseError } from './errors.js';
-import type { ClickHouseConnection, ConnectionOptions, HttpReply, QueryOptions, ReplicasStatusRequest } from './types.js';
+import {
+  ClickHouseRequestError,
+  describeException,
+  failureOfException,
+  parseClickHouseError,
+} from './errors.js';
+import type {
+  ClickHouseConnection,
+  ConnectionOptions,
+  HttpReply,
+  QueryOptions,
+  ReplicasStatusRequest,
+} from './types.js';
 
 export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tls' | 'user'>;
 
@@ -20,7 +31,8 @@ const defaultDeps: ConnectionDeps = { createClient, fetch: (...args) => fetch(..
 const MIN_MASKED_PASSWORD_LENGTH = 4;
 
 export const endpointUrl = (endpoint: ClickHouseEndpoint): string => {
-  const host = endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
+  const host =
+    endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
   return `${endpoint.tls ? 'https' : 'http'}://${host}:${endpoint.httpPort}`;
 };
 
@@ -52,7 +64,9 @@ export const createClickHouseConnection = (
   });
 
   const mask = (text: string): string =>
-    password !== undefined && password.length >= MIN_MASKED_PASSWORD_LENGTH ? text.split(password).join('***') : text;
+    password !== undefined && password.length >= MIN_MASKED_PASSWORD_LENGTH
+      ? text.split(password).join('***')
+      : text;
 
   /** The original error as the cause, unless it quotes the password: then a masked copy. */
   const safeCause = (error: unknown): unknown => {
@@ -66,7 +80,12 @@ export const createClickHouseConnection = (
   const timeoutOf = (requested: number): number => Math.max(1, Math.min(requested, options.requestTimeoutMs));
 
   /** Turns whatever a request threw into one ClickHouseRequestError. */
-  const requestError = (what: string, error: unknown, signal: AbortSignal, timeoutMs: number): ClickHouseRequestError => {
+  const requestError = (
+    what: string,
+    error: unknown,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): ClickHouseRequestError => {
     const exception = parseClickHouseError(error);
     if (exception !== undefined) {
       const masked = { ...exception, message: mask(exception.message) };
@@ -77,10 +96,14 @@ export const createClickHouseConnection = (
       );
     }
     if (signal.aborted) {
-      return new ClickHouseRequestError(CLICKHOUSE_ERROR_CODES.timeout, `${what} on ${label}: no reply within ${timeoutMs} ms`, {
-        failure: PROBE_FAILURES.timeout,
-        cause: safeCause(error),
-      });
+      return new ClickHouseRequestError(
+        CLICKHOUSE_ERROR_CODES.timeout,
+        `${what} on ${label}: no reply within ${timeoutMs} ms`,
+        {
+          failure: PROBE_FAILURES.timeout,
+          cause: safeCause(error),
+        },
+      );
     }
     const failure = failureCodeOf(error);
     return new ClickHouseRequestError(
@@ -90,7 +113,11 @@ export const createClickHouseConnection = (
     );
   };
 
-  const run = async <T>(what: string, requested: number, action: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+  const run = async <T>(
+    what: string,
+    requested: number,
+    action: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
     const timeoutMs = timeoutOf(requested);
     const signal = AbortSignal.timeout(timeoutMs);
     try {

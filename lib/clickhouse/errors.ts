@@ -2,15 +2,12 @@ import { ChdrError, describeError } from '../errors/index.js';
 import { PROBE_FAILURES, type ProbeFailureCode } from '../probe/index.js';
 import {
   AUTH_EXCEPTION_TYPES,
-  CLICKHOUSE_ERROR_CODES,
   CLICKHOUSE_EXCEPTION_TYPES,
   MAX_SERVER_MESSAGE_LENGTH,
   TIMEOUT_EXCEPTION_TYPES,
   UNKNOWN_EXCEPTION_TYPE,
 } from './constants.js';
-import type { ClickHouseException } from './types.js';
-
-export type ClickHouseErrorCode = (typeof CLICKHOUSE_ERROR_CODES)[keyof typeof CLICKHOUSE_ERROR_CODES];
+import type { ClickHouseErrorCode, ClickHouseException } from './types.js';
 
 /** A request to ClickHouse that did not produce a usable reply. `exception` is set when the server said why. */
 export class ClickHouseRequestError extends ChdrError {
@@ -50,7 +47,12 @@ const alreadyParsed = (input: unknown): ClickHouseException | undefined => {
   if (input instanceof ClickHouseRequestError) return input.exception ?? undefined;
   if (!(input instanceof Error)) return undefined;
   const { code, type } = input as { code?: unknown; type?: unknown };
-  if (typeof code !== 'string' || !/^\d+$/.test(code) || typeof type !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(type)) {
+  if (
+    typeof code !== 'string' ||
+    !/^\d+$/.test(code) ||
+    typeof type !== 'string' ||
+    !/^[A-Z][A-Z0-9_]+$/.test(type)
+  ) {
     return undefined;
   }
   return { code: Number(code), type, message: truncate(input.message.trim()) };
@@ -74,7 +76,12 @@ export const parseClickHouseError = (input: unknown): ClickHouseException | unde
   const rest = text.slice(codeMatch.index + codeMatch[0].length);
   const typeMatch = TYPE_BEFORE_VERSION_RE.exec(rest) ?? TYPE_AT_END_RE.exec(rest);
   let message = rest.replace(MESSAGE_PREFIX_RE, '');
-  for (const end of [', e.what() = ', typeMatch === null ? null : `(${typeMatch[1]})`, ' (version ', ', Stack trace']) {
+  for (const end of [
+    ', e.what() = ',
+    typeMatch === null ? null : `(${typeMatch[1]})`,
+    ' (version ',
+    ', Stack trace',
+  ]) {
     if (end === null) continue;
     const at = message.indexOf(end);
     if (at >= 0) message = message.slice(0, at);
@@ -107,7 +114,11 @@ export const probeFailureOf = (
   }
   const exception = parseClickHouseError(error);
   if (exception !== undefined) {
-    return { code: failureOfException(exception), reason: describeException(exception), serverErrorType: exception.type };
+    return {
+      code: failureOfException(exception),
+      reason: describeException(exception),
+      serverErrorType: exception.type,
+    };
   }
   return { code: PROBE_FAILURES.badReply, reason: describeError(error), serverErrorType: undefined };
 };

@@ -1,4 +1,9 @@
-export { createClickHouseConnection, endpointUrl, type ClickHouseEndpoint, type ConnectionDeps } from './connection.js';
+export {
+  createClickHouseConnection,
+  endpointUrl,
+  type ClickHouseEndpoint,
+  type ConnectionDeps,
+} from './connection.js';
 export { cachedClickHouseConnection, closeCachedConnections } from './connection-cache.js';
 export {
   ClickHouseRequestError,
@@ -6,12 +11,22 @@ export {
   describeException,
   failureOfException,
   probeFailureOf,
-  type ClickHouseErrorCode,
 } from './errors.js';
 export { explainFailure, type FailureExplanation } from './explain.js';
 export { parseReplicasStatus, parseReplicaRow, parseReplicaRows } from './parse.js';
-export { probeReplica, probeReplicasStatus, probeReplicaTables, REPLICAS_QUERY, type ReplicaProbeOptions } from './probe.js';
+export {
+  probeReplica,
+  probeReplicasStatus,
+  probeReplicaTables,
+  REPLICAS_QUERY,
+  type ReplicaProbeOptions,
+} from './probe.js';
 export { assessReplica, type ReplicaThresholds } from './assess.js';
 export { quoteString, quoteIdentifier, qualifiedName } from './sql.js';
-export { CLICKHOUSE_ERROR_CODES, CLICKHOUSE_EXCEPTION_TYPES, REPLICA_COLUMNS, TABLE_STATES } from './constants.js';
+export {
+  CLICKHOUSE_ERROR_CODES,
+  CLICKHOUSE_EXCEPTION_TYPES,
+  REPLICA_COLUMNS,
+  TABLE_STATES,
+} from './constants.js';
 export type * from './types.js';

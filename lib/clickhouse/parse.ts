@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { PROBE_FAILURES } from '../probe/index.js';
-import { CLICKHOUSE_ERROR_CODES, MAX_SERVER_MESSAGE_LENGTH, NEVER_LOADED_DELAY_SECONDS } from './constants.js';
+import {
+  CLICKHOUSE_ERROR_CODES,
+  MAX_SERVER_MESSAGE_LENGTH,
+  NEVER_LOADED_DELAY_SECONDS,
+} from './constants.js';
 import { ClickHouseRequestError, parseClickHouseError } from './errors.js';
 import type { ReplicaTableState, ReplicasStatus, ReplicasStatusTable, TableState } from './types.js';
 
@@ -21,10 +25,19 @@ const unquote = (name: string): string =>
 
 const parseTableLine = (line: string, index: number): ReplicasStatusTable => {
   const match = TABLE_LINE_RE.exec(line);
-  if (match === null) throw badReply(`/replicas_status line ${index + 1} is not a table status: ${JSON.stringify(line.slice(0, 200))}`);
+  if (match === null)
+    throw badReply(
+      `/replicas_status line ${index + 1} is not a table status: ${JSON.stringify(line.slice(0, 200))}`,
+    );
   const [, database, table, readonly, absolute, relative] = match;
   if (readonly !== undefined) {
-    return { database: unquote(database!), table: unquote(table!), state: 'readonly', absoluteDelay: null, relativeDelay: null };
+    return {
+      database: unquote(database!),
+      table: unquote(table!),
+      state: 'readonly',
+      absoluteDelay: null,
+      relativeDelay: null,
+    };
   }
   const absoluteDelay = Number(absolute);
   const relativeDelay = Number(relative);
@@ -64,14 +77,20 @@ export const parseReplicasStatus = (httpStatus: number, body: string): ReplicasS
 // system.replicas
 
 /** UInt64 arrives as a JSON string (output_format_json_quote_64bit_integers), smaller ints as numbers. */
-const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'expected an unsigned integer')]).transform(Number);
+const count = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'expected an unsigned integer')])
+  .transform(Number);
 /** UInt8 flags; Bool-typed columns print true/false. */
-const flag = z.union([z.literal(0), z.literal(1), z.boolean(), z.literal('0'), z.literal('1')]).transform((value) => value === 1 || value === true || value === '1');
+const flag = z
+  .union([z.literal(0), z.literal(1), z.boolean(), z.literal('0'), z.literal('1')])
+  .transform((value) => value === 1 || value === true || value === '1');
 /** Zero DateTime prints as `0000-00-00 00:00:00` (18.16) or the epoch in the server's time zone (newer). */
 const dateTime = z
   .string()
   .nullable()
-  .transform((value) => (value === null || /^(?:0000-00-00|1970-01-01|1969-12-31)/.test(value) ? null : value));
+  .transform((value) =>
+    value === null || /^(?:0000-00-00|1970-01-01|1969-12-31)/.test(value) ? null : value,
+  );
 const text = z.string();
 const optionalText = text.nullish().transform((value) => (value ? value : null));
 
@@ -154,4 +173,3 @@ const parseRow = (row: unknown, where: string): ReplicaTableState => {
     replicaIsActive: r.replica_is_active ?? null,
   };
 };
-

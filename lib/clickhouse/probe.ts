@@ -49,7 +49,13 @@ export const probeReplicaTables = async (
 };
 
 /** Asks one server both ways at once: `/replicas_status?verbose=1` and `system.replicas`. Never throws. */
-export const probeReplica = async (connection: ClickHouseConnection, options: ReplicaProbeOptions): Promise<ReplicaProbe> => {
-  const [status, tables] = await Promise.all([probeReplicasStatus(connection, options), probeReplicaTables(connection, options)]);
+export const probeReplica = async (
+  connection: ClickHouseConnection,
+  options: ReplicaProbeOptions,
+): Promise<ReplicaProbe> => {
+  const [status, tables] = await Promise.all([
+    probeReplicasStatus(connection, options),
+    probeReplicaTables(connection, options),
+  ]);
   return { status, tables };
 };

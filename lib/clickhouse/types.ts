@@ -1,5 +1,8 @@
 import type { ProbeResult } from '../probe/index.js';
-import type { TABLE_STATES } from './constants.js';
+import type { CLICKHOUSE_ERROR_CODES, TABLE_STATES } from './constants.js';
+
+/** Codes of `ClickHouseRequestError`: server exception, transport failure, timeout, unreadable reply. */
+export type ClickHouseErrorCode = (typeof CLICKHOUSE_ERROR_CODES)[keyof typeof CLICKHOUSE_ERROR_CODES];
 
 /** A ClickHouse server exception, parsed once (see `parseClickHouseError`). Branch on `type`. */
 export interface ClickHouseException {

@@ -31,7 +31,8 @@ export const realSleep: Sleep = (ms, signal) =>
   });
 
 export interface SsmExecutorOptions {
-  ssm: Pick<SSMClient, 'send'>;
+  /** One client, or one per region (instances live in their site's region). */
+  ssm: Pick<SSMClient, 'send'> | ((region: string | undefined) => Pick<SSMClient, 'send'>);
   pollIntervalMs?: number;
   clock?: Clock;
   sleep?: Sleep;
@@ -65,11 +66,12 @@ export class SsmExecutor implements HostExecutor {
         `${target.name} has no instanceId in the topology; the SSM executor needs one to run commands`,
       );
     }
+    const ssm = typeof this.options.ssm === 'function' ? this.options.ssm(target.region) : this.options.ssm;
     const startedAt = this.clock.now();
     const executionTimeout = Math.max(1, Math.ceil(timeoutMs / 1000));
     let commandId: string | undefined;
     try {
-      const sent = await this.options.ssm.send(
+      const sent = await ssm.send(
         new SendCommandCommand({
           DocumentName: SSM_DOCUMENT,
           InstanceIds: [instanceId],
@@ -94,7 +96,7 @@ export class SsmExecutor implements HostExecutor {
     for (;;) {
       await this.sleep(Math.min(this.pollIntervalMs, Math.max(0, deadline - this.clock.now())), signal);
       try {
-        last = await this.options.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), {
+        last = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), {
           abortSignal: signal,
         });
       } catch (cause) {
@@ -109,7 +111,7 @@ export class SsmExecutor implements HostExecutor {
       }
       if (last?.Status && TERMINAL.has(last.Status)) break;
       if (this.clock.now() >= deadline) {
-        await this.options.ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] })).catch(() => undefined);
+        await ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] })).catch(() => undefined);
         return {
           exitCode: EXIT_TIMED_OUT,
           stdout: last?.StandardOutputContent ?? '',

@@ -5,6 +5,8 @@ export interface HostTarget {
   host: string;
   /** EC2 instance id, required by the SSM executor. */
   instanceId?: string;
+  /** AWS region of the instance (the site's region), for the SSM executor. */
+  region?: string;
 }
 
 export interface HostCommand {

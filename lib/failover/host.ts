@@ -7,11 +7,15 @@ import type { StepContext } from './types.js';
 
 type NodeKind = CoordinationNode['kind'] | 'clickhouse';
 
-export const targetOf = (node: CoordinationNode | ReplicaEndpoint): HostTarget => ({
+export const targetOf = (node: CoordinationNode | ReplicaEndpoint, region?: string): HostTarget => ({
   name: node.name,
   host: node.host,
   ...(node.instanceId ? { instanceId: node.instanceId } : {}),
+  ...(region ? { region } : {}),
 });
+
+const regionOf = (ctx: Pick<StepContext, 'topology'>, name: string): string | undefined =>
+  ctx.topology.sites.find((site) => site.replicas.some((r) => r.name === name) || site.coordination.some((n) => n.name === name))?.region;
 
 /** Shortens long base64 arguments so that plans and journals stay readable (and carry no file bodies). */
 export const redactCommand = (command: string): string =>
@@ -49,7 +53,7 @@ export const runOnNode = async (
   ctx.note(`$ [${node.name}] ${redactCommand(command)}`);
   let result;
   try {
-    result = await ctx.deps.executor.run({ target: targetOf(node), command, timeoutMs: remaining, ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}) });
+    result = await ctx.deps.executor.run({ target: targetOf(node, regionOf(ctx, node.name)), command, timeoutMs: remaining, ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}) });
   } catch (cause) {
     throw new FailoverError(FAILOVER_ERROR_CODES.hostCommand, `${what} on ${node.name}: ${describeError(cause)}`, { cause });
   }

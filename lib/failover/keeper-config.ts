@@ -117,3 +117,13 @@ export const pickRecoveryLeader = (candidates: readonly RecoveryCandidate[]): Re
       return a.serverId - b.serverId;
     })[0];
 };
+
+/** Whether the voting members are exactly these (learners listed beside them do not matter). */
+export const keeperHasVoters = (xml: string, voters: readonly KeeperServer[]): boolean => {
+  const key = (list: readonly KeeperServer[]) =>
+    [...list]
+      .sort((a, b) => a.id - b.id)
+      .map((s) => `${s.id}@${s.hostname}:${s.port}`)
+      .join(',');
+  return key(parseKeeperServers(xml).filter((s) => s.canBecomeLeader)) === key(voters.filter((s) => s.canBecomeLeader));
+};

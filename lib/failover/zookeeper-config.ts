@@ -97,3 +97,16 @@ export const zooCfgHasMembership = (
     parsed.settings.standaloneEnabled === 'false'
   );
 };
+
+/**
+ * Whether a file makes this node a voting member of exactly these participants (observers listed
+ * beside them, e.g. after a recovery, do not matter).
+ */
+export const zooCfgHasVoters = (text: string, participants: readonly ZooKeeperServer[]): boolean => {
+  const parsed = parseZooCfg(text);
+  return (
+    membershipKey(parsed.servers.filter((s) => s.role === 'participant')) === membershipKey(participants) &&
+    (parsed.settings.peerType ?? 'participant') === 'participant' &&
+    parsed.settings.standaloneEnabled === 'false'
+  );
+};

@@ -2,7 +2,12 @@ import { explainFailure } from '../clickhouse/index.js';
 import type { Check, CheckStatus } from '../health/index.js';
 import { gradeAbove } from '../health/index.js';
 import type { ProbeResult } from '../probe/index.js';
-import { HEARTBEAT_LAG_METHOD, HEARTBEAT_MEMORY_VERSION, HEARTBEAT_OUTCOMES, MAX_CLOCK_SKEW_SECONDS } from './constants.js';
+import {
+  HEARTBEAT_LAG_METHOD,
+  HEARTBEAT_MEMORY_VERSION,
+  HEARTBEAT_OUTCOMES,
+  MAX_CLOCK_SKEW_SECONDS,
+} from './constants.js';
 import type {
   HeartbeatAssessInput,
   HeartbeatAssessment,
@@ -23,7 +28,12 @@ const writeCheck = (selfSite: string, write: ProbeResult<HeartbeatWrite>): Check
       subject: selfSite,
       status: 'ok',
       summary: `heartbeat of ${selfSite} written in ${write.elapsedMs} ms${write.value.createdTable ? ' (heartbeat table created)' : ''}`,
-      values: { outcome: 'ok', elapsedMs: write.elapsedMs, writtenAt: write.value.writtenAt, createdTable: write.value.createdTable },
+      values: {
+        outcome: 'ok',
+        elapsedMs: write.elapsedMs,
+        writtenAt: write.value.writtenAt,
+        createdTable: write.value.createdTable,
+      },
     };
   }
   const { what, hint } = explainFailure(write);
@@ -33,7 +43,11 @@ const writeCheck = (selfSite: string, write: ProbeResult<HeartbeatWrite>): Check
     subject: selfSite,
     status: 'critical',
     summary: `heartbeat write failed: ${what} — ${hint}`,
-    values: { outcome: write.serverErrorType ?? write.code, elapsedMs: write.elapsedMs, reason: write.reason },
+    values: {
+      outcome: write.serverErrorType ?? write.code,
+      elapsedMs: write.elapsedMs,
+      reason: write.reason,
+    },
   };
 };
 
@@ -50,7 +64,11 @@ const judgeLag = (
   unchangedCycles: number,
   input: HeartbeatAssessInput,
 ): LagVerdict => {
-  const { heartbeatLagWarnSeconds: warn, heartbeatLagCriticalSeconds: critical, stalledCycles } = input.thresholds;
+  const {
+    heartbeatLagWarnSeconds: warn,
+    heartbeatLagCriticalSeconds: critical,
+    stalledCycles,
+  } = input.thresholds;
   const graded = gradeAbove(lagSeconds, warn, critical);
   if (unchangedCycles >= stalledCycles) {
     return {
@@ -76,7 +94,11 @@ const judgeLag = (
       summary: `heartbeat from ${source} is ${-lagSeconds} s in ${selfSite}'s future — the servers' clocks disagree, check NTP`,
     };
   }
-  return { status: 'ok', outcome: HEARTBEAT_OUTCOMES.ok, summary: `heartbeat from ${source} is ${lagSeconds} s old on ${selfSite}` };
+  return {
+    status: 'ok',
+    outcome: HEARTBEAT_OUTCOMES.ok,
+    summary: `heartbeat from ${source} is ${lagSeconds} s old on ${selfSite}`,
+  };
 };
 
 const lagCheck = (
@@ -84,7 +106,13 @@ const lagCheck = (
   source: string,
   status: CheckStatus,
   summary: string,
-  values: { outcome: HeartbeatOutcome; lagSeconds: number | null; unchangedCycles: number | null; lastUpdatedAt: number | null; serverNow: number | null },
+  values: {
+    outcome: HeartbeatOutcome;
+    lagSeconds: number | null;
+    unchangedCycles: number | null;
+    lastUpdatedAt: number | null;
+    serverNow: number | null;
+  },
 ): Check => ({
   kind: 'heartbeat-lag',
   site: input.selfSite,
@@ -94,18 +122,30 @@ const lagCheck = (
   values: { ...values, method: HEARTBEAT_LAG_METHOD },
 });
 
-const assessSources = (input: HeartbeatAssessInput, reading: HeartbeatReading, memory: HeartbeatMemory): Check[] => {
+const assessSources = (
+  input: HeartbeatAssessInput,
+  reading: HeartbeatReading,
+  memory: HeartbeatMemory,
+): Check[] => {
   const now = input.clock.now();
   const newest = new Map(reading.rows.map((row) => [row.siteId, row.lastUpdatedAt]));
   return input.sources.map((source) => {
     const lastUpdatedAt = newest.get(source);
     if (lastUpdatedAt === undefined) {
+      // On an agent's first cycle both sites may write at the same moment: only a warning until the
+      // next cycle has had a chance to see the other site's first heartbeat.
       return lagCheck(
         input,
         source,
-        'critical',
+        input.previous === undefined ? 'warn' : 'critical',
         `heartbeat from ${source} never seen on ${input.selfSite} — is chdr writing at ${source}, and is the heartbeat table replicated across sites?`,
-        { outcome: HEARTBEAT_OUTCOMES.neverSeen, lagSeconds: null, unchangedCycles: null, lastUpdatedAt: null, serverNow: reading.serverNow },
+        {
+          outcome: HEARTBEAT_OUTCOMES.neverSeen,
+          lagSeconds: null,
+          unchangedCycles: null,
+          lastUpdatedAt: null,
+          serverNow: reading.serverNow,
+        },
       );
     }
     const before = input.previous?.sources[source];
@@ -150,13 +190,19 @@ export const assessHeartbeat = (input: HeartbeatAssessInput): HeartbeatAssessmen
     const before = input.previous?.sources[source];
     if (before !== undefined) memory.sources[source] = before;
     checks.push(
-      lagCheck(input, source, 'critical', `heartbeat from ${source} unknown: read on ${input.selfSite} failed: ${what} — ${hint}`, {
-        outcome: HEARTBEAT_OUTCOMES.readFailed,
-        lagSeconds: null,
-        unchangedCycles: before?.unchangedCycles ?? null,
-        lastUpdatedAt: before?.lastUpdatedAt ?? null,
-        serverNow: null,
-      }),
+      lagCheck(
+        input,
+        source,
+        'critical',
+        `heartbeat from ${source} unknown: read on ${input.selfSite} failed: ${what} — ${hint}`,
+        {
+          outcome: HEARTBEAT_OUTCOMES.readFailed,
+          lagSeconds: null,
+          unchangedCycles: before?.unchangedCycles ?? null,
+          lastUpdatedAt: before?.lastUpdatedAt ?? null,
+          serverNow: null,
+        },
+      ),
     );
   }
   return { checks, memory };

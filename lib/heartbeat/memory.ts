@@ -14,7 +14,10 @@ const memorySchema = z.looseObject({
   ),
 });
 
-export const emptyHeartbeatMemory = (): HeartbeatMemory => ({ version: HEARTBEAT_MEMORY_VERSION, sources: {} });
+export const emptyHeartbeatMemory = (): HeartbeatMemory => ({
+  version: HEARTBEAT_MEMORY_VERSION,
+  sources: {},
+});
 
 /**
  * Reads persisted memory back. Anything unusable (missing, another version, hand-edited) yields
@@ -25,7 +28,11 @@ export const parseHeartbeatMemory = (value: unknown): HeartbeatMemory | undefine
   if (!parsed.success) return undefined;
   const sources: HeartbeatMemory['sources'] = {};
   for (const [site, entry] of Object.entries(parsed.data.sources)) {
-    sources[site] = { lastUpdatedAt: entry.lastUpdatedAt, unchangedCycles: entry.unchangedCycles, firstReadAt: entry.firstReadAt };
+    sources[site] = {
+      lastUpdatedAt: entry.lastUpdatedAt,
+      unchangedCycles: entry.unchangedCycles,
+      firstReadAt: entry.firstReadAt,
+    };
   }
   return { version: HEARTBEAT_MEMORY_VERSION, sources };
 };

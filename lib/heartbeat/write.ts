@@ -16,9 +16,13 @@ const budget = (timeoutMs: number, clock: Clock) => {
   return (): number => {
     const left = deadline - clock.now();
     if (left <= 0) {
-      throw new ClickHouseRequestError(CLICKHOUSE_ERROR_CODES.timeout, `heartbeat: no time left of ${timeoutMs} ms`, {
-        failure: PROBE_FAILURES.timeout,
-      });
+      throw new ClickHouseRequestError(
+        CLICKHOUSE_ERROR_CODES.timeout,
+        `heartbeat: no time left of ${timeoutMs} ms`,
+        {
+          failure: PROBE_FAILURES.timeout,
+        },
+      );
     }
     return left;
   };
@@ -27,9 +31,14 @@ const budget = (timeoutMs: number, clock: Clock) => {
 const isTableAlreadyThere = (error: unknown): boolean =>
   error instanceof ClickHouseRequestError && error.exception?.type === 'TABLE_ALREADY_EXISTS';
 
-const createTable = async (connection: ClickHouseConnection, settings: HeartbeatSettings, left: () => number): Promise<void> => {
+const createTable = async (
+  connection: ClickHouseConnection,
+  settings: HeartbeatSettings,
+  left: () => number,
+): Promise<void> => {
   try {
-    if (settings.database !== 'default') await connection.exec(heartbeatDatabaseDdl(settings), { timeoutMs: left() });
+    if (settings.database !== 'default')
+      await connection.exec(heartbeatDatabaseDdl(settings), { timeoutMs: left() });
     await connection.exec(heartbeatTableDdl(settings), { timeoutMs: left() });
   } catch (error) {
     // Two sites creating it at the same moment: the other one won, which is fine.

@@ -45,7 +45,10 @@ const missing = (what: string): LocalClusterError =>
 
 export const resolveBinaries = (): Binaries => {
   const javaHome = process.env.JAVA_HOME;
-  const java = javaHome && isExecutable(join(javaHome, 'bin', 'java')) ? join(javaHome, 'bin', 'java') : findExecutable('java');
+  const java =
+    javaHome && isExecutable(join(javaHome, 'bin', 'java'))
+      ? join(javaHome, 'bin', 'java')
+      : findExecutable('java');
   if (!java) throw missing('java');
   if (!isReadable(DEBIAN_PATHS.zookeeperJar)) throw missing(`ZooKeeper (${DEBIAN_PATHS.zookeeperJar})`);
   const loggingJars = DEBIAN_PATHS.loggingJars.filter(isReadable);

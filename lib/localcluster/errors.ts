@@ -19,7 +19,8 @@ export const LOCAL_CLUSTER_ERROR_CODES = {
   queryFailed: 'LOCALCLUSTER_QUERY_FAILED',
   badPortBase: 'USAGE_BAD_PORT_BASE',
 } as const;
-export type LocalClusterErrorCode = (typeof LOCAL_CLUSTER_ERROR_CODES)[keyof typeof LOCAL_CLUSTER_ERROR_CODES];
+export type LocalClusterErrorCode =
+  (typeof LOCAL_CLUSTER_ERROR_CODES)[keyof typeof LOCAL_CLUSTER_ERROR_CODES];
 
 export class LocalClusterError extends ChdrError {
   constructor(code: LocalClusterErrorCode, message: string, options?: { cause?: unknown }) {

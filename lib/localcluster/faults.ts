@@ -18,13 +18,22 @@ const stopAndRecord = async (dir: string, pick: (state: ClusterState) => NodeSta
   withStateLock(dir, async () => {
     const state = await readState(dir);
     const nodes = pick(state);
-    const stopped = await stopNodes(nodes, { hard: options.hard, timeoutMs: options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS });
-    await writeState(withPids(state, new Map(nodes.map((node) => [node.name, { pid: null, startedAt: null }]))));
+    const stopped = await stopNodes(nodes, {
+      hard: options.hard,
+      timeoutMs: options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+    });
+    await writeState(
+      withPids(state, new Map(nodes.map((node) => [node.name, { pid: null, startedAt: null }]))),
+    );
     return stopped;
   });
 
 /** Starts the picked nodes that do not run, from their current config files, ZooKeeper before ClickHouse. */
-const startAndRecord = async (dir: string, pick: (state: ClusterState) => NodeState[], options: StartOptions) =>
+const startAndRecord = async (
+  dir: string,
+  pick: (state: ClusterState) => NodeState[],
+  options: StartOptions,
+) =>
   withStateLock(dir, async () => {
     const state = await readState(dir);
     const picked = pick(state);
@@ -76,22 +85,31 @@ export const startSite = async (dir: string, site: string, options: StartOptions
 };
 
 /** Per node: the files failover reads and rewrites (config file, data dir, log), with ports and pid. */
-export const getNode = async (dir: string, name: string): Promise<NodeState> => findNode(await readState(dir), name);
+export const getNode = async (dir: string, name: string): Promise<NodeState> =>
+  findNode(await readState(dir), name);
 
 const systemFetches = async (dir: string, replica: string, verb: 'STOP' | 'START'): Promise<void> => {
   const node = findNode(await readState(dir), replica);
   if (node.kind !== 'clickhouse') {
-    throw new LocalClusterError(LOCAL_CLUSTER_ERROR_CODES.unknownNode, `${replica} is not a ClickHouse replica`);
+    throw new LocalClusterError(
+      LOCAL_CLUSTER_ERROR_CODES.unknownNode,
+      `${replica} is not a ClickHouse replica`,
+    );
   }
   const reply = await clickHouseQuery(node.host, node.httpPort, `SYSTEM ${verb} FETCHES`, 10_000);
   if (!reply.ok) {
-    throw new LocalClusterError(LOCAL_CLUSTER_ERROR_CODES.queryFailed, `${replica}: SYSTEM ${verb} FETCHES failed: ${reply.reason}`);
+    throw new LocalClusterError(
+      LOCAL_CLUSTER_ERROR_CODES.queryFailed,
+      `${replica}: SYSTEM ${verb} FETCHES failed: ${reply.reason}`,
+    );
   }
 };
 
 /** `SYSTEM STOP FETCHES` on a replica: it stops downloading parts, so its replication lag grows. */
-export const stopFetches = (dir: string, replica: string): Promise<void> => systemFetches(dir, replica, 'STOP');
-export const startFetches = (dir: string, replica: string): Promise<void> => systemFetches(dir, replica, 'START');
+export const stopFetches = (dir: string, replica: string): Promise<void> =>
+  systemFetches(dir, replica, 'STOP');
+export const startFetches = (dir: string, replica: string): Promise<void> =>
+  systemFetches(dir, replica, 'START');
 
 /** A TCP server on loopback that accepts every connection and never sends a byte nor closes. */
 export const startBlackhole = async (): Promise<Blackhole> => {

@@ -40,7 +40,10 @@ const exists = async (path: string): Promise<boolean> =>
  * rewritten a config file, and a restart must start from that.
  */
 export const writeNodeFiles = async (state: ClusterState, node: NodeState): Promise<void> => {
-  await Promise.all([mkdir(node.dataDir, { recursive: true }), mkdir(join(node.dir, 'logs'), { recursive: true })]);
+  await Promise.all([
+    mkdir(node.dataDir, { recursive: true }),
+    mkdir(join(node.dir, 'logs'), { recursive: true }),
+  ]);
   for (const [path, text] of renderNodeFiles(state, node)) {
     if (await exists(path)) continue;
     await mkdir(dirname(path), { recursive: true });

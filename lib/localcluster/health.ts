@@ -15,7 +15,12 @@ export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<str
       const length = Math.min(size, 64 * 1024);
       const buffer = Buffer.alloc(length);
       await file.read(buffer, 0, length, size - length);
-      return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n').trimEnd();
+      return buffer
+        .toString('utf8')
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n')
+        .trimEnd();
     } finally {
       await file.close();
     }
@@ -26,33 +31,59 @@ export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<str
 
 /** The tails of a node's logs, labelled, for an error message. */
 export const nodeLogTails = async (node: NodeState): Promise<string> => {
-  const paths = node.kind === 'clickhouse' ? [node.stdoutPath, node.errorLogPath, node.logPath] : [node.logPath];
+  const paths =
+    node.kind === 'clickhouse' ? [node.stdoutPath, node.errorLogPath, node.logPath] : [node.logPath];
   const parts = await Promise.all(
     paths.map(async (path) => {
-      const tail = await logTail(path, node.kind === 'clickhouse' && path === node.logPath ? 15 : LOG_TAIL_LINES);
+      const tail = await logTail(
+        path,
+        node.kind === 'clickhouse' && path === node.logPath ? 15 : LOG_TAIL_LINES,
+      );
       return tail === '' ? '' : `--- ${node.name}: ${path} (last lines) ---\n${tail}`;
     }),
   );
-  return parts.filter((part) => part !== '').join('\n') || `--- ${node.name}: no log output (${paths.join(', ')}) ---`;
+  return (
+    parts.filter((part) => part !== '').join('\n') ||
+    `--- ${node.name}: no log output (${paths.join(', ')}) ---`
+  );
 };
 
 /** Whether the node's process runs and answers: `ruok`/`srvr` for ZooKeeper, `SELECT 1` for ClickHouse. */
-export const nodeStatus = async (node: NodeState, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<NodeStatus> => {
+export const nodeStatus = async (
+  node: NodeState,
+  timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
+): Promise<NodeStatus> => {
   const base = { name: node.name, kind: node.kind, site: node.site, pid: node.pid };
   const running = await isOurProcess(node.pid, node.configPath);
-  if (!running) return { ...base, running, ready: false, detail: node.pid === null ? 'stopped' : `process ${node.pid} is gone` };
+  if (!running)
+    return {
+      ...base,
+      running,
+      ready: false,
+      detail: node.pid === null ? 'stopped' : `process ${node.pid} is gone`,
+    };
   if (node.kind === 'clickhouse') {
     const reply = await clickHouseQuery(node.host, node.httpPort, 'SELECT 1', timeoutMs);
     return reply.ok && reply.value.trim() === '1'
       ? { ...base, running, ready: true, detail: `http :${node.httpPort} answers` }
-      : { ...base, running, ready: false, detail: reply.ok ? `unexpected reply ${reply.value.trim()}` : reply.reason };
+      : {
+          ...base,
+          running,
+          ready: false,
+          detail: reply.ok ? `unexpected reply ${reply.value.trim()}` : reply.reason,
+        };
   }
   const [ruok, srvr] = await Promise.all([
     fourLetterWord(node.host, node.clientPort, 'ruok', timeoutMs),
     fourLetterWord(node.host, node.clientPort, 'srvr', timeoutMs),
   ]);
   if (!ruok.ok || ruok.value.trim() !== 'imok') {
-    return { ...base, running, ready: false, detail: ruok.ok ? `ruok: ${ruok.value.trim() || 'no reply'}` : ruok.reason };
+    return {
+      ...base,
+      running,
+      ready: false,
+      detail: ruok.ok ? `ruok: ${ruok.value.trim() || 'no reply'}` : ruok.reason,
+    };
   }
   const mode = srvr.ok ? parseZooKeeperMode(srvr.value) : null;
   return mode
@@ -66,8 +97,10 @@ const hasLeader = (statuses: readonly NodeStatus[]): boolean =>
 export const clusterStatus = async (state: ClusterState): Promise<ClusterStatus> => {
   const nodes = await Promise.all(state.nodes.map((node) => nodeStatus(node)));
   const healthy =
-    nodes.every((status) => status.running && status.ready && (status.kind === 'clickhouse' || status.mode !== undefined)) &&
-    hasLeader(nodes.filter((status) => status.kind === 'zookeeper'));
+    nodes.every(
+      (status) =>
+        status.running && status.ready && (status.kind === 'clickhouse' || status.mode !== undefined),
+    ) && hasLeader(nodes.filter((status) => status.kind === 'zookeeper'));
   return { dir: state.dir, nodes, healthy };
 };
 
@@ -97,17 +130,23 @@ export const waitForNodes = async (
     const dead = statuses.filter((status) => !status.running);
     if (dead.length > 0) {
       const deadNodes = nodes.filter((node) => dead.some((status) => status.name === node.name));
-      throw await startFailed(deadNodes, `${dead.map((status) => status.name).join(', ')} exited while starting`);
+      throw await startFailed(
+        deadNodes,
+        `${dead.map((status) => status.name).join(', ')} exited while starting`,
+      );
     }
     for (const status of statuses) {
-      const done = status.ready && (!options.serving || status.kind === 'clickhouse' || status.mode !== undefined);
+      const done =
+        status.ready && (!options.serving || status.kind === 'clickhouse' || status.mode !== undefined);
       if (done && !announced.has(status.name)) {
         announced.add(status.name);
         options.onProgress?.(`${status.name} ready${status.mode ? ` (${status.mode})` : ''}`);
       }
     }
     const zooKeepers = statuses.filter((status) => status.kind === 'zookeeper');
-    const allDone = announced.size === nodes.length && (!options.serving || zooKeepers.length === 0 || hasLeader(zooKeepers));
+    const allDone =
+      announced.size === nodes.length &&
+      (!options.serving || zooKeepers.length === 0 || hasLeader(zooKeepers));
     if (allDone) return statuses;
     if (!waitingSaid && options.waitingMessage && round > 0) {
       options.onProgress?.(options.waitingMessage);

@@ -1,5 +1,14 @@
 export { up, down, status } from './lifecycle.js';
-export { stopNode, startNode, stopSite, startSite, stopFetches, startFetches, startBlackhole, getNode } from './faults.js';
+export {
+  stopNode,
+  startNode,
+  stopSite,
+  startSite,
+  stopFetches,
+  startFetches,
+  startBlackhole,
+  getNode,
+} from './faults.js';
 export { readState } from './state.js';
 export { planCluster } from './layout.js';
 export { renderTopology } from './render-topology.js';

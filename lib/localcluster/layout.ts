@@ -33,7 +33,11 @@ export const checkPortBase = (portBase: number): number => {
   return portBase;
 };
 
-const zooKeeperNode = (root: string, portBase: number, spec: (typeof ZOOKEEPER_NODES)[number]): ZooKeeperNodeState => {
+const zooKeeperNode = (
+  root: string,
+  portBase: number,
+  spec: (typeof ZOOKEEPER_NODES)[number],
+): ZooKeeperNodeState => {
   const name = `zk${spec.n}`;
   const dir = join(root, name);
   const dataDir = join(dir, 'data');
@@ -58,7 +62,11 @@ const zooKeeperNode = (root: string, portBase: number, spec: (typeof ZOOKEEPER_N
   };
 };
 
-const clickHouseNode = (root: string, portBase: number, spec: (typeof CLICKHOUSE_NODES)[number]): ClickHouseNodeState => {
+const clickHouseNode = (
+  root: string,
+  portBase: number,
+  spec: (typeof CLICKHOUSE_NODES)[number],
+): ClickHouseNodeState => {
   const name = `ch${spec.n}`;
   const dir = join(root, name);
   return {

@@ -30,7 +30,11 @@ const silent: ProgressListener = () => undefined;
  * Creates the heartbeat table on every replica, one after another (concurrent first creations of one
  * replicated table race in ZooKeeper). Retries while ClickHouse opens its ZooKeeper session.
  */
-const createHeartbeatTables = async (state: ClusterState, timeoutMs: number, onProgress: ProgressListener): Promise<void> => {
+const createHeartbeatTables = async (
+  state: ClusterState,
+  timeoutMs: number,
+  onProgress: ProgressListener,
+): Promise<void> => {
   const { topology } = renderTopology(state);
   const ddl = heartbeatTableDdl(topology.heartbeat);
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +51,11 @@ const createHeartbeatTables = async (state: ClusterState, timeoutMs: number, onP
       await sleep(250);
     }
   }
-  onProgress(`${topology.heartbeat.database}.${topology.heartbeat.table} ready on ${clickHouseNodes(state).map((n) => n.name).join(', ')}`);
+  onProgress(
+    `${topology.heartbeat.database}.${topology.heartbeat.table} ready on ${clickHouseNodes(state)
+      .map((n) => n.name)
+      .join(', ')}`,
+  );
 };
 
 /**
@@ -92,7 +100,9 @@ export const up = async (options: UpOptions): Promise<UpResult> => {
     await waitForNodes(clickHouseNodes(state), { timeoutMs });
     await createHeartbeatTables(state, timeoutMs, onProgress);
     const elapsedMs = Date.now() - startedAt;
-    onProgress(toStart.length === 0 ? 'cluster already up' : `cluster up in ${(elapsedMs / 1000).toFixed(1)} s`);
+    onProgress(
+      toStart.length === 0 ? 'cluster already up' : `cluster up in ${(elapsedMs / 1000).toFixed(1)} s`,
+    );
     return { state, started: toStart.map((node) => node.name), elapsedMs };
   });
 };

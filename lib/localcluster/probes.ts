@@ -35,16 +35,21 @@ export const fourLetterWord = (
     };
     const socket = createConnection({ host, port });
     socket.setTimeout(timeoutMs, () =>
-      finish(probeFailed(PROBE_FAILURES.timeout, `no reply to ${word} within ${timeoutMs} ms`, startedAt, clock)),
+      finish(
+        probeFailed(PROBE_FAILURES.timeout, `no reply to ${word} within ${timeoutMs} ms`, startedAt, clock),
+      ),
     );
     socket.on('connect', () => socket.end(word));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error) => finish(probeFailed(failureCodeOf(error), describeError(error), startedAt, clock)));
+    socket.on('error', (error) =>
+      finish(probeFailed(failureCodeOf(error), describeError(error), startedAt, clock)),
+    );
     socket.on('close', () => finish(probeOk(Buffer.concat(chunks).toString('utf8'), startedAt, clock)));
   });
 
 /** The `Mode:` of a `srvr`/`stat` reply (leader, follower, observer, standalone), or null when not serving. */
-export const parseZooKeeperMode = (reply: string): string | null => /^Mode:\s*(\S+)\s*$/m.exec(reply)?.[1] ?? null;
+export const parseZooKeeperMode = (reply: string): string | null =>
+  /^Mode:\s*(\S+)\s*$/m.exec(reply)?.[1] ?? null;
 
 /** Runs one statement over ClickHouse's HTTP interface as `default` without a password; returns the body. */
 export const clickHouseQuery = async (
@@ -62,7 +67,8 @@ export const clickHouseQuery = async (
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = await response.text();
-    if (!response.ok) return probeFailed(PROBE_FAILURES.serverError, body.trim().split('\n')[0] ?? body, startedAt, clock);
+    if (!response.ok)
+      return probeFailed(PROBE_FAILURES.serverError, body.trim().split('\n')[0] ?? body, startedAt, clock);
     return probeOk(body, startedAt, clock);
   } catch (error) {
     return probeFailed(failureCodeOf(error), describeError(error), startedAt, clock);

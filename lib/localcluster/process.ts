@@ -23,7 +23,11 @@ export interface SpawnSpec {
 export const spawnDetached = async (spec: SpawnSpec): Promise<number> => {
   const fd = openSync(spec.outputPath, 'a');
   try {
-    const child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
     const failed = new Promise<Error>((done) => child.once('error', done));
     if (child.pid === undefined) {
       const error = await failed;
@@ -132,5 +136,8 @@ export const terminate = async (
   }
   signal(pid, 'SIGKILL');
   if (await waitUntilGone(pid, configPath, 5_000)) return true;
-  throw new LocalClusterError(LOCAL_CLUSTER_ERROR_CODES.stopFailed, `process ${pid} (${configPath}) survived SIGKILL`);
+  throw new LocalClusterError(
+    LOCAL_CLUSTER_ERROR_CODES.stopFailed,
+    `process ${pid} (${configPath}) survived SIGKILL`,
+  );
 };

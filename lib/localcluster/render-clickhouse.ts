@@ -13,7 +13,10 @@ const xmlEscape = (value: string | number): string =>
 const xmlDocument = (lines: readonly string[]): string =>
   ['<?xml version="1.0"?>', '<yandex>', ...lines.map((line) => `    ${line}`), '</yandex>', ''].join('\n');
 
-export const renderClickHouseConfig = (node: ClickHouseNodeState, replicas: readonly ClickHouseNodeState[]): string => {
+export const renderClickHouseConfig = (
+  node: ClickHouseNodeState,
+  replicas: readonly ClickHouseNodeState[],
+): string => {
   const data = (sub: string) => xmlEscape(`${node.dataDir}/${sub}`);
   return xmlDocument([
     `<!-- ${node.name} (${node.site} site), written by chdr cluster up -->`,
@@ -50,7 +53,10 @@ export const renderClickHouseConfig = (node: ClickHouseNodeState, replicas: read
     `    <${CLUSTER_NAME}>`,
     '        <shard>',
     '            <internal_replication>true</internal_replication>',
-    ...replicas.map((replica) => `            <replica><host>${xmlEscape(replica.host)}</host><port>${replica.tcpPort}</port></replica>`),
+    ...replicas.map(
+      (replica) =>
+        `            <replica><host>${xmlEscape(replica.host)}</host><port>${replica.tcpPort}</port></replica>`,
+    ),
     '        </shard>',
     `    </${CLUSTER_NAME}>`,
     '</remote_servers>',
@@ -61,11 +67,14 @@ export const renderClickHouseConfig = (node: ClickHouseNodeState, replicas: read
 };
 
 /** The `<zookeeper>` section, alone in config.d/zookeeper.xml: the given nodes, in order. */
-export const renderClickHouseZooKeeperConfig = (nodes: readonly Pick<ZooKeeperNodeState, 'host' | 'clientPort'>[]): string =>
+export const renderClickHouseZooKeeperConfig = (
+  nodes: readonly Pick<ZooKeeperNodeState, 'host' | 'clientPort'>[],
+): string =>
   xmlDocument([
     '<zookeeper>',
     ...nodes.map(
-      (node, i) => `    <node index="${i + 1}"><host>${xmlEscape(node.host)}</host><port>${node.clientPort}</port></node>`,
+      (node, i) =>
+        `    <node index="${i + 1}"><host>${xmlEscape(node.host)}</host><port>${node.clientPort}</port></node>`,
     ),
     `    <session_timeout_ms>${CLICKHOUSE_ZOOKEEPER_TIMING.sessionTimeoutMs}</session_timeout_ms>`,
     `    <operation_timeout_ms>${CLICKHOUSE_ZOOKEEPER_TIMING.operationTimeoutMs}</operation_timeout_ms>`,

@@ -14,7 +14,9 @@ export const ensurePortsFree = async (nodes: readonly NodeState[]): Promise<void
   const taken = (
     await Promise.all(
       nodes.flatMap((node) =>
-        portsOf(node).map(async (port) => ((await isPortFree(node.host, port)) ? null : `${node.name} needs ${node.host}:${port}`)),
+        portsOf(node).map(async (port) =>
+          (await isPortFree(node.host, port)) ? null : `${node.name} needs ${node.host}:${port}`,
+        ),
       ),
     )
   ).filter((problem): problem is string => problem !== null);
@@ -40,7 +42,9 @@ export const ensureConfigExists = async (node: NodeState): Promise<void> => {
 
 /** Spawns the node's server from its current config file; returns its pid. */
 export const spawnNode = (binaries: Binaries, node: NodeState): Promise<number> =>
-  spawnDetached(node.kind === 'zookeeper' ? zooKeeperCommand(binaries, node) : clickHouseCommand(binaries, node));
+  spawnDetached(
+    node.kind === 'zookeeper' ? zooKeeperCommand(binaries, node) : clickHouseCommand(binaries, node),
+  );
 
 /**
  * Stops the nodes' processes, ClickHouse first (it shuts down faster while its ZooKeeper still answers),
@@ -75,12 +79,19 @@ export const stopStrays = async (
   options: { timeoutMs: number; onProgress?: ProgressListener },
 ): Promise<number[]> => {
   const strays = [...(await findProcessesByConfig(nodes.map((node) => node.configPath)))];
-  await Promise.all(
-    strays.map(async ([pid, configPath]) => {
-      options.onProgress?.(`stopping leftover process ${pid} (${configPath})`);
-      await terminate(pid, configPath, options);
-    }),
-  );
+  const isClickHouse = (configPath: string) =>
+    nodes.some((node) => node.kind === 'clickhouse' && node.configPath === configPath);
+  // ClickHouse first, as in stopNodes.
+  for (const wantClickHouse of [true, false]) {
+    await Promise.all(
+      strays
+        .filter(([, configPath]) => isClickHouse(configPath) === wantClickHouse)
+        .map(async ([pid, configPath]) => {
+          options.onProgress?.(`stopping leftover process ${pid} (${configPath})`);
+          await terminate(pid, configPath, options);
+        }),
+    );
+  }
   return strays.map(([pid]) => pid);
 };
 

@@ -61,7 +61,9 @@ export const startNodes = async (
   }
   const clickHouses = nodes.filter((node) => node.kind === 'clickhouse');
   if (clickHouses.length > 0) {
-    await Promise.all(clickHouses.map((node) => waitForClickHouseCoordination(node, { timeoutMs, onProgress })));
+    await Promise.all(
+      clickHouses.map((node) => waitForClickHouseCoordination(node, { timeoutMs, onProgress })),
+    );
     state = await spawnAndRecord(state, clickHouses, binaries, onProgress);
     await waitForNodes(current(state, clickHouses), { timeoutMs, onProgress });
   }

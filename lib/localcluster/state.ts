@@ -22,12 +22,21 @@ export const readStateIfAny = async (dir: string): Promise<ClusterState | null> 
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new LocalClusterError(LOCAL_CLUSTER_ERROR_CODES.noState, `${path} is not JSON: ${describeError(cause)}`, { cause });
+    throw new LocalClusterError(
+      LOCAL_CLUSTER_ERROR_CODES.noState,
+      `${path} is not JSON: ${describeError(cause)}`,
+      { cause },
+    );
   }
   const result = clusterStateSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-    throw new LocalClusterError(LOCAL_CLUSTER_ERROR_CODES.noState, `${path} is not a chdr cluster state: ${problems.join('; ')}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    );
+    throw new LocalClusterError(
+      LOCAL_CLUSTER_ERROR_CODES.noState,
+      `${path} is not a chdr cluster state: ${problems.join('; ')}`,
+    );
   }
   return result.data;
 };

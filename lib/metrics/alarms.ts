@@ -27,9 +27,14 @@ export const seriesOf = (
   topology: Topology,
   site: string,
 ): { Name: DimensionName; Value: string }[][] => {
-  const base = { [DIMENSIONS.cluster]: [topology.cluster], [DIMENSIONS.site]: [site], [DIMENSIONS.sourceSite]: sourceSitesOf(topology, site) };
+  const base = {
+    [DIMENSIONS.cluster]: [topology.cluster],
+    [DIMENSIONS.site]: [site],
+    [DIMENSIONS.sourceSite]: sourceSitesOf(topology, site),
+  };
   return definition.dimensions.reduce<{ Name: DimensionName; Value: string }[][]>(
-    (combinations, name) => combinations.flatMap((prefix) => base[name].map((value) => [...prefix, { Name: name, Value: value }])),
+    (combinations, name) =>
+      combinations.flatMap((prefix) => base[name].map((value) => [...prefix, { Name: name, Value: value }])),
     [[]],
   );
 };
@@ -50,7 +55,11 @@ export interface AlarmOptions {
  * The alarms one site's deployment creates: one per alarmed catalog metric and time series, with the period
  * of the topology's schedule and thresholds from its `thresholds` section.
  */
-export const alarmInstances = (topology: Topology, site: string, options: AlarmOptions = {}): AlarmInstance[] => {
+export const alarmInstances = (
+  topology: Topology,
+  site: string,
+  options: AlarmOptions = {},
+): AlarmInstance[] => {
   const catalog: MetricCatalog = options.catalog ?? METRIC_CATALOG;
   const runbookBase = options.runbookBase ?? DEFAULT_RUNBOOK_BASE;
   const periodSeconds = schedulePeriodSeconds(topology.schedule);
@@ -59,7 +68,8 @@ export const alarmInstances = (topology: Topology, site: string, options: AlarmO
   return catalog.flatMap((definition) => {
     const alarm = definition.alarm;
     if (!alarm) return [];
-    const threshold = typeof alarm.threshold === 'function' ? alarm.threshold(topology.thresholds) : alarm.threshold;
+    const threshold =
+      typeof alarm.threshold === 'function' ? alarm.threshold(topology.thresholds) : alarm.threshold;
     const evaluationPeriods = Math.min(
       Math.max(1, Math.ceil(alarm.forSeconds / periodSeconds)),
       Math.floor(MAX_EVALUATION_SECONDS / periodSeconds),

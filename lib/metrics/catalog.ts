@@ -52,7 +52,8 @@ export const METRIC_CATALOG = [
       threshold: 1,
       forSeconds: 180,
       treatMissingData: 'breaching',
-      reason: 'no report for three schedule periods: the agent is dead, throttled, or cannot start; nothing else pages then',
+      reason:
+        'no report for three schedule periods: the agent is dead, throttled, or cannot start; nothing else pages then',
     },
   },
   {
@@ -69,7 +70,8 @@ export const METRIC_CATALOG = [
       threshold: 1,
       forSeconds: 180,
       treatMissingData: 'notBreaching',
-      reason: 'three failed invocations in a row: the agent runs but cannot monitor (config, secrets, network)',
+      reason:
+        'three failed invocations in a row: the agent runs but cannot monitor (config, secrets, network)',
     },
   },
   {
@@ -113,7 +115,8 @@ export const METRIC_CATALOG = [
       threshold: (thresholds) => thresholds.heartbeatLagCriticalSeconds,
       forSeconds: 120,
       treatMissingData: 'missing',
-      reason: 'the thresholds.heartbeatLagCriticalSeconds verdict held for two periods: replication from that site stalled or is far behind (the failover RPO)',
+      reason:
+        'the thresholds.heartbeatLagCriticalSeconds verdict held for two periods: replication from that site stalled or is far behind (the failover RPO)',
     },
   },
   {
@@ -123,7 +126,8 @@ export const METRIC_CATALOG = [
     description: 'This site could not write its heartbeat row',
     derivation: '1 when a heartbeat-write check is not ok, else 0',
     runbook: RUNBOOK.heartbeatWrite,
-    derive: (report) => countOf(checksOf(report, 'heartbeat-write'), (check) => check.status !== 'ok').map(clamp1),
+    derive: (report) =>
+      countOf(checksOf(report, 'heartbeat-write'), (check) => check.status !== 'ok').map(clamp1),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanOrEqualToThreshold',
@@ -164,7 +168,8 @@ export const METRIC_CATALOG = [
       threshold: 1,
       forSeconds: 60,
       treatMissingData: 'missing',
-      reason: 'two leaders is a split brain (e.g. a promoted standby while the old primary still runs); no leader shows as lost quorum',
+      reason:
+        'two leaders is a split brain (e.g. a promoted standby while the old primary still runs); no leader shows as lost quorum',
     },
   },
   {
@@ -190,7 +195,8 @@ export const METRIC_CATALOG = [
       threshold: 1,
       forSeconds: 180,
       treatMissingData: 'missing',
-      reason: 'a node down for three periods (not a restart): one more loss may cost the quorum, or the standby lost its copy',
+      reason:
+        'a node down for three periods (not a restart): one more loss may cost the quorum, or the standby lost its copy',
     },
   },
   {
@@ -207,7 +213,8 @@ export const METRIC_CATALOG = [
       threshold: (thresholds) => thresholds.outstandingRequestsWarn,
       forSeconds: 600,
       treatMissingData: 'missing',
-      reason: 'Altinity’s clickhouse-operator: outstanding requests above 10 for 10 minutes (the node receives more than it can process)',
+      reason:
+        'Altinity’s clickhouse-operator: outstanding requests above 10 for 10 minutes (the node receives more than it can process)',
     },
   },
   {
@@ -224,7 +231,8 @@ export const METRIC_CATALOG = [
       threshold: (thresholds) => thresholds.avgLatencyWarnMs,
       forSeconds: 900,
       treatMissingData: 'missing',
-      reason: 'Altinity’s clickhouse-operator: latency above 500 ms for 15 minutes (disk, CPU or memory starved)',
+      reason:
+        'Altinity’s clickhouse-operator: latency above 500 ms for 15 minutes (disk, CPU or memory starved)',
     },
   },
   {
@@ -250,7 +258,8 @@ export const METRIC_CATALOG = [
       threshold: 1,
       forSeconds: 120,
       treatMissingData: 'missing',
-      reason: 'a replica that does not answer for two periods is down or cut off (Altinity: ClickHouseServerPossibleDown)',
+      reason:
+        'a replica that does not answer for two periods is down or cut off (Altinity: ClickHouseServerPossibleDown)',
     },
   },
   {
@@ -267,7 +276,8 @@ export const METRIC_CATALOG = [
       threshold: 0,
       forSeconds: 60,
       treatMissingData: 'missing',
-      reason: 'Altinity’s clickhouse-operator: any read-only replica (lost or never had its coordination session); inserts there fail',
+      reason:
+        'Altinity’s clickhouse-operator: any read-only replica (lost or never had its coordination session); inserts there fail',
     },
   },
   {
@@ -293,7 +303,8 @@ export const METRIC_CATALOG = [
       threshold: 1,
       forSeconds: 60,
       treatMissingData: 'missing',
-      reason: 'Altinity’s clickhouse-operator: a lost ZooKeeper/Keeper session makes the replica read-only until it reconnects',
+      reason:
+        'Altinity’s clickhouse-operator: a lost ZooKeeper/Keeper session makes the replica read-only until it reconnects',
     },
   },
   {
@@ -310,7 +321,8 @@ export const METRIC_CATALOG = [
       threshold: (thresholds) => thresholds.replicaDelayCriticalSeconds,
       forSeconds: 60,
       treatMissingData: 'missing',
-      reason: 'Altinity’s clickhouse-operator: absolute delay above 300 s; distributed queries may skip or return stale data',
+      reason:
+        'Altinity’s clickhouse-operator: absolute delay above 300 s; distributed queries may skip or return stale data',
     },
   },
   {
@@ -327,7 +339,8 @@ export const METRIC_CATALOG = [
     unit: 'Count',
     dimensions: SITE,
     description: 'Replicated tables with a warn or critical verdict',
-    derivation: 'replica-tables checks whose status is not ok (0 when the replicas were probed and none is reported)',
+    derivation:
+      'replica-tables checks whose status is not ok (0 when the replicas were probed and none is reported)',
     runbook: RUNBOOK.delay,
     // Only tables with a problem get a check: zero when replicas were probed and none was reported.
     derive: (report) =>
@@ -354,7 +367,10 @@ export type MetricCatalog = readonly MetricDefinition[];
 export type MetricName = (typeof METRIC_CATALOG)[number]['name'];
 
 /** The catalog entry of a metric name (throws on a name that is not in the catalog: a programming error). */
-export const metricDefinition = (name: MetricName, catalog: MetricCatalog = METRIC_CATALOG): MetricDefinition => {
+export const metricDefinition = (
+  name: MetricName,
+  catalog: MetricCatalog = METRIC_CATALOG,
+): MetricDefinition => {
   const found = catalog.find((definition) => definition.name === name);
   if (!found) throw new Error(`metric ${name} is not in the catalog`);
   return found;

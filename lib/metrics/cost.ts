@@ -26,7 +26,10 @@ export const costModel = (
   const dashboards = options.dashboardsPerRegion ?? 1;
   const cyclesPerMonth = (HOURS_PER_MONTH * 3600) / schedulePeriodSeconds(topology.schedule);
   const sites = topology.sites.map((site): SiteCost => {
-    const series = catalog.reduce((sum, definition) => sum + seriesOf(definition, topology, site.name).length, 0);
+    const series = catalog.reduce(
+      (sum, definition) => sum + seriesOf(definition, topology, site.name).length,
+      0,
+    );
     const alarms = alarmInstances(topology, site.name, { catalog }).length;
     // One PutMetricData per cycle: a site's datums are far below the 1000-datum and 1 MB limits.
     const putMetricDataPerMonth = Math.round(cyclesPerMonth);
@@ -44,7 +47,9 @@ export const costModel = (
 };
 
 const threshold = (value: unknown, topology: Topology): string =>
-  typeof value === 'function' ? String((value as (t: Topology['thresholds']) => number)(topology.thresholds)) : String(value);
+  typeof value === 'function'
+    ? String((value as (t: Topology['thresholds']) => number)(topology.thresholds))
+    : String(value);
 
 const OPERATOR: Record<string, string> = {
   GreaterThanThreshold: '>',
@@ -61,7 +66,9 @@ export const catalogMarkdown = (topology: Topology, catalog: MetricCatalog = MET
     const alarmText = alarm
       ? `${alarm.statistic} ${OPERATOR[alarm.comparison]} ${threshold(alarm.threshold, topology)} for ${Math.max(1, Math.ceil(alarm.forSeconds / period))} × ${period} s; missing data: ${alarm.treatMissingData}`
       : '—';
-    const perSite = topology.sites.map((site) => seriesOf(definition, topology, site.name).length).join(' / ');
+    const perSite = topology.sites
+      .map((site) => seriesOf(definition, topology, site.name).length)
+      .join(' / ');
     return `| \`${definition.name}\` | ${definition.unit} | ${definition.dimensions.join(', ')} | ${definition.derivation} | ${alarmText} | ${perSite} | [runbook](#${definition.runbook}) |`;
   });
   const { sites, totalUsd } = costModel(topology, { catalog });
@@ -70,7 +77,7 @@ export const catalogMarkdown = (topology: Topology, catalog: MetricCatalog = MET
       `| ${site.site} (${site.region}) | ${site.series} | $${site.usd.metrics.toFixed(2)} | ${site.putMetricDataPerMonth.toLocaleString('en-US')} | $${site.usd.requests.toFixed(2)} | ${site.alarms} | $${site.usd.alarms.toFixed(2)} | ${site.dashboards} | $${site.usd.dashboards.toFixed(2)} | **$${site.usd.total.toFixed(2)}** |`,
   );
   return [
-    `Topology: \`${topology.cluster}\`, ${topology.sites.map((site) => `${site.name} (${site.role}, ${site.region}, ${site.replicas.length} replicas, ${site.coordination.length} coordination nodes)`).join('; ')}; schedule \`${topology.schedule}\`; namespace \`${topology.metrics.namespace}\`.`,
+    `Topology: \`${topology.cluster}\`, ${topology.sites.map((site) => `${site.name} (${site.role}, ${site.region}, ${site.replicas.length} replica${site.replicas.length === 1 ? '' : 's'}, ${site.coordination.length} coordination node${site.coordination.length === 1 ? '' : 's'})`).join('; ')}; schedule \`${topology.schedule}\`; namespace \`${topology.metrics.namespace}\`.`,
     '',
     `| Metric | Unit | Dimensions | Derived from the report | Alarm | Series per site (${topology.sites.map((site) => site.name).join(' / ')}) | What to do |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -80,5 +87,11 @@ export const catalogMarkdown = (topology: Topology, catalog: MetricCatalog = MET
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...costRows,
     `| **all regions** | ${sites.reduce((sum, site) => sum + site.series, 0)} | | | | ${sites.reduce((sum, site) => sum + site.alarms, 0)} | | ${sites.reduce((sum, site) => sum + site.dashboards, 0)} | | **$${totalUsd.toFixed(2)}** |`,
+    '',
+    'Why each alarm fires where it does:',
+    '',
+    ...catalog.flatMap((definition) =>
+      definition.alarm ? [`- \`${definition.name}\`: ${definition.alarm.reason}.`] : [],
+    ),
   ].join('\n');
 };

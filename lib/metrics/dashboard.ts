@@ -35,7 +35,12 @@ export const dashboardBody = (
       seriesOf(metricDefinition(name, catalog), topology, site.name).map((dimensions) => {
         const source = dimensions.find((dimension) => dimension.Name === DIMENSIONS.sourceSite)?.Value;
         const label = source ? `${source} → ${site.name} (${site.region})` : `${site.name} (${site.region})`;
-        return [namespace, name, ...dimensions.flatMap((d) => [d.Name, d.Value]), { region: site.region, label, stat }];
+        return [
+          namespace,
+          name,
+          ...dimensions.flatMap((d) => [d.Name, d.Value]),
+          { region: site.region, label, stat },
+        ];
       }),
     );
 
@@ -67,24 +72,43 @@ export const dashboardBody = (
       { value: t.heartbeatLagCriticalSeconds, label: 'critical' },
     ]),
     graph('Cycles ran / agent errors', [...lines('CycleRan', 'Sum'), ...lines('AgentErrors', 'Sum')], 'Sum'),
-    graph('Coordination quorum (1 = held) and leaders', [...lines('CoordinationQuorum', 'Minimum'), ...lines('CoordinationLeaders', 'Maximum')], 'Minimum'),
-    graph('Coordination nodes down / participants up', [...lines('CoordinationNodesDown', 'Maximum'), ...lines('CoordinationParticipantsUp', 'Minimum')], 'Maximum'),
+    graph(
+      'Coordination quorum (1 = held) and leaders',
+      [...lines('CoordinationQuorum', 'Minimum'), ...lines('CoordinationLeaders', 'Maximum')],
+      'Minimum',
+    ),
+    graph(
+      'Coordination nodes down / participants up',
+      [...lines('CoordinationNodesDown', 'Maximum'), ...lines('CoordinationParticipantsUp', 'Minimum')],
+      'Maximum',
+    ),
     graph('Coordination avg latency (ms)', lines('CoordinationAvgLatencyMs', 'Maximum'), 'Maximum', [
       { value: t.avgLatencyWarnMs, label: 'warn' },
     ]),
-    graph('Coordination outstanding requests', lines('CoordinationOutstandingRequests', 'Maximum'), 'Maximum', [
-      { value: t.outstandingRequestsWarn, label: 'warn' },
-    ]),
-    graph('Read-only replicas / lost sessions / unreachable', [
-      ...lines('ReadonlyReplicas', 'Maximum'),
-      ...lines('SessionExpiredReplicas', 'Maximum'),
-      ...lines('ReplicasUnreachable', 'Maximum'),
-    ], 'Maximum'),
+    graph(
+      'Coordination outstanding requests',
+      lines('CoordinationOutstandingRequests', 'Maximum'),
+      'Maximum',
+      [{ value: t.outstandingRequestsWarn, label: 'warn' }],
+    ),
+    graph(
+      'Read-only replicas / lost sessions / unreachable',
+      [
+        ...lines('ReadonlyReplicas', 'Maximum'),
+        ...lines('SessionExpiredReplicas', 'Maximum'),
+        ...lines('ReplicasUnreachable', 'Maximum'),
+      ],
+      'Maximum',
+    ),
     graph('Max replica delay (s)', lines('MaxReplicaDelaySeconds', 'Maximum'), 'Maximum', [
       { value: t.replicaDelayCriticalSeconds, label: 'critical' },
     ]),
     graph('Replication queue', lines('ReplicationQueueSize', 'Maximum'), 'Maximum'),
-    graph('Critical / warn checks', [...lines('ChecksCritical', 'Maximum'), ...lines('ChecksWarn', 'Maximum')], 'Maximum'),
+    graph(
+      'Critical / warn checks',
+      [...lines('ChecksCritical', 'Maximum'), ...lines('ChecksWarn', 'Maximum')],
+      'Maximum',
+    ),
   ];
 
   const header: Widget = {
@@ -100,6 +124,10 @@ export const dashboardBody = (
         ` · namespace ${namespace} · one point per ${period} s`,
     },
   };
-  const placed = widgets.map((widget, i): Widget => ({ ...widget, x: (i % 2) * WIDTH, y: 2 + Math.floor(i / 2) * HEIGHT }));
+  const placed = widgets.map((widget, i): Widget => ({
+    ...widget,
+    x: (i % 2) * WIDTH,
+    y: 2 + Math.floor(i / 2) * HEIGHT,
+  }));
   return JSON.stringify({ widgets: [header, ...placed] });
 };

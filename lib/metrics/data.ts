@@ -19,7 +19,8 @@ const dimensionsFor = (
   };
   const dimensions = definition.dimensions.map((name) => ({ Name: name, Value: byName[name] }));
   // A datum without one of its declared dimensions would be a different time series: drop it.
-  if (dimensions.some((dimension) => dimension.Value === undefined || dimension.Value === '')) return undefined;
+  if (dimensions.some((dimension) => dimension.Value === undefined || dimension.Value === ''))
+    return undefined;
   return dimensions as { Name: string; Value: string }[];
 };
 
@@ -35,9 +36,21 @@ export const metricDataFromReport = (
   const timestamp = reportTime(report);
   return catalog.flatMap((definition) =>
     definition.derive(report).flatMap(({ value, sourceSite }) => {
-      const dimensions = dimensionsFor(definition, { cluster: report.cluster, site: report.site, sourceSite });
+      const dimensions = dimensionsFor(definition, {
+        cluster: report.cluster,
+        site: report.site,
+        sourceSite,
+      });
       if (!dimensions || !Number.isFinite(value)) return [];
-      return [{ MetricName: definition.name, Dimensions: dimensions, Unit: definition.unit, Value: value, Timestamp: timestamp }];
+      return [
+        {
+          MetricName: definition.name,
+          Dimensions: dimensions,
+          Unit: definition.unit,
+          Value: value,
+          Timestamp: timestamp,
+        },
+      ];
     }),
   );
 };
@@ -49,5 +62,13 @@ export const agentErrorData = (
 ): PublishedDatum[] => {
   const definition = metricDefinition('AgentErrors', catalog);
   const dimensions = dimensionsFor(definition, where)!;
-  return [{ MetricName: definition.name, Dimensions: dimensions, Unit: definition.unit, Value: 1, Timestamp: where.at }];
+  return [
+    {
+      MetricName: definition.name,
+      Dimensions: dimensions,
+      Unit: definition.unit,
+      Value: 1,
+      Timestamp: where.at,
+    },
+  ];
 };

@@ -53,7 +53,9 @@ export const ensembleValue = (report: MetricsReport, key: string): DerivedValue[
 
 /** Leaders the ensemble reports: the `leader` value lists their names, comma-separated, or is null. */
 export const leaderCount = (report: MetricsReport): DerivedValue[] => {
-  const checks = checksOf(report, 'coordination-ensemble').filter((check) => VALUE_KEYS.leader in check.values);
+  const checks = checksOf(report, 'coordination-ensemble').filter(
+    (check) => VALUE_KEYS.leader in check.values,
+  );
   if (checks.length === 0) return [];
   const leader = checks[0]!.values[VALUE_KEYS.leader];
   const names = typeof leader === 'string' ? leader.split(',').filter((name) => name.trim() !== '') : [];
@@ -66,9 +68,11 @@ export const isNodeDown = (check: Check): boolean =>
 /** A replica the cycle could not ask: marked unreachable by the probe. */
 export const isReplicaUnreachable = (check: Check): boolean => check.values[VALUE_KEYS.reachable] === false;
 
-export const hasReadonlyTables = (check: Check): boolean => (numberOf(check.values[VALUE_KEYS.readonlyTables]) ?? 0) > 0;
+export const hasReadonlyTables = (check: Check): boolean =>
+  (numberOf(check.values[VALUE_KEYS.readonlyTables]) ?? 0) > 0;
 
-export const hasExpiredSession = (check: Check): boolean => (numberOf(check.values[VALUE_KEYS.sessionExpiredTables]) ?? 0) > 0;
+export const hasExpiredSession = (check: Check): boolean =>
+  (numberOf(check.values[VALUE_KEYS.sessionExpiredTables]) ?? 0) > 0;
 
 /** Heartbeat lag per source site (the check's subject); checks without a measured lag give no datum. */
 export const lagPerSource = (report: MetricsReport): DerivedValue[] =>

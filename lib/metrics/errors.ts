@@ -10,7 +10,11 @@ export class MetricsError extends ChdrError {
   readonly calls: number;
   readonly failedCalls: number;
 
-  constructor(code: string, message: string, options: { cause?: unknown; calls?: number; failedCalls?: number } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { cause?: unknown; calls?: number; failedCalls?: number } = {},
+  ) {
     super(code, message, { cause: options.cause });
     this.calls = options.calls ?? 0;
     this.failedCalls = options.failedCalls ?? 0;

@@ -1,6 +1,12 @@
 export { METRIC_CATALOG, RUNBOOK, metricDefinition, type MetricCatalog, type MetricName } from './catalog.js';
 export { metricDataFromReport, agentErrorData, reportTime } from './data.js';
-export { MetricsPublisher, createCloudWatchClient, chunkMetricData, estimateDatumBytes, type PublishResult } from './publish.js';
+export {
+  MetricsPublisher,
+  createCloudWatchClient,
+  chunkMetricData,
+  estimateDatumBytes,
+  type PublishResult,
+} from './publish.js';
 export { alarmInstances, alarmResources, sourceSitesOf, seriesOf, DEFAULT_RUNBOOK_BASE } from './alarms.js';
 export { dashboardBody } from './dashboard.js';
 export { costModel, catalogMarkdown, type SiteCost } from './cost.js';

@@ -1,6 +1,15 @@
-import { CloudWatchClient, PutMetricDataCommand, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutMetricDataCommand,
+  type CloudWatchClientConfig,
+} from '@aws-sdk/client-cloudwatch';
 import { describeError } from '../errors/index.js';
-import { DEFAULT_MAX_ATTEMPTS, MAX_DATUMS_PER_CALL, MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from './constants.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  MAX_DATUMS_PER_CALL,
+  MAX_PAYLOAD_BYTES,
+  PAYLOAD_ENVELOPE_BYTES,
+} from './constants.js';
 import { METRICS_ERROR_CODES, MetricsError } from './errors.js';
 import type { PublishedDatum } from './types.js';
 
@@ -9,16 +18,25 @@ export interface ChunkLimits {
   maxBytes: number;
 }
 
-const DEFAULT_LIMITS: ChunkLimits = { maxDatums: MAX_DATUMS_PER_CALL, maxBytes: MAX_PAYLOAD_BYTES - PAYLOAD_ENVELOPE_BYTES };
+const DEFAULT_LIMITS: ChunkLimits = {
+  maxDatums: MAX_DATUMS_PER_CALL,
+  maxBytes: MAX_PAYLOAD_BYTES - PAYLOAD_ENVELOPE_BYTES,
+};
 
 /** Upper estimate of a datum's share of the request body (JSON, as the SDK sends it, plus a separator). */
 export const estimateDatumBytes = (datum: PublishedDatum): number =>
   Buffer.byteLength(
-    JSON.stringify({ ...datum, Timestamp: datum.Timestamp ? Math.floor(datum.Timestamp.getTime() / 1000) : undefined }),
+    JSON.stringify({
+      ...datum,
+      Timestamp: datum.Timestamp ? Math.floor(datum.Timestamp.getTime() / 1000) : undefined,
+    }),
   ) + 1;
 
 /** Splits datums into as few requests as the PutMetricData limits allow, keeping their order. */
-export const chunkMetricData = (data: readonly PublishedDatum[], limits: ChunkLimits = DEFAULT_LIMITS): PublishedDatum[][] => {
+export const chunkMetricData = (
+  data: readonly PublishedDatum[],
+  limits: ChunkLimits = DEFAULT_LIMITS,
+): PublishedDatum[][] => {
   const chunks: PublishedDatum[][] = [];
   let current: PublishedDatum[] = [];
   let bytes = 0;
@@ -62,9 +80,13 @@ export class MetricsPublisher {
   async publish(data: readonly PublishedDatum[]): Promise<PublishResult> {
     const chunks = chunkMetricData(data);
     const results = await Promise.allSettled(
-      chunks.map((chunk) => this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: chunk }))),
+      chunks.map((chunk) =>
+        this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: chunk })),
+      ),
     );
-    const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    const failures = results.filter(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
     if (failures.length > 0) {
       const first = failures[0]!.reason as unknown;
       throw new MetricsError(

@@ -1,6 +1,13 @@
 import { METRICS_ERROR_CODES, MetricsError } from './errors.js';
 
-const UNIT_SECONDS: Record<string, number> = { minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86_400, days: 86_400 };
+const UNIT_SECONDS: Record<string, number> = {
+  minute: 60,
+  minutes: 60,
+  hour: 3600,
+  hours: 3600,
+  day: 86_400,
+  days: 86_400,
+};
 
 /**
  * Seconds between two cycles for an EventBridge schedule expression: `rate(N unit)`, or a `cron(...)` whose

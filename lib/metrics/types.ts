@@ -58,8 +58,12 @@ export interface MetricDefinition {
   alarm?: AlarmSpec;
 }
 
-/** What is published: the SDK's datum, with the dimensions always set. */
-export type PublishedDatum = MetricDatum & Required<Pick<MetricDatum, 'MetricName' | 'Dimensions' | 'Value'>>;
+/** What is published: the SDK's datum, with name, dimensions and value always set. */
+export type PublishedDatum = Omit<MetricDatum, 'MetricName' | 'Dimensions' | 'Value'> & {
+  MetricName: string;
+  Dimensions: { Name: string; Value: string }[];
+  Value: number;
+};
 
 /** One alarm for one concrete time series, independent of how it is deployed (CloudFormation or the API). */
 export interface AlarmInstance {

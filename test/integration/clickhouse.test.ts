@@ -9,7 +9,12 @@ import {
   type ClickHouseConnection,
   type ReplicaProbe,
 } from '../../lib/clickhouse/index.js';
-import { assessHeartbeat, readHeartbeats, writeHeartbeat, type HeartbeatReading } from '../../lib/heartbeat/index.js';
+import {
+  assessHeartbeat,
+  readHeartbeats,
+  writeHeartbeat,
+  type HeartbeatReading,
+} from '../../lib/heartbeat/index.js';
 import { readState, startNode, stopNode, type ClickHouseNodeState } from '../../lib/localcluster/index.js';
 import { PROBE_FAILURES, systemClock, type ProbeResult } from '../../lib/probe/index.js';
 
@@ -26,7 +31,11 @@ const thresholds = {
   stalledCycles: 2,
 };
 /** A heartbeat table of this suite's own, so the monitoring suite's `default.heart_beat` is left alone. */
-const itHeartbeat = { database: 'chdr_it', table: 'heart_beat', zooKeeperPath: '/clickhouse/tables/chdr_it/heart_beat' };
+const itHeartbeat = {
+  database: 'chdr_it',
+  table: 'heart_beat',
+  zooKeeperPath: '/clickhouse/tables/chdr_it/heart_beat',
+};
 const options = { requestTimeoutMs: 10_000, keepAlive: true };
 
 const nodes = new Map<string, ClickHouseNodeState>();
@@ -35,18 +44,27 @@ const open: ClickHouseConnection[] = [];
 
 const connect = (name: string, user = 'default', password?: string): ClickHouseConnection => {
   const node = nodes.get(name)!;
-  const connection = createClickHouseConnection({ host: node.host, httpPort: node.httpPort, tls: false, user }, password, options);
+  const connection = createClickHouseConnection(
+    { host: node.host, httpPort: node.httpPort, tls: false, user },
+    password,
+    options,
+  );
   open.push(connection);
   return connection;
 };
 const ch = (name: string): ClickHouseConnection => connections.get(name)!;
 
-const until = async <T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> => {
+const until = async <T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 };
@@ -62,7 +80,10 @@ const freePort = (): Promise<number> =>
   });
 
 const isReadonly = (probe: ReplicaProbe, table: string): boolean =>
-  probe.tables.ok && probe.tables.value.some((row) => row.table === table && row.database === itHeartbeat.database && row.isReadonly);
+  probe.tables.ok &&
+  probe.tables.value.some(
+    (row) => row.table === table && row.database === itHeartbeat.database && row.isReadonly,
+  );
 
 beforeAll(async () => {
   const state = await readState(clusterDir);
@@ -72,7 +93,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(
-    ['ch1', 'ch2', 'ch3'].map((name) => ch(name).exec(`DROP TABLE IF EXISTS ${itHeartbeat.database}.${itHeartbeat.table}`, { timeoutMs: 10_000 })),
+    ['ch1', 'ch2', 'ch3'].map((name) =>
+      ch(name).exec(`DROP TABLE IF EXISTS ${itHeartbeat.database}.${itHeartbeat.table}`, {
+        timeoutMs: 10_000,
+      }),
+    ),
   );
   await Promise.allSettled(open.map((connection) => connection.close()));
 });
@@ -88,7 +113,9 @@ describe('ClickHouse transport against 18.16', () => {
   });
 
   it('parses a real 18.16 exception into code and type', async () => {
-    const error = await ch('ch1').queryRows('SELECT * FROM chdr_nope.nope', { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    const error = await ch('ch1')
+      .queryRows('SELECT * FROM chdr_nope.nope', { timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClickHouseRequestError);
     expect(error).toMatchObject({
       code: CLICKHOUSE_ERROR_CODES.server,
@@ -99,17 +126,29 @@ describe('ClickHouse transport against 18.16', () => {
 
   it('reports refused credentials as AUTH_FAILED and never repeats the password', async () => {
     const password = 'not-the-password-42';
-    const wrong = await connect('ch1', 'default', password).queryRows('SELECT 1', { timeoutMs: 5_000 }).catch((e: unknown) => e);
-    const unknown = await connect('ch1', 'chdr_nobody').queryRows('SELECT 1', { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    const wrong = await connect('ch1', 'default', password)
+      .queryRows('SELECT 1', { timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
+    const unknown = await connect('ch1', 'chdr_nobody')
+      .queryRows('SELECT 1', { timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
 
-    expect(wrong).toMatchObject({ failure: PROBE_FAILURES.authFailed, exception: { code: 193, type: 'WRONG_PASSWORD' } });
-    expect(unknown).toMatchObject({ failure: PROBE_FAILURES.authFailed, exception: { code: 192, type: 'UNKNOWN_USER' } });
+    expect(wrong).toMatchObject({
+      failure: PROBE_FAILURES.authFailed,
+      exception: { code: 193, type: 'WRONG_PASSWORD' },
+    });
+    expect(unknown).toMatchObject({
+      failure: PROBE_FAILURES.authFailed,
+      exception: { code: 192, type: 'UNKNOWN_USER' },
+    });
     expect(JSON.stringify(wrong) + String((wrong as Error).message)).not.toContain(password);
   });
 
   it('gives up at its own deadline as a timeout, and the connection works afterwards', async () => {
     const started = Date.now();
-    const error = await ch('ch2').queryRows('SELECT sleep(3)', { timeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await ch('ch2')
+      .queryRows('SELECT sleep(3)', { timeoutMs: 300 })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: CLICKHOUSE_ERROR_CODES.timeout, failure: PROBE_FAILURES.timeout });
     expect(Date.now() - started).toBeLessThan(2_500);
     await expect(ch('ch2').queryRows('SELECT 1 AS one', { timeoutMs: 5_000 })).resolves.toEqual([{ one: 1 }]);
@@ -118,10 +157,18 @@ describe('ClickHouse transport against 18.16', () => {
   it('reports a closed port as CONNECTION_REFUSED', async () => {
     // A port that was just free (port 1 would not do: fetch refuses "bad ports" before connecting).
     const httpPort = await freePort();
-    const closed = createClickHouseConnection({ host: '127.0.0.1', httpPort, tls: false, user: 'default' }, undefined, options);
+    const closed = createClickHouseConnection(
+      { host: '127.0.0.1', httpPort, tls: false, user: 'default' },
+      undefined,
+      options,
+    );
     open.push(closed);
-    await expect(closed.replicasStatus({ verbose: true, timeoutMs: 2_000 })).rejects.toMatchObject({ failure: PROBE_FAILURES.refused });
-    await expect(closed.queryRows('SELECT 1', { timeoutMs: 2_000 })).rejects.toMatchObject({ failure: PROBE_FAILURES.refused });
+    await expect(closed.replicasStatus({ verbose: true, timeoutMs: 2_000 })).rejects.toMatchObject({
+      failure: PROBE_FAILURES.refused,
+    });
+    await expect(closed.queryRows('SELECT 1', { timeoutMs: 2_000 })).rejects.toMatchObject({
+      failure: PROBE_FAILURES.refused,
+    });
   });
 });
 
@@ -139,7 +186,11 @@ describe('replica probe and heartbeat against the replicated cluster', () => {
       readonlySince: null,
     });
     const [status] = assessReplica('primary', { name: 'ch1' }, probe, thresholds);
-    expect(status).toMatchObject({ kind: 'replica-status', status: 'ok', values: { reachable: true, readonlyTables: 0 } });
+    expect(status).toMatchObject({
+      kind: 'replica-status',
+      status: 'ok',
+      values: { reachable: true, readonlyTables: 0 },
+    });
   });
 
   it('creates the heartbeat table on first write, replicates it across sites and reads the lag', async () => {
@@ -153,10 +204,19 @@ describe('replica probe and heartbeat against the replicated cluster', () => {
 
     const read = await until(
       () => readHeartbeats(ch('ch3'), itHeartbeat, { timeoutMs: 5_000, clock }),
-      (result: ProbeResult<HeartbeatReading>) => result.ok && result.value.rows.some((row) => row.siteId === 'primary'),
+      (result: ProbeResult<HeartbeatReading>) =>
+        result.ok && result.value.rows.some((row) => row.siteId === 'primary'),
       20_000,
     );
-    const { checks } = assessHeartbeat({ selfSite: 'standby', sources: ['primary'], read, write: standby, previous: undefined, thresholds, clock });
+    const { checks } = assessHeartbeat({
+      selfSite: 'standby',
+      sources: ['primary'],
+      read,
+      write: standby,
+      previous: undefined,
+      thresholds,
+      clock,
+    });
     expect(checks.map((check) => [check.kind, check.status])).toEqual([
       ['heartbeat-write', 'ok'],
       ['heartbeat-lag', 'ok'],
@@ -169,15 +229,32 @@ describe('replica probe and heartbeat against the replicated cluster', () => {
     await stopNode(clusterDir, 'zk1');
     await stopNode(clusterDir, 'zk2');
     try {
-      const probe = await until(() => probeReplica(ch('ch2'), { timeoutMs: 5_000, clock }), (p) => isReadonly(p, itHeartbeat.table), 60_000);
+      const probe = await until(
+        () => probeReplica(ch('ch2'), { timeoutMs: 5_000, clock }),
+        (p) => isReadonly(p, itHeartbeat.table),
+        60_000,
+      );
 
       // 18.16 has no readonly branch in /replicas_status: it answers 500 with the exception.
-      expect(probe.status).toMatchObject({ ok: false, code: PROBE_FAILURES.serverError, serverErrorType: 'TABLE_IS_READ_ONLY' });
+      expect(probe.status).toMatchObject({
+        ok: false,
+        code: PROBE_FAILURES.serverError,
+        serverErrorType: 'TABLE_IS_READ_ONLY',
+      });
       const [status] = assessReplica('primary', { name: 'ch2' }, probe, thresholds);
-      expect(status).toMatchObject({ status: 'critical', summary: expect.stringMatching(/^ch2: 2 tables readonly \(ZooKeeper session expired\) — check coordination quorum$/) });
+      expect(status).toMatchObject({
+        status: 'critical',
+        summary: expect.stringMatching(
+          /^ch2: 2 tables readonly \(ZooKeeper session expired\) — check coordination quorum$/,
+        ),
+      });
 
       const write = await writeHeartbeat(ch('ch2'), 'primary', itHeartbeat, { timeoutMs: 5_000, clock });
-      expect(write).toMatchObject({ ok: false, code: PROBE_FAILURES.serverError, serverErrorType: 'TABLE_IS_READ_ONLY' });
+      expect(write).toMatchObject({
+        ok: false,
+        code: PROBE_FAILURES.serverError,
+        serverErrorType: 'TABLE_IS_READ_ONLY',
+      });
       const { checks } = assessHeartbeat({
         selfSite: 'primary',
         sources: ['standby'],
@@ -187,7 +264,9 @@ describe('replica probe and heartbeat against the replicated cluster', () => {
         thresholds,
         clock,
       });
-      expect(checks[0]?.summary).toBe('heartbeat write failed: table is readonly (TABLE_IS_READ_ONLY) — coordination has no quorum?');
+      expect(checks[0]?.summary).toBe(
+        'heartbeat write failed: table is readonly (TABLE_IS_READ_ONLY) — coordination has no quorum?',
+      );
     } finally {
       await startNode(clusterDir, 'zk1');
       await startNode(clusterDir, 'zk2');
@@ -198,6 +277,8 @@ describe('replica probe and heartbeat against the replicated cluster', () => {
       60_000,
     );
     expect(assessReplica('primary', { name: 'ch2' }, healed, thresholds)[0]?.status).toBe('ok');
-    await expect(writeHeartbeat(ch('ch2'), 'primary', itHeartbeat, { timeoutMs: 10_000, clock })).resolves.toMatchObject({ ok: true });
+    await expect(
+      writeHeartbeat(ch('ch2'), 'primary', itHeartbeat, { timeoutMs: 10_000, clock }),
+    ).resolves.toMatchObject({ ok: true });
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,9 +45,15 @@ describe('the shared local cluster', () => {
     const report = await status(clusterDir);
 
     expect(report.healthy).toBe(true);
-    const modes = Object.fromEntries(report.nodes.filter((n) => n.kind === 'zookeeper').map((n) => [n.name, n.mode]));
+    const modes = Object.fromEntries(
+      report.nodes.filter((n) => n.kind === 'zookeeper').map((n) => [n.name, n.mode]),
+    );
     expect(modes.zk4).toBe('observer');
-    expect(['zk1', 'zk2', 'zk3'].map((name) => modes[name]).sort()).toEqual(['follower', 'follower', 'leader']);
+    expect(['zk1', 'zk2', 'zk3'].map((name) => modes[name]).sort()).toEqual([
+      'follower',
+      'follower',
+      'leader',
+    ]);
     expect(report.nodes.filter((n) => n.kind === 'clickhouse').every((n) => n.ready)).toBe(true);
   });
 
@@ -62,10 +68,17 @@ describe('the shared local cluster', () => {
   it('replicates a heartbeat row written at a primary replica to the standby replica', async () => {
     const site = `primary-${Date.now()}`;
 
-    await sql(replica(state, 'ch1').httpPort, `INSERT INTO default.heart_beat (site_id, updated_at) VALUES ('${site}', now())`);
+    await sql(
+      replica(state, 'ch1').httpPort,
+      `INSERT INTO default.heart_beat (site_id, updated_at) VALUES ('${site}', now())`,
+    );
 
     const seen = await until(
-      () => sql(replica(state, 'ch3').httpPort, `SELECT count() FROM default.heart_beat WHERE site_id = '${site}'`),
+      () =>
+        sql(
+          replica(state, 'ch3').httpPort,
+          `SELECT count() FROM default.heart_beat WHERE site_id = '${site}'`,
+        ),
       (body) => body.trim() === '1',
       30_000,
     );
@@ -80,12 +93,19 @@ describe('the shared local cluster', () => {
   it('holds parts back from the standby while its fetches are stopped, and delivers them once they restart', async () => {
     const site = `fetch-test-${Date.now()}`;
     const count = (name: string) =>
-      sql(replica(state, name).httpPort, `SELECT count() FROM default.heart_beat WHERE site_id LIKE '${site}%'`);
+      sql(
+        replica(state, name).httpPort,
+        `SELECT count() FROM default.heart_beat WHERE site_id LIKE '${site}%'`,
+      );
     await stopFetches(clusterDir, 'ch3');
     try {
       await sql(replica(state, 'ch2').httpPort, `INSERT INTO default.heart_beat VALUES ('${site}-a', now())`);
       // ch1, still fetching, gets the part; ch3 does not.
-      await until(() => count('ch1'), (body) => body.trim() === '1', 30_000);
+      await until(
+        () => count('ch1'),
+        (body) => body.trim() === '1',
+        30_000,
+      );
       expect((await count('ch3')).trim()).toBe('0');
     } finally {
       await startFetches(clusterDir, 'ch3');
@@ -93,7 +113,15 @@ describe('the shared local cluster', () => {
     // 18.16 does not wake the replication queue on START FETCHES (it retries after ~10 s); the next
     // write does, as heartbeats keep coming in real use.
     await sql(replica(state, 'ch2').httpPort, `INSERT INTO default.heart_beat VALUES ('${site}-b', now())`);
-    expect((await until(() => count('ch3'), (body) => body.trim() === '2', 30_000)).trim()).toBe('2');
+    expect(
+      (
+        await until(
+          () => count('ch3'),
+          (body) => body.trim() === '2',
+          30_000,
+        )
+      ).trim(),
+    ).toBe('2');
   });
 
   it('stops a replica by name and starts it again from its config file', async () => {
@@ -112,7 +140,9 @@ describe('the shared local cluster', () => {
     const blackhole = await startBlackhole();
     try {
       const outcome = await new Promise<string>((resolve) => {
-        const socket = createConnection({ host: blackhole.host, port: blackhole.port }, () => socket.write('ruok'));
+        const socket = createConnection({ host: blackhole.host, port: blackhole.port }, () =>
+          socket.write('ruok'),
+        );
         socket.on('data', () => resolve('answered'));
         socket.on('close', () => resolve('closed'));
         socket.on('error', () => resolve('error'));
@@ -131,12 +161,16 @@ describe('the shared local cluster', () => {
 describe('a second cluster, up and down', () => {
   // Its own directory and port base (HTTP 12123-12125, ZooKeeper 15811-15814): the shared one keeps running.
   const portBase = 12_000;
+  let parent: string;
   let dir: string;
   beforeAll(async () => {
-    dir = join(await mkdtemp(join(tmpdir(), 'chdr-cluster-test-')), 'cluster');
+    parent = await mkdtemp(join(tmpdir(), 'chdr-cluster-test-'));
+    dir = join(parent, 'cluster');
   });
   afterAll(async () => {
-    if (dir) await down({ dir });
+    if (!parent) return;
+    await down({ dir });
+    await rm(parent, { recursive: true, force: true });
   });
 
   it('comes up, is a no-op when up again, repairs killed nodes, and leaves nothing behind on down', async () => {
@@ -161,6 +195,8 @@ describe('a second cluster, up and down', () => {
     expect(result.stopped.sort()).toEqual(['ch1', 'ch2', 'ch3', 'zk1', 'zk2', 'zk3', 'zk4']);
     expect(await Promise.all(allPids.map(isAlive))).toEqual(allPids.map(() => false));
     expect(existsSync(dir)).toBe(false);
-    console.log(`second cluster: up ${first.elapsedMs} ms, no-op up ${again.elapsedMs} ms, repair ${repaired.elapsedMs} ms, down ${result.elapsedMs} ms`);
+    console.log(
+      `second cluster: up ${first.elapsedMs} ms, no-op up ${again.elapsedMs} ms, repair ${repaired.elapsedMs} ms, down ${result.elapsedMs} ms`,
+    );
   });
 });

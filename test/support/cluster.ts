@@ -10,7 +10,8 @@ export const sql = async (httpPort: number, query: string): Promise<string> => {
     signal: AbortSignal.timeout(10_000),
   });
   const body = await response.text();
-  if (!response.ok) throw new Error(`ClickHouse :${httpPort} answered ${response.status}: ${body.trim().split('\n')[0]}`);
+  if (!response.ok)
+    throw new Error(`ClickHouse :${httpPort} answered ${response.status}: ${body.trim().split('\n')[0]}`);
   return body;
 };
 

@@ -41,19 +41,40 @@ const formatStatus = (report: ClusterStatus): string => {
   ]);
   const header = ['NODE', 'SITE', 'KIND', 'PID', 'STATE', 'DETAIL'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [`cluster in ${report.dir}: ${report.healthy ? 'healthy' : 'NOT healthy'}`, line(header), ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    `cluster in ${report.dir}: ${report.healthy ? 'healthy' : 'NOT healthy'}`,
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
 };
 
 /** `chdr cluster ...`: the local two-site cluster on loopback (lib/localcluster). */
 export const registerClusterCommand = (program: Command): void => {
-  const cluster = program.command('cluster').description('run the local two-site cluster (ZooKeeper + ClickHouse on loopback)');
+  const cluster = program
+    .command('cluster')
+    .description('run the local two-site cluster (ZooKeeper + ClickHouse on loopback)');
 
   withDir(cluster.command('up'))
     .description('start the cluster (or repair it), wait until healthy, create the heartbeat table')
-    .option('--port-base <n>', 'shift every port (18000 gives the ports of examples/local.yaml)', parsePortBase)
+    .option(
+      '--port-base <n>',
+      'shift every port (18000 gives the ports of examples/local.yaml)',
+      parsePortBase,
+    )
     .action(async (options: DirOption & { portBase?: number }) => {
-      const result = await up({ dir: options.dir, portBase: options.portBase, onProgress: progress });
+      const result = await up({ dir: options.dir, portBase: options.portBase, onProgress: progress }).catch(
+        (error: unknown) => {
+          progress(
+            `servers that did start keep running: see \`chdr cluster status\`, stop them with \`chdr cluster down\``,
+          );
+          throw error;
+        },
+      );
       process.stdout.write(`topology: ${result.state.topologyPath}\n`);
     });
 
@@ -90,11 +111,13 @@ export const registerClusterCommand = (program: Command): void => {
 
   withDir(cluster.command('stop-site'))
     .argument('<site>', 'primary or standby')
-    .description("stop every node of a site")
+    .description('stop every node of a site')
     .option('--hard', 'SIGKILL at once, like a crash')
     .action(async (site: string, options: DirOption & { hard?: boolean }) => {
       const stopped = await stopSite(options.dir, site, { hard: options.hard });
-      process.stdout.write(`${site}: ${stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`}\n`);
+      process.stdout.write(
+        `${site}: ${stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`}\n`,
+      );
     });
 
   withDir(cluster.command('start-site'))
@@ -102,7 +125,9 @@ export const registerClusterCommand = (program: Command): void => {
     .description('start every stopped node of a site, ZooKeeper first')
     .action(async (site: string, options: DirOption) => {
       const started = await startSite(options.dir, site);
-      process.stdout.write(`${site}: ${started.length === 0 ? 'everything was running' : `started ${started.join(', ')}`}\n`);
+      process.stdout.write(
+        `${site}: ${started.length === 0 ? 'everything was running' : `started ${started.join(', ')}`}\n`,
+      );
     });
 
   withDir(cluster.command('stop-fetches'))

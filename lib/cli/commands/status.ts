@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { worstStatus } from '../../health/index.js';
 import { renderStatusTree } from '../../report/index.js';
+import { localPaging } from '../local-runtime.js';
 import { configOption, loadTopology, runCycles } from '../topology-option.js';
 
 /** `chdr status`: the topology as a tree with what each node and replica reports now. */
@@ -13,6 +14,9 @@ export const registerStatusCommand = (program: Command): void => {
       const topology = await loadTopology(options.config);
       const reports = await runCycles(topology);
       process.stdout.write(`${renderStatusTree(topology, reports)}\n`);
+      for (const pause of await localPaging(topology).pauses.listPauses()) {
+        process.stdout.write(`paused: ${pause.site} until ${pause.until} by ${pause.who} (${pause.reason}); pages held back\n`);
+      }
       process.exitCode = worstStatus(reports.map((report) => report.status)) === 'ok' ? 0 : 1;
     });
 };

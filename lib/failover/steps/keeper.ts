@@ -1,10 +1,10 @@
 import type { CoordinationNode, Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
 import { renderCommand, runOnNode } from '../host.js';
-import { keeperHasMembership, parseLgif, pickRecoveryLeader, renderKeeperConfig, type KeeperServer, type RecoveryCandidate } from '../keeper-config.js';
+import { keeperHasMembership, keeperHasVoters, parseLgif, pickRecoveryLeader, renderKeeperConfig, type KeeperServer, type RecoveryCandidate } from '../keeper-config.js';
 import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
 import { coordinationState, coordinationStates, describeStates, waitUntil } from '../observe.js';
-import type { FailoverStep, PlannedAction, StepContext, UndoRecord } from '../types.js';
+import type { FailoverStep, PlannedAction, StepContext } from '../types.js';
 import {
   coordinationPath,
   hostAction,
@@ -109,7 +109,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       if (ensembleServing(site, states) !== null) return false;
       for (const node of site.coordination) {
         const text = await readCoordinationConfig(ctx, node);
-        if (text === null || !keeperHasMembership(text, servers())) return false;
+        if (text === null || !keeperHasVoters(text, servers())) return false;
       }
       return true;
     },
@@ -128,7 +128,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       for (const node of site.coordination) {
         const current = await readCoordinationConfig(ctx, node);
         if (current === null) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
-        if (keeperHasMembership(current, servers())) continue;
+        if (keeperHasVoters(current, servers())) continue;
         files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
         await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), note(ctx)));
       }

@@ -4,7 +4,7 @@ import { renderCommand, runOnNode } from '../host.js';
 import { ensembleServers, ensembleWithObservers } from '../membership.js';
 import { coordinationStates, describeStates, waitUntil, type CoordinationState } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
-import { renderZooCfg, zooCfgHasMembership, zooKeeperServerLine, type ZooKeeperServer } from '../zookeeper-config.js';
+import { renderZooCfg, zooCfgHasMembership, zooCfgHasVoters, zooKeeperServerLine, type ZooKeeperServer } from '../zookeeper-config.js';
 import {
   hostAction,
   readCoordinationConfig,
@@ -63,22 +63,26 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
     async isDone(ctx) {
       const states = await coordinationStates(ctx, site.coordination);
       if (ensembleServing(site, states) !== null) return false;
-      return filesHave(ctx, site.coordination, servers(), 'participant');
+      for (const node of site.coordination) {
+        const text = await readCoordinationConfig(ctx, node);
+        if (text === null || !zooCfgHasVoters(text, servers())) return false;
+      }
+      return true;
     },
     async run(ctx) {
       const desired = servers();
       const files = (ctx.undo.files ??= []);
-      for (const node of site.coordination) await stopCoordination(ctx, node);
+      await Promise.all(site.coordination.map((node) => stopCoordination(ctx, node)));
       for (const node of site.coordination) {
         const current = await readCoordinationConfig(ctx, node);
         if (current === null) {
           throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
         }
-        if (zooCfgHasMembership(current, desired, 'participant')) continue;
+        if (zooCfgHasVoters(current, desired)) continue;
         files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
         await writeCoordinationConfig(ctx, node, renderZooCfg(current, { servers: desired, peerType: 'participant', note: note(ctx) }));
       }
-      for (const node of site.coordination) await startCoordination(ctx, node);
+      await Promise.all(site.coordination.map((node) => startCoordination(ctx, node)));
       return { notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`] };
     },
     async verify(ctx) {
@@ -90,9 +94,9 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       ctx.note(`serving: ${describeStates(last)}`);
     },
     async undo(ctx, record) {
-      for (const node of site.coordination) await stopCoordination(ctx, node);
+      await Promise.all(site.coordination.map((node) => stopCoordination(ctx, node)));
       await restoreFiles(ctx, record, site.coordination);
-      for (const node of site.coordination) await startCoordination(ctx, node);
+      await Promise.all(site.coordination.map((node) => startCoordination(ctx, node)));
     },
   };
 };

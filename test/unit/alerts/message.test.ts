@@ -30,7 +30,8 @@ const state = (overrides: Partial<PageState> = {}): PageState => ({
 describe('page message', () => {
   const report = { ...standbyReport({ lagSeconds: 412 }), region: 'us-west-2' };
   const lag = check('heartbeat-lag', 'primary', 'critical', { lagSeconds: 412, unchangedCycles: 7 });
-  lag.summary = 'primary’s heartbeat is 412 s old here (critical at 300 s); its row has not changed for 7 cycles';
+  lag.summary =
+    'primary’s heartbeat is 412 s old here (critical at 300 s); its row has not changed for 7 cycles';
 
   it('says what is wrong, the measured values, since when and the runbook step', () => {
     const message = pageMessage('critical', [{ check: lag, state: state() }], {
@@ -51,26 +52,44 @@ describe('page message', () => {
       event: 'critical',
       severity: 'critical',
       region: 'us-west-2',
-      checks: [{ kind: 'heartbeat-lag', subject: 'primary', since: '2025-11-23T02:14:00.000Z', values: { lagSeconds: 412 } }],
+      checks: [
+        {
+          kind: 'heartbeat-lag',
+          subject: 'primary',
+          since: '2025-11-23T02:14:00.000Z',
+          values: { lagSeconds: 412 },
+        },
+      ],
     });
   });
 
   it('names the replica and links the read-only section for a read-only replica', () => {
-    const replica = check('replica-status', 'ch-usw2-a', 'critical', { readonlyTables: 2, maxAbsoluteDelay: 0 });
-
-    const message = pageMessage('critical', [{ check: replica, state: state({ kind: 'replica-status', subject: 'ch-usw2-a' }) }], {
-      report,
-      at: '2025-11-23T02:51:00.000Z',
-      repageMinutes: 60,
-      runbookBase: 'https://example.org/chdr/docs/metrics.md',
+    const replica = check('replica-status', 'ch-usw2-a', 'critical', {
+      readonlyTables: 2,
+      maxAbsoluteDelay: 0,
     });
 
+    const message = pageMessage(
+      'critical',
+      [{ check: replica, state: state({ kind: 'replica-status', subject: 'ch-usw2-a' }) }],
+      {
+        report,
+        at: '2025-11-23T02:51:00.000Z',
+        repageMinutes: 60,
+        runbookBase: 'https://example.org/chdr/docs/metrics.md',
+      },
+    );
+
     expect(message.subject).toBe('[CRITICAL] analytics/standby replica ch-usw2-a');
-    expect(message.body).toContain('https://example.org/chdr/docs/metrics.md#runbook-read-only-replicas-and-lost-sessions');
+    expect(message.body).toContain(
+      'https://example.org/chdr/docs/metrics.md#runbook-read-only-replicas-and-lost-sessions',
+    );
   });
 
   it('keeps subjects SNS accepts: one line of ASCII under 100 characters', () => {
-    const subject = safeSubject(`[CRITICAL] ${'very-long-cluster-name.'.repeat(8)}/standby heartbeat-lag from primary → ñ\nsecond line`);
+    const subject = safeSubject(
+      `[CRITICAL] ${'very-long-cluster-name.'.repeat(8)}/standby heartbeat-lag from primary → ñ\nsecond line`,
+    );
 
     expect(subject.length).toBeLessThan(100);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
@@ -81,10 +100,15 @@ describe('page message', () => {
 describe('SnsNotifier', () => {
   it('publishes subject, body and a JSON attribute for machines plus filterable scalars', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    const notifier = new SnsNotifier({ client: new SNSClient({ region: 'us-west-2' }), topicArn: 'arn:aws:sns:us-west-2:123456789012:pages' });
+    const notifier = new SnsNotifier({
+      client: new SNSClient({ region: 'us-west-2' }),
+      topicArn: 'arn:aws:sns:us-west-2:123456789012:pages',
+    });
     const memory = new MemoryNotifier();
     const clock = { now: () => Date.parse('2025-11-23T02:51:00Z') };
-    await new Pager({ store: new MemoryStateStore(clock), notifier: memory, clock }).process(standbyReport({ lagSeconds: 412 }));
+    await new Pager({ store: new MemoryStateStore(clock), notifier: memory, clock }).process(
+      standbyReport({ lagSeconds: 412 }),
+    );
 
     await notifier.notify(memory.sent[0]!);
 
@@ -92,16 +116,26 @@ describe('SnsNotifier', () => {
     expect(input.TopicArn).toBe('arn:aws:sns:us-west-2:123456789012:pages');
     expect(input.Subject).toBe('[CRITICAL] analytics/standby heartbeat-lag from primary');
     expect(input.Message).toContain('What is wrong:');
-    expect(JSON.parse(input.MessageAttributes!['chdr']!.StringValue!)).toMatchObject({ event: 'critical', site: 'standby' });
+    expect(JSON.parse(input.MessageAttributes!['chdr']!.StringValue!)).toMatchObject({
+      event: 'critical',
+      site: 'standby',
+    });
     expect(input.MessageAttributes!['event']).toEqual({ DataType: 'String', StringValue: 'critical' });
     expect(input.MessageAttributes!['severity']).toEqual({ DataType: 'String', StringValue: 'critical' });
   });
 
   it('turns an SNS failure into a typed error that keeps the cause', async () => {
-    sns.on(PublishCommand).rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));
-    const notifier = new SnsNotifier({ client: new SNSClient({ region: 'us-west-2' }), topicArn: 'arn:aws:sns:us-west-2:1:x' });
+    sns
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));
+    const notifier = new SnsNotifier({
+      client: new SNSClient({ region: 'us-west-2' }),
+      topicArn: 'arn:aws:sns:us-west-2:1:x',
+    });
 
-    const error = await notifier.notify({ subject: 's', body: 'b', attributes: { event: 'failover' } }).catch((e: unknown) => e);
+    const error = await notifier
+      .notify({ subject: 's', body: 'b', attributes: { event: 'failover' } })
+      .catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'ALERTS_NOTIFY_FAILED', cause: { name: 'NotFoundException' } });
   });

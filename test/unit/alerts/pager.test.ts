@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryNotifier, Pager, Pauses, type Notification, type Notifier } from '../../../lib/alerts/index.js';
+import {
+  MemoryNotifier,
+  Pager,
+  Pauses,
+  type Notification,
+  type Notifier,
+} from '../../../lib/alerts/index.js';
 import { MemoryStateStore } from '../../../lib/state/index.js';
 import { standbyReport } from '../metrics/reports.js';
 
@@ -10,7 +16,12 @@ const setup = (options: { repageMinutes?: number; notifier?: Notifier } = {}) =>
   const clock = { now: () => now };
   const store = new MemoryStateStore(clock);
   const memory = new MemoryNotifier();
-  const pager = new Pager({ store, notifier: options.notifier ?? memory, clock, repageMinutes: options.repageMinutes ?? 60 });
+  const pager = new Pager({
+    store,
+    notifier: options.notifier ?? memory,
+    clock,
+    repageMinutes: options.repageMinutes ?? 60,
+  });
   const advance = (minutes: number) => {
     now += minutes * 60_000;
   };

@@ -19,11 +19,18 @@ describe('Pauses', () => {
 
     const pause = await pauses.pauseSite('standby', '2025-11-23T12:00:00Z', 'Keeper upgrade', 'alice');
 
-    expect(pause).toMatchObject({ site: 'standby', until: '2025-11-23T12:00:00.000Z', who: 'alice', reason: 'Keeper upgrade' });
+    expect(pause).toMatchObject({
+      site: 'standby',
+      until: '2025-11-23T12:00:00.000Z',
+      who: 'alice',
+      reason: 'Keeper upgrade',
+    });
     expect(await pauses.activePause('standby')).toEqual(pause);
     expect(await pauses.activePause('primary')).toBeUndefined();
     expect(notifier.sent).toHaveLength(1);
-    expect(notifier.sent[0]!.subject).toBe('[PAUSED] analytics/standby until 2025-11-23T12:00:00.000Z by alice');
+    expect(notifier.sent[0]!.subject).toBe(
+      '[PAUSED] analytics/standby until 2025-11-23T12:00:00.000Z by alice',
+    );
     expect(notifier.sent[0]!.body).toContain('Why:    Keeper upgrade');
     expect(notifier.sent[0]!.body).toContain('every metric is still published');
   });
@@ -58,9 +65,15 @@ describe('Pauses', () => {
   it('refuses a pause that ends in the past or has no reason', async () => {
     const { pauses } = setup();
 
-    await expect(pauses.pauseSite('standby', new Date(START - 1), 'x', 'a')).rejects.toMatchObject({ code: 'ALERTS_BAD_PAUSE' });
-    await expect(pauses.pauseSite('standby', 'tomorrow-ish', 'x', 'a')).rejects.toMatchObject({ code: 'ALERTS_BAD_PAUSE' });
-    await expect(pauses.pauseSite('standby', new Date(START + 60_000), ' ', 'a')).rejects.toMatchObject({ code: 'ALERTS_BAD_PAUSE' });
+    await expect(pauses.pauseSite('standby', new Date(START - 1), 'x', 'a')).rejects.toMatchObject({
+      code: 'ALERTS_BAD_PAUSE',
+    });
+    await expect(pauses.pauseSite('standby', 'tomorrow-ish', 'x', 'a')).rejects.toMatchObject({
+      code: 'ALERTS_BAD_PAUSE',
+    });
+    await expect(pauses.pauseSite('standby', new Date(START + 60_000), ' ', 'a')).rejects.toMatchObject({
+      code: 'ALERTS_BAD_PAUSE',
+    });
   });
 
   it('lists the pauses in force for chdr status', async () => {

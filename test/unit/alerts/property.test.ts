@@ -38,7 +38,12 @@ const run = async (steps: readonly { status: CheckStatus; minutes: number }[]): 
   let now = Date.parse('2025-11-23T00:00:00Z');
   const clock = { now: () => now };
   const notifier = new MemoryNotifier();
-  const pager = new Pager({ store: new MemoryStateStore(clock), notifier, clock, repageMinutes: REPAGE_MINUTES });
+  const pager = new Pager({
+    store: new MemoryStateStore(clock),
+    notifier,
+    clock,
+    repageMinutes: REPAGE_MINUTES,
+  });
   for (const step of steps) {
     now += step.minutes * 60_000;
     await pager.process({
@@ -54,7 +59,10 @@ const run = async (steps: readonly { status: CheckStatus; minutes: number }[]): 
 
 const stepsWithGaps = (maxMinutes: number) =>
   fc.array(
-    fc.record({ status: fc.constantFrom<CheckStatus>('ok', 'warn', 'critical'), minutes: fc.integer({ min: 1, max: maxMinutes }) }),
+    fc.record({
+      status: fc.constantFrom<CheckStatus>('ok', 'warn', 'critical'),
+      minutes: fc.integer({ min: 1, max: maxMinutes }),
+    }),
     { maxLength: 40 },
   );
 
@@ -66,7 +74,9 @@ describe('paging, for any sequence of statuses', () => {
         const events = await run(steps);
 
         expect(events).toEqual(model(steps));
-        const transitions = steps.filter((s, i) => s.status === 'critical' && (i === 0 || steps[i - 1]!.status !== 'critical')).length;
+        const transitions = steps.filter(
+          (s, i) => s.status === 'critical' && (i === 0 || steps[i - 1]!.status !== 'critical'),
+        ).length;
         expect(events.filter((e) => e === 'critical')).toHaveLength(transitions);
         expect(events.filter((e) => e === 'resolved').length).toBeLessThanOrEqual(transitions);
       }),

@@ -51,7 +51,9 @@ const fakeDeps = (behave: {
 
 /** Waits until the signal aborts, then fails as the client does. */
 const hang = (params: { abort_signal?: AbortSignal }): Promise<never> =>
-  new Promise((_, reject) => params.abort_signal?.addEventListener('abort', () => reject(new Error('The user aborted a request.'))));
+  new Promise((_, reject) =>
+    params.abort_signal?.addEventListener('abort', () => reject(new Error('The user aborted a request.'))),
+  );
 
 afterEach(async () => {
   await closeCachedConnections();
@@ -82,12 +84,16 @@ describe('createClickHouseConnection', () => {
   it('turns an 18.16 exception into a typed request error', async () => {
     const deps = fakeDeps({
       command: async () => {
-        throw new Error('Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n');
+        throw new Error(
+          'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
+        );
       },
     });
     const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
 
-    const error = await connection.exec("INSERT INTO t SELECT 'x', now()", { timeoutMs: 500 }).catch((e: unknown) => e);
+    const error = await connection
+      .exec("INSERT INTO t SELECT 'x', now()", { timeoutMs: 500 })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ClickHouseRequestError);
     expect(error).toMatchObject({
@@ -95,12 +101,19 @@ describe('createClickHouseConnection', () => {
       failure: PROBE_FAILURES.serverError,
       exception: { code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode' },
     });
-    expect((error as Error).message).toBe('statement on http://ch1.internal:8123 as chdr: Table is in readonly mode (TABLE_IS_READ_ONLY, code 242)');
+    expect((error as Error).message).toBe(
+      'statement on http://ch1.internal:8123 as chdr: Table is in readonly mode (TABLE_IS_READ_ONLY, code 242)',
+    );
   });
 
   it('reports its own deadline as a timeout, capped by requestTimeoutMs', async () => {
     const deps = fakeDeps({ query: hang });
-    const connection = createClickHouseConnection(endpoint, PASSWORD, { requestTimeoutMs: 30, keepAlive: true }, deps);
+    const connection = createClickHouseConnection(
+      endpoint,
+      PASSWORD,
+      { requestTimeoutMs: 30, keepAlive: true },
+      deps,
+    );
 
     const error = await connection.queryRows('SELECT 1', { timeoutMs: 60_000 }).catch((e: unknown) => e);
 
@@ -115,13 +128,19 @@ describe('createClickHouseConnection', () => {
 
     const error = await connection.queryRows('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ code: CLICKHOUSE_ERROR_CODES.transport, failure: PROBE_FAILURES.refused, cause: refused });
+    expect(error).toMatchObject({
+      code: CLICKHOUSE_ERROR_CODES.transport,
+      failure: PROBE_FAILURES.refused,
+      cause: refused,
+    });
   });
 
   it('never lets the password into an error message', async () => {
     const deps = fakeDeps({
       query: async () => {
-        throw new Error(`Code: 62, e.displayText() = DB::Exception: Syntax error near '${PASSWORD}', e.what() = DB::Exception`);
+        throw new Error(
+          `Code: 62, e.displayText() = DB::Exception: Syntax error near '${PASSWORD}', e.what() = DB::Exception`,
+        );
       },
       command: async () => {
         throw new Error(`getaddrinfo ENOTFOUND user:${PASSWORD}@ch1`);
@@ -129,8 +148,12 @@ describe('createClickHouseConnection', () => {
     });
     const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
 
-    const server = (await connection.queryRows('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e)) as ClickHouseRequestError;
-    const transport = (await connection.exec('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e)) as ClickHouseRequestError;
+    const server = (await connection
+      .queryRows('SELECT 1', { timeoutMs: 500 })
+      .catch((e: unknown) => e)) as ClickHouseRequestError;
+    const transport = (await connection
+      .exec('SELECT 1', { timeoutMs: 500 })
+      .catch((e: unknown) => e)) as ClickHouseRequestError;
 
     for (const error of [server, transport]) {
       expect(error.message).not.toContain(PASSWORD);
@@ -148,11 +171,19 @@ describe('createClickHouseConnection', () => {
         return new Response('analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n', { status: 503 });
       },
     });
-    const connection = createClickHouseConnection({ ...endpoint, tls: true, httpPort: 8443 }, PASSWORD, options, deps);
+    const connection = createClickHouseConnection(
+      { ...endpoint, tls: true, httpPort: 8443 },
+      PASSWORD,
+      options,
+      deps,
+    );
 
     const reply = await connection.replicasStatus({ verbose: true, timeoutMs: 500 });
 
-    expect(reply).toEqual({ httpStatus: 503, body: 'analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n' });
+    expect(reply).toEqual({
+      httpStatus: 503,
+      body: 'analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n',
+    });
     expect(seen[0]?.url).toBe('https://ch1.internal:8443/replicas_status?verbose=1');
     expect(JSON.stringify(seen[0]?.init?.headers ?? {})).not.toMatch(/authorization/i);
     expect(seen[0]?.init?.signal).toBeInstanceOf(AbortSignal);
@@ -184,7 +215,8 @@ describe('cachedClickHouseConnection', () => {
 
   it('replaces and closes the cached connection when the password changes', async () => {
     const deps = fakeDeps({});
-    const create: typeof createClickHouseConnection = (...args) => createClickHouseConnection(args[0], args[1], args[2], deps);
+    const create: typeof createClickHouseConnection = (...args) =>
+      createClickHouseConnection(args[0], args[1], args[2], deps);
     const before = cachedClickHouseConnection(endpoint, PASSWORD, options, create);
     const after = cachedClickHouseConnection(endpoint, 'rotated-password', options, create);
     await new Promise((resolve) => setImmediate(resolve));

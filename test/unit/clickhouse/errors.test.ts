@@ -11,19 +11,26 @@ import { PROBE_FAILURES } from '../../../lib/probe/index.js';
 
 // Captured from clickhouse-server 18.16.1 (Debian package) over HTTP.
 const V18 = {
-  readonly: 'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
-  noZooKeeper: "Code: 225, e.displayText() = DB::Exception: Can't create replicated table without ZooKeeper, e.what() = DB::Exception\n",
-  unknownTable: "Code: 60, e.displayText() = DB::Exception: Table default.heart_beat doesn't exist., e.what() = DB::Exception\n",
-  unknownDatabase: "Code: 81, e.displayText() = DB::Exception: Database nope doesn't exist, e.what() = DB::Exception\n",
-  wrongPassword: 'Code: 193, e.displayText() = DB::Exception: Wrong password for user chdr, e.what() = DB::Exception\n',
+  readonly:
+    'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
+  noZooKeeper:
+    "Code: 225, e.displayText() = DB::Exception: Can't create replicated table without ZooKeeper, e.what() = DB::Exception\n",
+  unknownTable:
+    "Code: 60, e.displayText() = DB::Exception: Table default.heart_beat doesn't exist., e.what() = DB::Exception\n",
+  unknownDatabase:
+    "Code: 81, e.displayText() = DB::Exception: Database nope doesn't exist, e.what() = DB::Exception\n",
+  wrongPassword:
+    'Code: 193, e.displayText() = DB::Exception: Wrong password for user chdr, e.what() = DB::Exception\n',
   unknownUser: 'Code: 192, e.displayText() = DB::Exception: Unknown user nobody, e.what() = DB::Exception\n',
   timeout:
     'Code: 159, e.displayText() = DB::Exception: Timeout exceeded: elapsed 1.00399999 seconds, maximum: 1, e.what() = DB::Exception\n',
-  unmapped: "Code: 395, e.displayText() = DB::Exception: Value passed to 'throwIf' function is non zero, e.what() = DB::Exception\n",
+  unmapped:
+    "Code: 395, e.displayText() = DB::Exception: Value passed to 'throwIf' function is non zero, e.what() = DB::Exception\n",
 };
 
 // From ClickHouse issues (#15598 on 20.5; PR #69903 on 24.10; #35712 on 22.3).
-const V20_READONLY = 'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode (version 20.5.2.7 (official build))\n';
+const V20_READONLY =
+  'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode (version 20.5.2.7 (official build))\n';
 const MODERN_READONLY =
   'Code: 242. DB::Exception: Table is in readonly mode (replica path: /clickhouse/tables/01459_manual_write_to_replicas_quorum_detach_attach_test_520j53lr/r/replicas/r2). (TABLE_IS_READ_ONLY) (version 24.10.1.890 (official build))\n';
 const MODERN_KEEPER =
@@ -33,7 +40,11 @@ const MODERN_WRAPPED =
 
 describe('parseClickHouseError', () => {
   it('types 18.16 exceptions, which print no type name, by their code', () => {
-    expect(parseClickHouseError(V18.readonly)).toEqual({ code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode' });
+    expect(parseClickHouseError(V18.readonly)).toEqual({
+      code: 242,
+      type: 'TABLE_IS_READ_ONLY',
+      message: 'Table is in readonly mode',
+    });
     expect(parseClickHouseError(V18.noZooKeeper)).toEqual({
       code: 225,
       type: 'NO_ZOOKEEPER',
@@ -55,7 +66,11 @@ describe('parseClickHouseError', () => {
   });
 
   it('drops the version suffix of 19.x-21.x texts', () => {
-    expect(parseClickHouseError(V20_READONLY)).toEqual({ code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode' });
+    expect(parseClickHouseError(V20_READONLY)).toEqual({
+      code: 242,
+      type: 'TABLE_IS_READ_ONLY',
+      message: 'Table is in readonly mode',
+    });
   });
 
   it('takes the printed (TYPE) of modern texts and keeps parentheses inside the message', () => {
@@ -73,7 +88,9 @@ describe('parseClickHouseError', () => {
   });
 
   it('prefers the printed type over the code table', () => {
-    expect(parseClickHouseError('Code: 242. DB::Exception: x. (SOMETHING_NEWER) (version 26.3.1.1)')?.type).toBe('SOMETHING_NEWER');
+    expect(
+      parseClickHouseError('Code: 242. DB::Exception: x. (SOMETHING_NEWER) (version 26.3.1.1)')?.type,
+    ).toBe('SOMETHING_NEWER');
   });
 
   it('reads a distributed-DDL wrapper by its outer code and type', () => {
@@ -82,30 +99,48 @@ describe('parseClickHouseError', () => {
 
   it('returns undefined when the text holds no ClickHouse exception', () => {
     expect(parseClickHouseError('<html>502 Bad Gateway</html>')).toBeUndefined();
-    expect(parseClickHouseError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(
+      parseClickHouseError(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      ),
+    ).toBeUndefined();
     expect(parseClickHouseError('Error: 404 Not Found')).toBeUndefined();
   });
 
   it('reads thrown errors: plain Error (the client on 18.16) and the client ClickHouseError (modern)', () => {
     expect(parseClickHouseError(new Error(V18.readonly))?.type).toBe('TABLE_IS_READ_ONLY');
-    const modern = new ClickHouseError({ message: 'Table is in readonly mode. ', code: '242', type: 'TABLE_IS_READ_ONLY' });
-    expect(parseClickHouseError(modern)).toEqual({ code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode.' });
+    const modern = new ClickHouseError({
+      message: 'Table is in readonly mode. ',
+      code: '242',
+      type: 'TABLE_IS_READ_ONLY',
+    });
+    expect(parseClickHouseError(modern)).toEqual({
+      code: 242,
+      type: 'TABLE_IS_READ_ONLY',
+      message: 'Table is in readonly mode.',
+    });
   });
 });
 
 describe('failure codes', () => {
   it('sets refused credentials and server timeouts apart from other server errors', () => {
     expect(failureOfException(parseClickHouseError(V18.wrongPassword)!)).toBe(PROBE_FAILURES.authFailed);
-    expect(failureOfException({ code: 516, type: 'AUTHENTICATION_FAILED', message: '' })).toBe(PROBE_FAILURES.authFailed);
+    expect(failureOfException({ code: 516, type: 'AUTHENTICATION_FAILED', message: '' })).toBe(
+      PROBE_FAILURES.authFailed,
+    );
     expect(failureOfException(parseClickHouseError(V18.timeout)!)).toBe(PROBE_FAILURES.timeout);
     expect(failureOfException(parseClickHouseError(V18.readonly)!)).toBe(PROBE_FAILURES.serverError);
   });
 
   it('keeps the exception type of a request error for the probe result', () => {
-    const error = new ClickHouseRequestError(CLICKHOUSE_ERROR_CODES.server, 'insert on x: Table is in readonly mode', {
-      failure: PROBE_FAILURES.serverError,
-      exception: { code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode' },
-    });
+    const error = new ClickHouseRequestError(
+      CLICKHOUSE_ERROR_CODES.server,
+      'insert on x: Table is in readonly mode',
+      {
+        failure: PROBE_FAILURES.serverError,
+        exception: { code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode' },
+      },
+    );
     expect(probeFailureOf(error)).toEqual({
       code: PROBE_FAILURES.serverError,
       reason: 'insert on x: Table is in readonly mode',

@@ -39,7 +39,8 @@ export const fakeConnection = (answers: {
     queryRows: <T>(sql: string, { timeoutMs }: { timeoutMs: number }) =>
       answer(answers.queryRows, { method: 'queryRows', sql, timeoutMs }) as Promise<T[]>,
     exec: (sql, { timeoutMs }) => answer(answers.exec, { method: 'exec', sql, timeoutMs }),
-    replicasStatus: ({ timeoutMs }) => answer(answers.replicasStatus, { method: 'replicasStatus', timeoutMs }),
+    replicasStatus: ({ timeoutMs }) =>
+      answer(answers.replicasStatus, { method: 'replicasStatus', timeoutMs }),
     close: async () => undefined,
   };
 };
@@ -47,10 +48,14 @@ export const fakeConnection = (answers: {
 /** The error a real connection throws for a server exception text. */
 export const serverError = (text: string): ClickHouseRequestError => {
   const exception = parseClickHouseError(text)!;
-  return new ClickHouseRequestError(CLICKHOUSE_ERROR_CODES.server, `statement on http://fake:8123: ${exception.message}`, {
-    failure: failureOfException(exception),
-    exception,
-  });
+  return new ClickHouseRequestError(
+    CLICKHOUSE_ERROR_CODES.server,
+    `statement on http://fake:8123: ${exception.message}`,
+    {
+      failure: failureOfException(exception),
+      exception,
+    },
+  );
 };
 
 export const transportError = (failure: ProbeFailureCode = PROBE_FAILURES.refused): ClickHouseRequestError =>
@@ -61,7 +66,10 @@ export const transportError = (failure: ProbeFailureCode = PROBE_FAILURES.refuse
   );
 
 /** A clock that moves only when told (or by `step` ms on every read). */
-export const manualClock = (start = Date.UTC(2026, 3, 20, 10, 15, 2), step = 0): Clock & { advance(ms: number): void } => {
+export const manualClock = (
+  start = Date.UTC(2026, 3, 20, 10, 15, 2),
+  step = 0,
+): Clock & { advance(ms: number): void } => {
   let now = start;
   return {
     now: () => {

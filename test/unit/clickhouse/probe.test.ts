@@ -29,29 +29,46 @@ describe('probeReplica', () => {
   });
 
   it('queries every database with a column list that ClickHouse 18.16 has, without a FORMAT clause', () => {
-    expect(REPLICAS_QUERY).toBe(`SELECT ${REPLICA_COLUMNS.join(', ')} FROM system.replicas ORDER BY database, table`);
-    expect(REPLICAS_QUERY).not.toMatch(/WHERE|FORMAT|readonly_start_time|zookeeper_exception|replica_is_active/);
+    expect(REPLICAS_QUERY).toBe(
+      `SELECT ${REPLICA_COLUMNS.join(', ')} FROM system.replicas ORDER BY database, table`,
+    );
+    expect(REPLICAS_QUERY).not.toMatch(
+      /WHERE|FORMAT|readonly_start_time|zookeeper_exception|replica_is_active/,
+    );
   });
 
   it('returns failures as results, keeping the exception type, and never throws', async () => {
     const connection = fakeConnection({
       replicasStatus: transportError(PROBE_FAILURES.refused),
-      queryRows: serverError('Code: 516. DB::Exception: chdr: Authentication failed. (AUTHENTICATION_FAILED) (version 24.8.4.13 (official build))'),
+      queryRows: serverError(
+        'Code: 516. DB::Exception: chdr: Authentication failed. (AUTHENTICATION_FAILED) (version 24.8.4.13 (official build))',
+      ),
     });
 
     const probe = await probeReplica(connection, { timeoutMs: 1000, clock: manualClock() });
 
     expect(probe.status).toMatchObject({ ok: false, code: PROBE_FAILURES.refused, elapsedMs: 0 });
-    expect(probe.tables).toMatchObject({ ok: false, code: PROBE_FAILURES.authFailed, serverErrorType: 'AUTHENTICATION_FAILED' });
+    expect(probe.tables).toMatchObject({
+      ok: false,
+      code: PROBE_FAILURES.authFailed,
+      serverErrorType: 'AUTHENTICATION_FAILED',
+    });
   });
 
   it('reports a 500 from /replicas_status as a server failure with its type', async () => {
     const connection = fakeConnection({
-      replicasStatus: { httpStatus: 500, body: 'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n' },
+      replicasStatus: {
+        httpStatus: 500,
+        body: 'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
+      },
       queryRows: [],
     });
     const probe = await probeReplica(connection, { timeoutMs: 1000, clock: manualClock() });
-    expect(probe.status).toMatchObject({ ok: false, code: PROBE_FAILURES.serverError, serverErrorType: 'TABLE_IS_READ_ONLY' });
+    expect(probe.status).toMatchObject({
+      ok: false,
+      code: PROBE_FAILURES.serverError,
+      serverErrorType: 'TABLE_IS_READ_ONLY',
+    });
     expect(probe.tables).toMatchObject({ ok: true, value: [] });
   });
 

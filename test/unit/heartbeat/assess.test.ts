@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assessHeartbeat,
+  emptyHeartbeatMemory,
   HEARTBEAT_LAG_METHOD,
   parseHeartbeatMemory,
   type HeartbeatAssessInput,
@@ -15,7 +16,10 @@ const NOW = 1_776_680_102;
 
 const read = (serverNow: number, rows: Record<string, number>): ProbeResult<HeartbeatReading> => ({
   ok: true,
-  value: { serverNow, rows: Object.entries(rows).map(([siteId, lastUpdatedAt]) => ({ siteId, lastUpdatedAt })) },
+  value: {
+    serverNow,
+    rows: Object.entries(rows).map(([siteId, lastUpdatedAt]) => ({ siteId, lastUpdatedAt })),
+  },
   elapsedMs: 4,
 });
 
@@ -52,10 +56,20 @@ describe('assessHeartbeat', () => {
         subject: 'standby',
         status: 'ok',
         summary: 'heartbeat from standby is 12 s old on primary',
-        values: { outcome: 'ok', lagSeconds: 12, unchangedCycles: 0, lastUpdatedAt: NOW - 12, serverNow: NOW, method: HEARTBEAT_LAG_METHOD },
+        values: {
+          outcome: 'ok',
+          lagSeconds: 12,
+          unchangedCycles: 0,
+          lastUpdatedAt: NOW - 12,
+          serverNow: NOW,
+          method: HEARTBEAT_LAG_METHOD,
+        },
       },
     ]);
-    expect(memory).toEqual({ version: 1, sources: { standby: { lastUpdatedAt: NOW - 12, unchangedCycles: 0, firstReadAt: NOW * 1000 } } });
+    expect(memory).toEqual({
+      version: 1,
+      sources: { standby: { lastUpdatedAt: NOW - 12, unchangedCycles: 0, firstReadAt: NOW * 1000 } },
+    });
   });
 
   it('warns past the warn threshold and goes critical past the critical one', () => {
@@ -63,12 +77,19 @@ describe('assessHeartbeat', () => {
     const critical = lagCheck(assessHeartbeat(input({ read: read(NOW, { standby: NOW - 301 }) })).checks);
 
     expect(warn).toMatchObject({ status: 'warn', values: { outcome: 'lagging', lagSeconds: 150 } });
-    expect(warn.summary).toBe('heartbeat from standby is 150 s old on primary (warn ≥ 120 s) — replication from standby is behind or standby stopped writing');
+    expect(warn.summary).toBe(
+      'heartbeat from standby is 150 s old on primary (warn ≥ 120 s) — replication from standby is behind or standby stopped writing',
+    );
     expect(critical).toMatchObject({ status: 'critical', values: { outcome: 'lagging', lagSeconds: 301 } });
   });
 
+  it('only warns about a site never seen on the first cycle, when both sites may be writing their first row', () => {
+    const { checks } = assessHeartbeat(input({ read: read(NOW, { primary: NOW }), previous: undefined }));
+    expect(lagCheck(checks)).toMatchObject({ status: 'warn', values: { outcome: 'never-seen' } });
+  });
+
   it('calls a site whose heartbeat never arrived critical "never seen", not zero lag', () => {
-    const { checks, memory } = assessHeartbeat(input({ read: read(NOW, { primary: NOW }) }));
+    const { checks, memory } = assessHeartbeat(input({ read: read(NOW, { primary: NOW }), previous: emptyHeartbeatMemory() }));
     expect(lagCheck(checks)).toMatchObject({
       status: 'critical',
       values: { outcome: 'never-seen', lagSeconds: null, lastUpdatedAt: null, serverNow: NOW },
@@ -83,7 +104,8 @@ describe('assessHeartbeat', () => {
         write: {
           ok: false,
           code: PROBE_FAILURES.serverError,
-          reason: 'heartbeat write for primary failed: statement on http://ch1:8123 as chdr: Table is in readonly mode (TABLE_IS_READ_ONLY, code 242)',
+          reason:
+            'heartbeat write for primary failed: statement on http://ch1:8123 as chdr: Table is in readonly mode (TABLE_IS_READ_ONLY, code 242)',
           elapsedMs: 30,
           serverErrorType: 'TABLE_IS_READ_ONLY',
         },
@@ -98,22 +120,47 @@ describe('assessHeartbeat', () => {
   });
 
   it('tells the other write failures apart', () => {
-    const summary = (serverErrorType: string | undefined, code: (typeof PROBE_FAILURES)[keyof typeof PROBE_FAILURES]) =>
-      assessHeartbeat(input({ write: { ok: false, code, reason: 'r', elapsedMs: 1, ...(serverErrorType ? { serverErrorType } : {}) } })).checks[0]?.summary;
-    expect(summary('NO_ZOOKEEPER', PROBE_FAILURES.serverError)).toMatch(/^heartbeat write failed: no ZooKeeper\/Keeper session \(NO_ZOOKEEPER\)/);
-    expect(summary('UNKNOWN_STATUS_OF_INSERT', PROBE_FAILURES.serverError)).toMatch(/insert outcome unknown \(UNKNOWN_STATUS_OF_INSERT\)/);
-    expect(summary('TIMEOUT_EXCEEDED', PROBE_FAILURES.timeout)).toMatch(/server timed out \(TIMEOUT_EXCEEDED\)/);
-    expect(summary(undefined, PROBE_FAILURES.timeout)).toBe('heartbeat write failed: no reply in time — server overloaded or network slow?');
+    const summary = (
+      serverErrorType: string | undefined,
+      code: (typeof PROBE_FAILURES)[keyof typeof PROBE_FAILURES],
+    ) =>
+      assessHeartbeat(
+        input({
+          write: {
+            ok: false,
+            code,
+            reason: 'r',
+            elapsedMs: 1,
+            ...(serverErrorType ? { serverErrorType } : {}),
+          },
+        }),
+      ).checks[0]?.summary;
+    expect(summary('NO_ZOOKEEPER', PROBE_FAILURES.serverError)).toMatch(
+      /^heartbeat write failed: no ZooKeeper\/Keeper session \(NO_ZOOKEEPER\)/,
+    );
+    expect(summary('UNKNOWN_STATUS_OF_INSERT', PROBE_FAILURES.serverError)).toMatch(
+      /insert outcome unknown \(UNKNOWN_STATUS_OF_INSERT\)/,
+    );
+    expect(summary('TIMEOUT_EXCEEDED', PROBE_FAILURES.timeout)).toMatch(
+      /server timed out \(TIMEOUT_EXCEEDED\)/,
+    );
+    expect(summary(undefined, PROBE_FAILURES.timeout)).toBe(
+      'heartbeat write failed: no reply in time — server overloaded or network slow?',
+    );
   });
 
   it('turns a failed read into a critical outcome of its own and keeps the memory as it was', () => {
-    const previous: HeartbeatMemory = { version: 1, sources: { standby: { lastUpdatedAt: NOW - 60, unchangedCycles: 1, firstReadAt: 5 } } };
+    const previous: HeartbeatMemory = {
+      version: 1,
+      sources: { standby: { lastUpdatedAt: NOW - 60, unchangedCycles: 1, firstReadAt: 5 } },
+    };
     const { checks, memory } = assessHeartbeat(
       input({ read: { ok: false, code: PROBE_FAILURES.refused, reason: 'refused', elapsedMs: 1 }, previous }),
     );
     expect(lagCheck(checks)).toMatchObject({
       status: 'critical',
-      summary: 'heartbeat from standby unknown: read on primary failed: connection refused — is clickhouse-server running?',
+      summary:
+        'heartbeat from standby unknown: read on primary failed: connection refused — is clickhouse-server running?',
       values: { outcome: 'read-failed', lagSeconds: null, unchangedCycles: 1, lastUpdatedAt: NOW - 60 },
     });
     expect(memory).toEqual(previous);
@@ -126,7 +173,9 @@ describe('assessHeartbeat', () => {
     let memory: HeartbeatMemory | undefined;
     const outcomes: [string, string, number | null][] = [];
     for (const serverNow of [NOW, NOW + 60, NOW + 120]) {
-      const result = assessHeartbeat(input({ read: read(serverNow, { standby: stamped }), previous: memory, clock }));
+      const result = assessHeartbeat(
+        input({ read: read(serverNow, { standby: stamped }), previous: memory, clock }),
+      );
       memory = result.memory;
       const check = lagCheck(result.checks);
       outcomes.push([check.status, String(check.values.outcome), check.values.unchangedCycles as number]);
@@ -137,21 +186,40 @@ describe('assessHeartbeat', () => {
       ['ok', 'ok', 1],
       ['critical', 'stalled', 2],
     ]);
-    const stalled = lagCheck(assessHeartbeat(input({ read: read(NOW + 180, { standby: stamped }), previous: memory, clock })).checks);
-    expect(stalled.summary).toMatch(/^heartbeat from standby stalled: unchanged for 3 cycles \(lag reads 90 s\) — /);
+    const stalled = lagCheck(
+      assessHeartbeat(input({ read: read(NOW + 180, { standby: stamped }), previous: memory, clock })).checks,
+    );
+    expect(stalled.summary).toMatch(
+      /^heartbeat from standby stalled: unchanged for 3 cycles \(lag reads 90 s\) — /,
+    );
   });
 
   it('resets the stall count as soon as the heartbeat moves again', () => {
-    const previous: HeartbeatMemory = { version: 1, sources: { standby: { lastUpdatedAt: NOW - 70, unchangedCycles: 5, firstReadAt: 1 } } };
+    const previous: HeartbeatMemory = {
+      version: 1,
+      sources: { standby: { lastUpdatedAt: NOW - 70, unchangedCycles: 5, firstReadAt: 1 } },
+    };
     const { checks, memory } = assessHeartbeat(input({ read: read(NOW, { standby: NOW - 10 }), previous }));
     expect(lagCheck(checks)).toMatchObject({ status: 'ok', values: { unchangedCycles: 0, lagSeconds: 10 } });
-    expect(memory.sources['standby']).toEqual({ lastUpdatedAt: NOW - 10, unchangedCycles: 0, firstReadAt: NOW * 1000 });
+    expect(memory.sources['standby']).toEqual({
+      lastUpdatedAt: NOW - 10,
+      unchangedCycles: 0,
+      firstReadAt: NOW * 1000,
+    });
   });
 
   it('checks every source site and forgets sites no longer listed', () => {
-    const previous: HeartbeatMemory = { version: 1, sources: { gone: { lastUpdatedAt: 1, unchangedCycles: 0, firstReadAt: 1 } } };
+    const previous: HeartbeatMemory = {
+      version: 1,
+      sources: { gone: { lastUpdatedAt: 1, unchangedCycles: 0, firstReadAt: 1 } },
+    };
     const { checks, memory } = assessHeartbeat(
-      input({ sources: ['standby', 'dr2'], read: read(NOW, { standby: NOW - 5, dr2: NOW - 400 }), write: undefined, previous }),
+      input({
+        sources: ['standby', 'dr2'],
+        read: read(NOW, { standby: NOW - 5, dr2: NOW - 400 }),
+        write: undefined,
+        previous,
+      }),
     );
     expect(checks.map((check) => [check.kind, check.subject, check.status])).toEqual([
       ['heartbeat-lag', 'standby', 'ok'],

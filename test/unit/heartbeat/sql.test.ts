@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { heartbeatDatabaseDdl, heartbeatInsertSql, heartbeatReadSql, heartbeatTableDdl } from '../../../lib/heartbeat/index.js';
+import {
+  heartbeatDatabaseDdl,
+  heartbeatInsertSql,
+  heartbeatReadSql,
+  heartbeatTableDdl,
+} from '../../../lib/heartbeat/index.js';
 import { quoteString } from '../../../lib/clickhouse/index.js';
 
-const settings = { database: 'default', table: 'heart_beat', zooKeeperPath: '/clickhouse/tables/chdr/heart_beat' };
+const settings = {
+  database: 'default',
+  table: 'heart_beat',
+  zooKeeperPath: '/clickhouse/tables/chdr/heart_beat',
+};
 
 describe('heartbeat SQL', () => {
   it('creates the guide’s table with a literal path and the {replica} macro (18.16-safe)', () => {
@@ -10,11 +19,15 @@ describe('heartbeat SQL', () => {
       'CREATE TABLE IF NOT EXISTS `default`.`heart_beat` (site_id String, updated_at DateTime) ' +
         "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/chdr/heart_beat', '{replica}', updated_at) ORDER BY site_id",
     );
-    expect(heartbeatDatabaseDdl({ ...settings, database: 'ops' })).toBe('CREATE DATABASE IF NOT EXISTS `ops`');
+    expect(heartbeatDatabaseDdl({ ...settings, database: 'ops' })).toBe(
+      'CREATE DATABASE IF NOT EXISTS `ops`',
+    );
   });
 
   it('inserts with INSERT ... SELECT and the server clock, the site name quoted', () => {
-    expect(heartbeatInsertSql(settings, 'us-east')).toBe("INSERT INTO `default`.`heart_beat` (site_id, updated_at) SELECT 'us-east', now()");
+    expect(heartbeatInsertSql(settings, 'us-east')).toBe(
+      "INSERT INTO `default`.`heart_beat` (site_id, updated_at) SELECT 'us-east', now()",
+    );
   });
 
   it('escapes quotes and backslashes in the site literal even though the config forbids them', () => {

@@ -1,16 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { CLICKHOUSE_ERROR_CODES } from '../../../lib/clickhouse/index.js';
-import { ensureHeartbeatTable, parseHeartbeatReading, readHeartbeats, writeHeartbeat } from '../../../lib/heartbeat/index.js';
+import {
+  ensureHeartbeatTable,
+  parseHeartbeatReading,
+  readHeartbeats,
+  writeHeartbeat,
+} from '../../../lib/heartbeat/index.js';
 import { PROBE_FAILURES } from '../../../lib/probe/index.js';
 import { fakeConnection, manualClock, serverError, transportError } from '../clickhouse/fake-connection.js';
 
-const settings = { database: 'default', table: 'heart_beat', zooKeeperPath: '/clickhouse/tables/chdr/heart_beat' };
+const settings = {
+  database: 'default',
+  table: 'heart_beat',
+  zooKeeperPath: '/clickhouse/tables/chdr/heart_beat',
+};
 
 const V18 = {
-  readonly: 'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
-  noZooKeeper: "Code: 225, e.displayText() = DB::Exception: Can't create replicated table without ZooKeeper, e.what() = DB::Exception\n",
-  unknownTable: "Code: 60, e.displayText() = DB::Exception: Table default.heart_beat doesn't exist., e.what() = DB::Exception\n",
-  unknownDatabase: "Code: 81, e.displayText() = DB::Exception: Database ops doesn't exist, e.what() = DB::Exception\n",
+  readonly:
+    'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
+  noZooKeeper:
+    "Code: 225, e.displayText() = DB::Exception: Can't create replicated table without ZooKeeper, e.what() = DB::Exception\n",
+  unknownTable:
+    "Code: 60, e.displayText() = DB::Exception: Table default.heart_beat doesn't exist., e.what() = DB::Exception\n",
+  unknownDatabase:
+    "Code: 81, e.displayText() = DB::Exception: Database ops doesn't exist, e.what() = DB::Exception\n",
 };
 
 describe('writeHeartbeat', () => {
@@ -21,13 +34,22 @@ describe('writeHeartbeat', () => {
     const result = await writeHeartbeat(connection, 'us-east', settings, { timeoutMs: 1000, clock });
 
     expect(result).toEqual({ ok: true, value: { writtenAt: 1_025, createdTable: false }, elapsedMs: 25 });
-    expect(connection.calls.map((call) => call.sql)).toEqual(["INSERT INTO `default`.`heart_beat` (site_id, updated_at) SELECT 'us-east', now()"]);
+    expect(connection.calls.map((call) => call.sql)).toEqual([
+      "INSERT INTO `default`.`heart_beat` (site_id, updated_at) SELECT 'us-east', now()",
+    ]);
   });
 
   it('fails with TABLE_IS_READ_ONLY when coordination has lost quorum', async () => {
     const connection = fakeConnection({ exec: serverError(V18.readonly) });
-    const result = await writeHeartbeat(connection, 'us-east', settings, { timeoutMs: 1000, clock: manualClock() });
-    expect(result).toMatchObject({ ok: false, code: PROBE_FAILURES.serverError, serverErrorType: 'TABLE_IS_READ_ONLY' });
+    const result = await writeHeartbeat(connection, 'us-east', settings, {
+      timeoutMs: 1000,
+      clock: manualClock(),
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      code: PROBE_FAILURES.serverError,
+      serverErrorType: 'TABLE_IS_READ_ONLY',
+    });
     expect(!result.ok && result.reason).toMatch(/^heartbeat write for us-east failed: /);
     expect(connection.calls).toHaveLength(1);
   });
@@ -40,7 +62,10 @@ describe('writeHeartbeat', () => {
       },
     });
 
-    const result = await writeHeartbeat(connection, 'us-east', settings, { timeoutMs: 1000, clock: manualClock() });
+    const result = await writeHeartbeat(connection, 'us-east', settings, {
+      timeoutMs: 1000,
+      clock: manualClock(),
+    });
 
     expect(result).toMatchObject({ ok: true, value: { createdTable: true } });
     expect(connection.calls.map((call) => call.sql?.split(' ').slice(0, 3).join(' '))).toEqual([
@@ -57,7 +82,12 @@ describe('writeHeartbeat', () => {
         if (call.sql?.startsWith('INSERT') && inserts++ === 0) throw serverError(V18.unknownDatabase);
       },
     });
-    const result = await writeHeartbeat(connection, 'us-east', { ...settings, database: 'ops' }, { timeoutMs: 1000, clock: manualClock() });
+    const result = await writeHeartbeat(
+      connection,
+      'us-east',
+      { ...settings, database: 'ops' },
+      { timeoutMs: 1000, clock: manualClock() },
+    );
     expect(result.ok).toBe(true);
     expect(connection.calls[1]?.sql).toBe('CREATE DATABASE IF NOT EXISTS `ops`');
   });
@@ -68,7 +98,10 @@ describe('writeHeartbeat', () => {
         throw serverError(call.sql?.startsWith('INSERT') ? V18.unknownTable : V18.noZooKeeper);
       },
     });
-    const result = await writeHeartbeat(connection, 'us-east', settings, { timeoutMs: 1000, clock: manualClock() });
+    const result = await writeHeartbeat(connection, 'us-east', settings, {
+      timeoutMs: 1000,
+      clock: manualClock(),
+    });
     expect(result).toMatchObject({ ok: false, serverErrorType: 'NO_ZOOKEEPER' });
     expect(!result.ok && result.reason).toMatch(/^heartbeat table missing and could not be created: /);
     expect(connection.calls).toHaveLength(2);
@@ -99,7 +132,10 @@ describe('writeHeartbeat', () => {
 
   it('reports a transport failure with its code', async () => {
     const connection = fakeConnection({ exec: transportError(PROBE_FAILURES.timeout) });
-    const result = await writeHeartbeat(connection, 'us-east', settings, { timeoutMs: 1000, clock: manualClock() });
+    const result = await writeHeartbeat(connection, 'us-east', settings, {
+      timeoutMs: 1000,
+      clock: manualClock(),
+    });
     expect(result).toMatchObject({ ok: false, code: PROBE_FAILURES.timeout });
     expect(result.ok || result.serverErrorType).toBeUndefined();
   });
@@ -108,9 +144,13 @@ describe('writeHeartbeat', () => {
 describe('ensureHeartbeatTable', () => {
   it('accepts TABLE_ALREADY_EXISTS from a racing creator', async () => {
     const connection = fakeConnection({
-      exec: serverError('Code: 57. DB::Exception: Table default.heart_beat already exists. (TABLE_ALREADY_EXISTS) (version 24.8.4.13 (official build))'),
+      exec: serverError(
+        'Code: 57. DB::Exception: Table default.heart_beat already exists. (TABLE_ALREADY_EXISTS) (version 24.8.4.13 (official build))',
+      ),
     });
-    expect(await ensureHeartbeatTable(connection, settings, { timeoutMs: 1000, clock: manualClock() })).toMatchObject({
+    expect(
+      await ensureHeartbeatTable(connection, settings, { timeoutMs: 1000, clock: manualClock() }),
+    ).toMatchObject({
       ok: true,
       value: { table: 'default.heart_beat' },
     });
@@ -126,7 +166,13 @@ describe('ensureHeartbeatTable', () => {
 describe('readHeartbeats', () => {
   it('pairs every site with its newest heartbeat and returns the reader’s now()', async () => {
     const connection = fakeConnection({
-      queryRows: [{ server_now: 1795432904, site_ids: ['us-east', 'eu-west'], last_updated_at: [1795432904, 1795432899] }],
+      queryRows: [
+        {
+          server_now: 1795432904,
+          site_ids: ['us-east', 'eu-west'],
+          last_updated_at: [1795432904, 1795432899],
+        },
+      ],
     });
     const result = await readHeartbeats(connection, settings, { timeoutMs: 800, clock: manualClock() });
     expect(result).toMatchObject({
@@ -143,17 +189,28 @@ describe('readHeartbeats', () => {
   });
 
   it('reads an empty table as no rows but still the server clock', () => {
-    expect(parseHeartbeatReading([{ server_now: 1795432904, site_ids: [], last_updated_at: [] }])).toEqual({ serverNow: 1795432904, rows: [] });
+    expect(parseHeartbeatReading([{ server_now: 1795432904, site_ids: [], last_updated_at: [] }])).toEqual({
+      serverNow: 1795432904,
+      rows: [],
+    });
   });
 
   it('rejects a reply of another shape', () => {
-    expect(() => parseHeartbeatReading([])).toThrowError(expect.objectContaining({ code: CLICKHOUSE_ERROR_CODES.badReply }));
-    expect(() => parseHeartbeatReading([{ server_now: 1, site_ids: ['a'], last_updated_at: [] }])).toThrowError(/differ in length/);
+    expect(() => parseHeartbeatReading([])).toThrowError(
+      expect.objectContaining({ code: CLICKHOUSE_ERROR_CODES.badReply }),
+    );
+    expect(() =>
+      parseHeartbeatReading([{ server_now: 1, site_ids: ['a'], last_updated_at: [] }]),
+    ).toThrowError(/differ in length/);
   });
 
   it('fails with the exception type when the table is missing', async () => {
     const connection = fakeConnection({ queryRows: serverError(V18.unknownTable) });
     const result = await readHeartbeats(connection, settings, { timeoutMs: 800, clock: manualClock() });
-    expect(result).toMatchObject({ ok: false, code: PROBE_FAILURES.serverError, serverErrorType: 'UNKNOWN_TABLE' });
+    expect(result).toMatchObject({
+      ok: false,
+      code: PROBE_FAILURES.serverError,
+      serverErrorType: 'UNKNOWN_TABLE',
+    });
   });
 });

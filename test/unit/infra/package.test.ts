@@ -1,24 +1,17 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../../lib/config/index.js';
 import { alarmInstances, metricDataFromReport } from '../../../lib/metrics/index.js';
 import { DYNAMO_ATTRIBUTES } from '../../../lib/state/dynamo.js';
 import { referenceTopology } from '../metrics/reports.js';
 import { cycleReport } from './cycle-report.js';
+import { packageStack, type CfnResource } from './package.js';
 
 /**
  * Builds the CloudFormation template the way a deployment does (`serverless package`, offline, dummy
  * credentials) once for the standby site of the reference topology, then checks its wiring against the code.
  */
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-}
+type Resource = CfnResource;
 interface Statement {
   Effect: string;
   Action: string | string[];
@@ -26,17 +19,15 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-const SERVICE_DIR = new URL('../../../', import.meta.url).pathname;
 const SITE = 'standby';
 const REGION = 'us-west-2';
-const run = promisify(execFile);
 
-let outDir: string;
 let resources: Record<string, Resource>;
 let packagingMs: number;
 let topology: Topology;
 
-const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+const ofType = (type: string): [string, Resource][] =>
+  Object.entries(resources).filter(([, r]) => r.Type === type);
 const statementsOf = (roleId: string): Statement[] =>
   (resources[roleId]!.Properties['Policies'] as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
     (policy) => policy.PolicyDocument.Statement,
@@ -45,27 +36,8 @@ const actions = (statement: Statement): string[] => [statement.Action].flat();
 
 beforeAll(async () => {
   topology = referenceTopology();
-  outDir = await mkdtemp(join(tmpdir(), 'chdr-package-'));
-  const started = Date.now();
-  await run(
-    process.execPath,
-    [join(SERVICE_DIR, 'node_modules/osls/bin/serverless.js'), 'package', '--region', REGION, '--param', `site=${SITE}`, '--package', outDir],
-    {
-      cwd: SERVICE_DIR,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PROFILE: '', SLS_TELEMETRY_DISABLED: '1' },
-      timeout: 240_000,
-    },
-  );
-  packagingMs = Date.now() - started;
-  const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, Resource>;
-  };
-  resources = template.Resources;
+  ({ resources, elapsedMs: packagingMs } = await packageStack(SITE, REGION));
 }, 300_000);
-
-afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-});
 
 describe('serverless package (standby site of the reference topology)', () => {
   it('packages offline in reasonable time', () => {
@@ -76,7 +48,11 @@ describe('serverless package (standby site of the reference topology)', () => {
   it('creates exactly the alarms the catalog defines for the site', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm');
 
-    expect(alarms.map(([id]) => id).sort()).toEqual(alarmInstances(topology, SITE).map((alarm) => alarm.logicalId).sort());
+    expect(alarms.map(([id]) => id).sort()).toEqual(
+      alarmInstances(topology, SITE)
+        .map((alarm) => alarm.logicalId)
+        .sort(),
+    );
   });
 
   it('has every alarm watch a metric the monitoring cycle publishes, with the same namespace, name and dimensions', async () => {
@@ -87,16 +63,25 @@ describe('serverless package (standby site of the reference topology)', () => {
 
     for (const [id, alarm] of ofType('AWS::CloudWatch::Alarm')) {
       expect(alarm.Properties['Namespace'], id).toBe(topology.metrics.namespace);
-      expect(publishedKeys, id).toContain(key(alarm.Properties['MetricName'], alarm.Properties['Dimensions']));
+      expect(publishedKeys, id).toContain(
+        key(alarm.Properties['MetricName'], alarm.Properties['Dimensions']),
+      );
       expect(alarm.Properties['AlarmActions'], id).toEqual([{ Ref: 'PagesTopic' }]);
       expect(alarm.Properties['OKActions'], id).toEqual([{ Ref: 'PagesTopic' }]);
     }
   });
 
   it('pages when the agent stops: the dead man’s switch treats missing data as breaching', () => {
-    const deadMan = ofType('AWS::CloudWatch::Alarm').find(([, alarm]) => alarm.Properties['MetricName'] === 'CycleRan')![1];
+    const deadMan = ofType('AWS::CloudWatch::Alarm').find(
+      ([, alarm]) => alarm.Properties['MetricName'] === 'CycleRan',
+    )![1];
 
-    expect(deadMan.Properties).toMatchObject({ TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold', Threshold: 1, Statistic: 'Sum' });
+    expect(deadMan.Properties).toMatchObject({
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      Statistic: 'Sum',
+    });
   });
 
   it('alarms on the heartbeat lag from the primary and on the quorum', () => {
@@ -109,7 +94,9 @@ describe('serverless package (standby site of the reference topology)', () => {
         Dimensions: expect.arrayContaining([{ Name: 'SourceSite', Value: 'primary' }]),
       }),
     );
-    expect(watched).toContainEqual(expect.objectContaining({ MetricName: 'CoordinationQuorum', ComparisonOperator: 'LessThanThreshold' }));
+    expect(watched).toContainEqual(
+      expect.objectContaining({ MetricName: 'CoordinationQuorum', ComparisonOperator: 'LessThanThreshold' }),
+    );
     expect(watched).toContainEqual(expect.objectContaining({ MetricName: 'ReadonlyReplicas', Threshold: 0 }));
   });
 
@@ -129,26 +116,45 @@ describe('serverless package (standby site of the reference topology)', () => {
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
       }
       const unscoped = statements.filter((s) => s.Resource === '*').flatMap(actions);
-      expect(unscoped.filter((a) => !['cloudwatch:PutMetricData', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'].includes(a))).toEqual([]);
+      expect(
+        unscoped.filter(
+          (a) =>
+            ![
+              'cloudwatch:PutMetricData',
+              'ssm:GetCommandInvocation',
+              'ssm:ListCommandInvocations',
+              'ssm:CancelCommand',
+            ].includes(a),
+        ),
+      ).toEqual([]);
     }
   });
 
   it('gives SSM SendCommand and Route 53 changes to the failover function only, scoped to the topology', () => {
     const monitor = statementsOf('MonitorRole').flatMap(actions);
-    expect(monitor.filter((a) => a.startsWith('route53:') || a === 'ssm:SendCommand' || a === 'ssm:GetCommandInvocation')).toEqual([]);
+    expect(
+      monitor.filter(
+        (a) => a.startsWith('route53:') || a === 'ssm:SendCommand' || a === 'ssm:GetCommandInvocation',
+      ),
+    ).toEqual([]);
 
     const failover = statementsOf('FailoverRole');
     const send = failover.find((s) => actions(s).includes('ssm:SendCommand'))!;
     const targets = JSON.stringify(send.Resource);
     for (const site of topology.sites) {
       expect(targets).toContain(`:ec2:${site.region}:`);
-      for (const host of [...site.replicas, ...site.coordination]) expect(targets).toContain(host.instanceId!);
+      for (const host of [...site.replicas, ...site.coordination])
+        expect(targets).toContain(host.instanceId!);
     }
     expect(targets).toContain('document/AWS-RunShellScript');
     const change = failover.find((s) => actions(s).includes('route53:ChangeResourceRecordSets'))!;
-    expect(JSON.stringify(change.Resource)).toContain(`hostedzone/${topology.failover.route53!.hostedZoneId}`);
+    expect(JSON.stringify(change.Resource)).toContain(
+      `hostedzone/${topology.failover.route53!.hostedZoneId}`,
+    );
     expect(change.Condition).toEqual({
-      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [topology.failover.route53!.recordName] },
+      'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': [topology.failover.route53!.recordName],
+      },
     });
   });
 
@@ -156,8 +162,13 @@ describe('serverless package (standby site of the reference topology)', () => {
     const table = resources['StateTable']!.Properties;
 
     expect(table['KeySchema']).toEqual([{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }]);
-    expect(table['AttributeDefinitions']).toEqual([{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }]);
-    expect(table['TimeToLiveSpecification']).toEqual({ AttributeName: DYNAMO_ATTRIBUTES.expiresAt, Enabled: true });
+    expect(table['AttributeDefinitions']).toEqual([
+      { AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' },
+    ]);
+    expect(table['TimeToLiveSpecification']).toEqual({
+      AttributeName: DYNAMO_ATTRIBUTES.expiresAt,
+      Enabled: true,
+    });
     expect(table['BillingMode']).toBe('PAY_PER_REQUEST');
   });
 
@@ -171,6 +182,7 @@ describe('serverless package (standby site of the reference topology)', () => {
       expect(fn['Runtime']).toBe('nodejs22.x');
       expect((fn['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         CHDR_SITE: SITE,
+        CHDR_CLUSTER: topology.cluster,
         CHDR_CONFIG: 'examples/two-region.yaml',
         CHDR_STATE_TABLE: { Ref: 'StateTable' },
         CHDR_TOPIC_ARN: { Ref: 'PagesTopic' },
@@ -184,7 +196,8 @@ describe('serverless package (standby site of the reference topology)', () => {
     const body = JSON.parse(resources['Dashboard']!.Properties['DashboardBody'] as string) as {
       widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
     };
-    const lag = body.widgets.find((w) => w.properties.title?.startsWith('Heartbeat lag'))!.properties.metrics!;
+    const lag = body.widgets.find((w) => w.properties.title?.startsWith('Heartbeat lag'))!.properties
+      .metrics!;
 
     expect(lag.map((line) => [line[5], line[7], (line.at(-1) as { region: string }).region])).toEqual([
       ['primary', 'standby', 'us-east-1'],

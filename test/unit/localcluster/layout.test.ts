@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isChdrError } from '../../../lib/errors/index.js';
-import { DEFAULT_PORT_BASE, LOCAL_CLUSTER_ERROR_CODES, planCluster } from '../../../lib/localcluster/index.js';
+import {
+  DEFAULT_PORT_BASE,
+  LOCAL_CLUSTER_ERROR_CODES,
+  planCluster,
+} from '../../../lib/localcluster/index.js';
 import { clickHouseNodes, portsOf, zooKeeperNodes } from '../../../lib/localcluster/layout.js';
 
 describe('planCluster', () => {
@@ -8,13 +12,17 @@ describe('planCluster', () => {
     const state = planCluster('/tmp/chdr-plan');
 
     expect(state.portBase).toBe(DEFAULT_PORT_BASE);
-    expect(zooKeeperNodes(state).map((n) => [n.name, n.site, n.role, n.clientPort, n.peerPort, n.electionPort])).toEqual([
+    expect(
+      zooKeeperNodes(state).map((n) => [n.name, n.site, n.role, n.clientPort, n.peerPort, n.electionPort]),
+    ).toEqual([
       ['zk1', 'primary', 'participant', 21811, 22881, 23881],
       ['zk2', 'primary', 'participant', 21812, 22882, 23882],
       ['zk3', 'primary', 'participant', 21813, 22883, 23883],
       ['zk4', 'standby', 'observer', 21814, 22884, 23884],
     ]);
-    expect(clickHouseNodes(state).map((n) => [n.name, n.site, n.httpPort, n.tcpPort, n.interserverPort])).toEqual([
+    expect(
+      clickHouseNodes(state).map((n) => [n.name, n.site, n.httpPort, n.tcpPort, n.interserverPort]),
+    ).toEqual([
       ['ch1', 'primary', 18123, 19001, 19011],
       ['ch2', 'primary', 18124, 19002, 19012],
       ['ch3', 'standby', 18125, 19003, 19013],
@@ -40,7 +48,8 @@ describe('planCluster', () => {
 
     for (const node of state.nodes) {
       expect(node.dir).toBe(`${state.dir}/${node.name}`);
-      for (const path of [node.configPath, node.dataDir, node.logPath]) expect(path.startsWith(`${node.dir}/`)).toBe(true);
+      for (const path of [node.configPath, node.dataDir, node.logPath])
+        expect(path.startsWith(`${node.dir}/`)).toBe(true);
     }
     expect(state.dir.startsWith('/')).toBe(true);
     expect(state.topologyPath).toBe(`${state.dir}/topology.yaml`);

@@ -5,20 +5,30 @@ import { parseZooKeeperMode } from '../../../lib/localcluster/probes.js';
 
 describe('namesConfig', () => {
   it('recognises ZooKeeper started from its zoo.cfg and ClickHouse from --config-file', () => {
-    expect(namesConfig(['java', '-cp', 'x.jar', 'QuorumPeerMain', '/c/zk1/zoo.cfg'], '/c/zk1/zoo.cfg')).toBe(true);
-    expect(namesConfig(['clickhouse-server', '--config-file=/c/ch1/config.xml'], '/c/ch1/config.xml')).toBe(true);
+    expect(namesConfig(['java', '-cp', 'x.jar', 'QuorumPeerMain', '/c/zk1/zoo.cfg'], '/c/zk1/zoo.cfg')).toBe(
+      true,
+    );
+    expect(namesConfig(['clickhouse-server', '--config-file=/c/ch1/config.xml'], '/c/ch1/config.xml')).toBe(
+      true,
+    );
   });
 
   it('does not take another cluster’s process for ours', () => {
     expect(namesConfig(['java', 'QuorumPeerMain', '/other/zk1/zoo.cfg'], '/c/zk1/zoo.cfg')).toBe(false);
-    expect(namesConfig(['clickhouse-server', '--config-file=/c/ch1/config.xml.bak'], '/c/ch1/config.xml')).toBe(false);
+    expect(
+      namesConfig(['clickhouse-server', '--config-file=/c/ch1/config.xml.bak'], '/c/ch1/config.xml'),
+    ).toBe(false);
   });
 });
 
 describe('parseZooKeeperMode', () => {
   it('reads the mode of srvr and stat replies', async () => {
-    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/srvr-leader.txt', 'utf8'))).toBe('leader');
-    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/stat-follower.txt', 'utf8'))).toBe('follower');
+    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/srvr-leader.txt', 'utf8'))).toBe(
+      'leader',
+    );
+    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/stat-follower.txt', 'utf8'))).toBe(
+      'follower',
+    );
   });
 
   it('has no mode for a server without quorum', async () => {

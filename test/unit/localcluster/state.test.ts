@@ -23,7 +23,9 @@ const errorOf = (promise: Promise<unknown>) =>
 describe('cluster state', () => {
   it('reads back what was written, pids included', async () => {
     const planned = planCluster(dir, 12_000);
-    await writeState(withPids(planned, new Map([['zk2', { pid: 4242, startedAt: '2026-01-01T00:00:00.000Z' }]])));
+    await writeState(
+      withPids(planned, new Map([['zk2', { pid: 4242, startedAt: '2026-01-01T00:00:00.000Z' }]])),
+    );
 
     const state = await readState(dir);
 

@@ -19,6 +19,12 @@ describe('renderTopology', () => {
     const [primary, standby] = topology.sites;
     expect(primary!.replicas.map((replica) => replica.httpPort)).toEqual([10_123, 10_124]);
     expect(standby!.replicas.map((replica) => replica.httpPort)).toEqual([10_125]);
-    expect(standby!.coordination[0]).toMatchObject({ name: 'zk4', role: 'observer', clientPort: 13_814, peerPort: 14_884, electionPort: 15_884 });
+    expect(standby!.coordination[0]).toMatchObject({
+      name: 'zk4',
+      role: 'observer',
+      clientPort: 13_814,
+      peerPort: 14_884,
+      electionPort: 15_884,
+    });
   });
 });

@@ -37,15 +37,30 @@ describe('alarmInstances', () => {
   it('uses the Altinity durations: outstanding requests 10 minutes, latency 15 minutes', () => {
     const alarms = alarmInstances(topology, 'primary');
 
-    expect(alarms.find((a) => a.metricName === 'CoordinationOutstandingRequests')).toMatchObject({ threshold: 10, evaluationPeriods: 10 });
-    expect(alarms.find((a) => a.metricName === 'CoordinationAvgLatencyMs')).toMatchObject({ threshold: 500, evaluationPeriods: 15 });
-    expect(alarms.find((a) => a.metricName === 'MaxReplicaDelaySeconds')).toMatchObject({ threshold: 300, comparison: 'GreaterThanThreshold' });
+    expect(alarms.find((a) => a.metricName === 'CoordinationOutstandingRequests')).toMatchObject({
+      threshold: 10,
+      evaluationPeriods: 10,
+    });
+    expect(alarms.find((a) => a.metricName === 'CoordinationAvgLatencyMs')).toMatchObject({
+      threshold: 500,
+      evaluationPeriods: 15,
+    });
+    expect(alarms.find((a) => a.metricName === 'MaxReplicaDelaySeconds')).toMatchObject({
+      threshold: 300,
+      comparison: 'GreaterThanThreshold',
+    });
   });
 
   it('makes the dead man’s switch page when no cycle reported for three periods', () => {
     const deadMan = alarmInstances(topology, 'primary').find((a) => a.metricName === 'CycleRan')!;
 
-    expect(deadMan).toMatchObject({ statistic: 'Sum', comparison: 'LessThanThreshold', threshold: 1, evaluationPeriods: 3, treatMissingData: 'breaching' });
+    expect(deadMan).toMatchObject({
+      statistic: 'Sum',
+      comparison: 'LessThanThreshold',
+      threshold: 1,
+      evaluationPeriods: 3,
+      treatMissingData: 'breaching',
+    });
   });
 
   it('follows a slower schedule so that quiet minutes are not missing data', () => {
@@ -75,7 +90,11 @@ describe('alarmInstances', () => {
 
     const lag = resources['AlarmHeartbeatLagSecondsFromPrimary']!;
     expect(lag.Type).toBe('AWS::CloudWatch::Alarm');
-    expect(lag.Properties).toMatchObject({ AlarmActions: [{ Ref: 'PagesTopic' }], OKActions: [{ Ref: 'PagesTopic' }], Period: 60 });
+    expect(lag.Properties).toMatchObject({
+      AlarmActions: [{ Ref: 'PagesTopic' }],
+      OKActions: [{ Ref: 'PagesTopic' }],
+      Period: 60,
+    });
     expect(lag.Properties).not.toHaveProperty('Unit');
   });
 });
@@ -92,7 +111,9 @@ describe('schedulePeriodSeconds', () => {
   });
 
   it('refuses an irregular cron with a typed error', () => {
-    expect(() => schedulePeriodSeconds('cron(0 9 * * ? *)')).toThrow(expect.objectContaining({ code: 'METRICS_BAD_SCHEDULE' }));
+    expect(() => schedulePeriodSeconds('cron(0 9 * * ? *)')).toThrow(
+      expect.objectContaining({ code: 'METRICS_BAD_SCHEDULE' }),
+    );
   });
 });
 
@@ -104,8 +125,28 @@ describe('dashboardBody', () => {
 
     const lag = body.widgets.find((widget) => widget.properties.title?.startsWith('Heartbeat lag'))!;
     expect(lag.properties.metrics).toEqual([
-      ['CHDR', 'HeartbeatLagSeconds', 'Cluster', 'analytics', 'Site', 'primary', 'SourceSite', 'standby', expect.objectContaining({ region: 'us-east-1' })],
-      ['CHDR', 'HeartbeatLagSeconds', 'Cluster', 'analytics', 'Site', 'standby', 'SourceSite', 'primary', expect.objectContaining({ region: 'us-west-2' })],
+      [
+        'CHDR',
+        'HeartbeatLagSeconds',
+        'Cluster',
+        'analytics',
+        'Site',
+        'primary',
+        'SourceSite',
+        'standby',
+        expect.objectContaining({ region: 'us-east-1' }),
+      ],
+      [
+        'CHDR',
+        'HeartbeatLagSeconds',
+        'Cluster',
+        'analytics',
+        'Site',
+        'standby',
+        'SourceSite',
+        'primary',
+        expect.objectContaining({ region: 'us-west-2' }),
+      ],
     ]);
   });
 });

@@ -11,7 +11,8 @@ const valueOf = (data: PublishedDatum[], name: string, sourceSite?: string): num
   data.find(
     (datum) =>
       datum.MetricName === name &&
-      (sourceSite === undefined || datum.Dimensions.some((d) => d.Name === 'SourceSite' && d.Value === sourceSite)),
+      (sourceSite === undefined ||
+        datum.Dimensions.some((d) => d.Name === 'SourceSite' && d.Value === sourceSite)),
   )?.Value;
 
 describe('metric catalog', () => {
@@ -26,7 +27,10 @@ describe('metric catalog', () => {
 
   it('has the alarms the issue asks for, the dead man’s switch treating missing data as breaching', () => {
     const alarmed = Object.fromEntries(
-      METRIC_CATALOG.filter((d) => 'alarm' in d).map((d) => [d.name, (d as { alarm: { treatMissingData: string } }).alarm]),
+      METRIC_CATALOG.filter((d) => 'alarm' in d).map((d) => [
+        d.name,
+        (d as { alarm: { treatMissingData: string } }).alarm,
+      ]),
     );
     expect(Object.keys(alarmed)).toEqual(
       expect.arrayContaining([
@@ -124,7 +128,10 @@ describe('metricDataFromReport', () => {
 
   it('publishes nothing for coordination when no coordination node was probed', () => {
     const report = standbyReport();
-    const withoutCoordination = { ...report, checks: report.checks.filter((c) => !c.kind.startsWith('coordination')) };
+    const withoutCoordination = {
+      ...report,
+      checks: report.checks.filter((c) => !c.kind.startsWith('coordination')),
+    };
 
     const names = metricDataFromReport(withoutCoordination).map((datum) => datum.MetricName);
 

@@ -31,7 +31,10 @@ describe('MetricsPublisher', () => {
   it('sends a whole cycle in one PutMetricData call', async () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
     const data = metricDataFromReport(standbyReport());
-    const publisher = new MetricsPublisher({ client: new CloudWatchClient({ region: 'us-west-2' }), namespace: 'CHDR' });
+    const publisher = new MetricsPublisher({
+      client: new CloudWatchClient({ region: 'us-west-2' }),
+      namespace: 'CHDR',
+    });
 
     const result = await publisher.publish(data);
 
@@ -44,26 +47,40 @@ describe('MetricsPublisher', () => {
   it('splits at 1000 datums per call and no further', async () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
     const data = Array.from({ length: MAX_DATUMS_PER_CALL * 2 + 1 }, (_, i) => datum(i));
-    const publisher = new MetricsPublisher({ client: new CloudWatchClient({ region: 'us-west-2' }), namespace: 'CHDR' });
+    const publisher = new MetricsPublisher({
+      client: new CloudWatchClient({ region: 'us-west-2' }),
+      namespace: 'CHDR',
+    });
 
     const result = await publisher.publish(data);
 
     expect(result.calls).toBe(3);
-    const sizes = cloudWatch.commandCalls(PutMetricDataCommand).map((call) => call.args[0].input.MetricData!.length);
+    const sizes = cloudWatch
+      .commandCalls(PutMetricDataCommand)
+      .map((call) => call.args[0].input.MetricData!.length);
     expect(sizes).toEqual([1000, 1000, 1]);
   });
 
   it('sends nothing when there is nothing to publish', async () => {
-    const publisher = new MetricsPublisher({ client: new CloudWatchClient({ region: 'us-west-2' }), namespace: 'CHDR' });
+    const publisher = new MetricsPublisher({
+      client: new CloudWatchClient({ region: 'us-west-2' }),
+      namespace: 'CHDR',
+    });
 
     expect(await publisher.publish([])).toEqual({ calls: 0, datums: 0 });
     expect(cloudWatch.commandCalls(PutMetricDataCommand)).toHaveLength(0);
   });
 
   it('sends every chunk and then fails with a typed error naming how many failed', async () => {
-    cloudWatch.on(PutMetricDataCommand).rejectsOnce(Object.assign(new Error('Access denied'), { name: 'AccessDenied' })).resolves({});
+    cloudWatch
+      .on(PutMetricDataCommand)
+      .rejectsOnce(Object.assign(new Error('Access denied'), { name: 'AccessDenied' }))
+      .resolves({});
     const data = Array.from({ length: 1500 }, (_, i) => datum(i));
-    const publisher = new MetricsPublisher({ client: new CloudWatchClient({ region: 'us-west-2' }), namespace: 'CHDR' });
+    const publisher = new MetricsPublisher({
+      client: new CloudWatchClient({ region: 'us-west-2' }),
+      namespace: 'CHDR',
+    });
 
     const error = await publisher.publish(data).catch((e: unknown) => e);
 
@@ -95,6 +112,8 @@ describe('chunkMetricData', () => {
 
   it('estimates a datum at least as large as its JSON encoding', () => {
     const d = datum(7);
-    expect(estimateDatumBytes(d)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify({ ...d, Timestamp: 1763866260 })));
+    expect(estimateDatumBytes(d)).toBeGreaterThanOrEqual(
+      Buffer.byteLength(JSON.stringify({ ...d, Timestamp: 1763866260 })),
+    );
   });
 });

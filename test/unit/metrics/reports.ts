@@ -5,7 +5,10 @@ import type { MetricsReport } from '../../../lib/metrics/index.js';
 
 /** The reference topology: primary 3 Keeper participants + 2 replicas, standby 1 observer + 2 replicas. */
 export const referenceTopology = (): Topology =>
-  parseTopologyText(readFileSync(new URL('../../../examples/two-region.yaml', import.meta.url), 'utf8'), 'two-region.yaml');
+  parseTopologyText(
+    readFileSync(new URL('../../../examples/two-region.yaml', import.meta.url), 'utf8'),
+    'two-region.yaml',
+  );
 
 export const check = (
   kind: CheckKind,
@@ -29,7 +32,9 @@ export interface ReportOptions {
  * A report as the standby's cycle makes it for the reference topology: lag from the primary, the whole
  * ensemble (3 participants at the primary, 1 observer here) and this site's two replicas.
  */
-export const standbyReport = (options: ReportOptions = {}): MetricsReport & { region: string; status: CheckStatus } => {
+export const standbyReport = (
+  options: ReportOptions = {},
+): MetricsReport & { region: string; status: CheckStatus } => {
   const site = options.site ?? 'standby';
   const source = site === 'standby' ? 'primary' : 'standby';
   const lag = options.lagSeconds === undefined ? 3 : options.lagSeconds;
@@ -44,26 +49,78 @@ export const standbyReport = (options: ReportOptions = {}): MetricsReport & { re
   ] as const;
   const checks: Check[] = [
     check('heartbeat-write', site, options.heartbeatWriteOk === false ? 'critical' : 'ok', {}, site),
-    check('heartbeat-lag', source, lag !== null && lag >= 300 ? 'critical' : 'ok', { lagSeconds: lag, unchangedCycles: 0 }, site),
-    ...nodes.map(([name, role], i) =>
-      check('coordination-node', name, role === 'unreachable' || role === 'not-serving' ? 'critical' : 'ok', {
-        role,
-        outstanding: i,
-        avgLatencyMs: 2 + i,
-        znodeCount: 1000 + i,
-      }, site),
+    check(
+      'heartbeat-lag',
+      source,
+      lag !== null && lag >= 300 ? 'critical' : 'ok',
+      { lagSeconds: lag, unchangedCycles: 0 },
+      site,
     ),
-    check('coordination-ensemble', 'leader', quorum ? 'ok' : 'critical', { leader: quorum ? 'keeper-use1-a' : null, participantsUp: quorum ? 3 : 1, participantsTotal: 3, quorum }, site),
-    check('coordination-ensemble', 'quorum', quorum ? 'ok' : 'critical', { leader: quorum ? 'keeper-use1-a' : null, participantsUp: quorum ? 3 : 1, participantsTotal: 3, quorum }, site),
-    check('replica-status', 'ch-usw2-a', readonly > 0 || delay > 300 ? 'critical' : 'ok', {
-      reachable: true,
-      readonlyTables: readonly,
-      maxAbsoluteDelay: delay,
-      maxQueueSize: 4,
-      sessionExpiredTables: 0,
-    }, site),
-    check('replica-status', 'ch-usw2-b', 'ok', { reachable: true, readonlyTables: 0, maxAbsoluteDelay: 1, maxQueueSize: 2, sessionExpiredTables: 0 }, site),
-    check('replica-tables', 'default.events', delay > 300 ? 'critical' : 'ok', { absoluteDelay: delay }, site),
+    ...nodes.map(([name, role], i) =>
+      check(
+        'coordination-node',
+        name,
+        role === 'unreachable' || role === 'not-serving' ? 'critical' : 'ok',
+        {
+          role,
+          outstanding: i,
+          avgLatencyMs: 2 + i,
+          znodeCount: 1000 + i,
+        },
+        site,
+      ),
+    ),
+    check(
+      'coordination-ensemble',
+      'leader',
+      quorum ? 'ok' : 'critical',
+      {
+        leader: quorum ? 'keeper-use1-a' : null,
+        participantsUp: quorum ? 3 : 1,
+        participantsTotal: 3,
+        quorum,
+      },
+      site,
+    ),
+    check(
+      'coordination-ensemble',
+      'quorum',
+      quorum ? 'ok' : 'critical',
+      {
+        leader: quorum ? 'keeper-use1-a' : null,
+        participantsUp: quorum ? 3 : 1,
+        participantsTotal: 3,
+        quorum,
+      },
+      site,
+    ),
+    check(
+      'replica-status',
+      'ch-usw2-a',
+      readonly > 0 || delay > 300 ? 'critical' : 'ok',
+      {
+        reachable: true,
+        readonlyTables: readonly,
+        maxAbsoluteDelay: delay,
+        maxQueueSize: 4,
+        sessionExpiredTables: 0,
+      },
+      site,
+    ),
+    check(
+      'replica-status',
+      'ch-usw2-b',
+      'ok',
+      { reachable: true, readonlyTables: 0, maxAbsoluteDelay: 1, maxQueueSize: 2, sessionExpiredTables: 0 },
+      site,
+    ),
+    check(
+      'replica-tables',
+      'default.events',
+      delay > 300 ? 'critical' : 'ok',
+      { absoluteDelay: delay },
+      site,
+    ),
   ];
   return {
     cluster: 'analytics',

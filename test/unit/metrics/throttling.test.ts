@@ -59,7 +59,12 @@ describe('throttling', () => {
 
   it('gives up after the configured attempts with a typed error', async () => {
     const handler = throttlingHandler(99);
-    const client = createCloudWatchClient({ region: 'us-west-2', credentials, requestHandler: handler, maxAttempts: 2 });
+    const client = createCloudWatchClient({
+      region: 'us-west-2',
+      credentials,
+      requestHandler: handler,
+      maxAttempts: 2,
+    });
     const publisher = new MetricsPublisher({ client, namespace: 'CHDR' });
 
     const error = await publisher.publish([datum]).catch((e: unknown) => e);

@@ -1,0 +1,1 @@
+export { runAgentCycle, heartbeatMemoryKey, type AgentDeps, type AgentCycleResult } from './monitor.js';

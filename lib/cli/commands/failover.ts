@@ -1,0 +1,119 @@
+import { Option, type Command } from 'commander';
+import { loadTopology } from '../../config/index.js';
+import {
+  DEFAULT_STATE_FILE,
+  OPERATION_KINDS,
+  RUN_RESULTS,
+  createFailoverRuntime,
+  executeOperation,
+  formatHistory,
+  formatPlan,
+  listRuns,
+  planOperation,
+  type OperationKind,
+} from '../../failover/index.js';
+import { configOption } from '../topology-option.js';
+
+interface OperationOptions {
+  config: string;
+  from: string;
+  to: string;
+  execute?: boolean;
+  force?: boolean;
+  expectPrimary?: string;
+  ackRecent?: boolean;
+  stateFile: string;
+  json?: boolean;
+}
+
+const DESCRIPTIONS: Record<OperationKind, string> = {
+  failover: 'make --to the primary after --from is lost (forced; Altinity DR guide "Failover")',
+  recover: 'bring the lost site --from back as the standby of --to (observers, replicas catch up)',
+  failback: 'move the primary role back from --from to --to (planned: --to catches up first, then recovery of --from)',
+  switchover: 'planned move of the primary role from --from to --to while both are up; writes are refused, not lost',
+};
+
+const stateFileOption = () =>
+  new Option('--state-file <file>', 'lock and journal file when the config names no failover.stateTable').default(DEFAULT_STATE_FILE);
+
+/** Stops between steps on Ctrl-C: the run stays open and the same command resumes it. */
+const abortOnSignal = (): { signal: AbortSignal; dispose(): void } => {
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('chdr: stopping after the current step (run the same command to resume)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+};
+
+const registerOperation = (program: Command, kind: OperationKind): void => {
+  program
+    .command(kind)
+    .description(`${DESCRIPTIONS[kind]}; prints the plan unless --execute`)
+    .addOption(configOption())
+    .requiredOption('--from <site>', 'the site losing (or that lost) the primary role')
+    .requiredOption('--to <site>', 'the site taking the primary role')
+    .option('--execute', 'carry out the plan (without it nothing is changed)')
+    .option('--force', 'proceed past the preflight refusals (lag, unreachable target, source still serving)')
+    .option('--expect-primary <site>', 'refuse unless this site is observed as the primary now')
+    .option('--ack-recent', 'proceed inside the anti-flapping block period after the last failover')
+    .option('--json', 'print the plan or the run record as JSON')
+    .addOption(stateFileOption())
+    .action(async (options: OperationOptions) => {
+      const topology = await loadTopology(options.config);
+      const request = {
+        kind,
+        from: options.from,
+        to: options.to,
+        ...(options.force ? { force: true } : {}),
+        ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
+        ...(options.ackRecent ? { ackRecent: true } : {}),
+      };
+      const abort = abortOnSignal();
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      const runtime = await createFailoverRuntime(topology, { stateFile: options.stateFile, log: options.json ? () => undefined : log, signal: abort.signal });
+      try {
+        if (!options.execute) {
+          const plan = await planOperation(topology, request, runtime.deps);
+          process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+          return;
+        }
+        const report = await executeOperation(topology, request, runtime.deps);
+        if (options.json) process.stdout.write(`${JSON.stringify(report.record, null, 2)}\n`);
+        else process.stdout.write(`\n${formatHistory([report.record])}\njournal: ${report.journalKey}\n`);
+        process.exitCode = report.result === RUN_RESULTS.succeeded || report.result === RUN_RESULTS.alreadyDone ? 0 : 1;
+      } finally {
+        abort.dispose();
+        await runtime.close();
+      }
+    });
+};
+
+/** `chdr failover|recover|failback|switchover` and `chdr history`. */
+export const registerFailoverCommands = (program: Command): void => {
+  for (const kind of OPERATION_KINDS) registerOperation(program, kind);
+  program
+    .command('history')
+    .description('past failover operations from the journal: kind, sites, who, when, result, RPO, RTO, step durations')
+    .addOption(configOption())
+    .addOption(stateFileOption())
+    .option('--json', 'print the runs as JSON')
+    .action(async (options: { config: string; stateFile: string; json?: boolean }) => {
+      const topology = await loadTopology(options.config);
+      const runtime = await createFailoverRuntime(topology, { stateFile: options.stateFile });
+      try {
+        const runs = await listRuns(runtime.deps.store);
+        process.stdout.write(options.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatHistory(runs)}\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+};

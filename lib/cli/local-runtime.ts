@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Pager, Pauses, type Notification, type Notifier } from '../alerts/index.js';
+import type { Topology } from '../config/index.js';
+import type { PublishedDatum } from '../metrics/index.js';
+import { FileStateStore } from '../state/index.js';
+
+/** Local state (paging, heartbeat memory, pauses, the failover journal) lives in one file per cluster. */
+export const localStatePath = (topology: Topology, dir = '.chdr/state'): string => join(dir, `${topology.cluster}.json`);
+
+export const localStore = (topology: Topology): FileStateStore => {
+  const path = localStatePath(topology);
+  mkdirSync(dirname(path), { recursive: true });
+  return new FileStateStore(path);
+};
+
+/** Prints what SNS would deliver. */
+export class PrintingNotifier implements Notifier {
+  readonly sent: Notification[] = [];
+
+  constructor(private readonly write: (text: string) => void = (text) => process.stdout.write(text)) {}
+
+  async notify(notification: Notification): Promise<void> {
+    this.sent.push(notification);
+    this.write(`\n┌ page ─ ${notification.subject}\n${notification.body.replace(/^/gm, '│ ')}\n└─\n`);
+  }
+}
+
+/** Locally the metrics are counted, not sent: CloudWatch is the deployed agent's job. */
+export const countingPublisher = {
+  publish: async (data: readonly PublishedDatum[]) => ({ calls: 0, datums: data.length }),
+};
+
+export const localPaging = (topology: Topology, notifier: Notifier = new PrintingNotifier()) => {
+  const store = localStore(topology);
+  return {
+    store,
+    notifier,
+    pager: new Pager({ store, notifier, repageMinutes: topology.alerts.repageMinutes }),
+    pauses: new Pauses({ store, notifier, cluster: topology.cluster }),
+  };
+};

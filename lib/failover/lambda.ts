@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Topology } from '../config/index.js';
+import { OPERATION_KINDS } from './constants.js';
+import { executeOperation, formatPlan, planOperation } from './engine.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
+import { listRuns } from './journal.js';
+import { confirmationFor } from './operations.js';
+import type { FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
+
+/** The failover function's event. Without the exact `confirm` string an operation is only planned. */
+export const failoverEventSchema = z.strictObject({
+  action: z.enum(['plan', 'history', ...OPERATION_KINDS]),
+  from: z.string().min(1).optional(),
+  to: z.string().min(1).optional(),
+  /** e.g. `FAILOVER primary->standby`; anything else only plans. */
+  confirm: z.string().optional(),
+  force: z.boolean().optional(),
+  expectPrimary: z.string().min(1).optional(),
+  ackRecent: z.boolean().optional(),
+  /** Plans this operation kind when `action` is `plan` (default failover). */
+  kind: z.enum(OPERATION_KINDS).optional(),
+});
+
+export type FailoverLambdaEvent = z.input<typeof failoverEventSchema>;
+
+export type FailoverLambdaResult =
+  | { mode: 'plan'; message: string; plan: PlanReport; planText: string }
+  | { mode: 'executed'; message: string; runId: string; result: RunResult; journalKey: string; record: RunRecord }
+  | { mode: 'history'; message: string; runs: RunRecord[] };
+
+/**
+ * The failover Lambda's logic, pure of middy: validates the event, returns the plan unless the event
+ * carries the exact confirmation string, and otherwise runs the operation. `startedBy` is the caller's
+ * IAM principal (from the invocation context), recorded in the journal.
+ */
+export const handleFailoverEvent = async (
+  event: unknown,
+  deps: { topology: Topology; failover: FailoverDeps; startedBy?: string },
+): Promise<FailoverLambdaResult> => {
+  const parsed = failoverEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.badRequest,
+      `bad failover event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const input = parsed.data;
+  if (input.action === 'history') {
+    const runs = await listRuns(deps.failover.store);
+    return { mode: 'history', message: `${runs.length} runs in the journal`, runs };
+  }
+  if (!input.from || !input.to) throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, 'give "from" and "to" sites');
+  const kind = input.action === 'plan' ? (input.kind ?? 'failover') : input.action;
+  const request = {
+    kind,
+    from: input.from,
+    to: input.to,
+    ...(input.force ? { force: true } : {}),
+    ...(input.expectPrimary ? { expectPrimary: input.expectPrimary } : {}),
+    ...(input.ackRecent ? { ackRecent: true } : {}),
+    ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
+  };
+  const expected = confirmationFor(request);
+  if (input.action === 'plan' || input.confirm !== expected) {
+    const plan = await planOperation(deps.topology, request, deps.failover);
+    const message =
+      input.action === 'plan' || input.confirm === undefined
+        ? `plan only; to execute send confirm: "${expected}"`
+        : `confirmation "${input.confirm}" does not match "${expected}": plan only, nothing changed`;
+    return { mode: 'plan', message, plan, planText: formatPlan(plan) };
+  }
+  const report = await executeOperation(deps.topology, request, deps.failover);
+  return { mode: 'executed', message: report.message, runId: report.runId, result: report.result, journalKey: report.journalKey, record: report.record };
+};

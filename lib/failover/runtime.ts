@@ -1,0 +1,115 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createClickHouseConnection } from '../clickhouse/connection.js';
+import type { ClickHouseConnection } from '../clickhouse/types.js';
+import { resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
+import { LocalShellExecutor, SsmExecutor, type HostExecutor } from '../executor/index.js';
+import { sendFourLetterWord, type FourLetterWord } from '../keeper/index.js';
+import { DynamoStateStore, FileStateStore, type StateStore } from '../state/index.js';
+import { SnsFailoverNotifier } from './notifier.js';
+import type { FailoverDeps, FailoverNotifier, SendWord } from './types.js';
+
+/** Where the CLI keeps the lock and the journal when the config names no DynamoDB table. */
+export const DEFAULT_STATE_FILE = '.chdr/state.json';
+
+export interface RuntimeOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** File store path when `failover.stateTable` is not set. */
+  stateFile?: string;
+  /** Replaces the store chosen from the config. */
+  store?: StateStore;
+  executor?: HostExecutor;
+  notifier?: FailoverNotifier;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface FailoverRuntime {
+  deps: FailoverDeps;
+  close(): Promise<void>;
+}
+
+/** 4lw over TCP to the node's client port (including `rcvr` and `lgif`, which monitoring never sends). */
+export const tcpSendWord: SendWord = (node, word, timeoutMs) =>
+  sendFourLetterWord({ host: node.host, port: node.clientPort }, word as FourLetterWord, { timeoutMs });
+
+const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || undefined;
+
+/**
+ * The real dependencies for the CLI and the Lambda: state store (DynamoDB when `failover.stateTable` is
+ * set, else a file), executor (local shell or SSM per the config), ClickHouse connections with resolved
+ * passwords, 4lw over TCP, SNS notices to `alerts.snsTopicArn`, Route 53 and Lambda clients when used.
+ */
+export const createFailoverRuntime = async (topology: Topology, options: RuntimeOptions = {}): Promise<FailoverRuntime> => {
+  const env = options.env ?? process.env;
+  const primaryRegion = topology.sites.find((s) => s.role === 'primary')?.region;
+  const ssmClients = new Map<string, SSMClient>();
+  const ssmFor = (region: string | undefined) => {
+    const key = region ?? '';
+    if (!ssmClients.has(key)) ssmClients.set(key, new SSMClient(region ? { region } : {}));
+    return ssmClients.get(key)!;
+  };
+  const needsSecretsManager = topology.sites.some((s) => s.replicas.some((r) => typeof r.password === 'object' && 'secretsManager' in r.password));
+  const needsSsmSecret = topology.sites.some((s) => s.replicas.some((r) => typeof r.password === 'object' && 'ssm' in r.password));
+  const passwords = new Map<string, string>();
+  for (const site of topology.sites) {
+    for (const replica of site.replicas) {
+      passwords.set(
+        replica.name,
+        await resolveSecret(replica.password, `sites.${site.name}.replicas.${replica.name}.password`, {
+          env,
+          ...(needsSsmSecret ? { ssm: ssmFor(site.region) } : {}),
+          ...(needsSecretsManager ? { secretsManager: new SecretsManagerClient({ region: site.region }) } : {}),
+        }),
+      );
+    }
+  }
+  const connections = new Map<string, ClickHouseConnection>();
+  const connect = (replica: ReplicaEndpoint): ClickHouseConnection => {
+    let connection = connections.get(replica.name);
+    if (!connection) {
+      connection = createClickHouseConnection(replica, passwords.get(replica.name), {
+        requestTimeoutMs: Math.max(topology.timeouts.probeMs, 5_000),
+        keepAlive: false,
+      });
+      connections.set(replica.name, connection);
+    }
+    return connection;
+  };
+  const settings = topology.failover;
+  const store =
+    options.store ??
+    (settings.stateTable
+      ? new DynamoStateStore({ client: new DynamoDBClient(primaryRegion ? { region: primaryRegion } : {}), tableName: settings.stateTable })
+      : new FileStateStore(options.stateFile ?? DEFAULT_STATE_FILE));
+  const executor =
+    options.executor ??
+    (settings.executor.kind === 'local'
+      ? new LocalShellExecutor()
+      : new SsmExecutor({ ssm: ssmFor, pollIntervalMs: settings.executor.pollIntervalMs }));
+  const topicArn = topology.alerts.snsTopicArn;
+  const notifier = options.notifier ?? (topicArn ? new SnsFailoverNotifier(new SNSClient({ region: regionOfArn(topicArn) }), topicArn) : undefined);
+  const usesLambdaHooks = [...settings.hooks.pre, ...settings.hooks.post].some((hook) => 'lambda' in hook);
+  const deps: FailoverDeps = {
+    store,
+    executor,
+    connect,
+    sendWord: tcpSendWord,
+    ...(notifier ? { notifier } : {}),
+    ...(settings.route53 ? { route53: new Route53Client(primaryRegion ? { region: primaryRegion } : {}) } : {}),
+    ...(usesLambdaHooks ? { lambda: new LambdaClient(primaryRegion ? { region: primaryRegion } : {}) } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  return {
+    deps,
+    async close() {
+      await Promise.allSettled([...connections.values()].map((c) => c.close()));
+      connections.clear();
+    },
+  };
+};

@@ -1,0 +1,3 @@
+export { loadMonitorRuntime, once, type MonitorRuntime } from './runtime.js';
+export { runScheduledCycle, PUBLISH_MARGIN_MS, type MonitorSummary } from './monitor.js';
+export { parseLambdaEnv, type LambdaEnv } from './env.js';

@@ -1,0 +1,207 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeAlarmsCommand,
+  GetDashboardCommand,
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  PutDashboardCommand,
+  PutMetricAlarmCommand,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pager, SnsNotifier } from '../../lib/alerts/index.js';
+import { MetricsPublisher, createCloudWatchClient, metricDataFromReport } from '../../lib/metrics/index.js';
+import { DynamoStateStore } from '../../lib/state/dynamo.js';
+import { awsClientConfig, startMoto, subscribedQueue, type MotoServer } from '../support/moto.js';
+import { cycleReport } from '../unit/infra/cycle-report.js';
+import { packageStack, type CfnResource } from '../unit/infra/package.js';
+import { referenceTopology, standbyReport } from '../unit/metrics/reports.js';
+
+/**
+ * Deploys what `serverless package` produced for the standby site into moto by hand (moto's CloudFormation
+ * skips AWS::CloudWatch::Alarm): the topic, the state table, every alarm with PutMetricAlarm and the
+ * dashboard. Then one real cycle's metrics go to CloudWatch and a fault goes through the pager, to show the
+ * pieces fit: every alarm has the data it watches, alarms notify the topic people subscribe to, and the
+ * agent's state lives in the table the template creates.
+ */
+
+const SITE = 'standby';
+const REGION = 'us-west-2';
+const topology = referenceTopology();
+
+let moto: MotoServer;
+let cloudWatch: CloudWatchClient;
+let sns: SNSClient;
+let sqs: SQSClient;
+let dynamo: DynamoDBClient;
+let resources: Record<string, CfnResource>;
+let topicArn: string;
+let tableName: string;
+let queue: Awaited<ReturnType<typeof subscribedQueue>>;
+
+/** Replaces `{ Ref: 'PagesTopic' }` with the topic's ARN, as CloudFormation would. */
+const resolveRefs = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(resolveRefs)
+    : value && typeof value === 'object'
+      ? 'Ref' in value && (value as { Ref: unknown }).Ref === 'PagesTopic'
+        ? topicArn
+        : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]))
+      : value;
+
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+beforeAll(async () => {
+  [moto, { resources }] = await Promise.all([startMoto(), packageStack(SITE, REGION)]);
+  const config = awsClientConfig(moto.endpoint, REGION);
+  cloudWatch = createCloudWatchClient(config);
+  sns = new SNSClient(config);
+  sqs = new SQSClient(config);
+  dynamo = new DynamoDBClient(config);
+
+  const topic = resources['PagesTopic']!.Properties;
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: topic['TopicName'] as string }))).TopicArn!;
+  queue = await subscribedQueue(sns, sqs, topicArn, 'on-call');
+
+  const table = resources['StateTable']!.Properties;
+  tableName = table['TableName'] as string;
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: table['BillingMode'] as CreateTableCommandInput['BillingMode'],
+      KeySchema: table['KeySchema'] as CreateTableCommandInput['KeySchema'],
+      AttributeDefinitions: table['AttributeDefinitions'] as CreateTableCommandInput['AttributeDefinitions'],
+    }),
+  );
+  const ttl = table['TimeToLiveSpecification'] as { AttributeName: string; Enabled: boolean };
+  await dynamo.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttl }));
+
+  for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) {
+    await cloudWatch.send(
+      new PutMetricAlarmCommand(
+        resolveRefs(alarm.Properties) as ConstructorParameters<typeof PutMetricAlarmCommand>[0],
+      ),
+    );
+  }
+  const dashboard = resources['Dashboard']!.Properties;
+  await cloudWatch.send(
+    new PutDashboardCommand({
+      DashboardName: dashboard['DashboardName'] as string,
+      DashboardBody: dashboard['DashboardBody'] as string,
+    }),
+  );
+}, 300_000);
+
+afterAll(async () => {
+  for (const client of [cloudWatch, sns, sqs, dynamo]) client?.destroy();
+  await moto?.stop();
+});
+
+const describeAllAlarms = async (): Promise<MetricAlarm[]> =>
+  (await cloudWatch.send(new DescribeAlarmsCommand({ MaxRecords: 100 }))).MetricAlarms ?? [];
+
+describe('the packaged stack in moto', () => {
+  it('has every alarm of the template, each notifying the topic the on-call queue is subscribed to', async () => {
+    const alarms = await describeAllAlarms();
+
+    expect(alarms).toHaveLength(ofType('AWS::CloudWatch::Alarm').length);
+    const subscriptions =
+      (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
+    expect(subscriptions.map((s) => s.Endpoint)).toContain(queue.queueArn);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([topicArn]);
+      expect(alarm.OKActions, alarm.AlarmName).toEqual([topicArn]);
+    }
+    expect(alarms.find((a) => a.MetricName === 'CycleRan')).toMatchObject({
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'LessThanThreshold',
+    });
+  });
+
+  it('gives every alarm data: after one cycle each watched series exists and has a value at the alarm’s period and statistic', async () => {
+    const report = await cycleReport(topology, SITE, Date.now());
+    await new MetricsPublisher({ client: cloudWatch, namespace: topology.metrics.namespace }).publish(
+      metricDataFromReport(report),
+    );
+    const alarms = await describeAllAlarms();
+    const at = new Date(report.startedAt).getTime();
+
+    const data = await cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(at - 10 * 60_000),
+        EndTime: new Date(at + 10 * 60_000),
+        MetricDataQueries: alarms.map((alarm, i) => ({
+          Id: `a${i}`,
+          Label: alarm.AlarmName!,
+          MetricStat: {
+            Metric: {
+              Namespace: alarm.Namespace!,
+              MetricName: alarm.MetricName!,
+              Dimensions: alarm.Dimensions!,
+            },
+            Period: alarm.Period!,
+            Stat: alarm.Statistic!,
+          },
+        })),
+      }),
+    );
+
+    for (const alarm of alarms) {
+      const listed = await cloudWatch.send(
+        new ListMetricsCommand({
+          Namespace: alarm.Namespace!,
+          MetricName: alarm.MetricName!,
+          Dimensions: alarm.Dimensions!.map((d) => ({ Name: d.Name!, Value: d.Value! })),
+        }),
+      );
+      const exact = (listed.Metrics ?? []).filter(
+        (metric) => JSON.stringify(metric.Dimensions) === JSON.stringify(alarm.Dimensions),
+      );
+      expect(exact, alarm.AlarmName).toHaveLength(1);
+      const values = data.MetricDataResults!.find((result) => result.Label === alarm.AlarmName)!.Values;
+      expect(values, alarm.AlarmName).toHaveLength(1);
+    }
+  });
+
+  it('keeps the dashboard, with both lag directions', async () => {
+    const dashboard = resources['Dashboard']!.Properties;
+
+    const stored = await cloudWatch.send(
+      new GetDashboardCommand({ DashboardName: dashboard['DashboardName'] as string }),
+    );
+
+    expect(stored.DashboardBody).toBe(dashboard['DashboardBody']);
+    expect(stored.DashboardBody).toContain('"SourceSite","primary",{"region":"us-west-2"');
+    expect(stored.DashboardBody).toContain('"SourceSite","standby",{"region":"us-east-1"');
+  });
+
+  it('pages once through the template’s topic with paging state in the template’s table', async () => {
+    const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
+    const store = new DynamoStateStore({ client: dynamo, tableName });
+    const pager = new Pager({
+      store,
+      notifier: new SnsNotifier({ client: sns, topicArn }),
+      repageMinutes: topology.alerts.repageMinutes,
+    });
+    await queue.take();
+
+    await pager.process(standbyReport({ lagSeconds: 412 }));
+    await pager.process(standbyReport({ lagSeconds: 412 }));
+
+    const messages = await queue.take();
+    expect(messages.map((m) => m.Subject)).toEqual([
+      '[CRITICAL] analytics/standby heartbeat-lag from primary',
+    ]);
+    expect(await pager.openProblems('analytics', SITE)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,61 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FIRST_STEPS } from '../../../lib/alerts/index.js';
+import { RUNBOOK, catalogMarkdown, costModel } from '../../../lib/metrics/index.js';
+import { referenceTopology } from './reports.js';
+
+/**
+ * docs/metrics.md carries the catalog, the alarms and the cost model as generated from the code. When this
+ * test fails after a catalog change, regenerate the block with:
+ *   CHDR_UPDATE_DOCS=1 npx vitest run --project unit test/unit/metrics/docs.test.ts
+ */
+const DOCS = new URL('../../../docs/metrics.md', import.meta.url);
+const BEGIN =
+  '<!-- BEGIN GENERATED: catalog (test/unit/metrics/docs.test.ts) -->\n<!-- prettier-ignore-start -->\n';
+const END = '\n<!-- prettier-ignore-end -->\n<!-- END GENERATED: catalog -->';
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+const anchorsOf = (markdown: string): Set<string> =>
+  new Set(
+    [...markdown.matchAll(/^#{1,6}\s+(.+)$/gm)].map((match) =>
+      match[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s-]/gu, '')
+        .replace(/\s/g, '-'),
+    ),
+  );
+
+describe('docs/metrics.md', () => {
+  it('shows the catalog, alarms and cost model exactly as the code computes them', () => {
+    const docs = readFileSync(DOCS, 'utf8');
+    const start = docs.indexOf(BEGIN);
+    const end = docs.indexOf(END);
+    expect(start, 'the generated block markers are missing').toBeGreaterThanOrEqual(0);
+    const expected = catalogMarkdown(referenceTopology());
+    const actual = docs.slice(start + BEGIN.length, end);
+    if (actual !== expected && process.env['CHDR_UPDATE_DOCS'] === '1') {
+      writeFileSync(DOCS, docs.slice(0, start + BEGIN.length) + expected + docs.slice(end));
+      return;
+    }
+    expect(
+      actual,
+      'stale: run CHDR_UPDATE_DOCS=1 npx vitest run --project unit test/unit/metrics/docs.test.ts',
+    ).toBe(expected);
+  });
+
+  it('keeps the reference topology under 30 custom metrics per region', () => {
+    for (const site of costModel(referenceTopology()).sites) expect(site.series, site.site).toBeLessThan(30);
+  });
+
+  it('has a runbook section for every anchor that alarms and pages link to', () => {
+    const anchors = anchorsOf(readFileSync(DOCS, 'utf8'));
+
+    for (const anchor of [
+      ...Object.values(RUNBOOK),
+      ...Object.values(FIRST_STEPS).map((step) => step.anchor),
+    ]) {
+      expect(anchors, anchor).toContain(anchor);
+    }
+  });
+});
