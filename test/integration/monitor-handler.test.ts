@@ -1,0 +1,146 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { loadTopology } from '../../lib/config/index.js';
+import type { MonitorSummary } from '../../lib/lambda/index.js';
+import { startFetches, stopFetches } from '../../lib/localcluster/index.js';
+import { DYNAMO_ATTRIBUTES } from '../../lib/state/index.js';
+import { awsClientConfig, startMoto, subscribedQueue, type MotoServer, type SnsEnvelope } from '../support/moto.js';
+
+// Issue 4 acceptance: the real scheduled handler (middy, Powertools logger, DynamoDB state, SNS, CloudWatch)
+// for each site, against the real local cluster and moto's server for every AWS API.
+const clusterDir = inject('clusterDir');
+const REGION = 'us-east-1';
+const TABLE = 'chdr-local-state';
+
+let moto: MotoServer;
+let clients: { sns: SNSClient; sqs: SQSClient; dynamo: DynamoDBClient; cloudwatch: CloudWatchClient };
+let queue: Awaited<ReturnType<typeof subscribedQueue>>;
+type Handler = (event: ScheduledEvent, context: Context) => Promise<MonitorSummary>;
+const handlers = new Map<string, Handler>();
+const savedEnv = { ...process.env };
+
+const context = (site: string): Context =>
+  ({
+    functionName: `chdr-local-${site}-monitor`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:chdr-local-${site}-monitor`,
+    memoryLimitInMB: '256',
+    awsRequestId: `req-${Date.now()}`,
+    logGroupName: '/aws/lambda/chdr',
+    logStreamName: 'test',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+  }) as unknown as Context;
+
+const event = { id: 'evt-1', 'detail-type': 'Scheduled Event', source: 'aws.events' } as unknown as ScheduledEvent;
+
+/** Each site's handler is its own module instance, as each region runs its own function. */
+const loadHandler = async (site: string): Promise<Handler> => {
+  process.env.CHDR_SITE = site;
+  vi.resetModules();
+  const module = (await import('../../functions/monitor.js')) as { handler: Handler };
+  await module.handler(event, context(site)); // cold start resolves config with this site's environment
+  return module.handler;
+};
+
+const cycleBoth = async () => {
+  const results = new Map<string, MonitorSummary>();
+  for (const [site, handler] of handlers) results.set(site, await handler(event, context(site)));
+  return results;
+};
+
+const pages = (messages: SnsEnvelope[]) => messages.map((message) => message.Subject ?? '');
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const config = awsClientConfig(moto.endpoint, REGION);
+  clients = { sns: new SNSClient(config), sqs: new SQSClient(config), dynamo: new DynamoDBClient(config), cloudwatch: new CloudWatchClient(config) };
+  const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: 'chdr-local-pages' }));
+  queue = await subscribedQueue(clients.sns, clients.sqs, TopicArn!, 'pages');
+  await clients.dynamo.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }],
+    }),
+  );
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    CHDR_CONFIG: inject('topologyPath'),
+    CHDR_CLUSTER: 'local',
+    CHDR_STATE_TABLE: TABLE,
+    CHDR_TOPIC_ARN: TopicArn!,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  for (const site of ['primary', 'standby']) handlers.set(site, await loadHandler(site));
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  for (const client of Object.values(clients ?? {})) client.destroy();
+  await moto?.stop();
+});
+
+describe('scheduled monitor handler against the local cluster and moto', () => {
+  it('publishes every cycle metric, read back with GetMetricData', async () => {
+    const results = await cycleBoth();
+    expect([...results.values()].every((summary) => summary.datums > 10)).toBe(true);
+    const namespace = (await loadTopology(inject('topologyPath'))).metrics.namespace;
+    const now = new Date();
+    const { MetricDataResults } = await clients.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(now.getTime() - 10 * 60_000),
+        EndTime: new Date(now.getTime() + 60_000),
+        MetricDataQueries: ['primary', 'standby'].map((site, i) => ({
+          Id: `ran${i}`,
+          MetricStat: {
+            Metric: { Namespace: namespace, MetricName: 'CycleRan', Dimensions: [{ Name: 'Cluster', Value: 'local' }, { Name: 'Site', Value: site }] },
+            Period: 60,
+            Stat: 'Sum',
+          },
+        })),
+      }),
+    );
+    for (const result of MetricDataResults!) expect(result.Values!.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('pages exactly once for stopped fetches, not again on the next cycle, and sends a resolved message after recovery', async () => {
+    await cycleBoth();
+    await queue.take(); // whatever the warm-up said
+
+    await stopFetches(clusterDir, 'ch3');
+    let critical = false;
+    try {
+      for (let cycle = 0; cycle < 20 && !critical; cycle++) {
+        critical = (await cycleBoth()).get('standby')!.status === 'critical';
+        if (!critical) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      expect(critical).toBe(true);
+      const firstPages = pages(await queue.take());
+      expect(firstPages.filter((subject) => subject.startsWith('[CRITICAL]'))).toHaveLength(1);
+      expect(firstPages[0]).toContain('local/standby');
+
+      await cycleBoth();
+      expect(pages(await queue.take()).filter((subject) => subject.startsWith('[CRITICAL]'))).toEqual([]);
+    } finally {
+      await startFetches(clusterDir, 'ch3');
+    }
+
+    let resolved: string[] = [];
+    for (let cycle = 0; cycle < 30 && resolved.length === 0; cycle++) {
+      await cycleBoth();
+      resolved = pages(await queue.take()).filter((subject) => subject.startsWith('[RESOLVED]'));
+      if (resolved.length === 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]).toContain('local/standby');
+  });
+});
