@@ -6,7 +6,8 @@ import type { PublishedDatum } from '../metrics/index.js';
 import { FileStateStore } from '../state/index.js';
 
 /** Local state (paging, heartbeat memory, pauses, the failover journal) lives in one file per cluster. */
-export const localStatePath = (topology: Topology, dir = '.chdr/state'): string => join(dir, `${topology.cluster}.json`);
+export const localStatePath = (topology: Topology, dir = '.chdr/state'): string =>
+  join(dir, `${topology.cluster}.json`);
 
 export const localStore = (topology: Topology): FileStateStore => {
   const path = localStatePath(topology);

@@ -14,7 +14,9 @@ export const runCycles = async (topology: Topology, siteName?: string): Promise<
   const sites = siteName === undefined ? topology.sites : [findSite(topology, siteName)];
   const connect = await replicaConnector(topology, { env: process.env });
   try {
-    return await Promise.all(sites.map((site) => runCycle({ topology, siteName: site.name, clock: systemClock, connect })));
+    return await Promise.all(
+      sites.map((site) => runCycle({ topology, siteName: site.name, clock: systemClock, connect })),
+    );
   } finally {
     await closeCachedConnections();
   }

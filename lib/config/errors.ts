@@ -11,7 +11,11 @@ export const CONFIG_ERROR_CODES = {
 export class ConfigError extends ChdrError {
   readonly problems: readonly ConfigProblem[];
 
-  constructor(source: string, problems: readonly ConfigProblem[], options?: { cause?: unknown; code?: string }) {
+  constructor(
+    source: string,
+    problems: readonly ConfigProblem[],
+    options?: { cause?: unknown; code?: string },
+  ) {
     super(
       options?.code ?? CONFIG_ERROR_CODES.invalid,
       `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` +

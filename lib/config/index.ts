@@ -1,7 +1,15 @@
 export { loadTopology, parseTopology, parseTopologyText } from './load.js';
 export { ConfigError, CONFIG_ERROR_CODES } from './errors.js';
 export { resolveSecret, type SecretDeps } from './secrets.js';
-export { findSite, primarySite, otherSites, allReplicas, allCoordinationNodes, UNKNOWN_SITE } from './topology.js';
+export {
+  findSite,
+  primarySite,
+  otherSites,
+  allReplicas,
+  allCoordinationNodes,
+  UNKNOWN_SITE,
+} from './topology.js';
 export { topologySchema, type TopologyInput } from './schema.js';
+export { configReferenceMarkdown } from './reference.js';
 export { EXIT_USAGE } from './constants.js';
 export type * from './types.js';

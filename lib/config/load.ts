@@ -15,7 +15,9 @@ const deepFreeze = <T>(value: T): T => {
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.length === 0
     ? '(top level)'
-    : path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+    : path
+        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+        .join('');
 
 /** Validates an already-parsed document; throws ConfigError listing every problem. */
 export const parseTopology = (document: unknown, source = 'config'): Topology => {
@@ -23,7 +25,10 @@ export const parseTopology = (document: unknown, source = 'config'): Topology =>
   if (!result.success) {
     const problems: ConfigProblem[] = result.error.issues.map((issue) => ({
       path: formatPath(issue.path),
-      message: issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)` : issue.message,
+      message:
+        issue.code === 'unrecognized_keys'
+          ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`
+          : issue.message,
     }));
     throw new ConfigError(source, problems);
   }
@@ -51,10 +56,14 @@ export const loadTopology = async (path: string): Promise<Topology> => {
     text = await readFile(path, 'utf8');
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
-    throw new ConfigError(path, [{ path: '(file)', message: `${reason}; pass an existing topology file with --config` }], {
-      cause,
-      code: CONFIG_ERROR_CODES.unreadable,
-    });
+    throw new ConfigError(
+      path,
+      [{ path: '(file)', message: `${reason}; pass an existing topology file with --config` }],
+      {
+        cause,
+        code: CONFIG_ERROR_CODES.unreadable,
+      },
+    );
   }
   return parseTopologyText(text, path);
 };

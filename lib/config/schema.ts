@@ -115,7 +115,11 @@ const configPathsSchema = z.strictObject({
 });
 
 const hookSchema = z.union([
-  z.strictObject({ command: z.string().min(1), site: name.optional(), timeoutSeconds: z.number().positive().default(60) }),
+  z.strictObject({
+    command: z.string().min(1),
+    site: name.optional(),
+    timeoutSeconds: z.number().positive().default(60),
+  }),
   z.strictObject({ lambda: z.string().min(1), timeoutSeconds: z.number().positive().default(60) }),
 ]);
 
@@ -190,24 +194,46 @@ export const topologySchema = z
     const seen = new Map<string, string>();
     const checkUnique = (kind: string, value: string, path: (string | number)[]) => {
       const key = `${kind}:${value}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path, message: `duplicate ${kind} "${value}" (also at ${seen.get(key)})` });
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `duplicate ${kind} "${value}" (also at ${seen.get(key)})`,
+        });
       else seen.set(key, path.join('.'));
     };
     topology.sites.forEach((site, s) => {
       checkUnique('site name', site.name, ['sites', s, 'name']);
       site.replicas.forEach((replica, r) => {
         checkUnique('node name', replica.name, ['sites', s, 'replicas', r, 'name']);
-        checkUnique('endpoint', `${replica.host}:${replica.httpPort}`, ['sites', s, 'replicas', r, 'httpPort']);
+        checkUnique('endpoint', `${replica.host}:${replica.httpPort}`, [
+          'sites',
+          s,
+          'replicas',
+          r,
+          'httpPort',
+        ]);
       });
       site.coordination.forEach((node, n) => {
         checkUnique('node name', node.name, ['sites', s, 'coordination', n, 'name']);
-        checkUnique('endpoint', `${node.host}:${node.clientPort}`, ['sites', s, 'coordination', n, 'clientPort']);
-        if (node.serverId !== undefined) checkUnique('serverId', String(node.serverId), ['sites', s, 'coordination', n, 'serverId']);
+        checkUnique('endpoint', `${node.host}:${node.clientPort}`, [
+          'sites',
+          s,
+          'coordination',
+          n,
+          'clientPort',
+        ]);
+        if (node.serverId !== undefined)
+          checkUnique('serverId', String(node.serverId), ['sites', s, 'coordination', n, 'serverId']);
       });
     });
     const kinds = new Set(topology.sites.flatMap((site) => site.coordination.map((node) => node.kind)));
     if (kinds.size > 1) {
-      ctx.addIssue({ code: 'custom', path: ['sites'], message: 'all coordination nodes must be of one kind (keeper or zookeeper)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sites'],
+        message: 'all coordination nodes must be of one kind (keeper or zookeeper)',
+      });
     }
     if (topology.thresholds.heartbeatLagWarnSeconds > topology.thresholds.heartbeatLagCriticalSeconds) {
       ctx.addIssue({

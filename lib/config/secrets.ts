@@ -17,7 +17,11 @@ const unresolved = (where: string, message: string, cause?: unknown) =>
  * Resolves a password reference to its value. `where` names the config path for error messages;
  * the value itself never appears in an error or a log.
  */
-export const resolveSecret = async (ref: SecretRef | undefined, where: string, deps: SecretDeps): Promise<string> => {
+export const resolveSecret = async (
+  ref: SecretRef | undefined,
+  where: string,
+  deps: SecretDeps,
+): Promise<string> => {
   if (ref === undefined) return '';
   if (typeof ref === 'string') return ref;
   if ('env' in ref) {
@@ -37,13 +41,18 @@ export const resolveSecret = async (ref: SecretRef | undefined, where: string, d
       throw unresolved(where, `SSM parameter ${ref.ssm} could not be read (${(cause as Error).name})`, cause);
     }
   }
-  if (!deps.secretsManager) throw unresolved(where, 'a Secrets Manager reference needs AWS credentials and a region');
+  if (!deps.secretsManager)
+    throw unresolved(where, 'a Secrets Manager reference needs AWS credentials and a region');
   let secretString: string | undefined;
   try {
     const out = await deps.secretsManager.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }));
     secretString = out.SecretString;
   } catch (cause) {
-    throw unresolved(where, `secret ${ref.secretsManager} could not be read (${(cause as Error).name})`, cause);
+    throw unresolved(
+      where,
+      `secret ${ref.secretsManager} could not be read (${(cause as Error).name})`,
+      cause,
+    );
   }
   if (secretString === undefined) throw unresolved(where, `secret ${ref.secretsManager} has no string value`);
   if (ref.key === undefined) return secretString;

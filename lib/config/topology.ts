@@ -14,7 +14,8 @@ export const findSite = (topology: Topology, name: string): Site => {
   return site;
 };
 
-export const primarySite = (topology: Topology): Site => topology.sites.find((site) => site.role === 'primary')!;
+export const primarySite = (topology: Topology): Site =>
+  topology.sites.find((site) => site.role === 'primary')!;
 
 export const otherSites = (topology: Topology, site: Site): Site[] =>
   topology.sites.filter((candidate) => candidate.name !== site.name);

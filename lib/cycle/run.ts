@@ -1,4 +1,9 @@
-import { assessReplica, probeReplica, type ClickHouseConnection, type ReplicaProbe } from '../clickhouse/index.js';
+import {
+  assessReplica,
+  probeReplica,
+  type ClickHouseConnection,
+  type ReplicaProbe,
+} from '../clickhouse/index.js';
 import { findSite, otherSites, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { worstStatus, type Check } from '../health/index.js';
 import {
@@ -10,7 +15,12 @@ import {
   type HeartbeatReading,
   type HeartbeatWrite,
 } from '../heartbeat/index.js';
-import { assessCoordinationNode, assessEnsemble, probeCoordinationNode, type NodeProbe } from '../keeper/index.js';
+import {
+  assessCoordinationNode,
+  assessEnsemble,
+  probeCoordinationNode,
+  type NodeProbe,
+} from '../keeper/index.js';
 import { PROBE_FAILURES, type Clock, type ProbeResult } from '../probe/index.js';
 import type { HealthReport } from './types.js';
 
@@ -96,16 +106,34 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
     memberSite.coordination.map(async (node) => {
       const unreachable = (): NodeProbe => {
         const failed = missedDeadline<never>();
-        return { node: node.name, kind: node.kind, endpoint: `${node.host}:${node.clientPort}`, role: 'unreachable', ruok: failed, mntr: failed, srvr: failed, isro: failed, elapsedMs: failed.elapsedMs };
+        return {
+          node: node.name,
+          kind: node.kind,
+          endpoint: `${node.host}:${node.clientPort}`,
+          role: 'unreachable',
+          ruok: failed,
+          mntr: failed,
+          srvr: failed,
+          isro: failed,
+          elapsedMs: failed.elapsedMs,
+        };
       };
-      const probe = await withinDeadline(probeNode(node, { timeoutMs: probeMs, clock }), deadlineMs, unreachable);
+      const probe = await withinDeadline(
+        probeNode(node, { timeoutMs: probeMs, clock }),
+        deadlineMs,
+        unreachable,
+      );
       return { site: memberSite.name, node, probe };
     }),
   );
 
   const replicaChecks = site.replicas.map(async (replica) => {
     const failed = (): ReplicaProbe => ({ status: missedDeadline(), tables: missedDeadline() });
-    const probe = await withinDeadline(probeReplica(deps.connect(replica), { timeoutMs: probeMs, clock }), deadlineMs, failed);
+    const probe = await withinDeadline(
+      probeReplica(deps.connect(replica), { timeoutMs: probeMs, clock }),
+      deadlineMs,
+      failed,
+    );
     return assessReplica(site.name, replica, probe, topology.thresholds);
   });
 

@@ -3,7 +3,15 @@ import { runAgentCycle } from '../agent/index.js';
 import { closeCachedConnections } from '../clickhouse/index.js';
 import { loadTopology, type Topology } from '../config/index.js';
 import { replicaConnector, type HealthReport } from '../cycle/index.js';
-import { DEFAULT_CLUSTER_DIR, down, startFetches, startNode, stopFetches, stopNode, up } from '../localcluster/index.js';
+import {
+  DEFAULT_CLUSTER_DIR,
+  down,
+  startFetches,
+  startNode,
+  stopFetches,
+  stopNode,
+  up,
+} from '../localcluster/index.js';
 import type { PublishedDatum } from '../metrics/index.js';
 import { systemClock } from '../probe/index.js';
 import { renderStatusTree } from '../report/index.js';
@@ -38,10 +46,15 @@ interface Scene {
 }
 
 const check = (reports: HealthReport[], site: string, kind: string, subject: string) =>
-  reports.find((report) => report.site === site)?.checks.find((c) => c.kind === kind && c.subject === subject);
+  reports
+    .find((report) => report.site === site)
+    ?.checks.find((c) => c.kind === kind && c.subject === subject);
 
 const SCENES: Scene[] = [
-  { title: 'healthy cluster: heartbeats crossing both ways', detected: (rs) => rs.every((r) => r.status === 'ok') },
+  {
+    title: 'healthy cluster: heartbeats crossing both ways',
+    detected: (rs) => rs.every((r) => r.status === 'ok'),
+  },
   {
     title: 'fault 1: SYSTEM STOP FETCHES on ch3 (standby stops replicating)',
     inject: (dir) => stopFetches(dir, 'ch3'),
@@ -71,15 +84,23 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
   const dir = options.dir ?? DEFAULT_CLUSTER_DIR;
   const intervalMs = options.intervalMs ?? 2_000;
   const started = Date.now();
-  write('Starting the local two-site cluster (ZooKeeper 3.8: 3 participants + 1 observer; ClickHouse 18.16: 2 + 1 replicas)\n');
+  write(
+    'Starting the local two-site cluster (ZooKeeper 3.8: 3 participants + 1 observer; ClickHouse 18.16: 2 + 1 replicas)\n',
+  );
   const { state, elapsedMs } = await up({ dir, onProgress: (message) => write(`  … ${message}\n`) });
   write(`Cluster up in ${(elapsedMs / 1000).toFixed(1)} s. Topology: ${state.topologyPath}\n`);
 
   const topology: Topology = await loadTopology(state.topologyPath);
   const store = new MemoryStateStore();
-  const pager = new Pager({ store, notifier: options.notifier, repageMinutes: topology.alerts.repageMinutes });
+  const pager = new Pager({
+    store,
+    notifier: options.notifier,
+    repageMinutes: topology.alerts.repageMinutes,
+  });
   const connect = await replicaConnector(topology, { env: process.env });
-  const publisher = { publish: async (data: readonly PublishedDatum[]) => ({ calls: 1, datums: data.length }) };
+  const publisher = {
+    publish: async (data: readonly PublishedDatum[]) => ({ calls: 1, datums: data.length }),
+  };
   let detectedAll = true;
   let pages = 0;
   try {
@@ -92,7 +113,15 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
       for (let cycle = 0; cycle < MAX_CYCLES_PER_SCENE && !seen && !options.signal?.aborted; cycle++) {
         const results = await Promise.all(
           topology.sites.map((site) =>
-            runAgentCycle({ topology, siteName: site.name, clock: systemClock, connect, store, publisher, pager }),
+            runAgentCycle({
+              topology,
+              siteName: site.name,
+              clock: systemClock,
+              connect,
+              store,
+              publisher,
+              pager,
+            }),
           ),
         );
         pages += results.reduce((sum, result) => sum + result.paging.sent, 0);
@@ -101,17 +130,25 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
         seen = scene.detected(reports);
         if (!seen) await sleep(intervalMs, options.signal);
       }
-      write(seen ? `   → seen after ${((Date.now() - injectedAt) / 1000).toFixed(1)} s\n` : '   → not seen in time\n');
+      write(
+        seen
+          ? `   → seen after ${((Date.now() - injectedAt) / 1000).toFixed(1)} s\n`
+          : '   → not seen in time\n',
+      );
       detectedAll &&= seen;
       await scene.heal?.(dir);
     }
   } finally {
     await closeCachedConnections();
     if (options.keep) {
-      write(`\nCluster left running in ${dir}: try  node bin/chdr.mjs status --config ${state.topologyPath}\n`);
+      write(
+        `\nCluster left running in ${dir}: try  node bin/chdr.mjs status --config ${state.topologyPath}\n`,
+      );
     } else {
       const stopped = await down({ dir });
-      write(`\nCluster stopped (${stopped.stopped.length} servers) in ${(stopped.elapsedMs / 1000).toFixed(1)} s.\n`);
+      write(
+        `\nCluster stopped (${stopped.stopped.length} servers) in ${(stopped.elapsedMs / 1000).toFixed(1)} s.\n`,
+      );
     }
   }
   write(`Demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s: ${pages} page(s) sent.\n`);

@@ -19,7 +19,10 @@ export interface MonitorSummary {
  * One scheduled cycle. The probes get what the Lambda timeout leaves minus a publishing margin, so the
  * cycle always finishes and publishes (timeouts become critical checks) instead of being killed.
  */
-export const runScheduledCycle = async (runtime: MonitorRuntime, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
+export const runScheduledCycle = async (
+  runtime: MonitorRuntime,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+) => {
   const deadlineMs = Math.max(
     1_000,
     Math.min(runtime.topology.timeouts.cycleMs, context.getRemainingTimeInMillis() - PUBLISH_MARGIN_MS),
@@ -31,7 +34,9 @@ export const runScheduledCycle = async (runtime: MonitorRuntime, context: Pick<C
     durationMs: result.report.durationMs,
     datums: result.datums.length,
     pagesSent: result.paging.sent,
-    critical: result.report.checks.filter((check) => check.status === 'critical').map((check) => check.summary),
+    critical: result.report.checks
+      .filter((check) => check.status === 'critical')
+      .map((check) => check.summary),
   };
   return { result, summary };
 };

@@ -33,12 +33,18 @@ export const once = <T>(create: () => Promise<T>): (() => Promise<T>) => {
 };
 
 /** Resolves config and secrets, and builds the AWS clients, once per container (at cold start). */
-export const loadMonitorRuntime = async (env: Record<string, string | undefined>): Promise<MonitorRuntime> => {
+export const loadMonitorRuntime = async (
+  env: Record<string, string | undefined>,
+): Promise<MonitorRuntime> => {
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
   const site = findSite(topology, settings.CHDR_SITE);
   const ssm = new SSMClient({});
-  const connect = await replicaConnector(topology, { env, ssm, secretsManager: new SecretsManagerClient({}) });
+  const connect = await replicaConnector(topology, {
+    env,
+    ssm,
+    secretsManager: new SecretsManagerClient({}),
+  });
   const dynamo = new DynamoDBClient({});
   const store = new DynamoStateStore({ client: dynamo, tableName: settings.CHDR_STATE_TABLE });
   const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: settings.CHDR_TOPIC_ARN });
@@ -47,7 +53,10 @@ export const loadMonitorRuntime = async (env: Record<string, string | undefined>
     siteName: site.name,
     connect,
     store,
-    publisher: new MetricsPublisher({ client: createCloudWatchClient(), namespace: topology.metrics.namespace }),
+    publisher: new MetricsPublisher({
+      client: createCloudWatchClient(),
+      namespace: topology.metrics.namespace,
+    }),
     pager: new Pager({
       store,
       notifier,
@@ -59,4 +68,3 @@ export const loadMonitorRuntime = async (env: Record<string, string | undefined>
     dynamo,
   };
 };
-

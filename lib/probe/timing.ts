@@ -22,7 +22,9 @@ export const probeFailed = <T>(
 
 /** Maps a Node socket/fetch error to a probe failure code. */
 export const failureCodeOf = (error: unknown): ProbeFailureCode => {
-  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  const code =
+    (error as { code?: string; cause?: { code?: string } })?.code ??
+    (error as { cause?: { code?: string } })?.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':
       return PROBE_FAILURES.refused;

@@ -17,7 +17,13 @@ export const renderChecksTable = (checks: readonly Check[]): string => {
   const sorted = [...checks].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
   return renderColumns([
     ['STATUS', 'SITE', 'CHECK', 'SUBJECT', 'SUMMARY'],
-    ...sorted.map((check) => [STATUS_LABEL[check.status], check.site, check.kind, check.subject, check.summary]),
+    ...sorted.map((check) => [
+      STATUS_LABEL[check.status],
+      check.site,
+      check.kind,
+      check.subject,
+      check.summary,
+    ]),
   ]);
 };
 

@@ -6,9 +6,11 @@ import { statusLabel } from './table.js';
 const branch = (lines: string[], last: boolean): string[] =>
   lines.map((line, i) => (i === 0 ? (last ? '└─ ' : '├─ ') : last ? '   ' : '│  ') + line);
 
-const children = (items: string[][]): string[] => items.flatMap((item, i) => branch(item, i === items.length - 1));
+const children = (items: string[][]): string[] =>
+  items.flatMap((item, i) => branch(item, i === items.length - 1));
 
-const figure = (value: unknown, suffix = ''): string => (value === null || value === undefined ? '?' : `${String(value)}${suffix}`);
+const figure = (value: unknown, suffix = ''): string =>
+  value === null || value === undefined ? '?' : `${String(value)}${suffix}`;
 
 /**
  * `chdr status`: the topology as a tree — sites, coordination nodes with role and zxid, replicas with
@@ -33,9 +35,10 @@ export const renderStatusTree = (topology: Topology, reports: readonly HealthRep
     const replicas = site.replicas.map((replica) => {
       const check = find('replica-status', site.name, replica.name);
       const v = check?.values ?? {};
-      const detail = v.reachable === false || !check
-        ? check?.summary ?? 'not probed'
-        : `readonly ${figure(v.readonlyTables)}  queue ${figure(v.maxQueueSize)}  delay ${figure(v.maxAbsoluteDelay, ' s')}`;
+      const detail =
+        v.reachable === false || !check
+          ? (check?.summary ?? 'not probed')
+          : `readonly ${figure(v.readonlyTables)}  queue ${figure(v.maxQueueSize)}  delay ${figure(v.maxAbsoluteDelay, ' s')}`;
       return [`${statusLabel(check?.status ?? 'critical').padEnd(4)} ${replica.name}  ${detail}`];
     });
     const heartbeat = lags.map((check) => [
@@ -51,7 +54,11 @@ export const renderStatusTree = (topology: Topology, reports: readonly HealthRep
       ]),
     ];
   });
-  const ensemble = checks.filter((check) => check.kind === 'coordination-ensemble' && check.site === topology.sites.find((s) => s.role === 'primary')?.name);
+  const ensemble = checks.filter(
+    (check) =>
+      check.kind === 'coordination-ensemble' &&
+      check.site === topology.sites.find((s) => s.role === 'primary')?.name,
+  );
   const ensembleLines = ensemble.map((check) => [`${statusLabel(check.status).padEnd(4)} ${check.summary}`]);
   return [
     `${topology.cluster}  ${statusLabel(overall)}`,

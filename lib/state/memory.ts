@@ -31,10 +31,16 @@ export class MemoryStateStore implements StateStore {
     if (options.expectedVersion !== undefined && (current?.item.version ?? 0) !== options.expectedVersion) {
       return undefined;
     }
-    const item: StoredItem<T> = { key, value: structuredClone(value), version: (current?.item.version ?? 0) + 1 };
+    const item: StoredItem<T> = {
+      key,
+      value: structuredClone(value),
+      version: (current?.item.version ?? 0) + 1,
+    };
     this.entries.set(key, {
       item,
-      ...(options.ttlSeconds === undefined ? {} : { expiresAt: this.clock.now() + options.ttlSeconds * 1000 }),
+      ...(options.ttlSeconds === undefined
+        ? {}
+        : { expiresAt: this.clock.now() + options.ttlSeconds * 1000 }),
     });
     await this.persist();
     return structuredClone(item);
@@ -43,7 +49,8 @@ export class MemoryStateStore implements StateStore {
   async delete(key: string, options: { expectedVersion?: number } = {}): Promise<boolean> {
     const current = this.live(key);
     if (!current) return false;
-    if (options.expectedVersion !== undefined && current.item.version !== options.expectedVersion) return false;
+    if (options.expectedVersion !== undefined && current.item.version !== options.expectedVersion)
+      return false;
     this.entries.delete(key);
     await this.persist();
     return true;

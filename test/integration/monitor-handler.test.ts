@@ -8,7 +8,13 @@ import { loadTopology } from '../../lib/config/index.js';
 import type { MonitorSummary } from '../../lib/lambda/index.js';
 import { startFetches, stopFetches } from '../../lib/localcluster/index.js';
 import { DYNAMO_ATTRIBUTES } from '../../lib/state/index.js';
-import { awsClientConfig, startMoto, subscribedQueue, type MotoServer, type SnsEnvelope } from '../support/moto.js';
+import {
+  awsClientConfig,
+  startMoto,
+  subscribedQueue,
+  type MotoServer,
+  type SnsEnvelope,
+} from '../support/moto.js';
 
 // Issue 4 acceptance: the real scheduled handler (middy, Powertools logger, DynamoDB state, SNS, CloudWatch)
 // for each site, against the real local cluster and moto's server for every AWS API.
@@ -36,7 +42,11 @@ const context = (site: string): Context =>
     getRemainingTimeInMillis: () => 30_000,
   }) as unknown as Context;
 
-const event = { id: 'evt-1', 'detail-type': 'Scheduled Event', source: 'aws.events' } as unknown as ScheduledEvent;
+const event = {
+  id: 'evt-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+} as unknown as ScheduledEvent;
 
 /** Each site's handler is its own module instance, as each region runs its own function. */
 const loadHandler = async (site: string): Promise<Handler> => {
@@ -58,7 +68,12 @@ const pages = (messages: SnsEnvelope[]) => messages.map((message) => message.Sub
 beforeAll(async () => {
   moto = await startMoto();
   const config = awsClientConfig(moto.endpoint, REGION);
-  clients = { sns: new SNSClient(config), sqs: new SQSClient(config), dynamo: new DynamoDBClient(config), cloudwatch: new CloudWatchClient(config) };
+  clients = {
+    sns: new SNSClient(config),
+    sqs: new SQSClient(config),
+    dynamo: new DynamoDBClient(config),
+    cloudwatch: new CloudWatchClient(config),
+  };
   const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: 'chdr-local-pages' }));
   queue = await subscribedQueue(clients.sns, clients.sqs, TopicArn!, 'pages');
   await clients.dynamo.send(
@@ -102,14 +117,22 @@ describe('scheduled monitor handler against the local cluster and moto', () => {
         MetricDataQueries: ['primary', 'standby'].map((site, i) => ({
           Id: `ran${i}`,
           MetricStat: {
-            Metric: { Namespace: namespace, MetricName: 'CycleRan', Dimensions: [{ Name: 'Cluster', Value: 'local' }, { Name: 'Site', Value: site }] },
+            Metric: {
+              Namespace: namespace,
+              MetricName: 'CycleRan',
+              Dimensions: [
+                { Name: 'Cluster', Value: 'local' },
+                { Name: 'Site', Value: site },
+              ],
+            },
             Period: 60,
             Stat: 'Sum',
           },
         })),
       }),
     );
-    for (const result of MetricDataResults!) expect(result.Values!.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+    for (const result of MetricDataResults!)
+      expect(result.Values!.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
   });
 
   it('pages exactly once for stopped fetches, not again on the next cycle, and sends a resolved message after recovery', async () => {

@@ -4,7 +4,14 @@ import { loadTopology, parseTopology, type Topology } from '../../lib/config/ind
 import { replicaConnector, runCycle, type Connect, type HealthReport } from '../../lib/cycle/index.js';
 import type { Check } from '../../lib/health/index.js';
 import type { HeartbeatMemory } from '../../lib/heartbeat/index.js';
-import { startBlackhole, startFetches, startNode, stopFetches, stopNode, type Blackhole } from '../../lib/localcluster/index.js';
+import {
+  startBlackhole,
+  startFetches,
+  startNode,
+  stopFetches,
+  stopNode,
+  type Blackhole,
+} from '../../lib/localcluster/index.js';
 import { systemClock } from '../../lib/probe/index.js';
 
 // Issue 3 acceptance against the real local cluster (ZooKeeper 3.8 ensemble + observer, ClickHouse 18.16).
@@ -17,7 +24,10 @@ let topology: Topology;
 let connect: Connect;
 const memory = new Map<string, HeartbeatMemory>();
 
-const cycle = async (site: string, options: { topology?: Topology; connect?: Connect } = {}): Promise<HealthReport> => {
+const cycle = async (
+  site: string,
+  options: { topology?: Topology; connect?: Connect } = {},
+): Promise<HealthReport> => {
   const report = await runCycle({
     topology: options.topology ?? topology,
     siteName: site,
@@ -33,12 +43,17 @@ const find = (report: HealthReport, kind: Check['kind'], subject: string) =>
   report.checks.find((check) => check.kind === kind && check.subject === subject);
 
 /** Polls until `done` says yes, failing with the last report after `timeoutMs`. */
-const until = async <T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> => {
+const until = async <T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
     await sleep(500);
   }
 };
@@ -68,9 +83,14 @@ describe('monitoring cycle on the local two-site cluster', () => {
       expect(report.lagMethod).toBe('reader now() - max(updated_at)');
     }
     const [primary] = reports;
-    expect(find(primary!, 'coordination-ensemble', 'quorum')?.values).toMatchObject({ quorum: true, participantsUp: 3 });
+    expect(find(primary!, 'coordination-ensemble', 'quorum')?.values).toMatchObject({
+      quorum: true,
+      participantsUp: 3,
+    });
     expect(find(primary!, 'coordination-ensemble', 'observers')?.status).toBe('ok');
-    expect(primary!.checks.filter((check) => check.kind === 'replica-status').map((check) => check.subject)).toEqual(['ch1', 'ch2']);
+    expect(
+      primary!.checks.filter((check) => check.kind === 'replica-status').map((check) => check.subject),
+    ).toEqual(['ch1', 'ch2']);
   });
 
   it('sees the primary heartbeat lag grow on the standby when its fetches stop, and recover when they restart', async () => {
@@ -106,10 +126,15 @@ describe('monitoring cycle on the local two-site cluster', () => {
     try {
       const report = await until(
         () => cycle('primary'),
-        (r) => find(r, 'coordination-node', 'zk1')?.values.role === 'unreachable' && find(r, 'coordination-ensemble', 'quorum')?.status === 'warn',
+        (r) =>
+          find(r, 'coordination-node', 'zk1')?.values.role === 'unreachable' &&
+          find(r, 'coordination-ensemble', 'quorum')?.status === 'warn',
         30_000,
       );
-      expect(find(report, 'coordination-ensemble', 'quorum')!.values).toMatchObject({ quorum: true, participantsUp: 2 });
+      expect(find(report, 'coordination-ensemble', 'quorum')!.values).toMatchObject({
+        quorum: true,
+        participantsUp: 2,
+      });
       expect(find(report, 'coordination-node', 'zk1')!.status).toBe('warn');
       expect(report.checks.filter((check) => check.status === 'critical')).toEqual([]);
     } finally {
@@ -123,7 +148,9 @@ describe('monitoring cycle on the local two-site cluster', () => {
     try {
       const report = await until(
         () => cycle('primary'),
-        (r) => find(r, 'heartbeat-write', 'primary')?.status === 'critical' && Number(find(r, 'replica-status', 'ch1')?.values.readonlyTables) > 0,
+        (r) =>
+          find(r, 'heartbeat-write', 'primary')?.status === 'critical' &&
+          Number(find(r, 'replica-status', 'ch1')?.values.readonlyTables) > 0,
         60_000,
       );
       expect(report.status).toBe('critical');
@@ -134,7 +161,16 @@ describe('monitoring cycle on the local two-site cluster', () => {
       await startNode(clusterDir, 'zk1');
       await startNode(clusterDir, 'zk2');
     }
-    await until(bothSites, (rs) => rs.every((r) => find(r, 'heartbeat-write', r.site)?.status === 'ok' && find(r, 'coordination-ensemble', 'quorum')?.status === 'ok'), 90_000);
+    await until(
+      bothSites,
+      (rs) =>
+        rs.every(
+          (r) =>
+            find(r, 'heartbeat-write', r.site)?.status === 'ok' &&
+            find(r, 'coordination-ensemble', 'quorum')?.status === 'ok',
+        ),
+      90_000,
+    );
   });
 
   describe('with a blackholed endpoint in the topology', () => {
@@ -155,10 +191,19 @@ describe('monitoring cycle on the local two-site cluster', () => {
           topology.sites[0],
           {
             ...standby,
-            replicas: [...standby.replicas, { name: 'ch-blackhole', host: blackhole.host, httpPort: blackhole.port }],
+            replicas: [
+              ...standby.replicas,
+              { name: 'ch-blackhole', host: blackhole.host, httpPort: blackhole.port },
+            ],
             coordination: [
               ...standby.coordination,
-              { name: 'zk-blackhole', kind: 'zookeeper', host: silentKeeper.host, clientPort: silentKeeper.port, role: 'observer' },
+              {
+                name: 'zk-blackhole',
+                kind: 'zookeeper',
+                host: silentKeeper.host,
+                clientPort: silentKeeper.port,
+                role: 'observer',
+              },
             ],
           },
         ],
@@ -168,8 +213,13 @@ describe('monitoring cycle on the local two-site cluster', () => {
       const report = await cycle('standby', { topology: withBlackhole, connect: blackholeConnect });
 
       expect(report.durationMs).toBeLessThan(withBlackhole.timeouts.probeMs + 1_500);
-      expect(find(report, 'replica-status', 'ch-blackhole')).toMatchObject({ status: 'critical', values: { statusProbe: 'TIMEOUT' } });
-      expect(find(report, 'coordination-node', 'zk-blackhole')).toMatchObject({ values: { role: 'unreachable' } });
+      expect(find(report, 'replica-status', 'ch-blackhole')).toMatchObject({
+        status: 'critical',
+        values: { statusProbe: 'TIMEOUT' },
+      });
+      expect(find(report, 'coordination-node', 'zk-blackhole')).toMatchObject({
+        values: { role: 'unreachable' },
+      });
       expect(find(report, 'replica-status', 'ch3')?.status).toBe('ok');
     });
   });

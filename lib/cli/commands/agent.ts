@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { runAgentCycle } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
 import { replicaConnector } from '../../cycle/index.js';
@@ -13,7 +13,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const registerAgentCommand = (program: Command): void => {
   program
     .command('agent')
-    .description('run the agent for every site in a loop: heartbeat, probes, paging (pages printed, state in .chdr/state)')
+    .description(
+      'run the agent for every site in a loop: heartbeat, probes, paging (pages printed, state in .chdr/state)',
+    )
     .addOption(configOption())
     .option('-i, --interval <seconds>', 'seconds between cycles', '10')
     .option('-n, --cycles <count>', 'stop after this many cycles (default: until Ctrl-C)')
@@ -28,11 +30,21 @@ export const registerAgentCommand = (program: Command): void => {
         for (let cycle = 1; cycle <= limit && !stop; cycle++) {
           const results = await Promise.all(
             topology.sites.map((site) =>
-              runAgentCycle({ topology, siteName: site.name, clock: systemClock, connect, store, publisher: countingPublisher, pager }),
+              runAgentCycle({
+                topology,
+                siteName: site.name,
+                clock: systemClock,
+                connect,
+                store,
+                publisher: countingPublisher,
+                pager,
+              }),
             ),
           );
           const reports = results.map((result) => result.report);
-          process.stdout.write(`\n── cycle ${cycle} at ${new Date().toISOString()} ──\n${renderStatusTree(topology, reports)}\n`);
+          process.stdout.write(
+            `\n── cycle ${cycle} at ${new Date().toISOString()} ──\n${renderStatusTree(topology, reports)}\n`,
+          );
           if (cycle < limit) await sleep(Number(options.interval) * 1000);
         }
       } finally {

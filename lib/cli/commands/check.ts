@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { worstStatus } from '../../health/index.js';
 import { renderChecksTable, statusLabel } from '../../report/index.js';
 import { configOption, loadTopology, runCycles } from '../topology-option.js';
@@ -7,7 +7,9 @@ import { configOption, loadTopology, runCycles } from '../topology-option.js';
 export const registerCheckCommand = (program: Command): void => {
   program
     .command('check')
-    .description('run one monitoring cycle and print every check (exit 0 healthy, 1 warn/critical, 2 config error)')
+    .description(
+      'run one monitoring cycle and print every check (exit 0 healthy, 1 warn/critical, 2 config error)',
+    )
     .addOption(configOption())
     .option('-s, --site <name>', 'only this site (default: every site)')
     .option('--json', 'print the health reports as JSON')
@@ -20,7 +22,9 @@ export const registerCheckCommand = (program: Command): void => {
       } else {
         process.stdout.write(`${renderChecksTable(reports.flatMap((report) => report.checks))}\n`);
         const took = reports.map((report) => `${report.site} ${report.durationMs} ms`).join(', ');
-        process.stdout.write(`\n${statusLabel(status)}: ${topology.cluster} (${took}; lag = ${reports[0]?.lagMethod})\n`);
+        process.stdout.write(
+          `\n${statusLabel(status)}: ${topology.cluster} (${took}; lag = ${reports[0]?.lagMethod})\n`,
+        );
       }
       process.exitCode = status === 'ok' ? 0 : 1;
     });

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { runDemo } from '../../demo/index.js';
 import { PrintingNotifier } from '../local-runtime.js';
 
@@ -15,7 +15,12 @@ export const registerDemoCommand = (program: Command): void => {
         process.stdout.write('\nCtrl-C: stopping after this step and cleaning up…\n');
         abort.abort();
       });
-      const result = await runDemo({ dir: options.dir, keep: options.keep ?? false, notifier: new PrintingNotifier(), signal: abort.signal });
+      const result = await runDemo({
+        dir: options.dir,
+        keep: options.keep ?? false,
+        notifier: new PrintingNotifier(),
+        signal: abort.signal,
+      });
       process.exitCode = result.detectedAll && !abort.signal.aborted ? 0 : 1;
     });
 };

@@ -29,12 +29,17 @@ interface OperationOptions {
 const DESCRIPTIONS: Record<OperationKind, string> = {
   failover: 'make --to the primary after --from is lost (forced; Altinity DR guide "Failover")',
   recover: 'bring the lost site --from back as the standby of --to (observers, replicas catch up)',
-  failback: 'move the primary role back from --from to --to (planned: --to catches up first, then recovery of --from)',
-  switchover: 'planned move of the primary role from --from to --to while both are up; writes are refused, not lost',
+  failback:
+    'move the primary role back from --from to --to (planned: --to catches up first, then recovery of --from)',
+  switchover:
+    'planned move of the primary role from --from to --to while both are up; writes are refused, not lost',
 };
 
 const stateFileOption = () =>
-  new Option('--state-file <file>', 'lock and journal file when the config names no failover.stateTable').default(DEFAULT_STATE_FILE);
+  new Option(
+    '--state-file <file>',
+    'lock and journal file when the config names no failover.stateTable',
+  ).default(DEFAULT_STATE_FILE);
 
 /** Stops between steps on Ctrl-C: the run stays open and the same command resumes it. */
 const abortOnSignal = (): { signal: AbortSignal; dispose(): void } => {
@@ -79,7 +84,11 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
       };
       const abort = abortOnSignal();
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      const runtime = await createFailoverRuntime(topology, { stateFile: options.stateFile, log: options.json ? () => undefined : log, signal: abort.signal });
+      const runtime = await createFailoverRuntime(topology, {
+        stateFile: options.stateFile,
+        log: options.json ? () => undefined : log,
+        signal: abort.signal,
+      });
       try {
         if (!options.execute) {
           const plan = await planOperation(topology, request, runtime.deps);
@@ -89,7 +98,8 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
         const report = await executeOperation(topology, request, runtime.deps);
         if (options.json) process.stdout.write(`${JSON.stringify(report.record, null, 2)}\n`);
         else process.stdout.write(`\n${formatHistory([report.record])}\njournal: ${report.journalKey}\n`);
-        process.exitCode = report.result === RUN_RESULTS.succeeded || report.result === RUN_RESULTS.alreadyDone ? 0 : 1;
+        process.exitCode =
+          report.result === RUN_RESULTS.succeeded || report.result === RUN_RESULTS.alreadyDone ? 0 : 1;
       } finally {
         abort.dispose();
         await runtime.close();
@@ -102,7 +112,9 @@ export const registerFailoverCommands = (program: Command): void => {
   for (const kind of OPERATION_KINDS) registerOperation(program, kind);
   program
     .command('history')
-    .description('past failover operations from the journal: kind, sites, who, when, result, RPO, RTO, step durations')
+    .description(
+      'past failover operations from the journal: kind, sites, who, when, result, RPO, RTO, step durations',
+    )
     .addOption(configOption())
     .addOption(stateFileOption())
     .option('--json', 'print the runs as JSON')
@@ -111,7 +123,9 @@ export const registerFailoverCommands = (program: Command): void => {
       const runtime = await createFailoverRuntime(topology, { stateFile: options.stateFile });
       try {
         const runs = await listRuns(runtime.deps.store);
-        process.stdout.write(options.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatHistory(runs)}\n`);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatHistory(runs)}\n`,
+        );
       } finally {
         await runtime.close();
       }

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ChdrError } from '../../errors/index.js';
 import { findSite } from '../../config/index.js';
@@ -8,10 +8,16 @@ import { configOption, loadTopology } from '../topology-option.js';
 const parseUntil = (text: string): Date => {
   const relative = /^(\d+)(m|h|d)$/.exec(text);
   const date = relative
-    ? new Date(Date.now() + Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'])
+    ? new Date(
+        Date.now() +
+          Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'],
+      )
     : new Date(text);
   if (Number.isNaN(date.getTime()) || date.getTime() <= Date.now()) {
-    throw new ChdrError('USAGE_BAD_UNTIL', `--until "${text}" is not a future time: give an ISO time or a duration like 30m, 2h, 1d`);
+    throw new ChdrError(
+      'USAGE_BAD_UNTIL',
+      `--until "${text}" is not a future time: give an ISO time or a duration like 30m, 2h, 1d`,
+    );
   }
   return date;
 };
@@ -28,7 +34,12 @@ export const registerPauseCommands = (program: Command): void => {
     .action(async (options: { config: string; site: string; until: string; reason: string }) => {
       const topology = await loadTopology(options.config);
       findSite(topology, options.site);
-      const pause = await localPaging(topology).pauses.pauseSite(options.site, parseUntil(options.until), options.reason, userInfo().username);
+      const pause = await localPaging(topology).pauses.pauseSite(
+        options.site,
+        parseUntil(options.until),
+        options.reason,
+        userInfo().username,
+      );
       process.stdout.write(`paused ${pause.site} until ${pause.until} (${pause.reason})\n`);
     });
   program

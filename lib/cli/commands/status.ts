@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { worstStatus } from '../../health/index.js';
 import { renderStatusTree } from '../../report/index.js';
 import { localPaging } from '../local-runtime.js';
@@ -15,7 +15,9 @@ export const registerStatusCommand = (program: Command): void => {
       const reports = await runCycles(topology);
       process.stdout.write(`${renderStatusTree(topology, reports)}\n`);
       for (const pause of await localPaging(topology).pauses.listPauses()) {
-        process.stdout.write(`paused: ${pause.site} until ${pause.until} by ${pause.who} (${pause.reason}); pages held back\n`);
+        process.stdout.write(
+          `paused: ${pause.site} until ${pause.until} by ${pause.who} (${pause.reason}); pages held back\n`,
+        );
       }
       process.exitCode = worstStatus(reports.map((report) => report.status)) === 'ok' ? 0 : 1;
     });

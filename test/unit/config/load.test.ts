@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, CONFIG_ERROR_CODES, loadTopology, parseTopologyText } from '../../../lib/config/index.js';
+import {
+  ConfigError,
+  CONFIG_ERROR_CODES,
+  loadTopology,
+  parseTopologyText,
+} from '../../../lib/config/index.js';
 
 const fixture = (name: string) => `test/fixtures/config/${name}`;
 
@@ -18,9 +23,17 @@ describe('loadTopology', () => {
     const reference = await loadTopology('examples/two-region.yaml');
 
     expect(local.sites.map((site) => site.role)).toEqual(['primary', 'standby']);
-    expect(local.heartbeat).toEqual({ database: 'default', table: 'heart_beat', zooKeeperPath: '/clickhouse/tables/chdr/heart_beat' });
+    expect(local.heartbeat).toEqual({
+      database: 'default',
+      table: 'heart_beat',
+      zooKeeperPath: '/clickhouse/tables/chdr/heart_beat',
+    });
     expect(local.sites[0]!.replicas[0]!.user).toBe('default');
-    expect(reference.sites[1]!.coordination[0]).toMatchObject({ kind: 'keeper', role: 'observer', clientPort: 9181 });
+    expect(reference.sites[1]!.coordination[0]).toMatchObject({
+      kind: 'keeper',
+      role: 'observer',
+      clientPort: 9181,
+    });
     expect(Object.isFrozen(local.sites[0]!.replicas)).toBe(true);
   });
 
@@ -37,7 +50,9 @@ sites:
   it('says the file is missing and how to fix it', async () => {
     const error = await loadTopology('test/fixtures/config/nope.yaml').catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: CONFIG_ERROR_CODES.unreadable });
-    expect((error as Error).message).toContain('file not found; pass an existing topology file with --config');
+    expect((error as Error).message).toContain(
+      'file not found; pass an existing topology file with --config',
+    );
   });
 
   // Each malformed file lists every problem as `path: what is wrong`, never just the first one.
@@ -52,15 +67,27 @@ sites:
     ['bad-region-and-role.yaml', ['sites[0].region: use an AWS region such as us-east-1', 'sites[1].role: ']],
     [
       'duplicate-names.yaml',
-      ['sites[0].replicas[1].name: duplicate node name "ch1" (also at sites.0.replicas.0.name)', 'sites[1].name: duplicate site name "a"'],
+      [
+        'sites[0].replicas[1].name: duplicate node name "ch1" (also at sites.0.replicas.0.name)',
+        'sites[1].name: duplicate site name "a"',
+      ],
     ],
     ['bad-coordination.yaml', ['sites[0].coordination[0].kind: ', 'sites[0].coordination[1].role: ']],
-    ['mixed-coordination-kinds.yaml', ['sites: all coordination nodes must be of one kind (keeper or zookeeper)']],
+    [
+      'mixed-coordination-kinds.yaml',
+      ['sites: all coordination nodes must be of one kind (keeper or zookeeper)'],
+    ],
     [
       'bad-thresholds.yaml',
-      ['thresholds.heartbeatLagWarnSeconds: must not be greater than heartbeatLagCriticalSeconds', 'thresholds.queueSizeWarn: '],
+      [
+        'thresholds.heartbeatLagWarnSeconds: must not be greater than heartbeatLagCriticalSeconds',
+        'thresholds.queueSizeWarn: ',
+      ],
     ],
-    ['bad-secret-ref.yaml', ['sites[0].replicas[0].password: ', 'sites[1].replicas: list at least one ClickHouse replica']],
+    [
+      'bad-secret-ref.yaml',
+      ['sites[0].replicas[0].password: ', 'sites[1].replicas: list at least one ClickHouse replica'],
+    ],
     [
       'bad-misc.yaml',
       [
@@ -75,7 +102,10 @@ sites:
   ])('rejects %s naming each problem', async (file, expected) => {
     const problems = await problemsOf(file);
     for (const fragment of expected) {
-      expect(problems.some((problem) => problem.startsWith(fragment)), `${fragment} in\n${problems.join('\n')}`).toBe(true);
+      expect(
+        problems.some((problem) => problem.startsWith(fragment)),
+        `${fragment} in\n${problems.join('\n')}`,
+      ).toBe(true);
     }
   });
 });

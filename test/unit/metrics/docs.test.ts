@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FIRST_STEPS } from '../../../lib/alerts/index.js';
 import { RUNBOOK, catalogMarkdown, costModel } from '../../../lib/metrics/index.js';
+import { expectGeneratedBlock } from '../../support/generated-docs.js';
 import { referenceTopology } from './reports.js';
 
 /**
@@ -10,10 +11,6 @@ import { referenceTopology } from './reports.js';
  *   CHDR_UPDATE_DOCS=1 npx vitest run --project unit test/unit/metrics/docs.test.ts
  */
 const DOCS = new URL('../../../docs/metrics.md', import.meta.url);
-const BEGIN =
-  '<!-- BEGIN GENERATED: catalog (test/unit/metrics/docs.test.ts) -->\n<!-- prettier-ignore-start -->\n';
-const END = '\n<!-- prettier-ignore-end -->\n<!-- END GENERATED: catalog -->';
-
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
 const anchorsOf = (markdown: string): Set<string> =>
   new Set(
@@ -28,20 +25,7 @@ const anchorsOf = (markdown: string): Set<string> =>
 
 describe('docs/metrics.md', () => {
   it('shows the catalog, alarms and cost model exactly as the code computes them', () => {
-    const docs = readFileSync(DOCS, 'utf8');
-    const start = docs.indexOf(BEGIN);
-    const end = docs.indexOf(END);
-    expect(start, 'the generated block markers are missing').toBeGreaterThanOrEqual(0);
-    const expected = catalogMarkdown(referenceTopology());
-    const actual = docs.slice(start + BEGIN.length, end);
-    if (actual !== expected && process.env['CHDR_UPDATE_DOCS'] === '1') {
-      writeFileSync(DOCS, docs.slice(0, start + BEGIN.length) + expected + docs.slice(end));
-      return;
-    }
-    expect(
-      actual,
-      'stale: run CHDR_UPDATE_DOCS=1 npx vitest run --project unit test/unit/metrics/docs.test.ts',
-    ).toBe(expected);
+    expectGeneratedBlock(DOCS, 'catalog', 'test/unit/metrics/docs.test.ts', catalogMarkdown(referenceTopology()));
   });
 
   it('keeps the reference topology under 30 custom metrics per region', () => {
