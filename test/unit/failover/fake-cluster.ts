@@ -1,0 +1,223 @@
+import type { ClickHouseConnection } from '../../../lib/clickhouse/types.js';
+import { parseTopologyText, type CoordinationNode, type ReplicaEndpoint, type Topology } from '../../../lib/config/index.js';
+import type { HostCommand, HostCommandResult, HostExecutor } from '../../../lib/executor/index.js';
+import { parseClickHouseCoordination } from '../../../lib/failover/clickhouse-config.js';
+import type { FailoverDeps } from '../../../lib/failover/index.js';
+import { parseZooCfg } from '../../../lib/failover/zookeeper-config.js';
+import { planCluster, renderTopology } from '../../../lib/localcluster/index.js';
+import { renderClickHouseZooKeeperConfig } from '../../../lib/localcluster/render-clickhouse.js';
+import { renderZooCfg as renderLocalZooCfg } from '../../../lib/localcluster/render-zookeeper.js';
+import { MemoryStateStore } from '../../../lib/state/index.js';
+
+/**
+ * A simulated two-site ZooKeeper + ClickHouse cluster for unit tests of the failover engine: host
+ * commands edit an in-memory file system and start/stop nodes; 4lw `srvr` and the SQL the steps send
+ * are answered from a small model of ZooKeeper quorums (a node serves when a majority of the voters in
+ * its config run with the same voters) and of ClickHouse replicas (readonly unless one of their
+ * `<zookeeper>` endpoints serves). Same layout as the local cluster (examples/local.yaml).
+ */
+
+const DIR = '/sim';
+
+export const simFailoverSection = [
+  'failover:',
+  '  executor: { kind: local }',
+  '  blockPeriodMinutes: 0',
+  '  stepTimeoutSeconds: 5',
+  '  paths:',
+  `    zookeeperConfig: ${DIR}/{node}/zoo.cfg`,
+  `    clickhouseCoordinationConfig: ${DIR}/{node}/config.d/zookeeper.xml`,
+  '  commands:',
+  '    stopCoordination: sim stop {node}',
+  '    startCoordination: sim start {node}',
+  '    stopClickHouse: sim stop {node}',
+  '    startClickHouse: sim start {node}',
+  '',
+].join('\n');
+
+export interface SimOptions {
+  /** Extra YAML appended to the failover section (indented two spaces). */
+  failoverExtra?: string;
+  /** Replaces the whole failover section. */
+  failoverSection?: string;
+}
+
+export class SimCluster {
+  readonly topology: Topology;
+  readonly files = new Map<string, string>();
+  readonly mtimes = new Map<string, number>();
+  readonly running = new Set<string>();
+  readonly startedAt = new Map<string, number>();
+  readonly commands: string[] = [];
+  readonly rows = new Map<string, number>();
+  /** Commands matching this fail with exit 1 (an injected fault). */
+  failOn: RegExp | undefined;
+  /** INSERTs fail everywhere (an injected fault). */
+  failInserts = false;
+  now = 1_800_000_000_000;
+  private epoch = 1n;
+  readonly store = new MemoryStateStore({ now: () => this.now });
+
+  constructor(options: SimOptions = {}) {
+    const state = planCluster(DIR, 18_000);
+    const section = options.failoverSection ?? simFailoverSection + (options.failoverExtra ?? '');
+    const text = renderTopology(state).text.replace(/failover:\n( {2}.*\n)*/, section);
+    this.topology = parseTopologyText(text, 'sim');
+    const zk = state.nodes.filter((n) => n.kind === 'zookeeper');
+    for (const node of state.nodes) {
+      if (node.kind === 'zookeeper') this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
+      else this.write(`${DIR}/${node.name}/config.d/zookeeper.xml`, renderClickHouseZooKeeperConfig(zk.filter((z) => z.role === 'participant')));
+      this.running.add(node.name);
+      this.startedAt.set(node.name, this.now);
+    }
+    this.now += 10_000;
+  }
+
+  write(path: string, content: string): void {
+    this.files.set(path, content);
+    this.mtimes.set(path, this.now);
+  }
+
+  snapshotFiles(): Record<string, string> {
+    return Object.fromEntries([...this.files.entries()].sort());
+  }
+
+  zooCfg(node: string) {
+    return parseZooCfg(this.files.get(`${DIR}/${node}/zoo.cfg`)!);
+  }
+
+  private zkNodes(): CoordinationNode[] {
+    return this.topology.sites.flatMap((s) => s.coordination);
+  }
+
+  /** leader / follower / observer / not-serving / unreachable for a ZooKeeper node. */
+  mode(name: string): string {
+    if (!this.running.has(name)) return 'unreachable';
+    const cfg = this.zooCfg(name);
+    const node = this.zkNodes().find((n) => n.name === name)!;
+    const voters = cfg.servers.filter((s) => s.role === 'participant').map((s) => s.id).sort();
+    const key = voters.join(',');
+    const agreeing = this.zkNodes().filter((n) => {
+      if (!this.running.has(n.name) || !voters.includes(n.serverId!)) return false;
+      const other = this.zooCfg(n.name);
+      return (other.settings.peerType ?? 'participant') === 'participant' && other.servers.filter((s) => s.role === 'participant').map((s) => s.id).sort().join(',') === key;
+    });
+    if (agreeing.length * 2 <= voters.length) return 'not-serving';
+    if ((cfg.settings.peerType ?? 'participant') === 'observer') return 'observer';
+    const leaderId = Math.max(...agreeing.map((n) => n.serverId!));
+    return node.serverId === leaderId ? 'leader' : agreeing.some((n) => n.name === name) ? 'follower' : 'not-serving';
+  }
+
+  serving(endpoints: { host: string; port: number }[]): boolean {
+    return endpoints.some((e) => {
+      const node = this.zkNodes().find((n) => n.clientPort === e.port);
+      return node !== undefined && ['leader', 'follower', 'observer'].includes(this.mode(node.name));
+    });
+  }
+
+  replicaReadonly(name: string): boolean {
+    return !this.serving(parseClickHouseCoordination(this.files.get(`${DIR}/${name}/config.d/zookeeper.xml`)!));
+  }
+
+  /** Stops a whole site at once (the disaster). */
+  stopSite(site: string): void {
+    const s = this.topology.sites.find((x) => x.name === site)!;
+    for (const n of [...s.replicas, ...s.coordination]) this.running.delete(n.name);
+  }
+
+  private runCommand(command: string): HostCommandResult {
+    this.commands.push(command);
+    this.now += 100;
+    const ok = (stdout = ''): HostCommandResult => ({ exitCode: 0, stdout, stderr: '', durationMs: 1, timedOut: false });
+    const fail = (stderr: string): HostCommandResult => ({ exitCode: 1, stdout: '', stderr, durationMs: 1, timedOut: false });
+    if (this.failOn?.test(command)) return fail('injected failure');
+    let m = /^sim (stop|start) (\S+)$/.exec(command);
+    if (m) {
+      if (m[1] === 'stop') this.running.delete(m[2]!);
+      else {
+        this.running.add(m[2]!);
+        this.startedAt.set(m[2]!, this.now);
+        if (m[2]!.startsWith('zk')) this.epoch += 1n;
+      }
+      return ok();
+    }
+    m = /^cat (\S+)$/.exec(command);
+    if (m) return this.files.has(m[1]!) ? ok(this.files.get(m[1]!)) : fail(`cat: ${m[1]}: No such file or directory`);
+    m = /^printf '%s' (\S+) \| base64 -d > (\S+)\.chdr-new && mv -f \S+ \S+$/.exec(command);
+    if (m) {
+      this.write(m[2]!, Buffer.from(m[1]!.replace(/^'|'$/g, ''), 'base64').toString('utf8'));
+      return ok();
+    }
+    m = /^stat -c %Y (\S+)$/.exec(command);
+    if (m) return ok(`${Math.floor(this.mtimes.get(m[1]!)! / 1000)}\n`);
+    if (/version-2|log_storage_path/.test(command)) return ok();
+    if (command.includes('CHDR_PHASE')) return ok('hook ran');
+    return fail(`sim: unknown command ${command}`);
+  }
+
+  readonly executor: HostExecutor = {
+    kind: 'sim',
+    run: async (c: HostCommand) => this.runCommand(c.command),
+  };
+
+  private srvr(node: CoordinationNode): string | undefined {
+    const mode = this.mode(node.name);
+    if (mode === 'unreachable') return undefined;
+    if (mode === 'not-serving') return 'This ZooKeeper instance is not currently serving requests\n';
+    return `Zookeeper version: 3.8.0\nLatency min/avg/max: 0/0/0\nReceived: 1\nSent: 1\nConnections: 1\nOutstanding: 0\nZxid: 0x${((this.epoch << 32n) | 7n).toString(16)}\nMode: ${mode}\nNode count: 10\n`;
+  }
+
+  readonly sendWord: FailoverDeps['sendWord'] = async (node, word) => {
+    const reply = word === 'srvr' ? this.srvr(node) : word === 'mntr' ? (this.running.has(node.name) ? `zk_server_state\t${this.mode(node.name)}\n` : undefined) : undefined;
+    return reply === undefined
+      ? { ok: false, code: 'CONNECTION_REFUSED', reason: `${node.name} refused`, elapsedMs: 1 }
+      : { ok: true, value: reply, elapsedMs: 1 };
+  };
+
+  readonly connect = (replica: ReplicaEndpoint): ClickHouseConnection => {
+    const check = () => {
+      if (!this.running.has(replica.name)) throw Object.assign(new Error(`${replica.name}: connection refused`), { code: 'ECONNREFUSED' });
+    };
+    return {
+      endpoint: replica.name,
+      queryRows: async <T>(sql: string) => {
+        check();
+        if (sql.includes('system.replicas')) {
+          const ro = this.replicaReadonly(replica.name) ? 1 : 0;
+          return [{ database: 'default', table: 'heart_beat', is_readonly: ro, queue_size: 0, log_max_index: 4, log_pointer: 5, absolute_delay: 0 }] as T[];
+        }
+        if (sql.includes('heart_beat')) return [{ last: Math.floor(this.now / 1000) - 3, now: Math.floor(this.now / 1000) }] as T[];
+        if (sql.includes('system.processes')) return [{ inserts: 0 }] as T[];
+        if (sql.includes('uptime()')) return [{ started: Math.floor(this.startedAt.get(replica.name)! / 1000) }] as T[];
+        throw new Error(`sim: unknown query ${sql}`);
+      },
+      exec: async (sql: string) => {
+        check();
+        if (this.failInserts || this.replicaReadonly(replica.name)) throw new Error('Code: 242, Table is in readonly mode');
+        this.rows.set(replica.name, (this.rows.get(replica.name) ?? 0) + 1);
+        void sql;
+      },
+      replicasStatus: async () => {
+        check();
+        return this.replicaReadonly(replica.name) ? { httpStatus: 200, body: 'default.heart_beat:\tis readonly.\n' } : { httpStatus: 200, body: 'Ok.\n' };
+      },
+      close: async () => undefined,
+    };
+  };
+
+  deps(extra: Partial<FailoverDeps> = {}): FailoverDeps {
+    return {
+      store: this.store,
+      executor: this.executor,
+      connect: this.connect,
+      sendWord: this.sendWord,
+      clock: { now: () => this.now },
+      sleep: async (ms) => {
+        this.now += ms;
+      },
+      pollIntervalMs: 100,
+      holder: 'tester@sim pid 1',
+      ...extra,
+    };
+  }
+}
