@@ -185,6 +185,12 @@ export const topologySchema = z
       .regex(/^(rate|cron)\(.+\)$/, 'use an EventBridge expression such as rate(1 minute)')
       .default(DEFAULT_SCHEDULE),
     failover: failoverSchema.prefault({}),
+    securityLint: z
+      .strictObject({
+        /** Finding codes accepted for this cluster (e.g. NO_PASSWORD on a laptop cluster): reported as ok. */
+        acknowledge: z.array(z.string().regex(/^[A-Z0-9_]+$/, 'use a finding code such as NO_PASSWORD')).default([]),
+      })
+      .prefault({}),
   })
   .superRefine((topology, ctx) => {
     const roles = topology.sites.map((site) => site.role);

@@ -22,6 +22,14 @@ import {
   type NodeProbe,
 } from '../keeper/index.js';
 import { PROBE_FAILURES, type Clock, type ProbeResult } from '../probe/index.js';
+import {
+  lintCrossRegionCoordination,
+  lintKeeperNode,
+  lintTopology,
+  lintUsers,
+  securityChecks,
+  type Finding,
+} from '../security/index.js';
 import type { HealthReport } from './types.js';
 
 export interface CycleDeps {
@@ -137,12 +145,26 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
     return assessReplica(site.name, replica, probe, topology.thresholds);
   });
 
-  const [writeResult, readResult, ensemble, replicaResults] = await Promise.all([
+  // Security lint: the config itself, Keeper allow lists of this site's nodes, users on one local replica.
+  const noFindings = (): Finding[] => [];
+  const remoteFindings = Promise.all([
+    ...site.coordination.map((node) => withinDeadline(lintKeeperNode(node, probeMs), deadlineMs, noFindings)),
+    withinDeadline(lintUsers(site.replicas[0]!.name, deps.connect(site.replicas[0]!), probeMs), deadlineMs, noFindings),
+  ]);
+
+  const [writeResult, readResult, ensemble, replicaResults, lintResults] = await Promise.all([
     write,
     read,
     Promise.all(members),
     Promise.all(replicaChecks),
+    remoteFindings,
   ]);
+  const answering = ensemble.filter((member) => member.probe.role !== 'unreachable').map((member) => member.node);
+  const findings = [
+    ...lintTopology(site),
+    ...lintCrossRegionCoordination(topology, site, answering),
+    ...lintResults.flat(),
+  ];
 
   const heartbeat = assessHeartbeat({
     selfSite: site.name,
@@ -160,6 +182,7 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
       .map((member) => assessCoordinationNode(site.name, member.node, member.probe, topology.thresholds)),
     ...assessEnsemble(site.name, ensemble, topology.thresholds),
     ...replicaResults.flat(),
+    ...securityChecks(site.name, findings, topology.securityLint.acknowledge),
   ];
 
   return {

@@ -45,6 +45,8 @@ export const renderTopology = (state: ClusterState): { text: string; topology: T
     'schedule: rate(1 minute)',
     'failover:',
     '  executor: { kind: local }',
+    'securityLint:',
+    '  acknowledge: [NO_PASSWORD, PLAIN_HTTP, PLAIN_COORDINATION_ACROSS_REGIONS]',
     '',
   ].join('\n');
   return { text, topology: parseTopologyText(text, state.topologyPath) };

@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseTopology } from '../../../lib/config/index.js';
+import type { HostExecutor } from '../../../lib/executor/index.js';
+import { formatPlan, planOperation, executeOperation, type FailoverDeps } from '../../../lib/failover/index.js';
+import { keeperHasVoters, parseKeeperServers, parseLgif, pickRecoveryLeader, renderKeeperConfig } from '../../../lib/failover/keeper-config.js';
+import { MemoryStateStore } from '../../../lib/state/index.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/keeper/${name}`, import.meta.url), 'utf8');
+
+/** examples/two-region.yaml with two more Keeper nodes at the standby site (to make three). */
+const topology = (() => {
+  const document = parse(readFileSync('examples/two-region.yaml', 'utf8')) as { sites: { coordination: object[] }[] };
+  document.sites[1]!.coordination.push(
+    { name: 'keeper-usw2-b', kind: 'keeper', host: 'keeper-b.usw2.internal', clientPort: 9181, role: 'participant', serverId: 5, peerPort: 9234, instanceId: 'i-0f1e2d3c4b5a60012' },
+    { name: 'keeper-usw2-c', kind: 'keeper', host: 'keeper-c.usw2.internal', clientPort: 9181, role: 'participant', serverId: 6, peerPort: 9234, instanceId: 'i-0f1e2d3c4b5a60013' },
+  );
+  return parseTopology(document, 'two-region+3');
+})();
+
+const keeperXml = (note: string) => `<clickhouse>
+    <keeper_server>
+        <tcp_port>9181</tcp_port>
+        <server_id>4</server_id>
+        <log_storage_path>/var/lib/clickhouse/coordination/log</log_storage_path>
+        <snapshot_storage_path>/var/lib/clickhouse/coordination/snapshots</snapshot_storage_path>
+        <!-- ${note} -->
+        <raft_configuration>
+            <secure>false</secure>
+            <server><id>1</id><hostname>keeper-a.use1.internal</hostname><port>9234</port></server>
+            <server><id>2</id><hostname>keeper-b.use1.internal</hostname><port>9234</port></server>
+            <server><id>3</id><hostname>keeper-c.use1.internal</hostname><port>9234</port></server>
+            <server><id>4</id><hostname>keeper-a.usw2.internal</hostname><port>9234</port><can_become_leader>false</can_become_leader></server>
+        </raft_configuration>
+    </keeper_server>
+</clickhouse>
+`;
+
+const lgif = (lastIdx: number) =>
+  `first_log_idx\t1\nfirst_log_term\t1\nlast_log_idx\t${lastIdx}\nlast_log_term\t7\nlast_committed_log_idx\t${lastIdx}\nleader_committed_log_idx\t${lastIdx}\ntarget_committed_log_idx\t${lastIdx}\nlast_snapshot_idx\t0\n`;
+
+const srvr = (mode: string, zxid: string) => fixture('srvr-leader.txt').replace('Mode: leader', `Mode: ${mode}`).replace(/Zxid: \S+/, `Zxid: ${zxid}`);
+
+describe('Keeper config and recovery leader', () => {
+  it('parses raft_configuration, learners included', () => {
+    expect(parseKeeperServers(keeperXml('x'))).toEqual([
+      { id: 1, hostname: 'keeper-a.use1.internal', port: 9234, canBecomeLeader: true },
+      { id: 2, hostname: 'keeper-b.use1.internal', port: 9234, canBecomeLeader: true },
+      { id: 3, hostname: 'keeper-c.use1.internal', port: 9234, canBecomeLeader: true },
+      { id: 4, hostname: 'keeper-a.usw2.internal', port: 9234, canBecomeLeader: false },
+    ]);
+  });
+
+  it('rewrites only raft_configuration, keeping <secure> and every other setting', () => {
+    const servers = [
+      { id: 4, hostname: 'keeper-a.usw2.internal', port: 9234, canBecomeLeader: true },
+      { id: 5, hostname: 'keeper-b.usw2.internal', port: 9234, canBecomeLeader: true },
+    ];
+
+    const out = renderKeeperConfig(keeperXml('x'), servers, 'run r1');
+
+    expect(parseKeeperServers(out)).toEqual(servers);
+    expect(out).toContain('<secure>false</secure>');
+    expect(out).toContain('<log_storage_path>/var/lib/clickhouse/coordination/log</log_storage_path>');
+    expect(keeperHasVoters(out, servers)).toBe(true);
+    expect(keeperHasVoters(keeperXml('x'), servers)).toBe(false);
+  });
+
+  it('parses lgif and picks the node with the highest log position, the lowest id on a tie', () => {
+    expect(parseLgif(lgif(120))).toMatchObject({ lastLogIdx: 120, lastLogTerm: 7, lastCommittedLogIdx: 120 });
+    expect(parseLgif(fixture('not-serving.txt'))).toBeUndefined();
+    expect(
+      pickRecoveryLeader([
+        { node: 'a', serverId: 4, log: parseLgif(lgif(100))! },
+        { node: 'b', serverId: 5, log: parseLgif(lgif(120))! },
+        { node: 'c', serverId: 6, log: parseLgif(lgif(120))! },
+        { node: 'd', serverId: 7 },
+      ])?.node,
+    ).toBe('b');
+    expect(pickRecoveryLeader([{ node: 'a', serverId: 4, zxid: 10n }, { node: 'b', serverId: 5, zxid: 12n }])?.node).toBe('b');
+  });
+});
+
+/**
+ * A Keeper site in the middle of a disaster: the standby learner (keeper-usw2-a) and two spare nodes
+ * that answer lgif; rcvr puts the picked node in recovery; started nodes follow it.
+ */
+const keeperSim = (lastIdx: Record<string, number>) => {
+  const files = new Map<string, string>();
+  const commands: string[] = [];
+  const words: string[] = [];
+  const running = new Set(['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']);
+  let leader: string | undefined;
+  for (const name of running) files.set(name, keeperXml(name));
+  const executor: HostExecutor = {
+    kind: 'fake-ssm',
+    run: async ({ target, command }) => {
+      commands.push(`[${target.name}] ${command}`);
+      const ok = (stdout = '') => ({ exitCode: 0, stdout, stderr: '', durationMs: 1, timedOut: false });
+      if (command.startsWith('cat ')) return ok(files.get(target.name));
+      const write = /^printf '%s' (\S+) \| base64 -d/.exec(command);
+      if (write) files.set(target.name, Buffer.from(write[1]!, 'base64').toString('utf8'));
+      if (command === 'systemctl stop clickhouse-keeper') running.delete(target.name);
+      if (command === 'systemctl start clickhouse-keeper') running.add(target.name);
+      return ok();
+    },
+  };
+  const sendWord: FailoverDeps['sendWord'] = async (node, word) => {
+    words.push(`${node.name} ${word}`);
+    if (!running.has(node.name)) return { ok: false, code: 'CONNECTION_REFUSED', reason: 'refused', elapsedMs: 1 };
+    const value =
+      word === 'lgif'
+        ? lgif(lastIdx[node.name] ?? 1)
+        : word === 'rcvr'
+          ? ((leader = node.name), '')
+          : word === 'isro'
+            ? leader
+              ? 'rw'
+              : 'ro'
+            : word === 'srvr'
+              ? leader === undefined
+                ? srvr('standalone', `0x${(lastIdx[node.name] ?? 1).toString(16)}`)
+                : srvr(leader === node.name ? 'leader' : 'follower', '0x80')
+              : fixture('mntr-leader.txt');
+    return { ok: true, value, elapsedMs: 1 };
+  };
+  const deps: FailoverDeps = {
+    store: new MemoryStateStore(),
+    executor,
+    sendWord,
+    connect: () => {
+      throw new Error('no ClickHouse in this test');
+    },
+    sleep: async () => undefined,
+    pollIntervalMs: 1,
+  };
+  return { files, commands, words, deps, running };
+};
+
+describe('Keeper failover step', () => {
+  it('renders the recovery plan: picked node, backup, raft_configuration, rcvr, others one by one', async () => {
+    const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
+
+    const plan = await planOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, sim.deps);
+    const text = formatPlan(plan);
+
+    const step = plan.steps.find((s) => s.id === 'coordination-standby')!;
+    expect(step.title).toBe('Recover standby\'s Keeper nodes (keeper-usw2-a, keeper-usw2-b, keeper-usw2-c) as a new Raft cluster');
+    expect(step.actions[0]!.text).toMatch(/picked keeper-usw2-b$/);
+    const lines = step.actions.map((a) => `${a.via} ${a.target} ${a.text}`);
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    expect(at(/host keeper-usw2-b .*cp -a/)).toBeGreaterThan(0);
+    expect(at(/raft_configuration 4=keeper-a.usw2.internal:9234 5=keeper-b.usw2.internal:9234 6=keeper-c.usw2.internal:9234/)).toBeGreaterThan(0);
+    expect(at(/^4lw keeper-usw2-b rcvr$/)).toBeGreaterThan(at(/raft_configuration/));
+    expect(at(/host keeper-usw2-a systemctl start clickhouse-keeper/)).toBeGreaterThan(at(/rcvr/));
+    expect(at(/host keeper-usw2-c systemctl start clickhouse-keeper/)).toBeGreaterThan(at(/host keeper-usw2-a systemctl start/));
+    expect(text).toContain('systemctl stop clickhouse-server');
+    expect(text).toContain('ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: UPSERT clickhouse-write.analytics.internal CNAME ch-a.usw2.internal TTL 30');
+    expect(text).toContain('/etc/clickhouse-keeper/keeper_config.xml');
+    expect(sim.commands.filter((c) => !c.includes(' cat '))).toEqual([]);
+  });
+
+  it('recovers from the most up-to-date node: rcvr after the configs are written, then starts the others one at a time', async () => {
+    const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
+    const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
+    const step = keeperRecoveryStep(topology.sites[1]!);
+    const notes: string[] = [];
+    const ctx = {
+      topology,
+      settings: topology.failover,
+      request: { kind: 'failover' as const, from: 'primary', to: 'standby' },
+      runId: 'r1',
+      from: topology.sites[0]!,
+      to: topology.sites[1]!,
+      deps: { ...sim.deps, clock: { now: () => 0 }, sleep: async () => undefined, pollIntervalMs: 1 } as never,
+      facts: {},
+      deadline: 60_000,
+      note: (line: string) => void notes.push(line),
+      undo: {},
+    };
+
+    const output = await step.run(ctx);
+    await step.verify(ctx);
+
+    expect(output.facts).toEqual({ 'keeperRecoveryLeader:standby': 'keeper-usw2-b' });
+    expect(sim.words).toContain('keeper-usw2-b rcvr');
+    const rcvrAt = sim.words.indexOf('keeper-usw2-b rcvr');
+    const order = sim.commands.map((c) => c.replace(/ \S+ \| base64.*/, ' <write>'));
+    expect(order.filter((c) => /systemctl (start|stop)|<write>|cp -a/.test(c))).toEqual([
+      expect.stringMatching(/^\[keeper-usw2-b\] .*cp -a/),
+      '[keeper-usw2-a] systemctl stop clickhouse-keeper',
+      '[keeper-usw2-c] systemctl stop clickhouse-keeper',
+      "[keeper-usw2-a] printf '%s' <write>",
+      "[keeper-usw2-b] printf '%s' <write>",
+      "[keeper-usw2-c] printf '%s' <write>",
+      '[keeper-usw2-a] systemctl start clickhouse-keeper',
+      '[keeper-usw2-c] systemctl start clickhouse-keeper',
+    ]);
+    expect(rcvrAt).toBeGreaterThan(0);
+    for (const name of ['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']) {
+      expect(parseKeeperServers(sim.files.get(name)!).map((s) => `${s.id}:${s.canBecomeLeader}`)).toEqual(['4:true', '5:true', '6:true']);
+    }
+    expect((ctx.undo as { files?: unknown[] }).files).toHaveLength(3);
+  });
+
+  it('fails over a Keeper topology end to end through the engine with SSM-style default commands', async () => {
+    const sim = keeperSim({ 'keeper-usw2-a': 200, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
+    const plan = await planOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, sim.deps);
+    expect(plan.steps.find((s) => s.id === 'coordination-standby')!.actions[0]!.text).toMatch(/picked keeper-usw2-a$/);
+    // The preflight needs ClickHouse, which this fake lacks: the engine refuses without changing anything.
+    const report = await executeOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, sim.deps);
+    expect(report.result).toBe('refused');
+    expect(sim.words).not.toContain('keeper-usw2-a rcvr');
+  });
+});
