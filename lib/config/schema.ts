@@ -102,9 +102,6 @@ const commandTemplatesSchema = z.strictObject({
   forceRecoveryCoordination: z.string().min(1).optional(),
   /** Prints a file's modification time in epoch seconds (tells whether a server started after its config changed). */
   fileModifiedAt: z.string().min(1).optional(),
-  /** Switchover: makes a replica refuse new writes (reversible), and undoes it. */
-  blockWrites: z.string().min(1).optional(),
-  unblockWrites: z.string().min(1).optional(),
 });
 
 /** Config file locations; `{node}` is replaced by the node's name. Defaults: a standard systemd install. */

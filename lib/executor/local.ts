@@ -39,7 +39,9 @@ export class LocalShellExecutor implements HostExecutor {
 
   run({ command, timeoutMs, signal, target }: HostCommand): Promise<HostCommandResult> {
     if (signal?.aborted) {
-      return Promise.reject(new ExecutorError(EXECUTOR_ERROR_CODES.aborted, `not started on ${target.name}: aborted`));
+      return Promise.reject(
+        new ExecutorError(EXECUTOR_ERROR_CODES.aborted, `not started on ${target.name}: aborted`),
+      );
     }
     const startedAt = this.clock.now();
     return new Promise((resolve, reject) => {
@@ -76,7 +78,13 @@ export class LocalShellExecutor implements HostExecutor {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         settled = true;
-        reject(new ExecutorError(EXECUTOR_ERROR_CODES.spawnFailed, `cannot run bash for ${target.name}: ${cause.message}`, { cause }));
+        reject(
+          new ExecutorError(
+            EXECUTOR_ERROR_CODES.spawnFailed,
+            `cannot run bash for ${target.name}: ${cause.message}`,
+            { cause },
+          ),
+        );
       });
       const settle = (code: number | null) => {
         if (settled) return;

@@ -89,16 +89,22 @@ export class SsmExecutor implements HostExecutor {
       );
     }
     if (!commandId) {
-      throw new ExecutorError(EXECUTOR_ERROR_CODES.sendFailed, `SSM SendCommand to ${target.name} returned no command id`);
+      throw new ExecutorError(
+        EXECUTOR_ERROR_CODES.sendFailed,
+        `SSM SendCommand to ${target.name} returned no command id`,
+      );
     }
     const deadline = startedAt + timeoutMs;
     let last: GetCommandInvocationCommandOutput | undefined;
     for (;;) {
       await this.sleep(Math.min(this.pollIntervalMs, Math.max(0, deadline - this.clock.now())), signal);
       try {
-        last = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), {
-          abortSignal: signal,
-        });
+        last = await ssm.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+          {
+            abortSignal: signal,
+          },
+        );
       } catch (cause) {
         // Right after SendCommand the invocation may not exist yet; keep polling until the deadline.
         if ((cause as Error).name !== 'InvocationDoesNotExist') {
@@ -111,7 +117,9 @@ export class SsmExecutor implements HostExecutor {
       }
       if (last?.Status && TERMINAL.has(last.Status)) break;
       if (this.clock.now() >= deadline) {
-        await ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] })).catch(() => undefined);
+        await ssm
+          .send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] }))
+          .catch(() => undefined);
         return {
           exitCode: EXIT_TIMED_OUT,
           stdout: last?.StandardOutputContent ?? '',
@@ -122,7 +130,13 @@ export class SsmExecutor implements HostExecutor {
       }
     }
     const timedOut = last.Status === 'TimedOut';
-    const exitCode = timedOut ? EXIT_TIMED_OUT : last.ResponseCode !== undefined && last.ResponseCode >= 0 ? last.ResponseCode : last.Status === 'Success' ? 0 : 1;
+    const exitCode = timedOut
+      ? EXIT_TIMED_OUT
+      : last.ResponseCode !== undefined && last.ResponseCode >= 0
+        ? last.ResponseCode
+        : last.Status === 'Success'
+          ? 0
+          : 1;
     return {
       exitCode,
       stdout: last.StandardOutputContent ?? '',

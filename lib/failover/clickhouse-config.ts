@@ -23,11 +23,15 @@ export const parseClickHouseCoordination = (xml: string): CoordinationEndpoint[]
   return endpoints;
 };
 
-const xmlEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlEscape = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const renderNodes = (endpoints: readonly CoordinationEndpoint[], indent: string): string =>
   endpoints
-    .map((e, i) => `${indent}<node index="${i + 1}"><host>${xmlEscape(e.host)}</host><port>${e.port}</port></node>\n`)
+    .map(
+      (e, i) =>
+        `${indent}<node index="${i + 1}"><host>${xmlEscape(e.host)}</host><port>${e.port}</port></node>\n`,
+    )
     .join('');
 
 /** The file pointing at `endpoints`; a file without a `<zookeeper>` section gets a fresh one. */
@@ -59,7 +63,10 @@ export const renderClickHouseCoordination = (
   return current.replace(ZOOKEEPER, `<zookeeper>${rebuilt}</zookeeper>`);
 };
 
-export const clickHouseHasCoordination = (xml: string, endpoints: readonly CoordinationEndpoint[]): boolean => {
+export const clickHouseHasCoordination = (
+  xml: string,
+  endpoints: readonly CoordinationEndpoint[],
+): boolean => {
   const key = (list: readonly CoordinationEndpoint[]) =>
     list
       .map((e) => `${e.host}:${e.port}`)

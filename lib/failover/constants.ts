@@ -62,7 +62,8 @@ export const DEFAULT_COMMANDS = {
   stopCoordination: 'systemctl stop {service}',
   startCoordination: 'systemctl start {service}',
   readCoordinationConfig: 'cat {path}',
-  writeCoordinationConfig: "printf '%s' {contentBase64} | base64 -d > {path}.chdr-new && mv -f {path}.chdr-new {path}",
+  writeCoordinationConfig:
+    "printf '%s' {contentBase64} | base64 -d > {path}.chdr-new && mv -f {path}.chdr-new {path}",
   stopClickHouse: 'systemctl stop clickhouse-server',
   startClickHouse: 'systemctl start clickhouse-server',
   readClickHouseCoordinationConfig: 'cat {path}',
@@ -72,7 +73,11 @@ export const DEFAULT_COMMANDS = {
   fileModifiedAt: 'stat -c %Y {path}',
 } as const;
 
-export const SERVICES = { zookeeper: 'zookeeper', keeper: 'clickhouse-keeper', clickhouse: 'clickhouse-server' } as const;
+export const SERVICES = {
+  zookeeper: 'zookeeper',
+  keeper: 'clickhouse-keeper',
+  clickhouse: 'clickhouse-server',
+} as const;
 
 /**
  * Moves a coordination node's data aside (kept as `<dir>.chdr-<runId>`, never deleted) so that a node

@@ -2,10 +2,25 @@ import type { Topology } from '../config/index.js';
 import { describeError, isChdrError } from '../errors/index.js';
 import { realSleep } from '../executor/index.js';
 import { systemClock } from '../probe/index.js';
-import { DEFAULT_LOCK_TTL_SECONDS, DEFAULT_POLL_INTERVAL_MS, ROLE_MOVING_KINDS, RUN_RESULTS, STEP_STATES } from './constants.js';
+import {
+  DEFAULT_LOCK_TTL_SECONDS,
+  DEFAULT_POLL_INTERVAL_MS,
+  ROLE_MOVING_KINDS,
+  RUN_RESULTS,
+  STEP_STATES,
+} from './constants.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import { observePrimary } from './guards.js';
-import { clearOpenRun, listRuns, newRunId, outputExcerpt, readOpenRun, RunJournal, runKey, setOpenRun } from './journal.js';
+import {
+  clearOpenRun,
+  listRuns,
+  newRunId,
+  outputExcerpt,
+  readOpenRun,
+  RunJournal,
+  runKey,
+  setOpenRun,
+} from './journal.js';
 import { acquireLock, defaultHolder, releaseLock, renewLock, type LockHandle } from './lock.js';
 import { buildSteps, confirmationFor, sitesOf } from './operations.js';
 import type {
@@ -56,11 +71,16 @@ const contextFor = (
     deadline: deps.clock.now() + topology.failover.stepTimeoutSeconds * 1000,
     note: () => undefined,
     undo: {},
+    defer: (action) => action(),
   };
 };
 
 /** Renders every step's exact actions; probes read-only to show what is already done and what would be picked. */
-export const planOperation = async (topology: Topology, request: OperationRequest, deps: FailoverDeps): Promise<PlanReport> => {
+export const planOperation = async (
+  topology: Topology,
+  request: OperationRequest,
+  deps: FailoverDeps,
+): Promise<PlanReport> => {
   const resolved = resolveDeps(deps);
   const steps = buildSteps(topology, request);
   const ctx = contextFor(topology, request, resolved, 'plan', {});
@@ -71,7 +91,13 @@ export const planOperation = async (topology: Topology, request: OperationReques
     if (step.isDone) done = await step.isDone(ctx).catch(() => null);
     planned.push({ id: step.id, title: step.title, kind: step.kind, done, actions: await step.plan(ctx) });
   }
-  return { kind: request.kind, from: request.from, to: request.to, confirmation: confirmationFor(request), steps: planned };
+  return {
+    kind: request.kind,
+    from: request.from,
+    to: request.to,
+    confirmation: confirmationFor(request),
+    steps: planned,
+  };
 };
 
 /** Plain-text plan for the CLI and the Lambda's reply. */
@@ -80,7 +106,8 @@ export const formatPlan = (plan: PlanReport): string => {
   plan.steps.forEach((step, i) => {
     const state = step.done === true ? ' [already done: skipped]' : step.done === null ? '' : '';
     lines.push(`${i + 1}. ${step.id}: ${step.title}${state}`);
-    for (const action of step.actions) lines.push(`     ${action.via.padEnd(6)} ${action.target.padEnd(10)} ${action.text}`);
+    for (const action of step.actions)
+      lines.push(`     ${action.via.padEnd(6)} ${action.target.padEnd(10)} ${action.text}`);
   });
   lines.push(`To execute: --execute (CLI), or confirm: "${plan.confirmation}" in the Lambda event.`);
   return lines.join('\n');
@@ -92,7 +119,16 @@ const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Pr
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new FailoverError(FAILOVER_ERROR_CODES.timeout, `${what} ran past its timeout (${Math.round(ms / 1000)} s)`)), ms);
+        timer = setTimeout(
+          () =>
+            reject(
+              new FailoverError(
+                FAILOVER_ERROR_CODES.timeout,
+                `${what} ran past its timeout (${Math.round(ms / 1000)} s)`,
+              ),
+            ),
+          ms,
+        );
       }),
     ]);
   } finally {
@@ -110,16 +146,28 @@ const lastEntry = (record: RunRecord, stepId: string): JournalEntry | undefined 
  * open for a resume. Never throws for a step failure: the report says what happened. Throws when the lock
  * is held, the request is invalid, or another operation is unfinished.
  */
-export const executeOperation = async (topology: Topology, request: OperationRequest, deps: FailoverDeps): Promise<RunReport> => {
+export const executeOperation = async (
+  topology: Topology,
+  request: OperationRequest,
+  deps: FailoverDeps,
+): Promise<RunReport> => {
   const resolved = resolveDeps(deps);
   const { clock, store } = resolved;
   const log = deps.log ?? (() => undefined);
   const steps = buildSteps(topology, request);
   const holder = deps.holder ?? defaultHolder();
   const lockTtl = Math.max(DEFAULT_LOCK_TTL_SECONDS, topology.failover.stepTimeoutSeconds * 2);
-  let lock: LockHandle = await acquireLock(store, { holder, runId: newRunId(clock.now()), request, ttlSeconds: lockTtl, clock });
+  let lock: LockHandle = await acquireLock(store, {
+    holder,
+    runId: newRunId(clock.now()),
+    request,
+    ttlSeconds: lockTtl,
+    clock,
+  });
   let journal: RunJournal | undefined;
-  const notify = async (event: Omit<FailoverEvent, 'runId' | 'operation' | 'from' | 'to' | 'cluster' | 'at'>) => {
+  const notify = async (
+    event: Omit<FailoverEvent, 'runId' | 'operation' | 'from' | 'to' | 'cluster' | 'at'>,
+  ) => {
     if (!deps.notifier || !journal) return;
     try {
       await deps.notifier.notify({
@@ -183,7 +231,11 @@ export const executeOperation = async (topology: Topology, request: OperationReq
       });
     }
     if (lock.value.runId !== journal.record.runId) {
-      lock = await renewLock(store, { ...lock, value: { ...lock.value, runId: journal.record.runId } }, lockTtl);
+      lock = await renewLock(
+        store,
+        { ...lock, value: { ...lock.value, runId: journal.record.runId } },
+        lockTtl,
+      );
     }
     const record = journal.record;
     const ctx = contextFor(topology, request, resolved, record.runId, record.facts);
@@ -192,13 +244,21 @@ export const executeOperation = async (topology: Topology, request: OperationReq
       record.result = result;
       record.message = message;
       if (!keepOpen) record.endedAt = new Date(clock.now()).toISOString();
-      if (typeof record.facts.rpoSeconds === 'number' || record.facts.rpoSeconds === null) record.rpoSeconds = record.facts.rpoSeconds as number | null;
+      if (typeof record.facts.rpoSeconds === 'number' || record.facts.rpoSeconds === null)
+        record.rpoSeconds = record.facts.rpoSeconds as number | null;
       if (typeof record.facts.rpoBasis === 'string') record.rpoBasis = record.facts.rpoBasis;
       if (typeof record.facts.writableAt === 'number') {
         record.rtoSeconds = Math.round((record.facts.writableAt - Date.parse(record.startedAt)) / 100) / 10;
       }
       await journal!.save();
-      if (keepOpen) await setOpenRun(store, { runId: record.runId, kind: record.kind, from: record.from, to: record.to, since: record.startedAt });
+      if (keepOpen)
+        await setOpenRun(store, {
+          runId: record.runId,
+          kind: record.kind,
+          from: record.from,
+          to: record.to,
+          since: record.startedAt,
+        });
       else await clearOpenRun(store, record.runId);
       log(`${result}: ${message}`);
       await notify({ kind: 'finished', result, summary: message });
@@ -209,9 +269,18 @@ export const executeOperation = async (topology: Topology, request: OperationReq
       // Guard rails before anything else: nothing is changed when one refuses.
       const refusal = await guardRefusal(topology, request, ctx, store);
       if (refusal) return await finish(RUN_RESULTS.refused, refusal, false);
-      await setOpenRun(store, { runId: record.runId, kind: record.kind, from: record.from, to: record.to, since: record.startedAt });
+      await setOpenRun(store, {
+        runId: record.runId,
+        kind: record.kind,
+        from: record.from,
+        to: record.to,
+        since: record.startedAt,
+      });
     }
-    await notify({ kind: 'started', summary: `${request.kind} ${request.from}->${request.to}: ${steps.map((s) => s.id).join(', ')}` });
+    await notify({
+      kind: 'started',
+      summary: `${request.kind} ${request.from}->${request.to}: ${steps.map((s) => s.id).join(', ')}`,
+    });
 
     if (!resumed) {
       const changes = steps.filter((s) => s.kind === 'change');
@@ -226,9 +295,22 @@ export const executeOperation = async (topology: Topology, request: OperationReq
       if (allDone) {
         const now = new Date(clock.now()).toISOString();
         for (const step of steps) {
-          record.steps.push({ stepId: step.id, title: step.title, kind: step.kind, state: STEP_STATES.skipped, startedAt: now, endedAt: now, durationMs: 0, output: 'already done' });
+          record.steps.push({
+            stepId: step.id,
+            title: step.title,
+            kind: step.kind,
+            state: STEP_STATES.skipped,
+            startedAt: now,
+            endedAt: now,
+            durationMs: 0,
+            output: 'already done',
+          });
         }
-        return await finish(RUN_RESULTS.alreadyDone, `${request.kind} ${request.from}->${request.to} is already done; nothing changed`, false);
+        return await finish(
+          RUN_RESULTS.alreadyDone,
+          `${request.kind} ${request.from}->${request.to} is already done; nothing changed`,
+          false,
+        );
       }
     }
 
@@ -240,12 +322,20 @@ export const executeOperation = async (topology: Topology, request: OperationReq
         continue;
       }
       if (deps.signal?.aborted) {
-        return await finish(RUN_RESULTS.failed, `aborted before ${step.id}; run the same command again to resume`, true);
+        return await finish(
+          RUN_RESULTS.failed,
+          `aborted before ${step.id}; run the same command again to resume`,
+          true,
+        );
       }
       try {
         await deps.beforeStep?.(step.id);
       } catch (error) {
-        return await finish(RUN_RESULTS.failed, `interrupted before ${step.id} (${describeError(error)}); run the same command again to resume`, true);
+        return await finish(
+          RUN_RESULTS.failed,
+          `interrupted before ${step.id} (${describeError(error)}); run the same command again to resume`,
+          true,
+        );
       }
       lock = await renewLock(store, lock, lockTtl);
       const startedAt = clock.now();
@@ -297,21 +387,35 @@ export const executeOperation = async (topology: Topology, request: OperationReq
         if (ctx.undo.files?.length || ctx.undo.data) entry.undo = ctx.undo;
         await journal.save();
       }
-      log(`  ${entry.state} in ${((entry.durationMs ?? 0) / 1000).toFixed(1)} s${entry.error ? `: ${entry.error.message}` : ''}`);
+      log(
+        `  ${entry.state} in ${((entry.durationMs ?? 0) / 1000).toFixed(1)} s${entry.error ? `: ${entry.error.message}` : ''}`,
+      );
       if (entry.state !== STEP_STATES.failed) {
         if (step.pointOfNoReturn) record.facts.pointOfNoReturn = step.id;
         continue;
       }
 
-      await notify({ kind: 'step-failed', stepId: step.id, summary: `${step.id} failed: ${entry.error!.message}` });
+      await notify({
+        kind: 'step-failed',
+        stepId: step.id,
+        summary: `${step.id} failed: ${entry.error!.message}`,
+      });
       if (step.nonFatal) continue;
       if (deps.signal?.aborted || entry.error?.code === FAILOVER_ERROR_CODES.aborted) {
-        return await finish(RUN_RESULTS.failed, `aborted during ${step.id}; run the same command again to resume`, true);
+        return await finish(
+          RUN_RESULTS.failed,
+          `aborted during ${step.id}; run the same command again to resume`,
+          true,
+        );
       }
       const changed = record.steps.some((e) => e.kind === 'change' && e.state !== STEP_STATES.skipped);
       if (!changed) {
         const refused = entry.error?.code === FAILOVER_ERROR_CODES.refused;
-        return await finish(refused ? RUN_RESULTS.refused : RUN_RESULTS.failed, `${step.id}: ${entry.error!.message}`, false);
+        return await finish(
+          refused ? RUN_RESULTS.refused : RUN_RESULTS.failed,
+          `${step.id}: ${entry.error!.message}`,
+          false,
+        );
       }
       if (record.facts.pointOfNoReturn === undefined) {
         const rolledBack = await rollback(ctx, record, executed, steps, log);
@@ -345,11 +449,16 @@ const rollback = async (
 ): Promise<string> => {
   // Earlier attempts' verified change steps count too (a resumed run that fails rolls back everything).
   const earlier = record.steps
-    .filter((e) => e.kind === 'change' && e.state === STEP_STATES.verified && !executed.some((x) => x.entry === e))
+    .filter(
+      (e) => e.kind === 'change' && e.state === STEP_STATES.verified && !executed.some((x) => x.entry === e),
+    )
     .map((entry) => ({ step: steps.find((s) => s.id === entry.stepId)!, entry }))
     .filter((x) => x.step);
   const all = [...earlier, ...executed];
   const problems: string[] = [];
+  const deferred: { step: string; action: () => Promise<void> }[] = [];
+  let current = '';
+  ctx.defer = async (action) => void deferred.push({ step: current, action });
   for (const { step, entry } of all.reverse()) {
     if (!step.undo) {
       problems.push(`${step.id} cannot be undone`);
@@ -360,6 +469,7 @@ const rollback = async (
     const notes: string[] = [];
     ctx.note = (line) => notes.push(line);
     log(`< undo ${step.id}`);
+    current = step.id;
     try {
       await step.undo(ctx, entry.undo ?? {});
       entry.state = STEP_STATES.rolledBack;
@@ -367,9 +477,27 @@ const rollback = async (
       entry.state = STEP_STATES.rollbackFailed;
       problems.push(`${step.id}: ${describeError(error)}`);
     }
-    entry.output = outputExcerpt([entry.output, `rollback (${ctx.deps.clock.now() - startedAt} ms):`, ...notes]);
+    entry.output = outputExcerpt([
+      entry.output,
+      `rollback (${ctx.deps.clock.now() - startedAt} ms):`,
+      ...notes,
+    ]);
   }
-  return problems.length === 0 ? 'rolled back: the cluster is as it was' : `rollback incomplete: ${problems.join('; ')}`;
+  for (const { step, action } of deferred) {
+    ctx.deadline = ctx.deps.clock.now() + ctx.settings.stepTimeoutSeconds * 1000;
+    log(`< undo ${step} (deferred part)`);
+    try {
+      await action();
+    } catch (error) {
+      const entry = record.steps.find((e) => e.stepId === step && e.state === STEP_STATES.rolledBack);
+      if (entry) entry.state = STEP_STATES.rollbackFailed;
+      problems.push(`${step}: ${describeError(error)}`);
+    }
+  }
+  ctx.defer = (action) => action();
+  return problems.length === 0
+    ? 'rolled back: the cluster is as it was'
+    : `rollback incomplete: ${problems.join('; ')}`;
 };
 
 /** Issue 8's preconditions: the expected primary, the anti-flapping block period. Returns why it refuses, or null. */
@@ -379,10 +507,19 @@ const guardRefusal = async (
   ctx: StepContext,
   store: FailoverDeps['store'],
 ): Promise<string | null> => {
-  if ((ROLE_MOVING_KINDS as readonly string[]).includes(request.kind) && !request.ackRecent && topology.failover.blockPeriodMinutes > 0) {
+  if (
+    (ROLE_MOVING_KINDS as readonly string[]).includes(request.kind) &&
+    !request.ackRecent &&
+    topology.failover.blockPeriodMinutes > 0
+  ) {
     const now = ctx.deps.clock.now();
     const last = (await listRuns(store))
-      .filter((run) => (ROLE_MOVING_KINDS as readonly string[]).includes(run.kind) && run.result === RUN_RESULTS.succeeded && run.endedAt)
+      .filter(
+        (run) =>
+          (ROLE_MOVING_KINDS as readonly string[]).includes(run.kind) &&
+          run.result === RUN_RESULTS.succeeded &&
+          run.endedAt,
+      )
       .at(-1);
     if (last) {
       const blockEnds = Date.parse(last.endedAt!) + topology.failover.blockPeriodMinutes * 60_000;

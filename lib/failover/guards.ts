@@ -17,7 +17,9 @@ export const observePrimary = async (ctx: StepContext): Promise<{ site: string |
       reasons.push(`${site.name}: ${serving}`);
       continue;
     }
-    const writable = await Promise.all(site.replicas.map((r) => replicaWritableReason(ctx, r).catch((e: Error) => e.message)));
+    const writable = await Promise.all(
+      site.replicas.map((r) => replicaWritableReason(ctx, r).catch((e: Error) => e.message)),
+    );
     const notWritable = writable.filter((w) => w !== null);
     if (notWritable.length === site.replicas.length) {
       reasons.push(`${site.name}: ensemble serves but no replica is writable (${notWritable.join('; ')})`);

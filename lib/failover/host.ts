@@ -15,13 +15,16 @@ export const targetOf = (node: CoordinationNode | ReplicaEndpoint, region?: stri
 });
 
 const regionOf = (ctx: Pick<StepContext, 'topology'>, name: string): string | undefined =>
-  ctx.topology.sites.find((site) => site.replicas.some((r) => r.name === name) || site.coordination.some((n) => n.name === name))?.region;
+  ctx.topology.sites.find(
+    (site) => site.replicas.some((r) => r.name === name) || site.coordination.some((n) => n.name === name),
+  )?.region;
 
 /** Shortens long base64 arguments so that plans and journals stay readable (and carry no file bodies). */
 export const redactCommand = (command: string): string =>
   command.replace(/[A-Za-z0-9+/]{80,}={0,2}/g, (b64) => `<base64 ${Math.floor((b64.length * 3) / 4)} bytes>`);
 
-const excerpt = (text: string, max = 400): string => (text.length > max ? `${text.slice(0, max)}…` : text).trim();
+const excerpt = (text: string, max = 400): string =>
+  (text.length > max ? `${text.slice(0, max)}…` : text).trim();
 
 /** The command text a template renders to, or a FailoverError when there is no template and no default. */
 export const renderCommand = (
@@ -38,7 +41,13 @@ export const renderCommand = (
       `no command template failover.commands.${name} is configured (and there is no default)`,
     );
   }
-  return renderTemplate(template, { node: node.name, host: node.host, service: serviceOf(kind), runId: ctx.runId, ...values });
+  return renderTemplate(template, {
+    node: node.name,
+    host: node.host,
+    service: serviceOf(kind),
+    runId: ctx.runId,
+    ...values,
+  });
 };
 
 /** Runs a command on a node through the executor; a non-zero exit throws with the output excerpt. */
@@ -53,9 +62,18 @@ export const runOnNode = async (
   ctx.note(`$ [${node.name}] ${redactCommand(command)}`);
   let result;
   try {
-    result = await ctx.deps.executor.run({ target: targetOf(node, regionOf(ctx, node.name)), command, timeoutMs: remaining, ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}) });
+    result = await ctx.deps.executor.run({
+      target: targetOf(node, regionOf(ctx, node.name)),
+      command,
+      timeoutMs: remaining,
+      ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}),
+    });
   } catch (cause) {
-    throw new FailoverError(FAILOVER_ERROR_CODES.hostCommand, `${what} on ${node.name}: ${describeError(cause)}`, { cause });
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.hostCommand,
+      `${what} on ${node.name}: ${describeError(cause)}`,
+      { cause },
+    );
   }
   if (result.exitCode !== 0 && !options.allowFailure) {
     const detail = excerpt(result.stderr || result.stdout) || '(no output)';
@@ -93,7 +111,10 @@ export const writeNodeFile = async (
   path: string,
   content: string,
 ): Promise<void> => {
-  const command = renderCommand(ctx, name, kind, node, { path, contentBase64: Buffer.from(content, 'utf8').toString('base64') });
+  const command = renderCommand(ctx, name, kind, node, {
+    path,
+    contentBase64: Buffer.from(content, 'utf8').toString('base64'),
+  });
   await runOnNode(ctx, node, command, `writing ${path}`);
 };
 

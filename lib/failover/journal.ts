@@ -15,7 +15,10 @@ export const runKey = (runId: string): string => `${STATE_KEYS.runPrefix}${runId
 
 /** Run ids sort by start time: `20260523T101112Z-ab12`. */
 export const newRunId = (now: number): string =>
-  `${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
+  `${new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
 
 /** Keeps the start and the end of long output; journals stay small and readable. */
 export const outputExcerpt = (lines: readonly string[]): string => {
@@ -34,8 +37,15 @@ export class RunJournal {
   ) {}
 
   static async create(store: StateStore, record: RunRecord): Promise<RunJournal> {
-    const item = await store.put(runKey(record.runId), record, { expectedVersion: 0, ttlSeconds: JOURNAL_TTL_SECONDS });
-    if (!item) throw new FailoverError(FAILOVER_ERROR_CODES.locked, `run ${record.runId} already exists in the journal`);
+    const item = await store.put(runKey(record.runId), record, {
+      expectedVersion: 0,
+      ttlSeconds: JOURNAL_TTL_SECONDS,
+    });
+    if (!item)
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.locked,
+        `run ${record.runId} already exists in the journal`,
+      );
     return new RunJournal(store, record, item.version);
   }
 
@@ -45,15 +55,22 @@ export class RunJournal {
   }
 
   async save(): Promise<void> {
-    const item = await this.store.put(runKey(this.record.runId), this.record, { expectedVersion: this.version, ttlSeconds: JOURNAL_TTL_SECONDS });
+    const item = await this.store.put(runKey(this.record.runId), this.record, {
+      expectedVersion: this.version,
+      ttlSeconds: JOURNAL_TTL_SECONDS,
+    });
     if (!item) {
-      throw new FailoverError(FAILOVER_ERROR_CODES.lockLost, `journal of run ${this.record.runId} was changed by another process`);
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.lockLost,
+        `journal of run ${this.record.runId} was changed by another process`,
+      );
     }
     this.version = item.version;
   }
 }
 
-export const readOpenRun = async (store: StateStore): Promise<OpenRun | undefined> => (await store.get<OpenRun>(STATE_KEYS.open))?.value;
+export const readOpenRun = async (store: StateStore): Promise<OpenRun | undefined> =>
+  (await store.get<OpenRun>(STATE_KEYS.open))?.value;
 
 export const setOpenRun = async (store: StateStore, open: OpenRun): Promise<void> => {
   await store.put(STATE_KEYS.open, open);
@@ -61,9 +78,12 @@ export const setOpenRun = async (store: StateStore, open: OpenRun): Promise<void
 
 export const clearOpenRun = async (store: StateStore, runId: string): Promise<void> => {
   const current = await store.get<OpenRun>(STATE_KEYS.open);
-  if (current?.value.runId === runId) await store.delete(STATE_KEYS.open, { expectedVersion: current.version });
+  if (current?.value.runId === runId)
+    await store.delete(STATE_KEYS.open, { expectedVersion: current.version });
 };
 
 /** Every run in the journal, oldest first. */
 export const listRuns = async (store: StateStore): Promise<RunRecord[]> =>
-  (await store.list<RunRecord>(STATE_KEYS.runPrefix)).map((item) => item.value).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  (await store.list<RunRecord>(STATE_KEYS.runPrefix))
+    .map((item) => item.value)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));

@@ -14,7 +14,8 @@ export interface KeeperServer {
 
 const RAFT = /<raft_configuration>([\s\S]*?)<\/raft_configuration>/;
 const SERVER = /<server>([\s\S]*?)<\/server>/g;
-const tag = (body: string, name: string): string | undefined => new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(body)?.[1];
+const tag = (body: string, name: string): string | undefined =>
+  new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(body)?.[1];
 
 export const parseKeeperServers = (xml: string): KeeperServer[] => {
   const raft = RAFT.exec(xml)?.[1];
@@ -31,7 +32,8 @@ export const parseKeeperServers = (xml: string): KeeperServer[] => {
   return servers.sort((a, b) => a.id - b.id);
 };
 
-const xmlEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlEscape = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const renderServer = (server: KeeperServer, indent: string): string =>
   `${indent}<server><id>${server.id}</id><hostname>${xmlEscape(server.hostname)}</hostname><port>${server.port}</port>` +
@@ -39,7 +41,11 @@ const renderServer = (server: KeeperServer, indent: string): string =>
   '</server>';
 
 /** The file with a new `<raft_configuration>`; a `<secure>` setting inside it is kept. */
-export const renderKeeperConfig = (current: string, servers: readonly KeeperServer[], note: string): string => {
+export const renderKeeperConfig = (
+  current: string,
+  servers: readonly KeeperServer[],
+  note: string,
+): string => {
   const match = RAFT.exec(current);
   if (!match) {
     throw new Error('no <raft_configuration> element in the Keeper config');
@@ -104,7 +110,9 @@ export interface RecoveryCandidate {
  * Highest (last log term, last log index) from `lgif`; without `lgif`, the highest `srvr` zxid;
  * ties go to the lowest server id so the choice is stable.
  */
-export const pickRecoveryLeader = (candidates: readonly RecoveryCandidate[]): RecoveryCandidate | undefined => {
+export const pickRecoveryLeader = (
+  candidates: readonly RecoveryCandidate[],
+): RecoveryCandidate | undefined => {
   const score = (c: RecoveryCandidate): [bigint, bigint] =>
     c.log ? [BigInt(c.log.lastLogTerm), BigInt(c.log.lastLogIdx)] : [-1n, c.zxid ?? -1n];
   return [...candidates]
@@ -125,5 +133,8 @@ export const keeperHasVoters = (xml: string, voters: readonly KeeperServer[]): b
       .sort((a, b) => a.id - b.id)
       .map((s) => `${s.id}@${s.hostname}:${s.port}`)
       .join(',');
-  return key(parseKeeperServers(xml).filter((s) => s.canBecomeLeader)) === key(voters.filter((s) => s.canBecomeLeader));
+  return (
+    key(parseKeeperServers(xml).filter((s) => s.canBecomeLeader)) ===
+    key(voters.filter((s) => s.canBecomeLeader))
+  );
 };

@@ -25,7 +25,14 @@ export type FailoverLambdaEvent = z.input<typeof failoverEventSchema>;
 
 export type FailoverLambdaResult =
   | { mode: 'plan'; message: string; plan: PlanReport; planText: string }
-  | { mode: 'executed'; message: string; runId: string; result: RunResult; journalKey: string; record: RunRecord }
+  | {
+      mode: 'executed';
+      message: string;
+      runId: string;
+      result: RunResult;
+      journalKey: string;
+      record: RunRecord;
+    }
   | { mode: 'history'; message: string; runs: RunRecord[] };
 
 /**
@@ -49,7 +56,8 @@ export const handleFailoverEvent = async (
     const runs = await listRuns(deps.failover.store);
     return { mode: 'history', message: `${runs.length} runs in the journal`, runs };
   }
-  if (!input.from || !input.to) throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, 'give "from" and "to" sites');
+  if (!input.from || !input.to)
+    throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, 'give "from" and "to" sites');
   const kind = input.action === 'plan' ? (input.kind ?? 'failover') : input.action;
   const request = {
     kind,
@@ -70,5 +78,12 @@ export const handleFailoverEvent = async (
     return { mode: 'plan', message, plan, planText: formatPlan(plan) };
   }
   const report = await executeOperation(deps.topology, request, deps.failover);
-  return { mode: 'executed', message: report.message, runId: report.runId, result: report.result, journalKey: report.journalKey, record: report.record };
+  return {
+    mode: 'executed',
+    message: report.message,
+    runId: report.runId,
+    result: report.result,
+    journalKey: report.journalKey,
+    record: report.record,
+  };
 };

@@ -39,7 +39,8 @@ const processAlive = (pid: number): boolean => {
 };
 
 /** A lock held by a process of this machine that no longer exists (a killed CLI run). */
-const leftByDeadProcess = (value: LockValue): boolean => value.host === hostname() && value.pid !== process.pid && !processAlive(value.pid);
+const leftByDeadProcess = (value: LockValue): boolean =>
+  value.host === hostname() && value.pid !== process.pid && !processAlive(value.pid);
 
 /**
  * Takes the failover lock with a conditional write (only if absent or expired). A second run is refused
@@ -59,11 +60,18 @@ export const acquireLock = async (
     since: new Date(options.clock.now()).toISOString(),
   };
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    const item = await store.put(STATE_KEYS.lock, value, { expectedVersion: 0, ttlSeconds: options.ttlSeconds });
+    const item = await store.put(STATE_KEYS.lock, value, {
+      expectedVersion: 0,
+      ttlSeconds: options.ttlSeconds,
+    });
     if (item) return { value, version: item.version };
     const current = await store.get<LockValue>(STATE_KEYS.lock);
     if (!current) continue;
-    if (leftByDeadProcess(current.value) && (await store.delete(STATE_KEYS.lock, { expectedVersion: current.version }))) continue;
+    if (
+      leftByDeadProcess(current.value) &&
+      (await store.delete(STATE_KEYS.lock, { expectedVersion: current.version }))
+    )
+      continue;
     throw new FailoverError(
       FAILOVER_ERROR_CODES.locked,
       `another failover run holds the lock: ${current.value.holder} since ${current.value.since} ` +
@@ -71,14 +79,27 @@ export const acquireLock = async (
         ` (a lock not renewed expires after ${Math.round(options.ttlSeconds / 60)} minutes)`,
     );
   }
-  throw new FailoverError(FAILOVER_ERROR_CODES.locked, 'the failover lock changed hands while it was being taken; try again');
+  throw new FailoverError(
+    FAILOVER_ERROR_CODES.locked,
+    'the failover lock changed hands while it was being taken; try again',
+  );
 };
 
 /** Extends the lock's TTL; throws when someone else holds it now. */
-export const renewLock = async (store: StateStore, handle: LockHandle, ttlSeconds: number): Promise<LockHandle> => {
-  const item = await store.put(STATE_KEYS.lock, handle.value, { expectedVersion: handle.version, ttlSeconds });
+export const renewLock = async (
+  store: StateStore,
+  handle: LockHandle,
+  ttlSeconds: number,
+): Promise<LockHandle> => {
+  const item = await store.put(STATE_KEYS.lock, handle.value, {
+    expectedVersion: handle.version,
+    ttlSeconds,
+  });
   if (!item) {
-    throw new FailoverError(FAILOVER_ERROR_CODES.lockLost, `the failover lock of run ${handle.value.runId} was lost (expired and taken by another run)`);
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.lockLost,
+      `the failover lock of run ${handle.value.runId} was lost (expired and taken by another run)`,
+    );
   }
   return { value: handle.value, version: item.version };
 };

@@ -34,7 +34,8 @@ export const keeperServer = (node: CoordinationNode, canBecomeLeader: boolean): 
 });
 
 /** The new ensemble at `site`: every coordination node listed there votes. */
-export const ensembleServers = (site: Site): ZooKeeperServer[] => site.coordination.map((node) => zooKeeperServer(node, 'participant'));
+export const ensembleServers = (site: Site): ZooKeeperServer[] =>
+  site.coordination.map((node) => zooKeeperServer(node, 'participant'));
 
 /** The ensemble at `primary` with `followers`' nodes as observers (after recovery). */
 export const ensembleWithObservers = (primary: Site, followers: Site): ZooKeeperServer[] => [
@@ -42,7 +43,8 @@ export const ensembleWithObservers = (primary: Site, followers: Site): ZooKeeper
   ...followers.coordination.map((node) => zooKeeperServer(node, 'observer')),
 ];
 
-export const keeperEnsemble = (site: Site): KeeperServer[] => site.coordination.map((node) => keeperServer(node, true));
+export const keeperEnsemble = (site: Site): KeeperServer[] =>
+  site.coordination.map((node) => keeperServer(node, true));
 
 export const keeperEnsembleWithLearners = (primary: Site, followers: Site): KeeperServer[] => [
   ...keeperEnsemble(primary),

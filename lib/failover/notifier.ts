@@ -6,7 +6,11 @@ const MAX_SUBJECT = 100;
 
 export const failoverSubject = (event: FailoverEvent): string => {
   const what =
-    event.kind === 'started' ? 'started' : event.kind === 'step-failed' ? `step ${event.stepId} failed` : `finished: ${event.result}`;
+    event.kind === 'started'
+      ? 'started'
+      : event.kind === 'step-failed'
+        ? `step ${event.stepId} failed`
+        : `finished: ${event.result}`;
   return `chdr ${event.cluster}: ${event.operation} ${event.from}->${event.to} ${what}`.slice(0, MAX_SUBJECT);
 };
 

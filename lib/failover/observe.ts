@@ -29,8 +29,14 @@ export const coordinationState = async (
     return { node: node.name, reachable: false, mode: 'unreachable', zxid: null, reason: reply.reason };
   }
   const parsed = parseSrvr(reply.value);
-  if (!parsed.ok) return { node: node.name, reachable: true, mode: 'not-serving', zxid: null, reason: parsed.reason };
-  const state: CoordinationState = { node: node.name, reachable: true, mode: parsed.value.mode, zxid: parsed.value.zxid };
+  if (!parsed.ok)
+    return { node: node.name, reachable: true, mode: 'not-serving', zxid: null, reason: parsed.reason };
+  const state: CoordinationState = {
+    node: node.name,
+    reachable: true,
+    mode: parsed.value.mode,
+    zxid: parsed.value.zxid,
+  };
   if (node.kind === 'keeper' && state.mode === 'standalone') {
     // A Keeper learner reports `standalone`; only `isro` (`ro`) tells it apart from a one-node leader.
     const isro = await ctx.deps.sendWord(node, 'isro', requestTimeout(ctx));
@@ -39,7 +45,8 @@ export const coordinationState = async (
   if (state.mode === 'leader') {
     const mntr = await ctx.deps.sendWord(node, 'mntr', requestTimeout(ctx));
     const report = mntr.ok ? parseMntr(mntr.value) : undefined;
-    if (report?.ok && report.value.syncedFollowers !== undefined) state.syncedFollowers = report.value.syncedFollowers;
+    if (report?.ok && report.value.syncedFollowers !== undefined)
+      state.syncedFollowers = report.value.syncedFollowers;
   }
   return state;
 };
@@ -84,7 +91,9 @@ export const queryReplica = async <T>(
   try {
     return await connection.queryRows<T>(sql, { timeoutMs: requestTimeout(ctx) });
   } catch (cause) {
-    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, { cause });
+    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, {
+      cause,
+    });
   }
 };
 
@@ -97,7 +106,9 @@ export const execReplica = async (
   try {
     await connection.exec(sql, { timeoutMs: requestTimeout(ctx) });
   } catch (cause) {
-    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, { cause });
+    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, {
+      cause,
+    });
   }
 };
 
@@ -111,14 +122,22 @@ export const replicaTables = async (
     table: String(row.table),
     isReadonly: Number(row.is_readonly) === 1,
     queueSize: Number(row.queue_size),
-    logLag: Math.max(0, Number(row.log_max_index) - Number(row.log_pointer) + 1),
+    // The pointer is the next entry to read: caught up at max + 1 (and at 0 while the log is empty).
+    logLag: Math.max(0, Number(row.log_max_index) - Number(row.log_pointer)),
     absoluteDelay: Number(row.absolute_delay),
   }));
 };
 
 /** Server start time in epoch seconds. */
-export const replicaStartedAt = async (ctx: Pick<StepContext, 'deadline' | 'deps'>, replica: ReplicaEndpoint): Promise<number> => {
-  const rows = await queryReplica<{ started: number | string }>(ctx, replica, 'SELECT toUInt32(now()) - uptime() AS started');
+export const replicaStartedAt = async (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  replica: ReplicaEndpoint,
+): Promise<number> => {
+  const rows = await queryReplica<{ started: number | string }>(
+    ctx,
+    replica,
+    'SELECT toUInt32(now()) - uptime() AS started',
+  );
   return Number(rows[0]?.started);
 };
 
@@ -128,7 +147,11 @@ export const heartbeatAge = async (
   replica: ReplicaEndpoint,
   site: string,
 ): Promise<{ ageSeconds: number | null; last: number }> => {
-  const rows = await queryReplica<{ last: number | string; now: number | string }>(ctx, replica, heartbeatLagSql(ctx, site));
+  const rows = await queryReplica<{ last: number | string; now: number | string }>(
+    ctx,
+    replica,
+    heartbeatLagSql(ctx, site),
+  );
   const last = Number(rows[0]?.last ?? 0);
   const now = Number(rows[0]?.now ?? 0);
   return { ageSeconds: last > 0 ? Math.max(0, now - last) : null, last };
@@ -143,9 +166,10 @@ export const waitUntil = async (
   what: string,
   check: () => Promise<string | null>,
 ): Promise<void> => {
-  let reason = 'not checked';
+  let reason: string;
   for (;;) {
-    if (ctx.deps.signal?.aborted) throw new FailoverError(FAILOVER_ERROR_CODES.aborted, `aborted while waiting: ${what}`);
+    if (ctx.deps.signal?.aborted)
+      throw new FailoverError(FAILOVER_ERROR_CODES.aborted, `aborted while waiting: ${what}`);
     try {
       const result = await check();
       if (result === null) return;

@@ -2,24 +2,43 @@ import { findSite, type Site, type Topology } from '../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import { coordinationKind } from './membership.js';
 import { catchUpStep, repointReplicasStep, stopReplicasStep } from './steps/clickhouse.js';
-import { fenceSourceCoordinationStep, preflightStep, recoverPreflightStep, targetCaughtUpStep, verifyWritableStep } from './steps/checks.js';
+import {
+  fenceSourceCoordinationStep,
+  preflightStep,
+  recoverPreflightStep,
+  targetCaughtUpStep,
+  verifyWritableStep,
+} from './steps/checks.js';
 import { hooksStep } from './steps/hooks.js';
 import { keeperLearnersStep, keeperRecoveryStep } from './steps/keeper.js';
 import { route53Step } from './steps/route53.js';
-import { zooKeeperListObserversStep, zooKeeperNewEnsembleStep, zooKeeperObserversStep } from './steps/zookeeper.js';
+import {
+  zooKeeperListObserversStep,
+  zooKeeperNewEnsembleStep,
+  zooKeeperObserversStep,
+} from './steps/zookeeper.js';
 import type { FailoverStep, OperationRequest, StepContext } from './types.js';
 
 /** Resolves and checks the two sites of a request. */
-export const sitesOf = (topology: Topology, request: Pick<OperationRequest, 'from' | 'to'>): { from: Site; to: Site } => {
+export const sitesOf = (
+  topology: Topology,
+  request: Pick<OperationRequest, 'from' | 'to'>,
+): { from: Site; to: Site } => {
   const from = findSite(topology, request.from);
   const to = findSite(topology, request.to);
-  if (from.name === to.name) throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, `--from and --to are the same site (${from.name})`);
+  if (from.name === to.name)
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.badRequest,
+      `--from and --to are the same site (${from.name})`,
+    );
   return { from, to };
 };
 
 const newEnsemble = (topology: Topology, site: Site): FailoverStep[] => {
   if (site.coordination.length === 0) return [];
-  return [coordinationKind(topology.sites) === 'keeper' ? keeperRecoveryStep(site) : zooKeeperNewEnsembleStep(site)];
+  return [
+    coordinationKind(topology.sites) === 'keeper' ? keeperRecoveryStep(site) : zooKeeperNewEnsembleStep(site),
+  ];
 };
 
 /** The recovered site's coordination rejoins as observers (ZooKeeper) or learners (Keeper). */
@@ -32,7 +51,10 @@ const rejoinCoordination = (topology: Topology, follower: Site, primary: Site): 
 
 const promote = (topology: Topology, to: Site): FailoverStep[] => [
   ...newEnsemble(topology, to),
-  repointReplicasStep(to, to, { id: `repoint-${to.name}`, title: `Point ${to.name}'s replicas at ${to.name}'s ensemble and restart them` }),
+  repointReplicasStep(to, to, {
+    id: `repoint-${to.name}`,
+    title: `Point ${to.name}'s replicas at ${to.name}'s ensemble and restart them`,
+  }),
   ...(topology.failover.route53 ? [route53Step(to)] : []),
   verifyWritableStep(to),
 ];
@@ -59,8 +81,10 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
  */
 export const buildSteps = (topology: Topology, request: OperationRequest): FailoverStep[] => {
   const { from, to } = sitesOf(topology, request);
-  const pre = topology.failover.hooks.pre.length > 0 ? [hooksStep('pre', topology.failover.hooks.pre, to)] : [];
-  const post = topology.failover.hooks.post.length > 0 ? [hooksStep('post', topology.failover.hooks.post, to)] : [];
+  const pre =
+    topology.failover.hooks.pre.length > 0 ? [hooksStep('pre', topology.failover.hooks.pre, to)] : [];
+  const post =
+    topology.failover.hooks.post.length > 0 ? [hooksStep('post', topology.failover.hooks.post, to)] : [];
   switch (request.kind) {
     case 'failover':
       return [preflightStep(from, to, 'forced'), ...pre, ...promote(topology, to), ...post];
@@ -83,7 +107,11 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
         ...(from.coordination.length > 0 ? [fenceSourceCoordinationStep(from, to, targetServes)] : []),
         ...promoted,
         ...recoverSteps(topology, from, to),
-        { ...catchUpStep(to), id: `catch-up-${to.name}`, title: `Wait until ${to.name}'s replicas have fetched what ${from.name} wrote last` },
+        {
+          ...catchUpStep(to),
+          id: `catch-up-${to.name}`,
+          title: `Wait until ${to.name}'s replicas have fetched what ${from.name} wrote last`,
+        },
         ...post,
       ];
     }

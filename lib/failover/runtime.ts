@@ -44,7 +44,10 @@ const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || un
  * set, else a file), executor (local shell or SSM per the config), ClickHouse connections with resolved
  * passwords, 4lw over TCP, SNS notices to `alerts.snsTopicArn`, Route 53 and Lambda clients when used.
  */
-export const createFailoverRuntime = async (topology: Topology, options: RuntimeOptions = {}): Promise<FailoverRuntime> => {
+export const createFailoverRuntime = async (
+  topology: Topology,
+  options: RuntimeOptions = {},
+): Promise<FailoverRuntime> => {
   const env = options.env ?? process.env;
   const primaryRegion = topology.sites.find((s) => s.role === 'primary')?.region;
   const ssmClients = new Map<string, SSMClient>();
@@ -53,8 +56,12 @@ export const createFailoverRuntime = async (topology: Topology, options: Runtime
     if (!ssmClients.has(key)) ssmClients.set(key, new SSMClient(region ? { region } : {}));
     return ssmClients.get(key)!;
   };
-  const needsSecretsManager = topology.sites.some((s) => s.replicas.some((r) => typeof r.password === 'object' && 'secretsManager' in r.password));
-  const needsSsmSecret = topology.sites.some((s) => s.replicas.some((r) => typeof r.password === 'object' && 'ssm' in r.password));
+  const needsSecretsManager = topology.sites.some((s) =>
+    s.replicas.some((r) => typeof r.password === 'object' && 'secretsManager' in r.password),
+  );
+  const needsSsmSecret = topology.sites.some((s) =>
+    s.replicas.some((r) => typeof r.password === 'object' && 'ssm' in r.password),
+  );
   const passwords = new Map<string, string>();
   for (const site of topology.sites) {
     for (const replica of site.replicas) {
@@ -63,7 +70,9 @@ export const createFailoverRuntime = async (topology: Topology, options: Runtime
         await resolveSecret(replica.password, `sites.${site.name}.replicas.${replica.name}.password`, {
           env,
           ...(needsSsmSecret ? { ssm: ssmFor(site.region) } : {}),
-          ...(needsSecretsManager ? { secretsManager: new SecretsManagerClient({ region: site.region }) } : {}),
+          ...(needsSecretsManager
+            ? { secretsManager: new SecretsManagerClient({ region: site.region }) }
+            : {}),
         }),
       );
     }
@@ -84,7 +93,10 @@ export const createFailoverRuntime = async (topology: Topology, options: Runtime
   const store =
     options.store ??
     (settings.stateTable
-      ? new DynamoStateStore({ client: new DynamoDBClient(primaryRegion ? { region: primaryRegion } : {}), tableName: settings.stateTable })
+      ? new DynamoStateStore({
+          client: new DynamoDBClient(primaryRegion ? { region: primaryRegion } : {}),
+          tableName: settings.stateTable,
+        })
       : new FileStateStore(options.stateFile ?? DEFAULT_STATE_FILE));
   const executor =
     options.executor ??
@@ -92,7 +104,11 @@ export const createFailoverRuntime = async (topology: Topology, options: Runtime
       ? new LocalShellExecutor()
       : new SsmExecutor({ ssm: ssmFor, pollIntervalMs: settings.executor.pollIntervalMs }));
   const topicArn = topology.alerts.snsTopicArn;
-  const notifier = options.notifier ?? (topicArn ? new SnsFailoverNotifier(new SNSClient({ region: regionOfArn(topicArn) }), topicArn) : undefined);
+  const notifier =
+    options.notifier ??
+    (topicArn
+      ? new SnsFailoverNotifier(new SNSClient({ region: regionOfArn(topicArn) }), topicArn)
+      : undefined);
   const usesLambdaHooks = [...settings.hooks.pre, ...settings.hooks.post].some((hook) => 'lambda' in hook);
   const deps: FailoverDeps = {
     store,
@@ -100,7 +116,9 @@ export const createFailoverRuntime = async (topology: Topology, options: Runtime
     connect,
     sendWord: tcpSendWord,
     ...(notifier ? { notifier } : {}),
-    ...(settings.route53 ? { route53: new Route53Client(primaryRegion ? { region: primaryRegion } : {}) } : {}),
+    ...(settings.route53
+      ? { route53: new Route53Client(primaryRegion ? { region: primaryRegion } : {}) }
+      : {}),
     ...(usesLambdaHooks ? { lambda: new LambdaClient(primaryRegion ? { region: primaryRegion } : {}) } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

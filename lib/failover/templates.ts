@@ -7,7 +7,8 @@ export type PathName = keyof FailoverSettings['paths'];
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 
 /** Quotes a value for bash unless it is plainly safe (keeps the plan readable). */
-export const shellQuote = (value: string): string => (SAFE.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+export const shellQuote = (value: string): string =>
+  SAFE.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** Replaces `{name}` placeholders with shell-quoted values; unknown placeholders are left as they are. */
 export const renderTemplate = (template: string, values: Record<string, string>): string =>
@@ -23,8 +24,10 @@ export const commandTemplate = (
 ): string | undefined => {
   const configured = settings.commands[name];
   if (configured) return configured;
-  if (name === 'resetCoordinationData') return kind === 'clickhouse' ? undefined : DEFAULT_RESET_DATA_COMMANDS[kind];
-  if (name === 'backupCoordinationData') return kind === 'clickhouse' ? undefined : DEFAULT_BACKUP_COMMANDS[kind];
+  if (name === 'resetCoordinationData')
+    return kind === 'clickhouse' ? undefined : DEFAULT_RESET_DATA_COMMANDS[kind];
+  if (name === 'backupCoordinationData')
+    return kind === 'clickhouse' ? undefined : DEFAULT_BACKUP_COMMANDS[kind];
   if (name in DEFAULT_COMMANDS) return DEFAULT_COMMANDS[name as keyof typeof DEFAULT_COMMANDS];
   return undefined;
 };

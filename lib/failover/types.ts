@@ -76,7 +76,11 @@ export interface FailoverStep {
 }
 
 /** Sends a 4lw word (including the state-changing `rcvr`) to a coordination node. */
-export type SendWord = (node: CoordinationNode, word: string, timeoutMs: number) => Promise<ProbeResult<string>>;
+export type SendWord = (
+  node: CoordinationNode,
+  word: string,
+  timeoutMs: number,
+) => Promise<ProbeResult<string>>;
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -131,7 +135,9 @@ export interface StepContext {
   runId: string;
   from: Site;
   to: Site;
-  deps: Required<Pick<FailoverDeps, 'store' | 'executor' | 'connect' | 'sendWord' | 'clock' | 'sleep' | 'pollIntervalMs'>> &
+  deps: Required<
+    Pick<FailoverDeps, 'store' | 'executor' | 'connect' | 'sendWord' | 'clock' | 'sleep' | 'pollIntervalMs'>
+  > &
     Pick<FailoverDeps, 'route53' | 'lambda' | 'signal'>;
   /** Facts saved by earlier steps of this run (persisted in the journal, so a resumed run has them). */
   facts: Record<string, unknown>;
@@ -144,6 +150,11 @@ export interface StepContext {
    * a step failing midway can still be rolled back. Saved in the journal entry.
    */
   undo: UndoRecord;
+  /**
+   * During a rollback: runs `action` after every step has been undone (e.g. restart a replica only once
+   * the ensemble its restored config points at runs again). Outside a rollback it runs at once.
+   */
+  defer(action: () => Promise<void>): Promise<void>;
 }
 
 export interface JournalEntry {

@@ -58,15 +58,13 @@ export const renderZooCfg = (
   current: string,
   change: { servers: readonly ZooKeeperServer[]; peerType: 'participant' | 'observer'; note: string },
 ): string => {
-  const kept = current
-    .split('\n')
-    .filter((raw) => {
-      const line = raw.trim();
-      if (SERVER_LINE.test(line) || /^server\.\d+\s*=/.test(line)) return false;
-      if (line.startsWith('# chdr:')) return false;
-      const eq = line.indexOf('=');
-      return !(eq > 0 && !line.startsWith('#') && MEMBERSHIP_KEYS.has(line.slice(0, eq).trim()));
-    });
+  const kept = current.split('\n').filter((raw) => {
+    const line = raw.trim();
+    if (SERVER_LINE.test(line) || /^server\.\d+\s*=/.test(line)) return false;
+    if (line.startsWith('# chdr:')) return false;
+    const eq = line.indexOf('=');
+    return !(eq > 0 && !line.startsWith('#') && MEMBERSHIP_KEYS.has(line.slice(0, eq).trim()));
+  });
   while (kept.length > 0 && kept[kept.length - 1]!.trim() === '') kept.pop();
   return [
     ...kept,

@@ -13,7 +13,12 @@ import { systemClock } from '../probe/index.js';
 import type { PutOptions, StateStore, StoredItem } from './types.js';
 
 /** Attribute names of the state table: `pk` (string hash key), `version`, `value` (JSON), `expiresAt` (TTL, epoch s). */
-export const DYNAMO_ATTRIBUTES = { key: 'pk', version: 'version', value: 'value', expiresAt: 'expiresAt' } as const;
+export const DYNAMO_ATTRIBUTES = {
+  key: 'pk',
+  version: 'version',
+  value: 'value',
+  expiresAt: 'expiresAt',
+} as const;
 
 export interface DynamoStateStoreOptions {
   client: Pick<DynamoDBClient, 'send'>;
@@ -22,7 +27,8 @@ export interface DynamoStateStoreOptions {
 }
 
 const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+  error instanceof ConditionalCheckFailedException ||
+  (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /**
  * The state store on DynamoDB. Conditional writes use the numeric `version` attribute; `expiresAt`
@@ -53,7 +59,11 @@ export class DynamoStateStore implements StateStore {
 
   async get<T>(key: string): Promise<StoredItem<T> | undefined> {
     const out = await this.options.client.send(
-      new GetItemCommand({ TableName: this.options.tableName, Key: { pk: { S: key } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: { pk: { S: key } },
+        ConsistentRead: true,
+      }),
     );
     return this.decode<T>(out.Item);
   }
@@ -106,8 +116,10 @@ export class DynamoStateStore implements StateStore {
           TableName: this.options.tableName,
           Key: { pk: { S: key } },
           UpdateExpression:
-            'SET #value = :value, #version = :next' + (expiry === undefined ? ' REMOVE #expiresAt' : ', #expiresAt = :expiresAt'),
-          ConditionExpression: '#version = :expected AND (attribute_not_exists(#expiresAt) OR #expiresAt > :now)',
+            'SET #value = :value, #version = :next' +
+            (expiry === undefined ? ' REMOVE #expiresAt' : ', #expiresAt = :expiresAt'),
+          ConditionExpression:
+            '#version = :expected AND (attribute_not_exists(#expiresAt) OR #expiresAt > :now)',
           ExpressionAttributeNames: { '#value': 'value', '#version': 'version', '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: {
             ':value': { S: json },
@@ -141,7 +153,9 @@ export class DynamoStateStore implements StateStore {
           },
           ExpressionAttributeValues: {
             ':now': { N: String(now) },
-            ...(options.expectedVersion === undefined ? {} : { ':expected': { N: String(options.expectedVersion) } }),
+            ...(options.expectedVersion === undefined
+              ? {}
+              : { ':expected': { N: String(options.expectedVersion) } }),
           },
         }),
       );

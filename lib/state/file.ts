@@ -112,7 +112,11 @@ export class FileStateStore extends MemoryStateStore {
       shape = JSON.parse(text) as FileShape;
       if (shape.format !== 1 || !Array.isArray(shape.entries)) throw new Error('unknown format');
     } catch (cause) {
-      throw new ChdrError(STATE_ERROR_CODES.corrupt, `state file ${this.path} is not a chdr state file; move it away`, { cause });
+      throw new ChdrError(
+        STATE_ERROR_CODES.corrupt,
+        `state file ${this.path} is not a chdr state file; move it away`,
+        { cause },
+      );
     }
     this.entries.clear();
     for (const entry of shape.entries) this.entries.set(entry.item.key, entry);
@@ -135,7 +139,10 @@ export class FileStateStore extends MemoryStateStore {
         continue;
       }
       if (this.fileClock.now() >= deadline) {
-        throw new ChdrError(STATE_ERROR_CODES.lockTimeout, `state file ${this.path} stayed locked for ${this.lockWaitMs} ms (${this.lockPath})`);
+        throw new ChdrError(
+          STATE_ERROR_CODES.lockTimeout,
+          `state file ${this.path} stayed locked for ${this.lockWaitMs} ms (${this.lockPath})`,
+        );
       }
       await sleep(5 + Math.random() * 20);
     }

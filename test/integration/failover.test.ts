@@ -64,7 +64,11 @@ const events: FailoverEvent[] = [];
 const timings: { phase: string; seconds: number }[] = [];
 
 const sql = async (replica: string, query: string): Promise<string> => {
-  const response = await fetch(`http://127.0.0.1:${ports[replica]}/`, { method: 'POST', body: query, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`http://127.0.0.1:${ports[replica]}/`, {
+    method: 'POST',
+    body: query,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${replica}: ${text.trim()}`);
   return text.trim();
@@ -72,7 +76,9 @@ const sql = async (replica: string, query: string): Promise<string> => {
 
 const srvrMode = async (node: string): Promise<string> => {
   const { sendFourLetterWord } = await import('../../lib/keeper/index.js');
-  const reply = await sendFourLetterWord({ host: '127.0.0.1', port: ports[node]! }, 'srvr', { timeoutMs: 2_000 });
+  const reply = await sendFourLetterWord({ host: '127.0.0.1', port: ports[node]! }, 'srvr', {
+    timeoutMs: 2_000,
+  });
   return reply.ok ? (/Mode: (\S+)/.exec(reply.value)?.[1] ?? 'not-serving') : 'unreachable';
 };
 
@@ -85,8 +91,16 @@ const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 };
 
-const run = (request: OperationRequest, extra: Parameters<typeof executeOperation>[2] extends infer D ? Partial<D> : never = {}) =>
-  executeOperation(topology, request, { ...runtime.deps, notifier: { notify: async (event) => void events.push(event) }, pollIntervalMs: 250, ...extra });
+const run = (
+  request: OperationRequest,
+  extra: Parameters<typeof executeOperation>[2] extends infer D ? Partial<D> : never = {},
+) =>
+  executeOperation(topology, request, {
+    ...runtime.deps,
+    notifier: { notify: async (event) => void events.push(event) },
+    pollIntervalMs: 250,
+    ...extra,
+  });
 
 const timed = async <T>(phase: string, action: () => Promise<T>): Promise<T> => {
   const startedAt = Date.now();
@@ -105,11 +119,16 @@ beforeAll(async () => {
   await down({ dir: DIR });
   const started = await timed('cluster up', () => up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 }));
   const state = started.state;
-  ports = Object.fromEntries(state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]));
+  ports = Object.fromEntries(
+    state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
+  );
   const text = renderTopology(state).text.replace(/failover:\n( {2}.*\n)*/, localFailoverSection(DIR));
   await writeFile(TOPOLOGY_FILE, text);
   topology = parseTopologyText(text, TOPOLOGY_FILE);
-  runtime = await createFailoverRuntime(topology, { store: new FileStateStore(STATE_FILE), log: (line) => process.stdout.write(`[drill] ${line}\n`) });
+  runtime = await createFailoverRuntime(topology, {
+    store: new FileStateStore(STATE_FILE),
+    log: (line) => process.stdout.write(`[drill] ${line}\n`),
+  });
   for (const replica of ['ch1', 'ch2', 'ch3']) await sql(replica, EVENTS_DDL(replica));
 });
 
@@ -125,16 +144,33 @@ afterAll(async () => {
 
 describe('DR drill on the local cluster', () => {
   it('fails over after the whole primary site is lost: resumes after an interruption, keeps the data, accepts writes', async () => {
-    await sql('ch1', "INSERT INTO default.events SELECT number, toString(number) FROM system.numbers LIMIT 1000");
+    await sql(
+      'ch1',
+      'INSERT INTO default.events SELECT number, toString(number) FROM system.numbers LIMIT 1000',
+    );
     await sql('ch1', "INSERT INTO default.heart_beat VALUES ('primary', now())");
-    await waitFor('the rows at ch3', async () => (await sql('ch3', 'SELECT count() FROM default.events')) === '1000');
+    await waitFor(
+      'the rows at ch3',
+      async () => (await sql('ch3', 'SELECT count() FROM default.events')) === '1000',
+    );
     await timed('stop the primary site (crash)', () => stopSite(DIR, 'primary', { hard: true }));
 
-    const plan = await planOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, runtime.deps);
-    expect(formatPlan(plan)).toContain(`server.4=127.0.0.1:${PORT_BASE + 4_884}:${PORT_BASE + 5_884}:participant`);
+    const plan = await planOperation(
+      topology,
+      { kind: 'failover', from: 'primary', to: 'standby' },
+      runtime.deps,
+    );
+    expect(formatPlan(plan)).toContain(
+      `server.4=127.0.0.1:${PORT_BASE + 4_884}:${PORT_BASE + 5_884}:participant`,
+    );
     expect(plan.confirmation).toBe('FAILOVER primary->standby');
 
-    const request: OperationRequest = { kind: 'failover', from: 'primary', to: 'standby', startedBy: 'drill' };
+    const request: OperationRequest = {
+      kind: 'failover',
+      from: 'primary',
+      to: 'standby',
+      startedBy: 'drill',
+    };
     const interrupted = await timed('failover, interrupted before repoint', () =>
       run(request, {
         beforeStep: (id) => {
@@ -171,7 +207,9 @@ describe('DR drill on the local cluster', () => {
     const before = await Promise.all(files.map((file) => readFile(file, 'utf8')));
     const pidsBefore = (await readState(DIR)).nodes.map((node) => node.pid);
 
-    const again = await timed('failover again (no-op)', () => run({ kind: 'failover', from: 'primary', to: 'standby' }));
+    const again = await timed('failover again (no-op)', () =>
+      run({ kind: 'failover', from: 'primary', to: 'standby' }),
+    );
 
     expect(again.result).toBe('already-done');
     expect(await Promise.all(files.map((file) => readFile(file, 'utf8')))).toEqual(before);
@@ -193,7 +231,19 @@ describe('DR drill on the local cluster', () => {
     const startedAt = Date.now();
     const child = spawn(
       'node',
-      [CLI, 'failback', '--config', TOPOLOGY_FILE, '--state-file', STATE_FILE, '--from', 'standby', '--to', 'primary', '--execute'],
+      [
+        CLI,
+        'failback',
+        '--config',
+        TOPOLOGY_FILE,
+        '--state-file',
+        STATE_FILE,
+        '--from',
+        'standby',
+        '--to',
+        'primary',
+        '--execute',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -203,10 +253,18 @@ describe('DR drill on the local cluster', () => {
     const store = new FileStateStore(STATE_FILE);
 
     // While the CLI holds the lock, a second run is refused, naming the holder and since when.
-    await waitFor('the CLI to take the lock', async () => (await store.get('failover#lock')) !== undefined, 20_000);
-    const second = await run({ kind: 'failback', from: 'standby', to: 'primary' }).catch((error: unknown) => error);
+    await waitFor(
+      'the CLI to take the lock',
+      async () => (await store.get('failover#lock')) !== undefined,
+      20_000,
+    );
+    const second = await run({ kind: 'failback', from: 'standby', to: 'primary' }).catch(
+      (error: unknown) => error,
+    );
     expect(second).toMatchObject({ code: FAILOVER_ERROR_CODES.locked });
-    expect((second as Error).message).toMatch(/another failover run holds the lock: .*pid \d+ since \d{4}-.*failback standby->primary/);
+    expect((second as Error).message).toMatch(
+      /another failover run holds the lock: .*pid \d+ since \d{4}-.*failback standby->primary/,
+    );
 
     // Kill it once it has started to build the new ensemble at the primary site.
     await waitFor(
@@ -223,7 +281,9 @@ describe('DR drill on the local cluster', () => {
     timings.push({ phase: 'failback, until killed', seconds: (Date.now() - startedAt) / 1000 });
     expect(output).not.toMatch(/succeeded/);
 
-    const resumed = await timed('failback, resumed by another process', () => run({ kind: 'failback', from: 'standby', to: 'primary' }));
+    const resumed = await timed('failback, resumed by another process', () =>
+      run({ kind: 'failback', from: 'standby', to: 'primary' }),
+    );
 
     expect(resumed.result, resumed.message).toBe('succeeded');
     expect(resumed.record.attempts).toBe(2);
@@ -232,7 +292,9 @@ describe('DR drill on the local cluster', () => {
     expect(['leader', 'follower']).toContain(await srvrMode('zk1'));
     await sql('ch1', "INSERT INTO default.events VALUES (1002, 'written at the primary after failback')");
     await waitFor('every replica to have all 1003 rows', async () =>
-      (await Promise.all(['ch1', 'ch2', 'ch3'].map((r) => sql(r, 'SELECT count() FROM default.events')))).every((count) => count === '1003'),
+      (
+        await Promise.all(['ch1', 'ch2', 'ch3'].map((r) => sql(r, 'SELECT count() FROM default.events')))
+      ).every((count) => count === '1003'),
     );
     const runs = await listRuns(runtime.deps.store);
     expect(runs.map((r) => `${r.kind}:${r.result}`)).toEqual([

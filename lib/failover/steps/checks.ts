@@ -21,7 +21,9 @@ import { replicaCaughtUpReason, replicaWritableReason } from './clickhouse.js';
 import { hostAction, startCoordination, stopCoordination } from './common.js';
 import { ensembleServing } from './zookeeper.js';
 
-const tryReplica = async <T>(action: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> => {
+const tryReplica = async <T>(
+  action: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; reason: string }> => {
   try {
     return { ok: true, value: await action() };
   } catch (error) {
@@ -30,7 +32,9 @@ const tryReplica = async <T>(action: () => Promise<T>): Promise<{ ok: true; valu
 };
 
 const stateSummary = (states: readonly CoordinationState[]) =>
-  Object.fromEntries(states.map((s) => [s.node, { mode: s.mode, zxid: s.zxid === null ? null : `0x${s.zxid.toString(16)}` }]));
+  Object.fromEntries(
+    states.map((s) => [s.node, { mode: s.mode, zxid: s.zxid === null ? null : `0x${s.zxid.toString(16)}` }]),
+  );
 
 /**
  * Preflight (Altinity DR guide, Failover step 1, and the issue's refusals): the target answers, its
@@ -46,18 +50,35 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
   async plan(ctx) {
     return [
       ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: REPLICAS_SQL })),
-      ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: heartbeatLagSql(ctx, from.name) })),
+      ...to.replicas.map((r) => ({
+        target: r.name,
+        via: 'sql' as const,
+        text: heartbeatLagSql(ctx, from.name),
+      })),
       ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: INSERTS_RUNNING_SQL })),
-      ...[...from.coordination, ...to.coordination].map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr' })),
-      ...from.replicas.slice(0, 1).map((r) => ({ target: r.name, via: 'sql' as const, text: `${heartbeatLagSql(ctx, from.name)} (if reachable)` })),
+      ...[...from.coordination, ...to.coordination].map((n) => ({
+        target: n.name,
+        via: '4lw' as const,
+        text: 'srvr',
+      })),
+      ...from.replicas.slice(0, 1).map((r) => ({
+        target: r.name,
+        via: 'sql' as const,
+        text: `${heartbeatLagSql(ctx, from.name)} (if reachable)`,
+      })),
     ];
   },
   async run(ctx) {
     const problems: string[] = [];
     const notes: string[] = [];
-    const [fromStates, toStates] = await Promise.all([coordinationStates(ctx, from.coordination), coordinationStates(ctx, to.coordination)]);
+    const [fromStates, toStates] = await Promise.all([
+      coordinationStates(ctx, from.coordination),
+      coordinationStates(ctx, to.coordination),
+    ]);
     notes.push(`coordination: ${describeStates([...fromStates, ...toStates])}`);
-    const fromLeader = fromStates.find((s) => s.mode === 'leader' || (s.mode === 'standalone' && from.coordination.length === 1));
+    const fromLeader = fromStates.find(
+      (s) => s.mode === 'leader' || (s.mode === 'standalone' && from.coordination.length === 1),
+    );
     if (mode === 'forced' && fromLeader) {
       problems.push(
         `${from.name}'s ensemble still has a leader (${fromLeader.node}): a new ensemble at ${to.name} would split the brain; ` +
@@ -65,7 +86,9 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
       );
     }
     if (mode === 'graceful' && !fromLeader) {
-      problems.push(`${from.name}'s ensemble has no leader (${describeStates(fromStates)}): a planned move needs it serving; use failover`);
+      problems.push(
+        `${from.name}'s ensemble has no leader (${describeStates(fromStates)}): a planned move needs it serving; use failover`,
+      );
     }
     if (to.coordination.length > 0 && toStates.every((s) => !s.reachable)) {
       problems.push(`no coordination node at ${to.name} answers (${describeStates(toStates)})`);
@@ -78,12 +101,19 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
         problems.push(`${replica.name} cannot be reached: ${tables.reason}`);
         continue;
       }
-      replicaStates[replica.name] = { tables: tables.value.length, readonly: tables.value.filter((t) => t.isReadonly).length };
+      replicaStates[replica.name] = {
+        tables: tables.value.length,
+        readonly: tables.value.filter((t) => t.isReadonly).length,
+      };
       const age = await tryReplica(() => heartbeatAge(ctx, replica, from.name));
       if (age.ok && age.value.ageSeconds !== null) ages.push(age.value.ageSeconds);
-      const inserts = await tryReplica(() => queryReplica<{ inserts: string | number }>(ctx, replica, INSERTS_RUNNING_SQL));
+      const inserts = await tryReplica(() =>
+        queryReplica<{ inserts: string | number }>(ctx, replica, INSERTS_RUNNING_SQL),
+      );
       if (inserts.ok && Number(inserts.value[0]?.inserts ?? 0) > 0) {
-        problems.push(`${replica.name} is processing ${inserts.value[0]?.inserts} INSERT queries: writes still reach ${to.name}`);
+        problems.push(
+          `${replica.name} is processing ${inserts.value[0]?.inserts} INSERT queries: writes still reach ${to.name}`,
+        );
       }
     }
     // The source's own view of its heartbeat, when it answers: lag = (age at target) - (age at source).
@@ -110,16 +140,25 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
     }
     notes.push(`RPO estimate: ${rpoSeconds ?? 'unknown'} s (${rpoBasis})`);
     if (rpoSeconds !== null && rpoSeconds > ctx.settings.maxLagSeconds) {
-      problems.push(`${to.name} lags ${rpoSeconds} s behind ${from.name}, more than failover.maxLagSeconds (${ctx.settings.maxLagSeconds} s)`);
+      problems.push(
+        `${to.name} lags ${rpoSeconds} s behind ${from.name}, more than failover.maxLagSeconds (${ctx.settings.maxLagSeconds} s)`,
+      );
     }
     if (problems.length > 0 && !ctx.request.force) {
-      throw new FailoverError(FAILOVER_ERROR_CODES.refused, `refused (nothing changed; --force overrides): ${problems.join('; ')}`);
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.refused,
+        `refused (nothing changed; --force overrides): ${problems.join('; ')}`,
+      );
     }
     for (const problem of problems) notes.push(`forced past: ${problem}`);
     return {
       notes,
       facts: {
-        startingState: { coordination: stateSummary([...fromStates, ...toStates]), replicas: replicaStates, at: new Date(ctx.deps.clock.now()).toISOString() },
+        startingState: {
+          coordination: stateSummary([...fromStates, ...toStates]),
+          replicas: replicaStates,
+          at: new Date(ctx.deps.clock.now()).toISOString(),
+        },
         rpoSeconds,
         rpoBasis,
       },
@@ -140,9 +179,19 @@ export const verifyWritableStep = (site: Site): FailoverStep => ({
   pointOfNoReturn: true,
   async plan(ctx) {
     return [
-      ...site.replicas.slice(0, 1).map((r) => ({ target: r.name, via: 'sql' as const, text: heartbeatInsertSql(ctx, site.name) })),
-      ...site.replicas.map((r) => ({ target: r.name, via: 'http' as const, text: 'GET /replicas_status (until 200 Ok.)' })),
-      ...site.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr, mntr (one leader, quorum)' })),
+      ...site.replicas
+        .slice(0, 1)
+        .map((r) => ({ target: r.name, via: 'sql' as const, text: heartbeatInsertSql(ctx, site.name) })),
+      ...site.replicas.map((r) => ({
+        target: r.name,
+        via: 'http' as const,
+        text: 'GET /replicas_status (until 200 Ok.)',
+      })),
+      ...site.coordination.map((n) => ({
+        target: n.name,
+        via: '4lw' as const,
+        text: 'srvr, mntr (one leader, quorum)',
+      })),
     ];
   },
   async run(ctx) {
@@ -167,7 +216,9 @@ export const verifyWritableStep = (site: Site): FailoverStep => ({
     for (const replica of site.replicas) {
       await waitUntil(ctx, `${replica.name} /replicas_status ok`, async () => {
         const reply = await ctx.deps.connect(replica).replicasStatus({ verbose: false, timeoutMs: 3_000 });
-        return reply.httpStatus === 200 && !/read.?only/i.test(reply.body) ? null : `${reply.httpStatus} ${reply.body.trim().slice(0, 200)}`;
+        return reply.httpStatus === 200 && !/read.?only/i.test(reply.body)
+          ? null
+          : `${reply.httpStatus} ${reply.body.trim().slice(0, 200)}`;
       });
       const reason = await replicaWritableReason(ctx, replica);
       if (reason) throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, reason);
@@ -219,13 +270,18 @@ export const targetCaughtUpStep = (to: Site): FailoverStep => ({
   title: `Wait until ${to.name}'s replicas have caught up (queues drained, log pointers at the head)`,
   kind: 'check',
   async plan() {
-    return to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: `${REPLICAS_SQL} (until queue_size = 0, no log lag)` }));
+    return to.replicas.map((r) => ({
+      target: r.name,
+      via: 'sql' as const,
+      text: `${REPLICAS_SQL} (until queue_size = 0, no log lag)`,
+    }));
   },
   async run() {
     return {};
   },
   async verify(ctx) {
-    for (const replica of to.replicas) await waitUntil(ctx, `${replica.name} caught up`, () => replicaCaughtUpReason(ctx, replica));
+    for (const replica of to.replicas)
+      await waitUntil(ctx, `${replica.name} caught up`, () => replicaCaughtUpReason(ctx, replica));
   },
 });
 
@@ -234,14 +290,26 @@ export const targetCaughtUpStep = (to: Site): FailoverStep => ({
  * reached the leader's), then the source's coordination nodes are stopped so that the old ensemble
  * cannot accept anything more (fencing). The new ensemble is built from the observers' data next.
  */
-export const fenceSourceCoordinationStep = (from: Site, to: Site, doneWhen: (ctx: StepContext) => Promise<boolean>): FailoverStep => ({
+export const fenceSourceCoordinationStep = (
+  from: Site,
+  to: Site,
+  doneWhen: (ctx: StepContext) => Promise<boolean>,
+): FailoverStep => ({
   id: `stop-coordination-${from.name}`,
   title: `Let ${to.name}'s observers reach ${from.name}'s last transaction, then stop ${from.name}'s coordination nodes`,
   kind: 'change',
   async plan(ctx) {
     return [
-      ...from.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr (the leader zxid)' })),
-      ...to.coordination.map((n) => ({ target: n.name, via: '4lw' as const, text: 'srvr (until zxid >= the leader zxid)' })),
+      ...from.coordination.map((n) => ({
+        target: n.name,
+        via: '4lw' as const,
+        text: 'srvr (the leader zxid)',
+      })),
+      ...to.coordination.map((n) => ({
+        target: n.name,
+        via: '4lw' as const,
+        text: 'srvr (until zxid >= the leader zxid)',
+      })),
       ...from.coordination.map((n) => hostAction(n.name, renderCommand(ctx, 'stopCoordination', n.kind, n))),
     ];
   },
@@ -250,7 +318,9 @@ export const fenceSourceCoordinationStep = (from: Site, to: Site, doneWhen: (ctx
     return (await coordinationStates(ctx, from.coordination)).every((s) => !s.reachable);
   },
   async run(ctx) {
-    const leader = (await coordinationStates(ctx, from.coordination)).find((s) => s.mode === 'leader' && s.zxid !== null);
+    const leader = (await coordinationStates(ctx, from.coordination)).find(
+      (s) => s.mode === 'leader' && s.zxid !== null,
+    );
     if (leader) {
       const target = leader.zxid!;
       await waitUntil(ctx, `${to.name}'s observers at zxid 0x${target.toString(16)}`, async () => {
@@ -272,6 +342,8 @@ export const fenceSourceCoordinationStep = (from: Site, to: Site, doneWhen: (ctx
   },
   async undo(ctx) {
     for (const node of from.coordination) await startCoordination(ctx, node as CoordinationNode);
-    await waitUntil(ctx, `${from.name}'s ensemble serving again`, async () => ensembleServing(from, await coordinationStates(ctx, from.coordination)));
+    await waitUntil(ctx, `${from.name}'s ensemble serving again`, async () =>
+      ensembleServing(from, await coordinationStates(ctx, from.coordination)),
+    );
   },
 });

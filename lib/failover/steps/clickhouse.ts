@@ -17,14 +17,22 @@ import {
 } from './common.js';
 
 /** Null when the replica answers and none of its replicated tables is readonly. */
-export const replicaWritableReason = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<string | null> => {
+export const replicaWritableReason = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+): Promise<string | null> => {
   const tables = await replicaTables(ctx, replica);
   const readonly = tables.filter((t) => t.isReadonly);
-  return readonly.length === 0 ? null : `${replica.name}: readonly ${readonly.map((t) => `${t.database}.${t.table}`).join(', ')}`;
+  return readonly.length === 0
+    ? null
+    : `${replica.name}: readonly ${readonly.map((t) => `${t.database}.${t.table}`).join(', ')}`;
 };
 
 /** Null when the replica's queues are drained and its log pointers are at the log head. */
-export const replicaCaughtUpReason = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<string | null> => {
+export const replicaCaughtUpReason = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+): Promise<string | null> => {
   const tables = await replicaTables(ctx, replica);
   const behind = tables.filter((t) => t.isReadonly || t.queueSize > 0 || t.logLag > 0);
   return behind.length === 0
@@ -46,9 +54,16 @@ const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Pr
  * `<zookeeper>` section, restarts the server (18.16 reads it only at start; restart also where a server
  * still runs an older file), and waits until no replicated table is readonly.
  */
-export const repointReplicasStep = (replicasOf: Site, ensembleOf: Site, options: { id: string; title: string }): FailoverStep => {
+export const repointReplicasStep = (
+  replicasOf: Site,
+  ensembleOf: Site,
+  options: { id: string; title: string },
+): FailoverStep => {
   const endpoints = () => clientEndpoints(ensembleOf);
-  const summary = () => endpoints().map((e) => `${e.host}:${e.port}`).join(', ');
+  const summary = () =>
+    endpoints()
+      .map((e) => `${e.host}:${e.port}`)
+      .join(', ');
   const replicaDone = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
     const text = await readClickHouseConfig(ctx, replica);
     if (text === null || !clickHouseHasCoordination(text, endpoints())) return false;
@@ -84,8 +99,21 @@ export const repointReplicasStep = (replicasOf: Site, ensembleOf: Site, options:
         }
         const current = await readClickHouseConfig(ctx, replica);
         if (current === null || !clickHouseHasCoordination(current, endpoints())) {
-          files.push({ node: replica.name, kind: 'clickhouse', path: clickhousePath(ctx, replica), before: current });
-          await writeClickHouseConfig(ctx, replica, renderClickHouseCoordination(current, endpoints(), `coordination of ${ensembleOf.name} (run ${ctx.runId})`));
+          files.push({
+            node: replica.name,
+            kind: 'clickhouse',
+            path: clickhousePath(ctx, replica),
+            before: current,
+          });
+          await writeClickHouseConfig(
+            ctx,
+            replica,
+            renderClickHouseCoordination(
+              current,
+              endpoints(),
+              `coordination of ${ensembleOf.name} (run ${ctx.runId})`,
+            ),
+          );
         }
         restart.push(replica);
       }
@@ -100,19 +128,25 @@ export const repointReplicasStep = (replicasOf: Site, ensembleOf: Site, options:
     },
     async verify(ctx) {
       for (const replica of replicasOf.replicas) {
-        await waitUntil(ctx, `${replica.name} writable (no readonly table)`, () => replicaWritableReason(ctx, replica));
+        await waitUntil(ctx, `${replica.name} writable (no readonly table)`, () =>
+          replicaWritableReason(ctx, replica),
+        );
       }
     },
     async undo(ctx, record) {
       await restoreFiles(ctx, record, replicasOf.replicas);
-      await Promise.all(
-        replicasOf.replicas
-          .filter((replica) => (record.files ?? []).some((f) => f.node === replica.name))
-          .map(async (replica) => {
-            await stopReplica(ctx, replica);
-            await startReplica(ctx, replica);
-          }),
-      );
+      const restart = replicasOf.replicas.filter((replica) => (record.files ?? []).some((f) => f.node === replica.name));
+      for (const replica of restart) await stopReplica(ctx, replica);
+      // 18.16 will not start while the ensemble of its restored config is down: start once every step is undone.
+      await ctx.defer(async () => {
+        for (const replica of restart) await startReplica(ctx, replica);
+        for (const replica of restart) {
+          await waitUntil(ctx, `${replica.name} answering again`, async () => {
+            await replicaTables(ctx, replica);
+            return null;
+          });
+        }
+      });
     },
   };
 };
@@ -140,7 +174,10 @@ export const catchUpStep = (site: Site): FailoverStep => ({
 });
 
 /** Stops a site's replicas (failback/switchover: writes there are refused from now on, not lost). */
-export const stopReplicasStep = (site: Site, doneWhen: (ctx: StepContext) => Promise<boolean>): FailoverStep => {
+export const stopReplicasStep = (
+  site: Site,
+  doneWhen: (ctx: StepContext) => Promise<boolean>,
+): FailoverStep => {
   const reachable = async (ctx: StepContext, replica: ReplicaEndpoint) => {
     try {
       await replicaTables(ctx, replica);
@@ -154,7 +191,9 @@ export const stopReplicasStep = (site: Site, doneWhen: (ctx: StepContext) => Pro
     title: `Stop ${site.name}'s ClickHouse replicas (new writes there are refused)`,
     kind: 'change',
     async plan(ctx) {
-      return site.replicas.map((replica) => hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)));
+      return site.replicas.map((replica) =>
+        hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)),
+      );
     },
     async isDone(ctx) {
       if (await doneWhen(ctx)) return true;
@@ -168,7 +207,9 @@ export const stopReplicasStep = (site: Site, doneWhen: (ctx: StepContext) => Pro
     },
     async verify(ctx) {
       for (const replica of site.replicas) {
-        await waitUntil(ctx, `${replica.name} stopped`, async () => ((await reachable(ctx, replica)) ? `${replica.name} still answers` : null));
+        await waitUntil(ctx, `${replica.name} stopped`, async () =>
+          (await reachable(ctx, replica)) ? `${replica.name} still answers` : null,
+        );
       }
     },
     async undo(ctx) {

@@ -10,7 +10,11 @@ export const clickhousePath = (ctx: Pick<StepContext, 'settings'>, replica: Repl
   pathFor(ctx.settings, 'clickhouseCoordinationConfig', replica.name);
 
 /** A host action for the plan: the rendered command (base64 bodies shortened). */
-export const hostAction = (target: string, command: string): PlannedAction => ({ target, via: 'host', text: redactCommand(command) });
+export const hostAction = (target: string, command: string): PlannedAction => ({
+  target,
+  via: 'host',
+  text: redactCommand(command),
+});
 
 export const stopCoordination = (ctx: StepContext, node: CoordinationNode): Promise<unknown> =>
   runOnNode(ctx, node, renderCommand(ctx, 'stopCoordination', node.kind, node), `stopping ${node.name}`);
@@ -19,22 +23,47 @@ export const startCoordination = (ctx: StepContext, node: CoordinationNode): Pro
   runOnNode(ctx, node, renderCommand(ctx, 'startCoordination', node.kind, node), `starting ${node.name}`);
 
 export const stopReplica = (ctx: StepContext, replica: ReplicaEndpoint): Promise<unknown> =>
-  runOnNode(ctx, replica, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica), `stopping ${replica.name}`);
+  runOnNode(
+    ctx,
+    replica,
+    renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica),
+    `stopping ${replica.name}`,
+  );
 
 export const startReplica = (ctx: StepContext, replica: ReplicaEndpoint): Promise<unknown> =>
-  runOnNode(ctx, replica, renderCommand(ctx, 'startClickHouse', 'clickhouse', replica), `starting ${replica.name}`);
+  runOnNode(
+    ctx,
+    replica,
+    renderCommand(ctx, 'startClickHouse', 'clickhouse', replica),
+    `starting ${replica.name}`,
+  );
 
 export const readCoordinationConfig = (ctx: StepContext, node: CoordinationNode): Promise<string | null> =>
   readNodeFile(ctx, node, 'readCoordinationConfig', node.kind, coordinationPath(ctx, node));
 
-export const writeCoordinationConfig = (ctx: StepContext, node: CoordinationNode, content: string): Promise<void> =>
+export const writeCoordinationConfig = (
+  ctx: StepContext,
+  node: CoordinationNode,
+  content: string,
+): Promise<void> =>
   writeNodeFile(ctx, node, 'writeCoordinationConfig', node.kind, coordinationPath(ctx, node), content);
 
 export const readClickHouseConfig = (ctx: StepContext, replica: ReplicaEndpoint): Promise<string | null> =>
   readNodeFile(ctx, replica, 'readClickHouseCoordinationConfig', 'clickhouse', clickhousePath(ctx, replica));
 
-export const writeClickHouseConfig = (ctx: StepContext, replica: ReplicaEndpoint, content: string): Promise<void> =>
-  writeNodeFile(ctx, replica, 'writeClickHouseCoordinationConfig', 'clickhouse', clickhousePath(ctx, replica), content);
+export const writeClickHouseConfig = (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  content: string,
+): Promise<void> =>
+  writeNodeFile(
+    ctx,
+    replica,
+    'writeClickHouseCoordinationConfig',
+    'clickhouse',
+    clickhousePath(ctx, replica),
+    content,
+  );
 
 /** Puts saved files back (the undo of any config rewrite). A file that did not exist is left as written. */
 export const restoreFiles = async (
@@ -45,7 +74,8 @@ export const restoreFiles = async (
   for (const file of record.files ?? []) {
     const node = nodes.find((candidate) => candidate.name === file.node);
     if (!node || file.before === null) continue;
-    if (file.kind === 'coordination') await writeCoordinationConfig(ctx, node as CoordinationNode, file.before);
+    if (file.kind === 'coordination')
+      await writeCoordinationConfig(ctx, node as CoordinationNode, file.before);
     else await writeClickHouseConfig(ctx, node as ReplicaEndpoint, file.before);
   }
 };
@@ -58,16 +88,33 @@ export const writeAction = (
   summary: string,
 ): PlannedAction[] => {
   const isCoordination = kind === 'coordination';
-  const path = isCoordination ? coordinationPath(ctx, node as CoordinationNode) : clickhousePath(ctx, node as ReplicaEndpoint);
+  const path = isCoordination
+    ? coordinationPath(ctx, node as CoordinationNode)
+    : clickhousePath(ctx, node as ReplicaEndpoint);
   const nodeKind = isCoordination ? (node as CoordinationNode).kind : 'clickhouse';
   return [
-    hostAction(node.name, renderCommand(ctx, isCoordination ? 'readCoordinationConfig' : 'readClickHouseCoordinationConfig', nodeKind, node, { path })),
     hostAction(
       node.name,
-      renderCommand(ctx, isCoordination ? 'writeCoordinationConfig' : 'writeClickHouseCoordinationConfig', nodeKind, node, {
-        path,
-        contentBase64: '<new file, base64>',
-      }),
+      renderCommand(
+        ctx,
+        isCoordination ? 'readCoordinationConfig' : 'readClickHouseCoordinationConfig',
+        nodeKind,
+        node,
+        { path },
+      ),
+    ),
+    hostAction(
+      node.name,
+      renderCommand(
+        ctx,
+        isCoordination ? 'writeCoordinationConfig' : 'writeClickHouseCoordinationConfig',
+        nodeKind,
+        node,
+        {
+          path,
+          contentBase64: '<new file, base64>',
+        },
+      ),
     ),
     { target: node.name, via: 'host', text: `  new ${path}: ${summary}` },
   ];

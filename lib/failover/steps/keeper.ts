@@ -1,7 +1,15 @@
 import type { CoordinationNode, Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
 import { renderCommand, runOnNode } from '../host.js';
-import { keeperHasMembership, keeperHasVoters, parseLgif, pickRecoveryLeader, renderKeeperConfig, type KeeperServer, type RecoveryCandidate } from '../keeper-config.js';
+import {
+  keeperHasMembership,
+  keeperHasVoters,
+  parseLgif,
+  pickRecoveryLeader,
+  renderKeeperConfig,
+  type KeeperServer,
+  type RecoveryCandidate,
+} from '../keeper-config.js';
 import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
 import { coordinationState, coordinationStates, describeStates, waitUntil } from '../observe.js';
 import type { FailoverStep, PlannedAction, StepContext } from '../types.js';
@@ -23,7 +31,10 @@ const REQUEST_MS = 3_000;
 export const recoveryCandidates = async (ctx: StepContext, site: Site): Promise<RecoveryCandidate[]> =>
   Promise.all(
     site.coordination.map(async (node) => {
-      const [lgif, state] = await Promise.all([ctx.deps.sendWord(node, 'lgif', REQUEST_MS), coordinationState(ctx, node)]);
+      const [lgif, state] = await Promise.all([
+        ctx.deps.sendWord(node, 'lgif', REQUEST_MS),
+        coordinationState(ctx, node),
+      ]);
       const log = lgif.ok ? parseLgif(lgif.value) : undefined;
       return {
         node: node.name,
@@ -35,9 +46,14 @@ export const recoveryCandidates = async (ctx: StepContext, site: Site): Promise<
   );
 
 const describeCandidate = (c: RecoveryCandidate): string =>
-  c.log ? `${c.node} (last_log_term ${c.log.lastLogTerm}, last_log_idx ${c.log.lastLogIdx})` : `${c.node} (zxid 0x${(c.zxid ?? 0n).toString(16)})`;
+  c.log
+    ? `${c.node} (last_log_term ${c.log.lastLogTerm}, last_log_idx ${c.log.lastLogIdx})`
+    : `${c.node} (zxid 0x${(c.zxid ?? 0n).toString(16)})`;
 
-const pick = async (ctx: StepContext, site: Site): Promise<{ leader: CoordinationNode; candidates: RecoveryCandidate[] }> => {
+const pick = async (
+  ctx: StepContext,
+  site: Site,
+): Promise<{ leader: CoordinationNode; candidates: RecoveryCandidate[] }> => {
   const saved = ctx.facts[`keeperRecoveryLeader:${site.name}`];
   const candidates = await recoveryCandidates(ctx, site);
   const chosen = typeof saved === 'string' ? saved : pickRecoveryLeader(candidates)?.node;
@@ -83,25 +99,49 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
           text: `lgif, srvr on each node: ${picked.candidates.map(describeCandidate).join('; ')} -> picked ${leader.name}`,
         });
       } catch {
-        actions.push({ target: site.name, via: '4lw', text: 'lgif, srvr on each node; pick the highest last_log_term/last_log_idx (no node answers now)' });
+        actions.push({
+          target: site.name,
+          via: '4lw',
+          text: 'lgif, srvr on each node; pick the highest last_log_term/last_log_idx (no node answers now)',
+        });
       }
-      const members = servers().map((s) => `${s.id}=${s.hostname}:${s.port}`).join(' ');
+      const members = servers()
+        .map((s) => `${s.id}=${s.hostname}:${s.port}`)
+        .join(' ');
       const name = leader?.name ?? '<picked node>';
       const leaderNode = leader ?? site.coordination[0]!;
       const others = site.coordination.filter((node) => node.name !== leader?.name);
-      actions.push(hostAction(name, renderCommand(ctx, 'backupCoordinationData', leaderNode.kind, leaderNode, { path: coordinationPath(ctx, leaderNode) })));
-      for (const node of others) actions.push(hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)));
-      for (const node of site.coordination) actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
+      actions.push(
+        hostAction(
+          name,
+          renderCommand(ctx, 'backupCoordinationData', leaderNode.kind, leaderNode, {
+            path: coordinationPath(ctx, leaderNode),
+          }),
+        ),
+      );
+      for (const node of others)
+        actions.push(hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)));
+      for (const node of site.coordination)
+        actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
       actions.push(
         ctx.settings.commands.forceRecoveryCoordination
-          ? hostAction(name, renderCommand(ctx, 'forceRecoveryCoordination', leaderNode.kind, leaderNode, { path: coordinationPath(ctx, leaderNode) }))
+          ? hostAction(
+              name,
+              renderCommand(ctx, 'forceRecoveryCoordination', leaderNode.kind, leaderNode, {
+                path: coordinationPath(ctx, leaderNode),
+              }),
+            )
           : { target: name, via: '4lw', text: 'rcvr' },
       );
       for (const node of others) {
         actions.push(hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)));
         actions.push({ target: node.name, via: '4lw', text: 'mntr (until zk_server_state follower)' });
       }
-      actions.push({ target: name, via: '4lw', text: 'mntr (until zk_server_state leader, zk_synced_followers = others)' });
+      actions.push({
+        target: name,
+        via: '4lw',
+        text: 'mntr (until zk_server_state leader, zk_synced_followers = others)',
+      });
       return actions;
     },
     async isDone(ctx) {
@@ -121,22 +161,35 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       await runOnNode(
         ctx,
         leader,
-        renderCommand(ctx, 'backupCoordinationData', leader.kind, leader, { path: coordinationPath(ctx, leader) }),
+        renderCommand(ctx, 'backupCoordinationData', leader.kind, leader, {
+          path: coordinationPath(ctx, leader),
+        }),
         `backing up ${leader.name}'s Keeper data`,
       );
       for (const node of others) await stopCoordination(ctx, node);
       for (const node of site.coordination) {
         const current = await readCoordinationConfig(ctx, node);
-        if (current === null) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
+        if (current === null)
+          throw new FailoverError(
+            FAILOVER_ERROR_CODES.precondition,
+            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
+          );
         if (keeperHasVoters(current, servers())) continue;
-        files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
+        files.push({
+          node: node.name,
+          kind: 'coordination',
+          path: coordinationPath(ctx, node),
+          before: current,
+        });
         await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), note(ctx)));
       }
       if (ctx.settings.commands.forceRecoveryCoordination) {
         await runOnNode(
           ctx,
           leader,
-          renderCommand(ctx, 'forceRecoveryCoordination', leader.kind, leader, { path: coordinationPath(ctx, leader) }),
+          renderCommand(ctx, 'forceRecoveryCoordination', leader.kind, leader, {
+            path: coordinationPath(ctx, leader),
+          }),
           `restarting ${leader.name} with --force-recovery`,
         );
       } else {
@@ -193,13 +246,22 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
     title: `Rejoin ${follower.name}'s Keeper nodes as learners of ${primary.name}'s cluster`,
     kind: 'change',
     async plan(ctx) {
-      const members = servers().map((s) => `${s.id}=${s.hostname}:${s.port}${s.canBecomeLeader ? '' : '(learner)'}`).join(' ');
+      const members = servers()
+        .map((s) => `${s.id}=${s.hostname}:${s.port}${s.canBecomeLeader ? '' : '(learner)'}`)
+        .join(' ');
       return [
-        ...primary.coordination.flatMap((node) => writeAction(ctx, node, 'coordination', `raft_configuration ${members}`)),
+        ...primary.coordination.flatMap((node) =>
+          writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
+        ),
         ...follower.coordination.flatMap((node) => [
           hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
           ...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
-          hostAction(node.name, renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) })),
+          hostAction(
+            node.name,
+            renderCommand(ctx, 'resetCoordinationData', node.kind, node, {
+              path: coordinationPath(ctx, node),
+            }),
+          ),
           hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
           { target: node.name, via: '4lw' as const, text: 'isro (until ro: a learner)' },
         ]),
@@ -218,16 +280,38 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
       for (const node of primary.coordination) {
         const current = await readCoordinationConfig(ctx, node);
         if (current === null || keeperHasMembership(current, servers())) continue;
-        files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
-        await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), `with learners of ${follower.name} (run ${ctx.runId})`));
+        files.push({
+          node: node.name,
+          kind: 'coordination',
+          path: coordinationPath(ctx, node),
+          before: current,
+        });
+        await writeCoordinationConfig(
+          ctx,
+          node,
+          renderKeeperConfig(current, servers(), `with learners of ${follower.name} (run ${ctx.runId})`),
+        );
       }
       for (const node of follower.coordination) {
         await stopCoordination(ctx, node);
         const current = await readCoordinationConfig(ctx, node);
-        if (current === null) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
+        if (current === null)
+          throw new FailoverError(
+            FAILOVER_ERROR_CODES.precondition,
+            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
+          );
         if (!keeperHasMembership(current, servers())) {
-          files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
-          await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), `learner of ${primary.name} (run ${ctx.runId})`));
+          files.push({
+            node: node.name,
+            kind: 'coordination',
+            path: coordinationPath(ctx, node),
+            before: current,
+          });
+          await writeCoordinationConfig(
+            ctx,
+            node,
+            renderKeeperConfig(current, servers(), `learner of ${primary.name} (run ${ctx.runId})`),
+          );
         }
         await runOnNode(
           ctx,

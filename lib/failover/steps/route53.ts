@@ -1,4 +1,8 @@
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type RRType } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  type RRType,
+} from '@aws-sdk/client-route-53';
 import type { Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
 import type { FailoverStep, StepContext } from '../types.js';
@@ -14,22 +18,40 @@ export const writeEndpointRecord = (site: Site): { type: RRType; value: string }
 
 const settingsOf = (ctx: StepContext) => {
   const route53 = ctx.settings.route53;
-  if (!route53) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, 'failover.route53 is not configured');
-  if (!ctx.deps.route53) throw new FailoverError(FAILOVER_ERROR_CODES.precondition, 'no Route 53 client (AWS credentials and region needed)');
+  if (!route53)
+    throw new FailoverError(FAILOVER_ERROR_CODES.precondition, 'failover.route53 is not configured');
+  if (!ctx.deps.route53)
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      'no Route 53 client (AWS credentials and region needed)',
+    );
   return { route53, client: ctx.deps.route53 };
 };
 
-const currentRecord = async (ctx: StepContext): Promise<{ type: string; value: string; ttl: number } | undefined> => {
+const currentRecord = async (
+  ctx: StepContext,
+): Promise<{ type: string; value: string; ttl: number } | undefined> => {
   const { route53, client } = settingsOf(ctx);
   const out = await client.send(
-    new ListResourceRecordSetsCommand({ HostedZoneId: route53.hostedZoneId, StartRecordName: route53.recordName, MaxItems: 5 }),
+    new ListResourceRecordSetsCommand({
+      HostedZoneId: route53.hostedZoneId,
+      StartRecordName: route53.recordName,
+      MaxItems: 5,
+    }),
   );
-  const set = (out.ResourceRecordSets ?? []).find((s) => normalise(s.Name ?? '') === normalise(route53.recordName) && (s.Type === 'A' || s.Type === 'CNAME'));
+  const set = (out.ResourceRecordSets ?? []).find(
+    (s) =>
+      normalise(s.Name ?? '') === normalise(route53.recordName) && (s.Type === 'A' || s.Type === 'CNAME'),
+  );
   const value = set?.ResourceRecords?.[0]?.Value;
   return set && value ? { type: set.Type!, value, ttl: set.TTL ?? route53.ttl } : undefined;
 };
 
-const upsert = async (ctx: StepContext, record: { type: RRType; value: string; ttl: number }, comment: string): Promise<void> => {
+const upsert = async (
+  ctx: StepContext,
+  record: { type: RRType; value: string; ttl: number },
+  comment: string,
+): Promise<void> => {
   const { route53, client } = settingsOf(ctx);
   await client.send(
     new ChangeResourceRecordSetsCommand({
@@ -39,7 +61,12 @@ const upsert = async (ctx: StepContext, record: { type: RRType; value: string; t
         Changes: [
           {
             Action: 'UPSERT',
-            ResourceRecordSet: { Name: route53.recordName, Type: record.type, TTL: record.ttl, ResourceRecords: [{ Value: record.value }] },
+            ResourceRecordSet: {
+              Name: route53.recordName,
+              Type: record.type,
+              TTL: record.ttl,
+              ResourceRecords: [{ Value: record.value }],
+            },
           },
         ],
       },
@@ -70,13 +97,22 @@ export const route53Step = (to: Site): FailoverStep => ({
     const before = await currentRecord(ctx);
     const record = writeEndpointRecord(to);
     ctx.undo.data = { before: before ?? null };
-    await upsert(ctx, { ...record, ttl: ctx.settings.route53!.ttl }, `chdr ${ctx.request.kind} ${ctx.request.from}->${ctx.request.to} run ${ctx.runId}`);
-    return { notes: [`${ctx.settings.route53!.recordName}: ${before?.value ?? '(none)'} -> ${record.value}`]};
+    await upsert(
+      ctx,
+      { ...record, ttl: ctx.settings.route53!.ttl },
+      `chdr ${ctx.request.kind} ${ctx.request.from}->${ctx.request.to} run ${ctx.runId}`,
+    );
+    return {
+      notes: [`${ctx.settings.route53!.recordName}: ${before?.value ?? '(none)'} -> ${record.value}`],
+    };
   },
   async verify(ctx) {
     const current = await currentRecord(ctx);
     if (current?.value !== writeEndpointRecord(to).value) {
-      throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `write endpoint still points at ${current?.value ?? 'nothing'}`);
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.verifyFailed,
+        `write endpoint still points at ${current?.value ?? 'nothing'}`,
+      );
     }
   },
   async undo(ctx, record) {

@@ -4,7 +4,13 @@ import { renderCommand, runOnNode } from '../host.js';
 import { ensembleServers, ensembleWithObservers } from '../membership.js';
 import { coordinationStates, describeStates, waitUntil, type CoordinationState } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
-import { renderZooCfg, zooCfgHasMembership, zooCfgHasVoters, zooKeeperServerLine, type ZooKeeperServer } from '../zookeeper-config.js';
+import {
+  renderZooCfg,
+  zooCfgHasMembership,
+  zooCfgHasVoters,
+  zooKeeperServerLine,
+  type ZooKeeperServer,
+} from '../zookeeper-config.js';
 import {
   hostAction,
   readCoordinationConfig,
@@ -19,16 +25,25 @@ import {
 /** Every node of `site` serves as leader or follower, with exactly one leader. */
 export const ensembleServing = (site: Site, states: readonly CoordinationState[]): string | null => {
   // A one-node Keeper (and a 26.3 leader seeing no follower) reports `standalone`.
-  const leaders = states.filter((s) => s.mode === 'leader' || (s.mode === 'standalone' && site.coordination.length === 1));
+  const leaders = states.filter(
+    (s) => s.mode === 'leader' || (s.mode === 'standalone' && site.coordination.length === 1),
+  );
   const followers = states.filter((s) => s.mode === 'follower');
   if (leaders.length !== 1) return `${leaders.length} leaders at ${site.name} (${describeStates(states)})`;
-  if (leaders.length + followers.length !== site.coordination.length) return `not every node votes (${describeStates(states)})`;
+  if (leaders.length + followers.length !== site.coordination.length)
+    return `not every node votes (${describeStates(states)})`;
   const synced = leaders[0]!.syncedFollowers;
-  if (synced !== undefined && synced < followers.length) return `leader has ${synced} synced followers of ${followers.length}`;
+  if (synced !== undefined && synced < followers.length)
+    return `leader has ${synced} synced followers of ${followers.length}`;
   return null;
 };
 
-const filesHave = async (ctx: StepContext, nodes: readonly CoordinationNode[], servers: ZooKeeperServer[], peerType: 'participant' | 'observer') => {
+const filesHave = async (
+  ctx: StepContext,
+  nodes: readonly CoordinationNode[],
+  servers: ZooKeeperServer[],
+  peerType: 'participant' | 'observer',
+) => {
   for (const node of nodes) {
     const text = await readCoordinationConfig(ctx, node);
     if (text === null || !zooCfgHasMembership(text, servers, peerType)) return false;
@@ -53,11 +68,25 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
       return [
-        ...site.coordination.flatMap((node) => [hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node))]),
-        ...site.coordination.flatMap((node) => writeAction(ctx, node, 'coordination', `peerType=participant standaloneEnabled=false ${lines}`)),
-        ...site.coordination.map((node) => hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node))),
-        ...site.coordination.map((node) => ({ target: node.name, via: '4lw' as const, text: 'srvr (until one leader, others followers)' })),
-        ...site.coordination.slice(0, 1).map((node) => ({ target: node.name, via: '4lw' as const, text: 'mntr (zk_synced_followers on the leader)' })),
+        ...site.coordination.flatMap((node) => [
+          hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
+        ]),
+        ...site.coordination.flatMap((node) =>
+          writeAction(ctx, node, 'coordination', `peerType=participant standaloneEnabled=false ${lines}`),
+        ),
+        ...site.coordination.map((node) =>
+          hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
+        ),
+        ...site.coordination.map((node) => ({
+          target: node.name,
+          via: '4lw' as const,
+          text: 'srvr (until one leader, others followers)',
+        })),
+        ...site.coordination.slice(0, 1).map((node) => ({
+          target: node.name,
+          via: '4lw' as const,
+          text: 'mntr (zk_synced_followers on the leader)',
+        })),
       ];
     },
     async isDone(ctx) {
@@ -76,11 +105,23 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       for (const node of site.coordination) {
         const current = await readCoordinationConfig(ctx, node);
         if (current === null) {
-          throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
+          throw new FailoverError(
+            FAILOVER_ERROR_CODES.precondition,
+            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
+          );
         }
         if (zooCfgHasVoters(current, desired)) continue;
-        files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
-        await writeCoordinationConfig(ctx, node, renderZooCfg(current, { servers: desired, peerType: 'participant', note: note(ctx) }));
+        files.push({
+          node: node.name,
+          kind: 'coordination',
+          path: coordinationPath(ctx, node),
+          before: current,
+        });
+        await writeCoordinationConfig(
+          ctx,
+          node,
+          renderZooCfg(current, { servers: desired, peerType: 'participant', note: note(ctx) }),
+        );
       }
       await Promise.all(site.coordination.map((node) => startCoordination(ctx, node)));
       return { notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`] };
@@ -117,13 +158,19 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
       return follower.coordination.flatMap((node) => [
         hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
         ...writeAction(ctx, node, 'coordination', `peerType=observer ${lines}`),
-        hostAction(node.name, renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) })),
+        hostAction(
+          node.name,
+          renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) }),
+        ),
         hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
         { target: node.name, via: '4lw' as const, text: 'srvr (until Mode: observer in the leader epoch)' },
       ]);
     },
     async isDone(ctx) {
-      return (await observersReason(ctx, follower, primary)) === null && (await filesHave(ctx, follower.coordination, servers(), 'observer'));
+      return (
+        (await observersReason(ctx, follower, primary)) === null &&
+        (await filesHave(ctx, follower.coordination, servers(), 'observer'))
+      );
     },
     async run(ctx) {
       const desired = servers();
@@ -133,18 +180,38 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
       );
       for (const node of follower.coordination) {
         const file = await readCoordinationConfig(ctx, node);
-        if (alreadyObserving.has(node.name) && file !== null && zooCfgHasMembership(file, desired, 'observer')) {
+        if (
+          alreadyObserving.has(node.name) &&
+          file !== null &&
+          zooCfgHasMembership(file, desired, 'observer')
+        ) {
           ctx.note(`${node.name} already observes ${primary.name}`);
           continue;
         }
         await stopCoordination(ctx, node);
         const current = await readCoordinationConfig(ctx, node);
         if (current === null) {
-          throw new FailoverError(FAILOVER_ERROR_CODES.precondition, `${coordinationPath(ctx, node)} does not exist on ${node.name}`);
+          throw new FailoverError(
+            FAILOVER_ERROR_CODES.precondition,
+            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
+          );
         }
         if (!zooCfgHasMembership(current, desired, 'observer')) {
-          files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
-          await writeCoordinationConfig(ctx, node, renderZooCfg(current, { servers: desired, peerType: 'observer', note: `observer of ${primary.name} (run ${ctx.runId})` }));
+          files.push({
+            node: node.name,
+            kind: 'coordination',
+            path: coordinationPath(ctx, node),
+            before: current,
+          });
+          await writeCoordinationConfig(
+            ctx,
+            node,
+            renderZooCfg(current, {
+              servers: desired,
+              peerType: 'observer',
+              note: `observer of ${primary.name} (run ${ctx.runId})`,
+            }),
+          );
         }
         await runOnNode(
           ctx,
@@ -157,7 +224,9 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
       return { notes: [`observers: ${follower.coordination.map((n) => n.name).join(', ')}`] };
     },
     async verify(ctx) {
-      await waitUntil(ctx, `${follower.name}'s nodes observing ${primary.name}`, () => observersReason(ctx, follower, primary));
+      await waitUntil(ctx, `${follower.name}'s nodes observing ${primary.name}`, () =>
+        observersReason(ctx, follower, primary),
+      );
     },
   };
 };
@@ -168,23 +237,36 @@ const observerStates = async (
   follower: Site,
   primary: Site,
 ): Promise<{ node: string; ok: boolean; state: CoordinationState; leader?: CoordinationState }[]> => {
-  const [leaders, observers] = await Promise.all([coordinationStates(ctx, primary.coordination), coordinationStates(ctx, follower.coordination)]);
+  const [leaders, observers] = await Promise.all([
+    coordinationStates(ctx, primary.coordination),
+    coordinationStates(ctx, follower.coordination),
+  ]);
   const leader = leaders.find((s) => s.mode === 'leader' && s.zxid !== null);
   return observers.map((state) => ({
     node: state.node,
     state,
     ...(leader ? { leader } : {}),
-    ok: leader !== undefined && state.mode === 'observer' && state.zxid !== null && state.zxid >> 32n === leader.zxid! >> 32n,
+    ok:
+      leader !== undefined &&
+      state.mode === 'observer' &&
+      state.zxid !== null &&
+      state.zxid >> 32n === leader.zxid! >> 32n,
   }));
 };
 
 /** Null when every node of `follower` observes the leader of `primary` in its current epoch. */
-export const observersReason = async (ctx: StepContext, follower: Site, primary: Site): Promise<string | null> => {
+export const observersReason = async (
+  ctx: StepContext,
+  follower: Site,
+  primary: Site,
+): Promise<string | null> => {
   const states = await observerStates(ctx, follower, primary);
   const leader = states[0]?.leader;
   if (!leader) return `no leader at ${primary.name}`;
   const wrong = states.filter((s) => !s.ok).map((s) => s.state);
-  return wrong.length === 0 ? null : `not observing epoch ${leader.zxid! >> 32n} of ${leader.node}: ${describeStates(wrong)}`;
+  return wrong.length === 0
+    ? null
+    : `not observing epoch ${leader.zxid! >> 32n} of ${leader.node}: ${describeStates(wrong)}`;
 };
 
 /**
@@ -200,7 +282,9 @@ export const zooKeeperListObserversStep = (primary: Site, follower: Site): Failo
     kind: 'change',
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
-      return primary.coordination.flatMap((node) => writeAction(ctx, node, 'coordination', `peerType=participant ${lines}`));
+      return primary.coordination.flatMap((node) =>
+        writeAction(ctx, node, 'coordination', `peerType=participant ${lines}`),
+      );
     },
     isDone: (ctx) => filesHave(ctx, primary.coordination, servers(), 'participant'),
     async run(ctx) {
@@ -208,8 +292,21 @@ export const zooKeeperListObserversStep = (primary: Site, follower: Site): Failo
       for (const node of primary.coordination) {
         const current = await readCoordinationConfig(ctx, node);
         if (current === null || zooCfgHasMembership(current, servers(), 'participant')) continue;
-        files.push({ node: node.name, kind: 'coordination', path: coordinationPath(ctx, node), before: current });
-        await writeCoordinationConfig(ctx, node, renderZooCfg(current, { servers: servers(), peerType: 'participant', note: `ensemble of ${primary.name} with observers (run ${ctx.runId})` }));
+        files.push({
+          node: node.name,
+          kind: 'coordination',
+          path: coordinationPath(ctx, node),
+          before: current,
+        });
+        await writeCoordinationConfig(
+          ctx,
+          node,
+          renderZooCfg(current, {
+            servers: servers(),
+            peerType: 'participant',
+            note: `ensemble of ${primary.name} with observers (run ${ctx.runId})`,
+          }),
+        );
       }
       return {};
     },
@@ -223,4 +320,3 @@ export const zooKeeperListObserversStep = (primary: Site, follower: Site): Failo
     },
   };
 };
-

@@ -7,7 +7,11 @@ describe('LocalShellExecutor', () => {
   const executor = new LocalShellExecutor();
 
   it('runs the command with bash and returns its exit code and output', async () => {
-    const result = await executor.run({ target, command: 'echo out; echo err >&2; exit 3', timeoutMs: 5_000 });
+    const result = await executor.run({
+      target,
+      command: 'echo out; echo err >&2; exit 3',
+      timeoutMs: 5_000,
+    });
 
     expect(result).toMatchObject({ exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
@@ -32,7 +36,12 @@ describe('LocalShellExecutor', () => {
 
   it('rejects with EXECUTOR_ABORTED when the signal aborts', async () => {
     const controller = new AbortController();
-    const running = executor.run({ target, command: 'sleep 5', timeoutMs: 10_000, signal: controller.signal });
+    const running = executor.run({
+      target,
+      command: 'sleep 5',
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 100);
 
     await expect(running).rejects.toMatchObject({ code: 'EXECUTOR_ABORTED' });

@@ -26,7 +26,12 @@ describe('SsmExecutor', () => {
       .on(GetCommandInvocationCommand)
       .rejectsOnce(new InvocationDoesNotExist({ message: 'not yet', $metadata: {} }))
       .resolvesOnce({ Status: 'InProgress' })
-      .resolves({ Status: 'Failed', ResponseCode: 2, StandardOutputContent: 'o', StandardErrorContent: 'zoo.cfg: denied' });
+      .resolves({
+        Status: 'Failed',
+        ResponseCode: 2,
+        StandardOutputContent: 'o',
+        StandardErrorContent: 'zoo.cfg: denied',
+      });
     const time = fakeTime();
 
     const result = await new SsmExecutor({ ssm: new SSMClient({}), pollIntervalMs: 1_000, ...time }).run({
@@ -35,7 +40,13 @@ describe('SsmExecutor', () => {
       timeoutMs: 30_000,
     });
 
-    expect(result).toEqual({ exitCode: 2, stdout: 'o', stderr: 'zoo.cfg: denied', durationMs: 3_000, timedOut: false });
+    expect(result).toEqual({
+      exitCode: 2,
+      stdout: 'o',
+      stderr: 'zoo.cfg: denied',
+      durationMs: 3_000,
+      timedOut: false,
+    });
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toEqual({
       DocumentName: 'AWS-RunShellScript',
       InstanceIds: ['i-0abc'],
@@ -49,14 +60,21 @@ describe('SsmExecutor', () => {
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
     ssm.on(CancelCommandCommand).resolves({});
 
-    const result = await new SsmExecutor({ ssm: new SSMClient({}), pollIntervalMs: 1_000, ...fakeTime() }).run({
+    const result = await new SsmExecutor({
+      ssm: new SSMClient({}),
+      pollIntervalMs: 1_000,
+      ...fakeTime(),
+    }).run({
       target,
       command: 'sleep 999',
       timeoutMs: 5_000,
     });
 
     expect(result).toMatchObject({ exitCode: EXIT_TIMED_OUT, timedOut: true });
-    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({ CommandId: 'cmd-2', InstanceIds: ['i-0abc'] });
+    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({
+      CommandId: 'cmd-2',
+      InstanceIds: ['i-0abc'],
+    });
   });
 
   it('uses the client of the target region when given one per region', async () => {
@@ -64,14 +82,24 @@ describe('SsmExecutor', () => {
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });
     const regions: (string | undefined)[] = [];
 
-    await new SsmExecutor({ ssm: (region) => (regions.push(region), new SSMClient({ region })), ...fakeTime() }).run({ target, command: 'true', timeoutMs: 5_000 });
+    await new SsmExecutor({
+      ssm: (region) => (regions.push(region), new SSMClient({ region })),
+      ...fakeTime(),
+    }).run({ target, command: 'true', timeoutMs: 5_000 });
 
     expect(regions).toEqual(['us-west-2']);
   });
 
   it('refuses a node without an instanceId, naming it', async () => {
     await expect(
-      new SsmExecutor({ ssm: new SSMClient({}) }).run({ target: { name: 'zk9', host: 'h' }, command: 'true', timeoutMs: 1_000 }),
-    ).rejects.toMatchObject({ code: 'EXECUTOR_NO_INSTANCE_ID', message: expect.stringContaining('zk9 has no instanceId') });
+      new SsmExecutor({ ssm: new SSMClient({}) }).run({
+        target: { name: 'zk9', host: 'h' },
+        command: 'true',
+        timeoutMs: 1_000,
+      }),
+    ).rejects.toMatchObject({
+      code: 'EXECUTOR_NO_INSTANCE_ID',
+      message: expect.stringContaining('zk9 has no instanceId'),
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { clickHouseHasCoordination, parseClickHouseCoordination, renderClickHouseCoordination } from '../../../lib/failover/clickhouse-config.js';
-import { parseZooCfg, renderZooCfg, zooCfgHasMembership, zooCfgHasVoters } from '../../../lib/failover/zookeeper-config.js';
+import {
+  clickHouseHasCoordination,
+  parseClickHouseCoordination,
+  renderClickHouseCoordination,
+} from '../../../lib/failover/clickhouse-config.js';
+import {
+  parseZooCfg,
+  renderZooCfg,
+  zooCfgHasMembership,
+  zooCfgHasVoters,
+} from '../../../lib/failover/zookeeper-config.js';
 import { renderTemplate, shellQuote } from '../../../lib/failover/templates.js';
 import { planCluster } from '../../../lib/localcluster/index.js';
 import { renderClickHouseZooKeeperConfig } from '../../../lib/localcluster/render-clickhouse.js';
@@ -14,17 +23,33 @@ describe('zoo.cfg', () => {
   it('parses the static membership of the local cluster, observer included', () => {
     const parsed = parseZooCfg(zk4Cfg);
 
-    expect(parsed.servers.map((s) => `${s.id}:${s.role}`)).toEqual(['1:participant', '2:participant', '3:participant', '4:observer']);
-    expect(parsed.settings).toMatchObject({ peerType: 'observer', reconfigEnabled: 'false', clientPort: '21814' });
+    expect(parsed.servers.map((s) => `${s.id}:${s.role}`)).toEqual([
+      '1:participant',
+      '2:participant',
+      '3:participant',
+      '4:observer',
+    ]);
+    expect(parsed.settings).toMatchObject({
+      peerType: 'observer',
+      reconfigEnabled: 'false',
+      clientPort: '21814',
+    });
   });
 
   it('accepts the 3.5+ client address suffix on server lines', () => {
-    const parsed = parseZooCfg('server.1=zk-a:2888:3888:participant;0.0.0.0:2181\nserver.2=zk-b:2888:3888;2181\n');
-    expect(parsed.servers.map((s) => `${s.id}@${s.host}:${s.role}`)).toEqual(['1@zk-a:participant', '2@zk-b:participant']);
+    const parsed = parseZooCfg(
+      'server.1=zk-a:2888:3888:participant;0.0.0.0:2181\nserver.2=zk-b:2888:3888;2181\n',
+    );
+    expect(parsed.servers.map((s) => `${s.id}@${s.host}:${s.role}`)).toEqual([
+      '1@zk-a:participant',
+      '2@zk-b:participant',
+    ]);
   });
 
   it('promotes the observer: new membership, participant, standaloneEnabled=false, other lines kept', () => {
-    const servers = [{ id: 4, host: '127.0.0.1', peerPort: 22884, electionPort: 23884, role: 'participant' as const }];
+    const servers = [
+      { id: 4, host: '127.0.0.1', peerPort: 22884, electionPort: 23884, role: 'participant' as const },
+    ];
 
     const out = renderZooCfg(zk4Cfg, { servers, peerType: 'participant', note: 'run r1' });
 
@@ -32,21 +57,34 @@ describe('zoo.cfg', () => {
     expect(out).not.toMatch(/server\.[123]=/);
     expect(out.match(/^peerType=/gm)).toHaveLength(1);
     expect(out.match(/^standaloneEnabled=false$/gm)).toHaveLength(1);
-    for (const line of ['tickTime=500', `dataDir=${zk[3]!.dataDir}`, '4lw.commands.whitelist=*', 'preAllocSize=4096']) expect(out).toContain(line);
+    for (const line of [
+      'tickTime=500',
+      `dataDir=${zk[3]!.dataDir}`,
+      '4lw.commands.whitelist=*',
+      'preAllocSize=4096',
+    ])
+      expect(out).toContain(line);
     expect(zooCfgHasMembership(out, servers, 'participant')).toBe(true);
     expect(zooCfgHasMembership(zk4Cfg, servers, 'participant')).toBe(false);
   });
 
   it('renders the same file when rendered twice (no drift on resume)', () => {
-    const servers = [{ id: 4, host: '127.0.0.1', peerPort: 22884, electionPort: 23884, role: 'participant' as const }];
+    const servers = [
+      { id: 4, host: '127.0.0.1', peerPort: 22884, electionPort: 23884, role: 'participant' as const },
+    ];
     const once = renderZooCfg(zk4Cfg, { servers, peerType: 'participant', note: 'run r1' });
     expect(renderZooCfg(once, { servers, peerType: 'participant', note: 'run r1' })).toBe(once);
   });
 
   it('counts only voters for the new-ensemble check: observers added by a recovery do not undo it', () => {
-    const voters = [{ id: 4, host: '127.0.0.1', peerPort: 22884, electionPort: 23884, role: 'participant' as const }];
+    const voters = [
+      { id: 4, host: '127.0.0.1', peerPort: 22884, electionPort: 23884, role: 'participant' as const },
+    ];
     const withObservers = renderZooCfg(zk4Cfg, {
-      servers: [...voters, { id: 1, host: '127.0.0.1', peerPort: 22881, electionPort: 23881, role: 'observer' }],
+      servers: [
+        ...voters,
+        { id: 1, host: '127.0.0.1', peerPort: 22881, electionPort: 23881, role: 'observer' },
+      ],
       peerType: 'participant',
       note: 'x',
     });

@@ -24,7 +24,11 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     const sim = lostPrimary();
     const notices: FailoverEvent[] = [];
 
-    const report = await executeOperation(sim.topology, failover, sim.deps({ notifier: { notify: async (e) => void notices.push(e) } }));
+    const report = await executeOperation(
+      sim.topology,
+      failover,
+      sim.deps({ notifier: { notify: async (e) => void notices.push(e) } }),
+    );
 
     expect(report.result).toBe('succeeded');
     expect(report.record.steps.map((s) => `${s.stepId}:${s.state}`)).toEqual([
@@ -65,7 +69,9 @@ describe('executeOperation (failover on a simulated cluster)', () => {
 
     expect(again.result).toBe('already-done');
     expect(sim.snapshotFiles()).toEqual(files);
-    expect(sim.commands.slice(commands).filter((c) => !c.startsWith('cat ') && !c.startsWith('stat '))).toEqual([]);
+    expect(
+      sim.commands.slice(commands).filter((c) => !c.startsWith('cat ') && !c.startsWith('stat ')),
+    ).toEqual([]);
   });
 
   it('resumes after the last verified step when the previous run was interrupted', async () => {
@@ -97,7 +103,10 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     const report = await executeOperation(
       sim.topology,
       failover,
-      sim.deps({ signal: controller.signal, beforeStep: (id) => void (id === 'coordination-standby' && controller.abort()) }),
+      sim.deps({
+        signal: controller.signal,
+        beforeStep: (id) => void (id === 'coordination-standby' && controller.abort()),
+      }),
     );
 
     expect(report.result).toBe('failed');
@@ -118,17 +127,29 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     const refused = await executeOperation(sim.topology, failover, sim.deps()).catch((e: unknown) => e);
 
     expect(refused).toMatchObject({ code: FAILOVER_ERROR_CODES.locked });
-    expect((refused as Error).message).toMatch(/alice@ops-box pid 4242 since 2026-05-23T10:00:00.000Z \(run r1, failover primary->standby\)/);
+    expect((refused as Error).message).toMatch(
+      /alice@ops-box pid 4242 since 2026-05-23T10:00:00.000Z \(run r1, failover primary->standby\)/,
+    );
   });
 
   it('refuses another operation while one is unfinished, unless forced', async () => {
     const sim = lostPrimary();
-    await executeOperation(sim.topology, failover, sim.deps({ beforeStep: () => Promise.reject(new Error('crash')) }));
+    await executeOperation(
+      sim.topology,
+      failover,
+      sim.deps({ beforeStep: () => Promise.reject(new Error('crash')) }),
+    );
 
-    const other = await executeOperation(sim.topology, { kind: 'recover', from: 'primary', to: 'standby' }, sim.deps()).catch((e: unknown) => e);
+    const other = await executeOperation(
+      sim.topology,
+      { kind: 'recover', from: 'primary', to: 'standby' },
+      sim.deps(),
+    ).catch((e: unknown) => e);
 
     expect(other).toMatchObject({ code: FAILOVER_ERROR_CODES.openRun });
-    expect((other as Error).message).toMatch(/resume it with `chdr failover --from primary --to standby --execute`/);
+    expect((other as Error).message).toMatch(
+      /resume it with `chdr failover --from primary --to standby --execute`/,
+    );
   });
 });
 
@@ -187,7 +208,10 @@ describe('rollback before the point of no return', () => {
     const report = await executeOperation(sim.topology, failover, sim.deps());
 
     expect(report.result).toBe('succeeded');
-    expect(report.record.steps.find((s) => s.stepId === 'post-hooks')).toMatchObject({ state: 'failed', error: { code: 'FAILOVER_HOOK_FAILED' } });
+    expect(report.record.steps.find((s) => s.stepId === 'post-hooks')).toMatchObject({
+      state: 'failed',
+      error: { code: 'FAILOVER_HOOK_FAILED' },
+    });
   });
 });
 
@@ -202,7 +226,9 @@ describe('after the point of no return', () => {
     const stopped = await executeOperation(sim.topology, failback, sim.deps());
 
     expect(stopped.result).toBe('failed');
-    expect(stopped.message).toMatch(/observers-standby failed after the point of no return \(verify-primary\).*resume, or recover and fail back/);
+    expect(stopped.message).toMatch(
+      /observers-standby failed after the point of no return \(verify-primary\).*resume, or recover and fail back/,
+    );
     expect(sim.mode('zk3')).toBe('leader');
     expect(await readOpenRun(sim.store)).toMatchObject({ runId: stopped.runId });
 
@@ -217,16 +243,26 @@ describe('after the point of no return', () => {
 
 describe('guard rails', () => {
   it('refuses inside the anti-flapping block period, naming the previous run, unless acknowledged', async () => {
-    const sim = lostPrimary({ failoverSection: simFailoverSection.replace('blockPeriodMinutes: 0', 'blockPeriodMinutes: 60') });
+    const sim = lostPrimary({
+      failoverSection: simFailoverSection.replace('blockPeriodMinutes: 0', 'blockPeriodMinutes: 60'),
+    });
     const first = await executeOperation(sim.topology, failover, sim.deps());
     expect(first.result).toBe('succeeded');
 
-    const blocked = await executeOperation(sim.topology, { kind: 'failback', from: 'standby', to: 'primary' }, sim.deps());
+    const blocked = await executeOperation(
+      sim.topology,
+      { kind: 'failback', from: 'standby', to: 'primary' },
+      sim.deps(),
+    );
 
     expect(blocked.result).toBe('refused');
     expect(blocked.message).toContain(`run ${first.runId} (failover primary->standby) finished at`);
     expect(blocked.message).toMatch(/block period \(60 min\) ends at .*--ack-recent/);
-    const acknowledged = await executeOperation(sim.topology, { kind: 'failback', from: 'standby', to: 'primary', ackRecent: true }, sim.deps());
+    const acknowledged = await executeOperation(
+      sim.topology,
+      { kind: 'failback', from: 'standby', to: 'primary', ackRecent: true },
+      sim.deps(),
+    );
     expect(acknowledged.message).not.toMatch(/block period/);
   });
 
@@ -234,7 +270,11 @@ describe('guard rails', () => {
     const sim = lostPrimary();
     const before = sim.snapshotFiles();
 
-    const report = await executeOperation(sim.topology, { ...failover, expectPrimary: 'standby' }, sim.deps());
+    const report = await executeOperation(
+      sim.topology,
+      { ...failover, expectPrimary: 'standby' },
+      sim.deps(),
+    );
 
     expect(report.result).toBe('refused');
     expect(report.message).toMatch(/--expect-primary standby, but the observed primary is none/);
@@ -242,7 +282,9 @@ describe('guard rails', () => {
   });
 
   it('aborts before any change when a pre-hook fails', async () => {
-    const sim = lostPrimary({ failoverExtra: '  hooks:\n    pre:\n      - { command: fence-primary, site: primary }\n' });
+    const sim = lostPrimary({
+      failoverExtra: '  hooks:\n    pre:\n      - { command: fence-primary, site: primary }\n',
+    });
     sim.failOn = /fence-primary/;
     const before = sim.snapshotFiles();
 
@@ -263,16 +305,33 @@ describe('recover and failback on a simulated cluster', () => {
     // Restarted with their old files the primary nodes would form their old ensemble: recovery rewrites them first.
     for (const name of ['zk1', 'zk2', 'zk3', 'ch1', 'ch2']) sim.running.delete(name);
 
-    const recovered = await executeOperation(sim.topology, { kind: 'recover', from: 'primary', to: 'standby' }, sim.deps());
+    const recovered = await executeOperation(
+      sim.topology,
+      { kind: 'recover', from: 'primary', to: 'standby' },
+      sim.deps(),
+    );
     expect(recovered.result, recovered.message).toBe('succeeded');
     expect(['zk1', 'zk2', 'zk3'].map((n) => sim.mode(n))).toEqual(['observer', 'observer', 'observer']);
 
-    const back = await executeOperation(sim.topology, { kind: 'failback', from: 'standby', to: 'primary' }, sim.deps());
+    const back = await executeOperation(
+      sim.topology,
+      { kind: 'failback', from: 'standby', to: 'primary' },
+      sim.deps(),
+    );
     expect(back.result, back.message).toBe('succeeded');
-    expect(['zk1', 'zk2', 'zk3', 'zk4'].map((n) => sim.mode(n))).toEqual(['follower', 'follower', 'leader', 'observer']);
+    expect(['zk1', 'zk2', 'zk3', 'zk4'].map((n) => sim.mode(n))).toEqual([
+      'follower',
+      'follower',
+      'leader',
+      'observer',
+    ]);
     expect(['ch1', 'ch2', 'ch3'].map((n) => sim.replicaReadonly(n))).toEqual([false, false, false]);
 
-    const again = await executeOperation(sim.topology, { kind: 'failback', from: 'standby', to: 'primary' }, sim.deps());
+    const again = await executeOperation(
+      sim.topology,
+      { kind: 'failback', from: 'standby', to: 'primary' },
+      sim.deps(),
+    );
     expect(again.result).toBe('already-done');
     expect((await listRuns(sim.store)).map((r) => `${r.kind}:${r.result}`)).toEqual([
       'failover:succeeded',
@@ -291,7 +350,12 @@ describe('plan and the Lambda event', () => {
     const plan = await planOperation(sim.topology, failover, sim.deps());
     const text = formatPlan(plan);
 
-    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'coordination-standby', 'repoint-standby', 'verify-standby']);
+    expect(plan.steps.map((s) => s.id)).toEqual([
+      'preflight',
+      'coordination-standby',
+      'repoint-standby',
+      'verify-standby',
+    ]);
     expect(text).toContain('sim stop zk4');
     expect(text).toContain('server.4=127.0.0.1:22884:23884:participant');
     expect(text).toContain("INSERT INTO default.heart_beat (site_id, updated_at) VALUES ('standby', now())");
@@ -302,24 +366,44 @@ describe('plan and the Lambda event', () => {
   it('only plans unless the event carries the exact confirmation string', async () => {
     const sim = lostPrimary();
 
-    const planned = await handleFailoverEvent({ action: 'failover', from: 'primary', to: 'standby', confirm: 'yes' }, { topology: sim.topology, failover: sim.deps() });
-    expect(planned).toMatchObject({ mode: 'plan', message: expect.stringContaining('does not match "FAILOVER primary->standby"') });
+    const planned = await handleFailoverEvent(
+      { action: 'failover', from: 'primary', to: 'standby', confirm: 'yes' },
+      { topology: sim.topology, failover: sim.deps() },
+    );
+    expect(planned).toMatchObject({
+      mode: 'plan',
+      message: expect.stringContaining('does not match "FAILOVER primary->standby"'),
+    });
     expect(sim.mode('zk4')).toBe('not-serving');
 
     const executed = await handleFailoverEvent(
       { action: 'failover', from: 'primary', to: 'standby', confirm: 'FAILOVER primary->standby' },
       { topology: sim.topology, failover: sim.deps(), startedBy: 'arn:aws:iam::123456789012:user/oncall' },
     );
-    expect(executed).toMatchObject({ mode: 'executed', result: 'succeeded', journalKey: expect.stringMatching(/^failover#run#/) });
-    expect(executed.mode === 'executed' && executed.record.startedBy).toBe('arn:aws:iam::123456789012:user/oncall');
+    expect(executed).toMatchObject({
+      mode: 'executed',
+      result: 'succeeded',
+      journalKey: expect.stringMatching(/^failover#run#/),
+    });
+    expect(executed.mode === 'executed' && executed.record.startedBy).toBe(
+      'arn:aws:iam::123456789012:user/oncall',
+    );
 
-    const history = await handleFailoverEvent({ action: 'history' }, { topology: sim.topology, failover: sim.deps() });
+    const history = await handleFailoverEvent(
+      { action: 'history' },
+      { topology: sim.topology, failover: sim.deps() },
+    );
     expect(history.mode === 'history' && history.runs).toHaveLength(1);
   });
 
   it('rejects an event with unknown keys', async () => {
     const sim = lostPrimary();
-    await expect(handleFailoverEvent({ action: 'failover', form: 'primary' }, { topology: sim.topology, failover: sim.deps() })).rejects.toMatchObject({
+    await expect(
+      handleFailoverEvent(
+        { action: 'failover', form: 'primary' },
+        { topology: sim.topology, failover: sim.deps() },
+      ),
+    ).rejects.toMatchObject({
       code: 'USAGE_FAILOVER_REQUEST',
     });
   });

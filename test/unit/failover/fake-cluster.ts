@@ -1,5 +1,10 @@
 import type { ClickHouseConnection } from '../../../lib/clickhouse/types.js';
-import { parseTopologyText, type CoordinationNode, type ReplicaEndpoint, type Topology } from '../../../lib/config/index.js';
+import {
+  parseTopologyText,
+  type CoordinationNode,
+  type ReplicaEndpoint,
+  type Topology,
+} from '../../../lib/config/index.js';
 import type { HostCommand, HostCommandResult, HostExecutor } from '../../../lib/executor/index.js';
 import { parseClickHouseCoordination } from '../../../lib/failover/clickhouse-config.js';
 import type { FailoverDeps } from '../../../lib/failover/index.js';
@@ -66,7 +71,11 @@ export class SimCluster {
     const zk = state.nodes.filter((n) => n.kind === 'zookeeper');
     for (const node of state.nodes) {
       if (node.kind === 'zookeeper') this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
-      else this.write(`${DIR}/${node.name}/config.d/zookeeper.xml`, renderClickHouseZooKeeperConfig(zk.filter((z) => z.role === 'participant')));
+      else
+        this.write(
+          `${DIR}/${node.name}/config.d/zookeeper.xml`,
+          renderClickHouseZooKeeperConfig(zk.filter((z) => z.role === 'participant')),
+        );
       this.running.add(node.name);
       this.startedAt.set(node.name, this.now);
     }
@@ -95,17 +104,31 @@ export class SimCluster {
     if (!this.running.has(name)) return 'unreachable';
     const cfg = this.zooCfg(name);
     const node = this.zkNodes().find((n) => n.name === name)!;
-    const voters = cfg.servers.filter((s) => s.role === 'participant').map((s) => s.id).sort();
+    const voters = cfg.servers
+      .filter((s) => s.role === 'participant')
+      .map((s) => s.id)
+      .sort();
     const key = voters.join(',');
     const agreeing = this.zkNodes().filter((n) => {
       if (!this.running.has(n.name) || !voters.includes(n.serverId!)) return false;
       const other = this.zooCfg(n.name);
-      return (other.settings.peerType ?? 'participant') === 'participant' && other.servers.filter((s) => s.role === 'participant').map((s) => s.id).sort().join(',') === key;
+      return (
+        (other.settings.peerType ?? 'participant') === 'participant' &&
+        other.servers
+          .filter((s) => s.role === 'participant')
+          .map((s) => s.id)
+          .sort()
+          .join(',') === key
+      );
     });
     if (agreeing.length * 2 <= voters.length) return 'not-serving';
     if ((cfg.settings.peerType ?? 'participant') === 'observer') return 'observer';
     const leaderId = Math.max(...agreeing.map((n) => n.serverId!));
-    return node.serverId === leaderId ? 'leader' : agreeing.some((n) => n.name === name) ? 'follower' : 'not-serving';
+    return node.serverId === leaderId
+      ? 'leader'
+      : agreeing.some((n) => n.name === name)
+        ? 'follower'
+        : 'not-serving';
   }
 
   serving(endpoints: { host: string; port: number }[]): boolean {
@@ -116,7 +139,9 @@ export class SimCluster {
   }
 
   replicaReadonly(name: string): boolean {
-    return !this.serving(parseClickHouseCoordination(this.files.get(`${DIR}/${name}/config.d/zookeeper.xml`)!));
+    return !this.serving(
+      parseClickHouseCoordination(this.files.get(`${DIR}/${name}/config.d/zookeeper.xml`)!),
+    );
   }
 
   /** Stops a whole site at once (the disaster). */
@@ -128,8 +153,20 @@ export class SimCluster {
   private runCommand(command: string): HostCommandResult {
     this.commands.push(command);
     this.now += 100;
-    const ok = (stdout = ''): HostCommandResult => ({ exitCode: 0, stdout, stderr: '', durationMs: 1, timedOut: false });
-    const fail = (stderr: string): HostCommandResult => ({ exitCode: 1, stdout: '', stderr, durationMs: 1, timedOut: false });
+    const ok = (stdout = ''): HostCommandResult => ({
+      exitCode: 0,
+      stdout,
+      stderr: '',
+      durationMs: 1,
+      timedOut: false,
+    });
+    const fail = (stderr: string): HostCommandResult => ({
+      exitCode: 1,
+      stdout: '',
+      stderr,
+      durationMs: 1,
+      timedOut: false,
+    });
     if (this.failOn?.test(command)) return fail('injected failure');
     let m = /^sim (stop|start) (\S+)$/.exec(command);
     if (m) {
@@ -142,7 +179,10 @@ export class SimCluster {
       return ok();
     }
     m = /^cat (\S+)$/.exec(command);
-    if (m) return this.files.has(m[1]!) ? ok(this.files.get(m[1]!)) : fail(`cat: ${m[1]}: No such file or directory`);
+    if (m)
+      return this.files.has(m[1]!)
+        ? ok(this.files.get(m[1]!))
+        : fail(`cat: ${m[1]}: No such file or directory`);
     m = /^printf '%s' (\S+) \| base64 -d > (\S+)\.chdr-new && mv -f \S+ \S+$/.exec(command);
     if (m) {
       this.write(m[2]!, Buffer.from(m[1]!.replace(/^'|'$/g, ''), 'base64').toString('utf8'));
@@ -168,7 +208,14 @@ export class SimCluster {
   }
 
   readonly sendWord: FailoverDeps['sendWord'] = async (node, word) => {
-    const reply = word === 'srvr' ? this.srvr(node) : word === 'mntr' ? (this.running.has(node.name) ? `zk_server_state\t${this.mode(node.name)}\n` : undefined) : undefined;
+    const reply =
+      word === 'srvr'
+        ? this.srvr(node)
+        : word === 'mntr'
+          ? this.running.has(node.name)
+            ? `zk_server_state\t${this.mode(node.name)}\n`
+            : undefined
+          : undefined;
     return reply === undefined
       ? { ok: false, code: 'CONNECTION_REFUSED', reason: `${node.name} refused`, elapsedMs: 1 }
       : { ok: true, value: reply, elapsedMs: 1 };
@@ -176,7 +223,8 @@ export class SimCluster {
 
   readonly connect = (replica: ReplicaEndpoint): ClickHouseConnection => {
     const check = () => {
-      if (!this.running.has(replica.name)) throw Object.assign(new Error(`${replica.name}: connection refused`), { code: 'ECONNREFUSED' });
+      if (!this.running.has(replica.name))
+        throw Object.assign(new Error(`${replica.name}: connection refused`), { code: 'ECONNREFUSED' });
     };
     return {
       endpoint: replica.name,
@@ -184,22 +232,37 @@ export class SimCluster {
         check();
         if (sql.includes('system.replicas')) {
           const ro = this.replicaReadonly(replica.name) ? 1 : 0;
-          return [{ database: 'default', table: 'heart_beat', is_readonly: ro, queue_size: 0, log_max_index: 4, log_pointer: 5, absolute_delay: 0 }] as T[];
+          return [
+            {
+              database: 'default',
+              table: 'heart_beat',
+              is_readonly: ro,
+              queue_size: 0,
+              log_max_index: 4,
+              log_pointer: 5,
+              absolute_delay: 0,
+            },
+          ] as T[];
         }
-        if (sql.includes('heart_beat')) return [{ last: Math.floor(this.now / 1000) - 3, now: Math.floor(this.now / 1000) }] as T[];
+        if (sql.includes('heart_beat'))
+          return [{ last: Math.floor(this.now / 1000) - 3, now: Math.floor(this.now / 1000) }] as T[];
         if (sql.includes('system.processes')) return [{ inserts: 0 }] as T[];
-        if (sql.includes('uptime()')) return [{ started: Math.floor(this.startedAt.get(replica.name)! / 1000) }] as T[];
+        if (sql.includes('uptime()'))
+          return [{ started: Math.floor(this.startedAt.get(replica.name)! / 1000) }] as T[];
         throw new Error(`sim: unknown query ${sql}`);
       },
       exec: async (sql: string) => {
         check();
-        if (this.failInserts || this.replicaReadonly(replica.name)) throw new Error('Code: 242, Table is in readonly mode');
+        if (this.failInserts || this.replicaReadonly(replica.name))
+          throw new Error('Code: 242, Table is in readonly mode');
         this.rows.set(replica.name, (this.rows.get(replica.name) ?? 0) + 1);
         void sql;
       },
       replicasStatus: async () => {
         check();
-        return this.replicaReadonly(replica.name) ? { httpStatus: 200, body: 'default.heart_beat:\tis readonly.\n' } : { httpStatus: 200, body: 'Ok.\n' };
+        return this.replicaReadonly(replica.name)
+          ? { httpStatus: 200, body: 'default.heart_beat:\tis readonly.\n' }
+          : { httpStatus: 200, body: 'Ok.\n' };
       },
       close: async () => undefined,
     };

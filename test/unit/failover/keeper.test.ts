@@ -3,18 +3,50 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseTopology } from '../../../lib/config/index.js';
 import type { HostExecutor } from '../../../lib/executor/index.js';
-import { formatPlan, planOperation, executeOperation, type FailoverDeps } from '../../../lib/failover/index.js';
-import { keeperHasVoters, parseKeeperServers, parseLgif, pickRecoveryLeader, renderKeeperConfig } from '../../../lib/failover/keeper-config.js';
+import {
+  formatPlan,
+  planOperation,
+  executeOperation,
+  type FailoverDeps,
+} from '../../../lib/failover/index.js';
+import {
+  keeperHasVoters,
+  parseKeeperServers,
+  parseLgif,
+  pickRecoveryLeader,
+  renderKeeperConfig,
+} from '../../../lib/failover/keeper-config.js';
 import { MemoryStateStore } from '../../../lib/state/index.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/keeper/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../fixtures/keeper/${name}`, import.meta.url), 'utf8');
 
 /** examples/two-region.yaml with two more Keeper nodes at the standby site (to make three). */
 const topology = (() => {
-  const document = parse(readFileSync('examples/two-region.yaml', 'utf8')) as { sites: { coordination: object[] }[] };
+  const document = parse(readFileSync('examples/two-region.yaml', 'utf8')) as {
+    sites: { coordination: object[] }[];
+  };
   document.sites[1]!.coordination.push(
-    { name: 'keeper-usw2-b', kind: 'keeper', host: 'keeper-b.usw2.internal', clientPort: 9181, role: 'participant', serverId: 5, peerPort: 9234, instanceId: 'i-0f1e2d3c4b5a60012' },
-    { name: 'keeper-usw2-c', kind: 'keeper', host: 'keeper-c.usw2.internal', clientPort: 9181, role: 'participant', serverId: 6, peerPort: 9234, instanceId: 'i-0f1e2d3c4b5a60013' },
+    {
+      name: 'keeper-usw2-b',
+      kind: 'keeper',
+      host: 'keeper-b.usw2.internal',
+      clientPort: 9181,
+      role: 'participant',
+      serverId: 5,
+      peerPort: 9234,
+      instanceId: 'i-0f1e2d3c4b5a60012',
+    },
+    {
+      name: 'keeper-usw2-c',
+      kind: 'keeper',
+      host: 'keeper-c.usw2.internal',
+      clientPort: 9181,
+      role: 'participant',
+      serverId: 6,
+      peerPort: 9234,
+      instanceId: 'i-0f1e2d3c4b5a60013',
+    },
   );
   return parseTopology(document, 'two-region+3');
 })();
@@ -40,7 +72,10 @@ const keeperXml = (note: string) => `<clickhouse>
 const lgif = (lastIdx: number) =>
   `first_log_idx\t1\nfirst_log_term\t1\nlast_log_idx\t${lastIdx}\nlast_log_term\t7\nlast_committed_log_idx\t${lastIdx}\nleader_committed_log_idx\t${lastIdx}\ntarget_committed_log_idx\t${lastIdx}\nlast_snapshot_idx\t0\n`;
 
-const srvr = (mode: string, zxid: string) => fixture('srvr-leader.txt').replace('Mode: leader', `Mode: ${mode}`).replace(/Zxid: \S+/, `Zxid: ${zxid}`);
+const srvr = (mode: string, zxid: string) =>
+  fixture('srvr-leader.txt')
+    .replace('Mode: leader', `Mode: ${mode}`)
+    .replace(/Zxid: \S+/, `Zxid: ${zxid}`);
 
 describe('Keeper config and recovery leader', () => {
   it('parses raft_configuration, learners included', () => {
@@ -78,7 +113,12 @@ describe('Keeper config and recovery leader', () => {
         { node: 'd', serverId: 7 },
       ])?.node,
     ).toBe('b');
-    expect(pickRecoveryLeader([{ node: 'a', serverId: 4, zxid: 10n }, { node: 'b', serverId: 5, zxid: 12n }])?.node).toBe('b');
+    expect(
+      pickRecoveryLeader([
+        { node: 'a', serverId: 4, zxid: 10n },
+        { node: 'b', serverId: 5, zxid: 12n },
+      ])?.node,
+    ).toBe('b');
   });
 });
 
@@ -108,7 +148,8 @@ const keeperSim = (lastIdx: Record<string, number>) => {
   };
   const sendWord: FailoverDeps['sendWord'] = async (node, word) => {
     words.push(`${node.name} ${word}`);
-    if (!running.has(node.name)) return { ok: false, code: 'CONNECTION_REFUSED', reason: 'refused', elapsedMs: 1 };
+    if (!running.has(node.name))
+      return { ok: false, code: 'CONNECTION_REFUSED', reason: 'refused', elapsedMs: 1 };
     const value =
       word === 'lgif'
         ? lgif(lastIdx[node.name] ?? 1)
@@ -142,21 +183,35 @@ describe('Keeper failover step', () => {
   it('renders the recovery plan: picked node, backup, raft_configuration, rcvr, others one by one', async () => {
     const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
 
-    const plan = await planOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, sim.deps);
+    const plan = await planOperation(
+      topology,
+      { kind: 'failover', from: 'primary', to: 'standby' },
+      sim.deps,
+    );
     const text = formatPlan(plan);
 
     const step = plan.steps.find((s) => s.id === 'coordination-standby')!;
-    expect(step.title).toBe('Recover standby\'s Keeper nodes (keeper-usw2-a, keeper-usw2-b, keeper-usw2-c) as a new Raft cluster');
+    expect(step.title).toBe(
+      "Recover standby's Keeper nodes (keeper-usw2-a, keeper-usw2-b, keeper-usw2-c) as a new Raft cluster",
+    );
     expect(step.actions[0]!.text).toMatch(/picked keeper-usw2-b$/);
     const lines = step.actions.map((a) => `${a.via} ${a.target} ${a.text}`);
     const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
     expect(at(/host keeper-usw2-b .*cp -a/)).toBeGreaterThan(0);
-    expect(at(/raft_configuration 4=keeper-a.usw2.internal:9234 5=keeper-b.usw2.internal:9234 6=keeper-c.usw2.internal:9234/)).toBeGreaterThan(0);
+    expect(
+      at(
+        /raft_configuration 4=keeper-a.usw2.internal:9234 5=keeper-b.usw2.internal:9234 6=keeper-c.usw2.internal:9234/,
+      ),
+    ).toBeGreaterThan(0);
     expect(at(/^4lw keeper-usw2-b rcvr$/)).toBeGreaterThan(at(/raft_configuration/));
     expect(at(/host keeper-usw2-a systemctl start clickhouse-keeper/)).toBeGreaterThan(at(/rcvr/));
-    expect(at(/host keeper-usw2-c systemctl start clickhouse-keeper/)).toBeGreaterThan(at(/host keeper-usw2-a systemctl start/));
+    expect(at(/host keeper-usw2-c systemctl start clickhouse-keeper/)).toBeGreaterThan(
+      at(/host keeper-usw2-a systemctl start/),
+    );
     expect(text).toContain('systemctl stop clickhouse-server');
-    expect(text).toContain('ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: UPSERT clickhouse-write.analytics.internal CNAME ch-a.usw2.internal TTL 30');
+    expect(text).toContain(
+      'ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: UPSERT clickhouse-write.analytics.internal CNAME ch-a.usw2.internal TTL 30',
+    );
     expect(text).toContain('/etc/clickhouse-keeper/keeper_config.xml');
     expect(sim.commands.filter((c) => !c.includes(' cat '))).toEqual([]);
   });
@@ -173,11 +228,17 @@ describe('Keeper failover step', () => {
       runId: 'r1',
       from: topology.sites[0]!,
       to: topology.sites[1]!,
-      deps: { ...sim.deps, clock: { now: () => 0 }, sleep: async () => undefined, pollIntervalMs: 1 } as never,
+      deps: {
+        ...sim.deps,
+        clock: { now: () => 0 },
+        sleep: async () => undefined,
+        pollIntervalMs: 1,
+      } as never,
       facts: {},
       deadline: 60_000,
       note: (line: string) => void notes.push(line),
       undo: {},
+      defer: (action: () => Promise<void>) => action(),
     };
 
     const output = await step.run(ctx);
@@ -199,17 +260,31 @@ describe('Keeper failover step', () => {
     ]);
     expect(rcvrAt).toBeGreaterThan(0);
     for (const name of ['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']) {
-      expect(parseKeeperServers(sim.files.get(name)!).map((s) => `${s.id}:${s.canBecomeLeader}`)).toEqual(['4:true', '5:true', '6:true']);
+      expect(parseKeeperServers(sim.files.get(name)!).map((s) => `${s.id}:${s.canBecomeLeader}`)).toEqual([
+        '4:true',
+        '5:true',
+        '6:true',
+      ]);
     }
     expect((ctx.undo as { files?: unknown[] }).files).toHaveLength(3);
   });
 
   it('fails over a Keeper topology end to end through the engine with SSM-style default commands', async () => {
     const sim = keeperSim({ 'keeper-usw2-a': 200, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
-    const plan = await planOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, sim.deps);
-    expect(plan.steps.find((s) => s.id === 'coordination-standby')!.actions[0]!.text).toMatch(/picked keeper-usw2-a$/);
+    const plan = await planOperation(
+      topology,
+      { kind: 'failover', from: 'primary', to: 'standby' },
+      sim.deps,
+    );
+    expect(plan.steps.find((s) => s.id === 'coordination-standby')!.actions[0]!.text).toMatch(
+      /picked keeper-usw2-a$/,
+    );
     // The preflight needs ClickHouse, which this fake lacks: the engine refuses without changing anything.
-    const report = await executeOperation(topology, { kind: 'failover', from: 'primary', to: 'standby' }, sim.deps);
+    const report = await executeOperation(
+      topology,
+      { kind: 'failover', from: 'primary', to: 'standby' },
+      sim.deps,
+    );
     expect(report.result).toBe('refused');
     expect(sim.words).not.toContain('keeper-usw2-a rcvr');
   });
