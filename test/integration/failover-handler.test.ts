@@ -1,0 +1,76 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import type { FailoverLambdaResult } from '../../lib/failover/index.js';
+import { readState } from '../../lib/localcluster/index.js';
+import { DYNAMO_ATTRIBUTES } from '../../lib/state/index.js';
+import { awsClientConfig, startMoto, type MotoServer } from '../support/moto.js';
+
+// The failover function as deployed (middy, DynamoDB lock/journal, SNS) in plan mode against the shared
+// test cluster: nothing may change without the exact confirmation string.
+const REGION = 'us-west-2';
+let moto: MotoServer;
+let handler: (event: unknown, context: Context) => Promise<FailoverLambdaResult>;
+const savedEnv = { ...process.env };
+const context = { functionName: 'chdr-local-standby-failover', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const config = awsClientConfig(moto.endpoint, REGION);
+  const dynamo = new DynamoDBClient(config);
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: 'chdr-local-standby-state',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }],
+    }),
+  );
+  const { TopicArn } = await new SNSClient(config).send(new CreateTopicCommand({ Name: 'chdr-local-standby-pages' }));
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    CHDR_CONFIG: inject('topologyPath'),
+    CHDR_SITE: 'standby',
+    CHDR_STATE_TABLE: 'chdr-local-standby-state',
+    CHDR_TOPIC_ARN: TopicArn!,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  vi.resetModules();
+  ({ handler } = (await import('../../functions/failover.js')) as { handler: typeof handler });
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await moto?.stop();
+});
+
+describe('failover function', () => {
+  it('only plans without the confirmation string, naming the string to send', async () => {
+    const pidsBefore = (await readState(inject('clusterDir'))).nodes.map((node) => node.pid);
+
+    const result = await handler({ action: 'failover', from: 'primary', to: 'standby' }, context);
+
+    expect(result.mode).toBe('plan');
+    expect(result.message).toContain('FAILOVER primary->standby');
+    if (result.mode === 'plan') expect(result.planText).toMatch(/participant/);
+    expect((await readState(inject('clusterDir'))).nodes.map((node) => node.pid)).toEqual(pidsBefore);
+  });
+
+  it('only plans when the confirmation string does not match', async () => {
+    const result = await handler({ action: 'failover', from: 'primary', to: 'standby', confirm: 'FAILOVER standby->primary' }, context);
+    expect(result).toMatchObject({ mode: 'plan' });
+    expect(result.message).toMatch(/does not match "FAILOVER primary->standby"/);
+  });
+
+  it('lists the journal, empty before any run', async () => {
+    expect(await handler({ action: 'history' }, context)).toMatchObject({ mode: 'history', runs: [] });
+  });
+
+  it('rejects a malformed event with the field at fault', async () => {
+    await expect(handler({ action: 'failover', form: 'primary' }, context)).rejects.toThrow(/form/);
+  });
+});
