@@ -135,7 +135,9 @@ export const repointReplicasStep = (
     },
     async undo(ctx, record) {
       await restoreFiles(ctx, record, replicasOf.replicas);
-      const restart = replicasOf.replicas.filter((replica) => (record.files ?? []).some((f) => f.node === replica.name));
+      const restart = replicasOf.replicas.filter((replica) =>
+        (record.files ?? []).some((f) => f.node === replica.name),
+      );
       for (const replica of restart) await stopReplica(ctx, replica);
       // 18.16 will not start while the ensemble of its restored config is down: start once every step is undone.
       await ctx.defer(async () => {
