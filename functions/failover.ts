@@ -14,7 +14,11 @@ const runtime = once(() => loadFailoverRuntime(process.env));
 const failover = async (event: unknown, context: Context) => {
   const { topology, failover: deps } = await runtime();
   const startedBy = `lambda:${context.functionName}/${context.awsRequestId}`;
-  const result = await handleFailoverEvent(event, { topology, failover: { ...deps.deps, log: (line) => logger.info(line) }, startedBy });
+  const result = await handleFailoverEvent(event, {
+    topology,
+    failover: { ...deps.deps, log: (line) => logger.info(line) },
+    startedBy,
+  });
   logger.info('failover request handled', { mode: result.mode, message: result.message });
   return result;
 };

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { MemoryNotifier, Pager } from '../lib/alerts/index.js';
-import { runAgentCycle } from '../lib/agent/index.js';
+import { runAgentCyclesForAllSites } from '../lib/agent/index.js';
 import { closeCachedConnections } from '../lib/clickhouse/index.js';
-import { loadTopology, parseTopology, type Topology } from '../lib/config/index.js';
+import { loadTopology, withExtraEndpoints, type Topology } from '../lib/config/index.js';
 import { replicaConnector, runCycle, type HealthReport } from '../lib/cycle/index.js';
 import { down, startBlackhole, startFetches, stopFetches, up } from '../lib/localcluster/index.js';
 import { systemClock } from '../lib/probe/index.js';
@@ -86,16 +86,9 @@ const widen = async (
       });
     }
   }
-  const widened = parseTopology({
-    ...structuredClone(topology),
-    sites: [
-      topology.sites[0],
-      {
-        ...standby,
-        replicas: [...standby.replicas, ...extraReplicas],
-        coordination: [...standby.coordination, ...extraNodes],
-      },
-    ],
+  const widened = withExtraEndpoints(topology, standby.name, {
+    replicas: extraReplicas,
+    coordination: extraNodes,
   });
   return { topology: widened, servers };
 };
@@ -154,19 +147,8 @@ const benchCycles = async (topology: Topology) => {
   record('cycle, cold (fresh `chdr check` process)', ms(median(cold)), 'median of 3, includes Node start-up');
 
   const blackhole = await startBlackhole();
-  const standby = topology.sites[1]!;
-  const withBlackhole = parseTopology({
-    ...structuredClone(topology),
-    sites: [
-      topology.sites[0],
-      {
-        ...standby,
-        replicas: [
-          ...standby.replicas,
-          { name: 'blackhole', host: blackhole.host, httpPort: blackhole.port },
-        ],
-      },
-    ],
+  const withBlackhole = withExtraEndpoints(topology, 'standby', {
+    replicas: [{ name: 'blackhole', host: blackhole.host, httpPort: blackhole.port }],
   });
   const [, blackholeMs] = await timed(() => cycleOnce(withBlackhole, 'standby'));
   await blackhole.close();
@@ -252,18 +234,18 @@ const benchDetection = async (topology: Topology) => {
   const notifier = new MemoryNotifier();
   const pager = new Pager({ store, notifier });
   const publisher = { publish: async () => ({ calls: 1, datums: 0 }) };
-  const cycle = (site: string) =>
-    runAgentCycle({ topology, siteName: site, clock: systemClock, connect, store, publisher, pager });
-  await Promise.all([cycle('primary'), cycle('standby')]);
-  await Promise.all([cycle('primary'), cycle('standby')]);
+  const cycleAll = () =>
+    runAgentCyclesForAllSites({ topology, clock: systemClock, connect, store, publisher, pager });
+  await cycleAll();
+  await cycleAll();
   notifier.sent.length = 0;
   const injected = performance.now();
   await stopFetches(DIR, 'ch3');
   let verdictAt: number | undefined;
   let pageAt: number | undefined;
   for (let i = 0; i < 60 && pageAt === undefined; i++) {
-    const [, standby] = await Promise.all([cycle('primary'), cycle('standby')]);
-    if (verdictAt === undefined && standby.report.status === 'critical') verdictAt = performance.now();
+    const [, standby] = await cycleAll();
+    if (verdictAt === undefined && standby!.report.status === 'critical') verdictAt = performance.now();
     if (notifier.sent.some((n) => n.subject.startsWith('[CRITICAL]'))) pageAt = performance.now();
     if (pageAt === undefined) await new Promise((resolve) => setTimeout(resolve, 1_000));
   }

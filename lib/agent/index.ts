@@ -1,1 +1,7 @@
-export { runAgentCycle, heartbeatMemoryKey, type AgentDeps, type AgentCycleResult } from './monitor.js';
+export {
+  runAgentCycle,
+  runAgentCyclesForAllSites,
+  heartbeatMemoryKey,
+  type AgentDeps,
+  type AgentCycleResult,
+} from './monitor.js';

@@ -54,3 +54,7 @@ export const runAgentCycle = async (deps: AgentDeps): Promise<AgentCycleResult> 
   ]);
   return { report, datums, paging };
 };
+
+/** One agent cycle for every site at once, as the local agent, the demo and the benchmark run them. */
+export const runAgentCyclesForAllSites = (deps: Omit<AgentDeps, 'siteName'>): Promise<AgentCycleResult[]> =>
+  Promise.all(deps.topology.sites.map((site) => runAgentCycle({ ...deps, siteName: site.name })));

@@ -7,6 +7,7 @@ export {
   otherSites,
   allReplicas,
   allCoordinationNodes,
+  withExtraEndpoints,
   UNKNOWN_SITE,
 } from './topology.js';
 export { topologySchema, type TopologyInput } from './schema.js';

@@ -54,7 +54,13 @@ const walk = (schema: JsonSchema, path: string, required: boolean, rows: string[
       : isObject
         ? 'see below'
         : `\`${JSON.stringify(schema.default)}\``;
-  if (path) rows.push([`\`${path}\``, isObject || isObjectList ? (isObjectList ? 'list' : 'object') : typeOf(schema), defaultText, rulesOf(schema)]);
+  if (path)
+    rows.push([
+      `\`${path}\``,
+      isObject || isObjectList ? (isObjectList ? 'list' : 'object') : typeOf(schema),
+      defaultText,
+      rulesOf(schema),
+    ]);
   // Discriminated unions of objects (e.g. the executor): the keys of every variant.
   for (const variant of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) {
     for (const [key, child] of Object.entries(variant.properties ?? {})) {
@@ -63,7 +69,12 @@ const walk = (schema: JsonSchema, path: string, required: boolean, rows: string[
   }
   const object = isObjectList ? schema.items! : isObject ? schema : undefined;
   for (const [key, child] of Object.entries(object?.properties ?? {})) {
-    walk(child, `${path}${isObjectList ? '[]' : ''}${path ? '.' : ''}${key}`, object?.required?.includes(key) ?? false, rows);
+    walk(
+      child,
+      `${path}${isObjectList ? '[]' : ''}${path ? '.' : ''}${key}`,
+      object?.required?.includes(key) ?? false,
+      rows,
+    );
   }
 };
 

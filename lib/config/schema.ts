@@ -185,7 +185,9 @@ export const topologySchema = z
     securityLint: z
       .strictObject({
         /** Finding codes accepted for this cluster (e.g. NO_PASSWORD on a laptop cluster): reported as ok. */
-        acknowledge: z.array(z.string().regex(/^[A-Z0-9_]+$/, 'use a finding code such as NO_PASSWORD')).default([]),
+        acknowledge: z
+          .array(z.string().regex(/^[A-Z0-9_]+$/, 'use a finding code such as NO_PASSWORD'))
+          .default([]),
       })
       .prefault({}),
   })

@@ -149,7 +149,11 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
   const noFindings = (): Finding[] => [];
   const remoteFindings = Promise.all([
     ...site.coordination.map((node) => withinDeadline(lintKeeperNode(node, probeMs), deadlineMs, noFindings)),
-    withinDeadline(lintUsers(site.replicas[0]!.name, deps.connect(site.replicas[0]!), probeMs), deadlineMs, noFindings),
+    withinDeadline(
+      lintUsers(site.replicas[0]!.name, deps.connect(site.replicas[0]!), probeMs),
+      deadlineMs,
+      noFindings,
+    ),
   ]);
 
   const [writeResult, readResult, ensemble, replicaResults, lintResults] = await Promise.all([
@@ -159,7 +163,9 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
     Promise.all(replicaChecks),
     remoteFindings,
   ]);
-  const answering = ensemble.filter((member) => member.probe.role !== 'unreachable').map((member) => member.node);
+  const answering = ensemble
+    .filter((member) => member.probe.role !== 'unreachable')
+    .map((member) => member.node);
   const findings = [
     ...lintTopology(site),
     ...lintCrossRegionCoordination(topology, site, answering),

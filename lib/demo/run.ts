@@ -1,5 +1,5 @@
 import { Pager, type Notifier } from '../alerts/index.js';
-import { runAgentCycle } from '../agent/index.js';
+import { runAgentCyclesForAllSites } from '../agent/index.js';
 import { closeCachedConnections } from '../clickhouse/index.js';
 import { loadTopology, type Topology } from '../config/index.js';
 import { replicaConnector, type HealthReport } from '../cycle/index.js';
@@ -111,19 +111,14 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
       await scene.inject?.(dir);
       let seen = false;
       for (let cycle = 0; cycle < MAX_CYCLES_PER_SCENE && !seen && !options.signal?.aborted; cycle++) {
-        const results = await Promise.all(
-          topology.sites.map((site) =>
-            runAgentCycle({
-              topology,
-              siteName: site.name,
-              clock: systemClock,
-              connect,
-              store,
-              publisher,
-              pager,
-            }),
-          ),
-        );
+        const results = await runAgentCyclesForAllSites({
+          topology,
+          clock: systemClock,
+          connect,
+          store,
+          publisher,
+          pager,
+        });
         pages += results.reduce((sum, result) => sum + result.paging.sent, 0);
         const reports = results.map((result) => result.report);
         write(`${renderStatusTree(topology, reports)}\n`);

@@ -1,3 +1,4 @@
+import { parseReplicaRows, REPLICAS_QUERY, type ReplicaTableState } from '../clickhouse/index.js';
 import { parseMntr, parseSrvr } from '../keeper/index.js';
 import type { CoordinationNode, ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
@@ -59,18 +60,8 @@ export const coordinationStates = (
 export const describeStates = (states: readonly CoordinationState[]): string =>
   states.map((s) => `${s.node}=${s.mode}${s.zxid !== null ? `@0x${s.zxid.toString(16)}` : ''}`).join(', ');
 
-/** Rows of `system.replicas` the steps rely on (ClickHouse 18.16 has all these columns). */
-export interface ReplicaTableRow {
-  database: string;
-  table: string;
-  isReadonly: boolean;
-  queueSize: number;
-  logLag: number;
-  absoluteDelay: number;
-}
-
-export const REPLICAS_SQL =
-  'SELECT database, table, is_readonly, queue_size, log_max_index, log_pointer, absolute_delay FROM system.replicas';
+/** The same `system.replicas` query and parser as the monitoring cycle (18.16 and current versions). */
+export const REPLICAS_SQL = REPLICAS_QUERY;
 
 export const heartbeatLagSql = (ctx: Pick<StepContext, 'topology'>, site: string): string =>
   `SELECT toUInt32(max(updated_at)) AS last, toUInt32(now()) AS now FROM ${ctx.topology.heartbeat.database}.${ctx.topology.heartbeat.table} WHERE site_id = '${site.replace(/'/g, "\\'")}'`;
@@ -115,18 +106,7 @@ export const execReplica = async (
 export const replicaTables = async (
   ctx: Pick<StepContext, 'deadline' | 'deps'>,
   replica: ReplicaEndpoint,
-): Promise<ReplicaTableRow[]> => {
-  const rows = await queryReplica<Record<string, string | number>>(ctx, replica, REPLICAS_SQL);
-  return rows.map((row) => ({
-    database: String(row.database),
-    table: String(row.table),
-    isReadonly: Number(row.is_readonly) === 1,
-    queueSize: Number(row.queue_size),
-    // The pointer is the next entry to read: caught up at max + 1 (and at 0 while the log is empty).
-    logLag: Math.max(0, Number(row.log_max_index) - Number(row.log_pointer)),
-    absoluteDelay: Number(row.absolute_delay),
-  }));
-};
+): Promise<ReplicaTableState[]> => parseReplicaRows(await queryReplica<unknown>(ctx, replica, REPLICAS_SQL));
 
 /** Server start time in epoch seconds. */
 export const replicaStartedAt = async (

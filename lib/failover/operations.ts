@@ -65,7 +65,7 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
     id: `rejoin-${follower.name}`,
     title: `Point ${follower.name}'s replicas at ${primary.name}'s ensemble and (re)start them`,
   }),
-  catchUpStep(follower),
+  catchUpStep(follower, primary),
 ];
 
 /**
@@ -108,7 +108,7 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
         ...promoted,
         ...recoverSteps(topology, from, to),
         {
-          ...catchUpStep(to),
+          ...catchUpStep(to, from),
           id: `catch-up-${to.name}`,
           title: `Wait until ${to.name}'s replicas have fetched what ${from.name} wrote last`,
         },

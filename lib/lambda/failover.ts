@@ -14,7 +14,9 @@ export interface FailoverFunctionRuntime {
  * The failover function's dependencies. The lock and the journal live in this stack's own table, in this
  * function's region: during a region outage the surviving region's table is the one that answers.
  */
-export const loadFailoverRuntime = async (env: Record<string, string | undefined>): Promise<FailoverFunctionRuntime> => {
+export const loadFailoverRuntime = async (
+  env: Record<string, string | undefined>,
+): Promise<FailoverFunctionRuntime> => {
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
   const failover = await createFailoverRuntime(topology, {

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { parseTopologyText, type Topology } from '../config/index.js';
 import { clickHouseNodes, zooKeeperNodes } from './layout.js';
 import { CLUSTER_NAME, LOCAL_SITES } from './constants.js';
@@ -5,6 +6,34 @@ import type { ClusterState, LocalSite } from './types.js';
 
 /** The AWS region each local site stands in for (examples/local.yaml). */
 const SITE_REGIONS: Record<LocalSite, string> = { primary: 'us-east-1', standby: 'us-west-2' };
+
+/** The cluster directory as the commands name it: relative to the working directory when inside it. */
+const commandDir = (dir: string): string => {
+  const inside = relative(process.cwd(), dir);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : dir;
+};
+
+/**
+ * Failover drives the local cluster through its own CLI (the local executor runs these in the working
+ * directory). `flock` serialises the CLI calls: the cluster's state.json is not safe against two writers.
+ */
+const failoverSection = (state: ClusterState): string[] => {
+  const dir = commandDir(state.dir);
+  const cli = `flock ${dir}/.failover.lock node bin/chdr.mjs cluster`;
+  return [
+    'failover:',
+    '  executor: { kind: local }',
+    '  stepTimeoutSeconds: 60',
+    '  paths:',
+    `    zookeeperConfig: ${dir}/{node}/zoo.cfg`,
+    `    clickhouseCoordinationConfig: ${dir}/{node}/config.d/zookeeper.xml`,
+    '  commands:',
+    `    stopCoordination: ${cli} stop {node} --dir ${dir}`,
+    `    startCoordination: ${cli} start {node} --dir ${dir}`,
+    `    stopClickHouse: ${cli} stop {node} --dir ${dir}`,
+    `    startClickHouse: ${cli} start {node} --dir ${dir}`,
+  ];
+};
 
 /**
  * The chdr topology of a local cluster, in the layout of examples/local.yaml (with the default port
@@ -43,8 +72,7 @@ export const renderTopology = (state: ClusterState): { text: string; topology: T
     '  probeMs: 1500',
     '  cycleMs: 8000',
     'schedule: rate(1 minute)',
-    'failover:',
-    '  executor: { kind: local }',
+    ...failoverSection(state),
     'securityLint:',
     '  acknowledge: [NO_PASSWORD, PLAIN_HTTP, PLAIN_COORDINATION_ACROSS_REGIONS]',
     '',

@@ -48,7 +48,11 @@ export const lintTopology = (site: Site): Finding[] =>
  * Coordination nodes of another site answered 4lw over plain TCP on their client port: replicas of this
  * site reach them the same way, across regions, in clear text.
  */
-export const lintCrossRegionCoordination = (topology: Topology, site: Site, reachable: readonly CoordinationNode[]): Finding[] =>
+export const lintCrossRegionCoordination = (
+  topology: Topology,
+  site: Site,
+  reachable: readonly CoordinationNode[],
+): Finding[] =>
   topology.sites
     .filter((other) => other.name !== site.name && other.region !== site.region)
     .flatMap((other) => other.coordination.filter((node) => reachable.some((r) => r.name === node.name)))
@@ -80,10 +84,17 @@ interface UserRow {
 }
 
 /** Users without a password or reachable from any host (`system.users`, ClickHouse 20.4 and later). */
-export const lintUsers = async (replica: string, connection: ClickHouseConnection, timeoutMs: number): Promise<Finding[]> => {
+export const lintUsers = async (
+  replica: string,
+  connection: ClickHouseConnection,
+  timeoutMs: number,
+): Promise<Finding[]> => {
   let rows: UserRow[];
   try {
-    rows = await connection.queryRows<UserRow>('SELECT name, toString(auth_type) AS auth_type, host_ip FROM system.users', { timeoutMs });
+    rows = await connection.queryRows<UserRow>(
+      'SELECT name, toString(auth_type) AS auth_type, host_ip FROM system.users',
+      { timeoutMs },
+    );
   } catch (error) {
     return [
       {
@@ -96,16 +107,32 @@ export const lintUsers = async (replica: string, connection: ClickHouseConnectio
   }
   return rows.flatMap((row): Finding[] => [
     ...(row.auth_type === 'no_password'
-      ? [{ code: SECURITY_FINDINGS.userWithoutPassword, subject: `${row.name}@${replica}`, message: `${replica}: user ${quoteString(row.name)} has no password — set one or drop the user` }]
+      ? [
+          {
+            code: SECURITY_FINDINGS.userWithoutPassword,
+            subject: `${row.name}@${replica}`,
+            message: `${replica}: user ${quoteString(row.name)} has no password — set one or drop the user`,
+          },
+        ]
       : []),
     ...(row.host_ip.includes('::/0')
-      ? [{ code: SECURITY_FINDINGS.userFromAnyHost, subject: `${row.name}@${replica}`, message: `${replica}: user ${quoteString(row.name)} may connect from any host — restrict <networks>/HOST` }]
+      ? [
+          {
+            code: SECURITY_FINDINGS.userFromAnyHost,
+            subject: `${row.name}@${replica}`,
+            message: `${replica}: user ${quoteString(row.name)} may connect from any host — restrict <networks>/HOST`,
+          },
+        ]
       : []),
   ]);
 };
 
 /** Findings as `security` checks: warnings, or ok when the topology acknowledges the code or nothing is wrong. */
-export const securityChecks = (site: string, findings: readonly Finding[], acknowledged: readonly string[]): Check[] =>
+export const securityChecks = (
+  site: string,
+  findings: readonly Finding[],
+  acknowledged: readonly string[],
+): Check[] =>
   findings.map((finding) => {
     const isAcknowledged = acknowledged.includes(finding.code);
     return {
@@ -113,7 +140,9 @@ export const securityChecks = (site: string, findings: readonly Finding[], ackno
       site,
       subject: `${finding.subject}:${finding.code}`,
       status: finding.problem === false || isAcknowledged ? 'ok' : 'warn',
-      summary: isAcknowledged ? `${finding.message} (acknowledged in securityLint.acknowledge)` : finding.message,
+      summary: isAcknowledged
+        ? `${finding.message} (acknowledged in securityLint.acknowledge)`
+        : finding.message,
       values: { code: finding.code, acknowledged: isAcknowledged },
     };
   });

@@ -1,11 +1,12 @@
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Pager, Pauses, SnsNotifier } from '../../lib/alerts/index.js';
-import { DynamoStateStore, DYNAMO_ATTRIBUTES } from '../../lib/state/dynamo.js';
+import { DynamoStateStore } from '../../lib/state/dynamo.js';
 import {
   awsClientConfig,
+  createStateTable,
   startMoto,
   subscribedQueue,
   type MotoServer,
@@ -37,20 +38,7 @@ const environment = async () => {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'chdr-analytics-standby-pages' }));
   const queue = await subscribedQueue(sns, sqs, TopicArn!, 'pages');
   const tableName = 'chdr-analytics-standby-state';
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }],
-    }),
-  );
-  await dynamo.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: DYNAMO_ATTRIBUTES.expiresAt, Enabled: true },
-    }),
-  );
+  await createStateTable(dynamo, tableName);
   let now = Date.parse('2025-11-23T02:51:00Z');
   const clock = { now: () => now };
   const store = new DynamoStateStore({ client: dynamo, tableName, clock });

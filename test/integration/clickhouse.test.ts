@@ -17,6 +17,7 @@ import {
 } from '../../lib/heartbeat/index.js';
 import { readState, startNode, stopNode, type ClickHouseNodeState } from '../../lib/localcluster/index.js';
 import { PROBE_FAILURES, systemClock, type ProbeResult } from '../../lib/probe/index.js';
+import { until } from '../support/wait.js';
 
 // The transport, probes and heartbeat against real ClickHouse 18.16 servers: the shared local cluster of
 // test/support/global-setup.ts (ZooKeeper zk1-zk3 voting on the primary site, zk4 observing; ch1, ch2 primary, ch3 standby).
@@ -53,21 +54,6 @@ const connect = (name: string, user = 'default', password?: string): ClickHouseC
   return connection;
 };
 const ch = (name: string): ClickHouseConnection => connections.get(name)!;
-
-const until = async <T>(
-  attempt: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-};
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {

@@ -1,11 +1,10 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { FailoverLambdaResult } from '../../lib/failover/index.js';
 import { readState } from '../../lib/localcluster/index.js';
-import { DYNAMO_ATTRIBUTES } from '../../lib/state/index.js';
-import { awsClientConfig, startMoto, type MotoServer } from '../support/moto.js';
+import { awsClientConfig, createStateTable, startMoto, type MotoServer } from '../support/moto.js';
 
 // The failover function as deployed (middy, DynamoDB lock/journal, SNS) in plan mode against the shared
 // test cluster: nothing may change without the exact confirmation string.
@@ -13,21 +12,20 @@ const REGION = 'us-west-2';
 let moto: MotoServer;
 let handler: (event: unknown, context: Context) => Promise<FailoverLambdaResult>;
 const savedEnv = { ...process.env };
-const context = { functionName: 'chdr-local-standby-failover', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
+const context = {
+  functionName: 'chdr-local-standby-failover',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 900_000,
+} as unknown as Context;
 
 beforeAll(async () => {
   moto = await startMoto();
   const config = awsClientConfig(moto.endpoint, REGION);
   const dynamo = new DynamoDBClient(config);
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: 'chdr-local-standby-state',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }],
-    }),
+  await createStateTable(dynamo, 'chdr-local-standby-state');
+  const { TopicArn } = await new SNSClient(config).send(
+    new CreateTopicCommand({ Name: 'chdr-local-standby-pages' }),
   );
-  const { TopicArn } = await new SNSClient(config).send(new CreateTopicCommand({ Name: 'chdr-local-standby-pages' }));
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_REGION: REGION,
@@ -61,7 +59,10 @@ describe('failover function', () => {
   });
 
   it('only plans when the confirmation string does not match', async () => {
-    const result = await handler({ action: 'failover', from: 'primary', to: 'standby', confirm: 'FAILOVER standby->primary' }, context);
+    const result = await handler(
+      { action: 'failover', from: 'primary', to: 'standby', confirm: 'FAILOVER standby->primary' },
+      context,
+    );
     expect(result).toMatchObject({ mode: 'plan' });
     expect(result.message).toMatch(/does not match "FAILOVER primary->standby"/);
   });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,26 +25,6 @@ import { MemoryStateStore } from '../../lib/state/index.js';
 
 const DIR = resolve('.chdr/failover-switchover');
 const PORT_BASE = 3_000;
-const CLI = resolve('bin/chdr.mjs');
-
-const localFailoverSection = (dir: string): string => {
-  const cli = `flock ${dir}/.failover-cli.lock node ${CLI} cluster`;
-  return [
-    'failover:',
-    '  executor: { kind: local }',
-    '  blockPeriodMinutes: 0',
-    '  stepTimeoutSeconds: 60',
-    '  paths:',
-    `    zookeeperConfig: ${dir}/{node}/zoo.cfg`,
-    `    clickhouseCoordinationConfig: ${dir}/{node}/config.d/zookeeper.xml`,
-    '  commands:',
-    `    stopCoordination: ${cli} stop {node} --dir ${dir}`,
-    `    startCoordination: ${cli} start {node} --dir ${dir}`,
-    `    stopClickHouse: ${cli} stop {node} --dir ${dir}`,
-    `    startClickHouse: ${cli} start {node} --dir ${dir}`,
-    '',
-  ].join('\n');
-};
 
 let topology: Topology;
 let runtime: FailoverRuntime;
@@ -84,11 +64,13 @@ const sql = (replica: string, query: string, timeoutMs = 10_000): Promise<string
 beforeAll(async () => {
   execFileSync('node', ['scripts/build-cli.mjs'], { stdio: 'inherit' });
   await down({ dir: DIR });
+  // Whatever an earlier run left (its journal and lock file too) goes first.
+  await rm(DIR, { recursive: true, force: true });
   const { state } = await up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 });
   ports = Object.fromEntries(
     state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
   );
-  const text = renderTopology(state).text.replace(/failover:\n( {2}.*\n)*/, localFailoverSection(DIR));
+  const text = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
   topology = parseTopologyText(text, 'switchover');
   runtime = await createFailoverRuntime(topology, {
     store: new MemoryStateStore(),

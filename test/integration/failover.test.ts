@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,27 +35,6 @@ const STATE_FILE = resolve(DIR, 'failover-state.json');
 const TOPOLOGY_FILE = resolve(DIR, 'failover-topology.yaml');
 const EVENTS_DDL = (replica: string) =>
   `CREATE TABLE IF NOT EXISTS default.events (id UInt64, v String) ENGINE = ReplicatedMergeTree('/clickhouse/tables/01/events', '${replica}') ORDER BY id`;
-
-/** The failover section that drives the local cluster: its CLI (serialized with flock) and its file layout. */
-const localFailoverSection = (dir: string): string => {
-  const cli = `flock ${dir}/.failover-cli.lock node ${CLI} cluster`;
-  return [
-    'failover:',
-    '  executor: { kind: local }',
-    '  maxLagSeconds: 300',
-    '  blockPeriodMinutes: 0',
-    '  stepTimeoutSeconds: 60',
-    '  paths:',
-    `    zookeeperConfig: ${dir}/{node}/zoo.cfg`,
-    `    clickhouseCoordinationConfig: ${dir}/{node}/config.d/zookeeper.xml`,
-    '  commands:',
-    `    stopCoordination: ${cli} stop {node} --dir ${dir}`,
-    `    startCoordination: ${cli} start {node} --dir ${dir}`,
-    `    stopClickHouse: ${cli} stop {node} --dir ${dir}`,
-    `    startClickHouse: ${cli} start {node} --dir ${dir}`,
-    '',
-  ].join('\n');
-};
 
 let topology: Topology;
 let runtime: FailoverRuntime;
@@ -117,12 +96,14 @@ const latestStates = (record: RunRecord): Record<string, string> =>
 beforeAll(async () => {
   execFileSync('node', ['scripts/build-cli.mjs'], { stdio: 'inherit' });
   await down({ dir: DIR });
+  // Whatever an earlier run left (its journal and lock file too) goes first.
+  await rm(DIR, { recursive: true, force: true });
   const started = await timed('cluster up', () => up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 }));
   const state = started.state;
   ports = Object.fromEntries(
     state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
   );
-  const text = renderTopology(state).text.replace(/failover:\n( {2}.*\n)*/, localFailoverSection(DIR));
+  const text = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
   await writeFile(TOPOLOGY_FILE, text);
   topology = parseTopologyText(text, TOPOLOGY_FILE);
   runtime = await createFailoverRuntime(topology, {
@@ -151,7 +132,9 @@ describe('DR drill on the local cluster', () => {
     await sql('ch1', "INSERT INTO default.heart_beat VALUES ('primary', now())");
     await waitFor(
       'the rows at ch3',
-      async () => (await sql('ch3', 'SELECT count() FROM default.events')) === '1000',
+      async () =>
+        (await sql('ch3', 'SELECT count() FROM default.events')) === '1000' &&
+        (await sql('ch3', "SELECT count() FROM default.heart_beat WHERE site_id = 'primary'")) !== '0',
     );
     await timed('stop the primary site (crash)', () => stopSite(DIR, 'primary', { hard: true }));
 

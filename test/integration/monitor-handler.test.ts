@@ -1,5 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadTopology } from '../../lib/config/index.js';
 import type { MonitorSummary } from '../../lib/lambda/index.js';
 import { startFetches, stopFetches } from '../../lib/localcluster/index.js';
-import { DYNAMO_ATTRIBUTES } from '../../lib/state/index.js';
 import {
   awsClientConfig,
+  createStateTable,
   startMoto,
   subscribedQueue,
   type MotoServer,
@@ -76,14 +76,7 @@ beforeAll(async () => {
   };
   const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: 'chdr-local-pages' }));
   queue = await subscribedQueue(clients.sns, clients.sqs, TopicArn!, 'pages');
-  await clients.dynamo.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }],
-    }),
-  );
+  await createStateTable(clients.dynamo, TABLE);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_REGION: REGION,

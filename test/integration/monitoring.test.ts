@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeCachedConnections } from '../../lib/clickhouse/index.js';
-import { loadTopology, parseTopology, type Topology } from '../../lib/config/index.js';
+import { loadTopology, parseTopology, withExtraEndpoints, type Topology } from '../../lib/config/index.js';
 import { replicaConnector, runCycle, type Connect, type HealthReport } from '../../lib/cycle/index.js';
 import type { Check } from '../../lib/health/index.js';
 import type { HeartbeatMemory } from '../../lib/heartbeat/index.js';
@@ -13,6 +13,7 @@ import {
   type Blackhole,
 } from '../../lib/localcluster/index.js';
 import { systemClock } from '../../lib/probe/index.js';
+import { until } from '../support/wait.js';
 
 // Issue 3 acceptance against the real local cluster (ZooKeeper 3.8 ensemble + observer, ClickHouse 18.16).
 const clusterDir = inject('clusterDir');
@@ -41,22 +42,6 @@ const cycle = async (
 const bothSites = () => Promise.all([cycle('primary'), cycle('standby')]);
 const find = (report: HealthReport, kind: Check['kind'], subject: string) =>
   report.checks.find((check) => check.kind === kind && check.subject === subject);
-
-/** Polls until `done` says yes, failing with the last report after `timeoutMs`. */
-const until = async <T>(
-  attempt: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
-    await sleep(500);
-  }
-};
 
 beforeAll(async () => {
   base = await loadTopology(inject('topologyPath'));
@@ -184,27 +169,15 @@ describe('monitoring cycle on the local two-site cluster', () => {
     });
 
     it('still finishes within the probe timeout plus a small margin, with that endpoint failing', async () => {
-      const standby = topology.sites[1]!;
-      const withBlackhole = parseTopology({
-        ...structuredClone(topology),
-        sites: [
-          topology.sites[0],
+      const withBlackhole = withExtraEndpoints(topology, 'standby', {
+        replicas: [{ name: 'ch-blackhole', host: blackhole.host, httpPort: blackhole.port }],
+        coordination: [
           {
-            ...standby,
-            replicas: [
-              ...standby.replicas,
-              { name: 'ch-blackhole', host: blackhole.host, httpPort: blackhole.port },
-            ],
-            coordination: [
-              ...standby.coordination,
-              {
-                name: 'zk-blackhole',
-                kind: 'zookeeper',
-                host: silentKeeper.host,
-                clientPort: silentKeeper.port,
-                role: 'observer',
-              },
-            ],
+            name: 'zk-blackhole',
+            kind: 'zookeeper',
+            host: silentKeeper.host,
+            clientPort: silentKeeper.port,
+            role: 'observer',
           },
         ],
       });

@@ -11,7 +11,10 @@ export const expectGeneratedBlock = (file: URL, name: string, testFile: string, 
   const docs = readFileSync(file, 'utf8');
   const start = docs.indexOf(begin);
   const stop = docs.indexOf(end);
-  expect(start, `the generated block markers for ${name} are missing in ${file.pathname}`).toBeGreaterThanOrEqual(0);
+  expect(
+    start,
+    `the generated block markers for ${name} are missing in ${file.pathname}`,
+  ).toBeGreaterThanOrEqual(0);
   const actual = docs.slice(start + begin.length, stop);
   if (actual !== expected && process.env['CHDR_UPDATE_DOCS'] === '1') {
     writeFileSync(file, docs.slice(0, start + begin.length) + expected + docs.slice(stop));

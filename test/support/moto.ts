@@ -1,3 +1,4 @@
+import { CreateTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -11,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DYNAMO_ATTRIBUTES } from '../../lib/state/index.js';
 
 /**
  * moto's server (AWS APIs in one local process) for integration tests. It comes from the venv that
@@ -165,4 +167,23 @@ export const subscribedQueue = async (
     }
   };
   return { queueUrl: QueueUrl!, queueArn, take };
+};
+
+/** The state table as infra/dynamodb.yml defines it: key `pk`, TTL attribute `expiresAt`, on demand. */
+export const createStateTable = async (client: DynamoDBClient, tableName: string): Promise<string> => {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: DYNAMO_ATTRIBUTES.key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: DYNAMO_ATTRIBUTES.key, KeyType: 'HASH' }],
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: DYNAMO_ATTRIBUTES.expiresAt, Enabled: true },
+    }),
+  );
+  return tableName;
 };

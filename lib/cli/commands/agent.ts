@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runAgentCycle } from '../../agent/index.js';
+import { runAgentCyclesForAllSites } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
 import { replicaConnector } from '../../cycle/index.js';
 import { systemClock } from '../../probe/index.js';
@@ -28,19 +28,14 @@ export const registerAgentCommand = (program: Command): void => {
       process.once('SIGINT', () => (stop = true));
       try {
         for (let cycle = 1; cycle <= limit && !stop; cycle++) {
-          const results = await Promise.all(
-            topology.sites.map((site) =>
-              runAgentCycle({
-                topology,
-                siteName: site.name,
-                clock: systemClock,
-                connect,
-                store,
-                publisher: countingPublisher,
-                pager,
-              }),
-            ),
-          );
+          const results = await runAgentCyclesForAllSites({
+            topology,
+            clock: systemClock,
+            connect,
+            store,
+            publisher: countingPublisher,
+            pager,
+          });
           const reports = results.map((result) => result.report);
           process.stdout.write(
             `\n── cycle ${cycle} at ${new Date().toISOString()} ──\n${renderStatusTree(topology, reports)}\n`,

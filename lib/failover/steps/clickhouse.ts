@@ -32,12 +32,37 @@ export const replicaWritableReason = async (
 export const replicaCaughtUpReason = async (
   ctx: StepContext,
   replica: ReplicaEndpoint,
+  /** Per `db.table`, the replication log head seen at the reference replica when the wait began. */
+  heads?: ReadonlyMap<string, number>,
 ): Promise<string | null> => {
   const tables = await replicaTables(ctx, replica);
-  const behind = tables.filter((t) => t.isReadonly || t.queueSize > 0 || t.logLag > 0);
+  // The pointer is the next log entry to read: past the head means every entry that existed then was pulled.
+  const beforeHead = (t: (typeof tables)[number]) => {
+    const head = heads?.get(`${t.database}.${t.table}`);
+    return head !== undefined && head > 0 && t.logPointer <= head;
+  };
+  const behind = tables.filter((t) => t.isReadonly || t.queueSize > 0 || t.logLag > 0 || beforeHead(t));
   return behind.length === 0
     ? null
-    : `${replica.name}: ${behind.map((t) => `${t.database}.${t.table} queue ${t.queueSize}, log lag ${t.logLag}${t.isReadonly ? ', readonly' : ''}`).join('; ')}`;
+    : `${replica.name}: ${behind.map((t) => `${t.database}.${t.table} queue ${t.queueSize}, log pointer ${t.logPointer}/${heads?.get(`${t.database}.${t.table}`) ?? t.logMaxIndex}${t.isReadonly ? ', readonly' : ''}`).join('; ')}`;
+};
+
+/**
+ * The replication log head of every table at the first reachable replica of `site`. A replica that has
+ * only just started may show an empty queue before it has pulled the log: waiting for its pointer to pass
+ * these heads is the barrier that proves it fetched what was written before.
+ */
+const logHeads = async (ctx: StepContext, site: Site): Promise<Map<string, number> | undefined> => {
+  for (const replica of site.replicas) {
+    try {
+      const tables = await replicaTables(ctx, replica);
+      return new Map(tables.map((t) => [`${t.database}.${t.table}`, t.logMaxIndex]));
+    } catch {
+      // try the next replica
+    }
+  }
+  ctx.note(`no replica of ${site.name} answered: waiting for drained queues only`);
+  return undefined;
 };
 
 /** Whether the running server has read the current file: it started after the file last changed. */
@@ -153,24 +178,28 @@ export const repointReplicasStep = (
   };
 };
 
-/** Recovery: waits until the rejoined replicas have fetched everything (queues drained, log pointers at the head). */
-export const catchUpStep = (site: Site): FailoverStep => ({
+/**
+ * Recovery: waits until `site`'s rejoined replicas have fetched everything `reference` (the serving
+ * primary) had logged when the wait began, and their queues are drained.
+ */
+export const catchUpStep = (site: Site, reference: Site): FailoverStep => ({
   id: `catch-up-${site.name}`,
-  title: `Wait until ${site.name}'s replicas have caught up (queues drained)`,
+  title: `Wait until ${site.name}'s replicas have caught up with ${reference.name} (log pulled, queues drained)`,
   kind: 'check',
   async plan() {
     return site.replicas.map((replica) => ({
       target: replica.name,
       via: 'sql' as const,
-      text: `${REPLICAS_SQL} (until queue_size = 0 and log_pointer > log_max_index everywhere)`,
+      text: `${REPLICAS_SQL} (until log_pointer passes ${reference.name}'s log_max_index and queue_size = 0 everywhere)`,
     }));
   },
   async run() {
     return {};
   },
   async verify(ctx) {
+    const heads = await logHeads(ctx, reference);
     for (const replica of site.replicas) {
-      await waitUntil(ctx, `${replica.name} caught up`, () => replicaCaughtUpReason(ctx, replica));
+      await waitUntil(ctx, `${replica.name} caught up`, () => replicaCaughtUpReason(ctx, replica, heads));
     }
   },
 });

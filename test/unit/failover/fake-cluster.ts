@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ClickHouseConnection } from '../../../lib/clickhouse/types.js';
 import {
   parseTopologyText,
@@ -13,6 +14,10 @@ import { planCluster, renderTopology } from '../../../lib/localcluster/index.js'
 import { renderClickHouseZooKeeperConfig } from '../../../lib/localcluster/render-clickhouse.js';
 import { renderZooCfg as renderLocalZooCfg } from '../../../lib/localcluster/render-zookeeper.js';
 import { MemoryStateStore } from '../../../lib/state/index.js';
+
+const HEALTHY_1816_ROW = JSON.parse(
+  readFileSync('test/unit/clickhouse/fixtures/system_replicas-18.16-healthy.jsonl', 'utf8').split('\n')[0]!,
+) as Record<string, unknown>;
 
 /**
  * A simulated two-site ZooKeeper + ClickHouse cluster for unit tests of the failover engine: host
@@ -233,15 +238,8 @@ export class SimCluster {
         if (sql.includes('system.replicas')) {
           const ro = this.replicaReadonly(replica.name) ? 1 : 0;
           return [
-            {
-              database: 'default',
-              table: 'heart_beat',
-              is_readonly: ro,
-              queue_size: 0,
-              log_max_index: 4,
-              log_pointer: 5,
-              absolute_delay: 0,
-            },
+            // A real ClickHouse 18.16 row (test/unit/clickhouse/fixtures), readonly as simulated.
+            { ...HEALTHY_1816_ROW, is_readonly: ro, is_session_expired: ro },
           ] as T[];
         }
         if (sql.includes('heart_beat'))

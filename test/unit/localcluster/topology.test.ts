@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTopologyText } from '../../../lib/config/index.js';
-import { planCluster, renderTopology } from '../../../lib/localcluster/index.js';
+import { DEFAULT_CLUSTER_DIR, planCluster, renderTopology } from '../../../lib/localcluster/index.js';
 
 describe('renderTopology', () => {
   it('with the default port base, describes the same cluster as examples/local.yaml', async () => {
     const example = parseTopologyText(await readFile('examples/local.yaml', 'utf8'), 'examples/local.yaml');
 
-    const { text, topology } = renderTopology(planCluster('/tmp/chdr-topology'));
+    const { text, topology } = renderTopology(planCluster(resolve(DEFAULT_CLUSTER_DIR)));
 
     expect(topology).toEqual(example);
     expect(parseTopologyText(text)).toEqual(example);

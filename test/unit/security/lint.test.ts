@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTopologyText } from '../../../lib/config/index.js';
-import { lintKeeperNode, lintTopology, securityChecks, SECURITY_FINDINGS } from '../../../lib/security/index.js';
+import {
+  lintKeeperNode,
+  lintTopology,
+  securityChecks,
+  SECURITY_FINDINGS,
+} from '../../../lib/security/index.js';
 
 const conf = readFileSync('test/fixtures/keeper/conf.txt', 'utf8');
 
@@ -27,7 +32,13 @@ sites:
   - { name: b, region: us-west-2, role: standby, replicas: [{ name: ch3, host: h3 }] }
 `);
 
-const keeperNode = (port: number) => ({ name: 'keeper-1', kind: 'keeper' as const, host: '127.0.0.1', clientPort: port, role: 'participant' as const });
+const keeperNode = (port: number) => ({
+  name: 'keeper-1',
+  kind: 'keeper' as const,
+  host: '127.0.0.1',
+  clientPort: port,
+  role: 'participant' as const,
+});
 
 describe('security lint', () => {
   it('flags a password written inline, and only that replica', () => {
@@ -46,11 +57,18 @@ describe('security lint', () => {
   it('flags a Keeper allow list of * read from conf', async () => {
     server = await keeperAnswering(conf);
     const findings = await lintKeeperNode(keeperNode((server.address() as { port: number }).port), 1_000);
-    expect(findings).toEqual([expect.objectContaining({ code: 'KEEPER_4LW_ALLOW_ALL', subject: 'keeper-1' })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ code: 'KEEPER_4LW_ALLOW_ALL', subject: 'keeper-1' }),
+    ]);
   });
 
   it('flags rcvr in the default Keeper allow list', async () => {
-    server = await keeperAnswering(conf.replace('four_letter_word_allow_list=*', 'four_letter_word_allow_list=conf,cons,ruok,srvr,mntr,isro,rcvr'));
+    server = await keeperAnswering(
+      conf.replace(
+        'four_letter_word_allow_list=*',
+        'four_letter_word_allow_list=conf,cons,ruok,srvr,mntr,isro,rcvr',
+      ),
+    );
     const findings = await lintKeeperNode(keeperNode((server.address() as { port: number }).port), 1_000);
     expect(findings.map((finding) => finding.code)).toEqual(['KEEPER_4LW_DANGEROUS_WORD']);
     expect(findings[0]!.message).toMatch(/rcvr/);
