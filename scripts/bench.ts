@@ -98,7 +98,7 @@ const shellChecks = (topology: Topology, site: string): string => {
   const lines: string[] = [];
   for (const s of topology.sites) {
     for (const node of s.coordination)
-      lines.push(`echo mntr | nc -q 1 ${node.host} ${node.clientPort} >/dev/null || true`);
+      lines.push(`echo mntr | nc -w 3 ${node.host} ${node.clientPort} >/dev/null || true`);
   }
   const own = topology.sites.find((s) => s.name === site)!;
   for (const replica of own.replicas)
@@ -178,7 +178,8 @@ const benchCycles = async (topology: Topology) => {
       const times: number[] = [];
       for (let i = 0; i < 3; i++) {
         const started = performance.now();
-        spawnSync('bash', ['-c', script]);
+        // Asynchronously: the loopback forwarders live in this process and must keep forwarding.
+        await exec('bash', ['-c', script]);
         times.push(performance.now() - started);
       }
       record(
@@ -236,17 +237,29 @@ const benchDetection = async (topology: Topology) => {
   const publisher = { publish: async () => ({ calls: 1, datums: 0 }) };
   const cycleAll = () =>
     runAgentCyclesForAllSites({ topology, clock: systemClock, connect, store, publisher, pager });
-  await cycleAll();
-  await cycleAll();
+  // Start from a healthy cluster (both sites ok), with nothing paged yet.
+  for (let i = 0; i < 30; i++) {
+    if ((await cycleAll()).every((result) => result.report.status === 'ok')) break;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
   notifier.sent.length = 0;
+  const lagCritical = (report: HealthReport) =>
+    report.checks.some(
+      (c) => c.kind === 'heartbeat-lag' && c.subject === 'primary' && c.status === 'critical',
+    );
   const injected = performance.now();
   await stopFetches(DIR, 'ch3');
   let verdictAt: number | undefined;
   let pageAt: number | undefined;
-  for (let i = 0; i < 60 && pageAt === undefined; i++) {
+  for (let i = 0; i < 60 && (verdictAt === undefined || pageAt === undefined); i++) {
     const [, standby] = await cycleAll();
-    if (verdictAt === undefined && standby!.report.status === 'critical') verdictAt = performance.now();
-    if (notifier.sent.some((n) => n.subject.startsWith('[CRITICAL]'))) pageAt = performance.now();
+    if (verdictAt === undefined && lagCritical(standby!.report)) verdictAt = performance.now();
+    if (
+      pageAt === undefined &&
+      notifier.sent.some((n) => n.subject.startsWith('[CRITICAL]') && n.subject.includes('heartbeat-lag'))
+    ) {
+      pageAt = performance.now();
+    }
     if (pageAt === undefined) await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   await startFetches(DIR, 'ch3');

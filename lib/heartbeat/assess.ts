@@ -1,6 +1,6 @@
 import { explainFailure } from '../clickhouse/index.js';
 import type { Check, CheckStatus } from '../health/index.js';
-import { gradeAbove } from '../health/index.js';
+import { gradeAbove, worstStatus } from '../health/index.js';
 import type { ProbeResult } from '../probe/index.js';
 import {
   HEARTBEAT_LAG_METHOD,
@@ -61,7 +61,7 @@ const judgeLag = (
   source: string,
   selfSite: string,
   lagSeconds: number,
-  unchangedCycles: number,
+  entry: HeartbeatSourceMemory,
   input: HeartbeatAssessInput,
 ): LagVerdict => {
   const {
@@ -70,13 +70,17 @@ const judgeLag = (
     stalledCycles,
   } = input.thresholds;
   const graded = gradeAbove(lagSeconds, warn, critical);
-  if (unchangedCycles >= stalledCycles) {
+  // Stall: how long the source's row has stayed the same, on this agent's clock alone, so that a writer
+  // whose clock runs ahead cannot hide it. Judged only after `stalledCycles` unchanged reads.
+  const unchangedSeconds = Math.floor((input.clock.now() - entry.firstReadAt) / 1000);
+  const stall = entry.unchangedCycles >= stalledCycles ? gradeAbove(unchangedSeconds, warn, critical) : 'ok';
+  if (stall !== 'ok' && worstStatus([stall, graded]) === stall) {
     return {
-      status: 'critical',
+      status: stall,
       outcome: HEARTBEAT_OUTCOMES.stalled,
       summary:
-        `heartbeat from ${source} stalled: unchanged for ${plural(unchangedCycles, 'cycle')} ` +
-        `(lag reads ${lagSeconds} s) — ${source} stopped writing, replication to ${selfSite} stopped, or ${source}'s clock is ahead`,
+        `heartbeat from ${source} stalled: unchanged for ${plural(entry.unchangedCycles, 'cycle')}, ${unchangedSeconds} s on ` +
+        `${selfSite}'s clock (lag reads ${lagSeconds} s) — ${source} stopped writing, replication to ${selfSite} stopped, or ${source}'s clock is ahead`,
     };
   }
   if (graded !== 'ok') {
@@ -155,7 +159,7 @@ const assessSources = (
         : { lastUpdatedAt, unchangedCycles: 0, firstReadAt: now };
     memory.sources[source] = entry;
     const lagSeconds = reading.serverNow - lastUpdatedAt;
-    const verdict = judgeLag(source, input.selfSite, lagSeconds, entry.unchangedCycles, input);
+    const verdict = judgeLag(source, input.selfSite, lagSeconds, entry, input);
     return lagCheck(input, source, verdict.status, verdict.summary, {
       outcome: verdict.outcome,
       lagSeconds,
@@ -169,9 +173,9 @@ const assessSources = (
 /**
  * Judges the heartbeats: a `heartbeat-write` check for this site's own write, and one `heartbeat-lag`
  * check per source site (lag = reader's now() − source's newest updated_at). A source never seen, a
- * failed read and a stall are critical outcomes of their own. Stall: the source's newest updated_at
- * stayed the same for `stalledCycles` consecutive reads, which catches a stopped writer even when its
- * clock runs ahead and the computed lag looks small. Returns the memory to persist for the next cycle.
+ * failed read are critical outcomes of their own. Stall: the source's newest updated_at stayed the same
+ * for `stalledCycles` consecutive reads and for longer than the lag thresholds on this agent's own clock,
+ * which catches a stopped writer even when its clock runs ahead and the computed lag looks small. Returns the memory to persist for the next cycle.
  */
 export const assessHeartbeat = (input: HeartbeatAssessInput): HeartbeatAssessment => {
   const checks: Check[] = [];

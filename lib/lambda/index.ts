@@ -1,4 +1,9 @@
 export { loadMonitorRuntime, once, type MonitorRuntime } from './runtime.js';
 export { runScheduledCycle, PUBLISH_MARGIN_MS, type MonitorSummary } from './monitor.js';
 export { parseLambdaEnv, type LambdaEnv } from './env.js';
-export { loadFailoverRuntime, type FailoverFunctionRuntime } from './failover.js';
+export {
+  loadFailoverRuntime,
+  handleOperatorEvent,
+  type FailoverFunctionRuntime,
+  type OperatorResult,
+} from './failover.js';

@@ -165,4 +165,47 @@ describe('scheduled monitor handler against the local cluster and moto', () => {
     expect(resolved).toHaveLength(1);
     expect(resolved[0]).toContain('local/standby');
   });
+  it('sends no page for a paused site while its metrics continue, and pages again after resume', async () => {
+    process.env.CHDR_SITE = 'standby';
+    vi.resetModules();
+    const { handler: operator } = (await import('../../functions/failover.js')) as {
+      handler: (event: unknown, context: Context) => Promise<{ mode: string }>;
+    };
+    let healthy = false;
+    for (let cycle = 0; cycle < 30 && !healthy; cycle++) {
+      healthy = [...(await cycleBoth()).values()].every((summary) => summary.status === 'ok');
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    await queue.take();
+
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    expect(
+      await operator({ action: 'pause', site: 'standby', until, reason: 'drill' }, context('standby')),
+    ).toMatchObject({ mode: 'paused' });
+    const notice = pages(await queue.take());
+    expect(notice).toHaveLength(1);
+    expect(notice[0]).toMatch(/paus/i);
+
+    await stopFetches(clusterDir, 'ch3');
+    try {
+      let standby: MonitorSummary | undefined;
+      for (let cycle = 0; cycle < 20 && standby?.status !== 'critical'; cycle++) {
+        standby = (await cycleBoth()).get('standby')!;
+        if (standby.status !== 'critical') await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      expect(standby).toMatchObject({ status: 'critical', pagesSent: 0 });
+      expect(standby!.datums).toBeGreaterThan(10);
+      expect(pages(await queue.take()).filter((subject) => subject.includes('local/standby'))).toEqual([]);
+
+      expect(await operator({ action: 'resume', site: 'standby' }, context('standby'))).toMatchObject({
+        mode: 'resumed',
+      });
+      await cycleBoth();
+      expect(
+        pages(await queue.take()).filter((subject) => subject.startsWith('[CRITICAL] local/standby')),
+      ).toHaveLength(1);
+    } finally {
+      await startFetches(clusterDir, 'ch3');
+    }
+  });
 });

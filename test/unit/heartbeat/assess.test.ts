@@ -166,32 +166,50 @@ describe('assessHeartbeat', () => {
     expect(memory).toEqual(previous);
   });
 
-  it('flags a stall after stalledCycles unchanged reads even when the lag looks small (writer clock ahead)', () => {
+  it('flags a stall on its own clock even when the lag looks small (writer clock ahead)', () => {
     const clock = manualClock(NOW * 1000);
-    // The standby's clock runs 100 s ahead, then its writer stops: lag reads -90, -30, +30 s.
+    // The standby's clock runs 100 s ahead, then its writer stops: lag reads -90, -30, +30, ... s.
     const stamped = NOW + 90;
     let memory: HeartbeatMemory | undefined;
     const outcomes: [string, string, number | null][] = [];
-    for (const serverNow of [NOW, NOW + 60, NOW + 120]) {
+    for (let cycle = 0; cycle <= 5; cycle++) {
       const result = assessHeartbeat(
-        input({ read: read(serverNow, { standby: stamped }), previous: memory, clock }),
+        input({ read: read(NOW + cycle * 60, { standby: stamped }), previous: memory, clock }),
       );
       memory = result.memory;
       const check = lagCheck(result.checks);
       outcomes.push([check.status, String(check.values.outcome), check.values.unchangedCycles as number]);
-      clock.advance(60_000);
+      if (cycle < 5) clock.advance(60_000);
     }
+    // Unchanged for 120 s (warn) on the reader's clock after two cycles, 300 s (critical) after five.
     expect(outcomes).toEqual([
       ['warn', 'clock-skew', 0],
       ['ok', 'ok', 1],
-      ['critical', 'stalled', 2],
+      ['warn', 'stalled', 2],
+      ['warn', 'stalled', 3],
+      ['warn', 'stalled', 4],
+      ['critical', 'stalled', 5],
     ]);
     const stalled = lagCheck(
-      assessHeartbeat(input({ read: read(NOW + 180, { standby: stamped }), previous: memory, clock })).checks,
+      assessHeartbeat(input({ read: read(NOW + 300, { standby: stamped }), previous: memory, clock })).checks,
     );
     expect(stalled.summary).toMatch(
-      /^heartbeat from standby stalled: unchanged for 3 cycles \(lag reads 90 s\) — /,
+      /^heartbeat from standby stalled: unchanged for 6 cycles, 300 s on primary's clock \(lag reads 210 s\) — /,
     );
+  });
+
+  it('does not call a row stalled when cycles come faster than its one-second resolution', () => {
+    const clock = manualClock(NOW * 1000);
+    let memory: HeartbeatMemory | undefined;
+    let status = 'ok';
+    for (let cycle = 0; cycle < 5; cycle++) {
+      const result = assessHeartbeat(input({ read: read(NOW, { standby: NOW - 1 }), previous: memory, clock }));
+      memory = result.memory;
+      status = lagCheck(result.checks).status;
+      clock.advance(200);
+    }
+    expect(memory!.sources['standby']!.unchangedCycles).toBe(4);
+    expect(status).toBe('ok');
   });
 
   it('resets the stall count as soon as the heartbeat moves again', () => {

@@ -1,0 +1,84 @@
+// The failover drill of `npm run bench`: a local cluster of its own loses its primary site, fails over,
+// recovers the old primary and fails back; each phase is timed. Nothing here passes or fails.
+import { parseTopologyText } from '../lib/config/index.js';
+import { createFailoverRuntime, executeOperation, type OperationRequest } from '../lib/failover/index.js';
+import { down, renderTopology, stopSite, up } from '../lib/localcluster/index.js';
+import { MemoryStateStore } from '../lib/state/index.js';
+
+const DIR = '.chdr/bench-failover';
+const PORT_BASE = 16_000;
+
+export interface DrillPhase {
+  phase: string;
+  ms: number;
+  note?: string;
+}
+
+const sql = async (port: number, query: string): Promise<string> => {
+  const response = await fetch(`http://127.0.0.1:${port}/`, {
+    method: 'POST',
+    body: query,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = (await response.text()).trim();
+  if (!response.ok) throw new Error(text);
+  return text;
+};
+
+export const failoverDrill = async (): Promise<DrillPhase[]> => {
+  process.stderr.write('failover drill\n');
+  const phases: DrillPhase[] = [];
+  const timed = async <T>(phase: string, work: () => Promise<T>, note?: string): Promise<T> => {
+    const started = performance.now();
+    const value = await work();
+    phases.push({ phase, ms: performance.now() - started, ...(note ? { note } : {}) });
+    return value;
+  };
+  await down({ dir: DIR });
+  const { state } = await up({ dir: DIR, portBase: PORT_BASE });
+  try {
+    // Consecutive operations on purpose: no anti-flapping block period in the drill.
+    const topology = parseTopologyText(
+      renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n'),
+    );
+    const port = (name: string) =>
+      topology.sites.flatMap((site) => site.replicas).find((r) => r.name === name)!.httpPort;
+    await sql(port('ch1'), "INSERT INTO default.heart_beat SELECT 'primary', now()");
+    for (
+      let i = 0;
+      i < 100 &&
+      (await sql(port('ch3'), "SELECT count() FROM default.heart_beat WHERE site_id = 'primary'")) === '0';
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const runtime = await createFailoverRuntime(topology, { store: new MemoryStateStore() });
+    const run = (request: OperationRequest) =>
+      executeOperation(topology, request, { ...runtime.deps, pollIntervalMs: 250 });
+    const started = performance.now();
+    await timed('stop the primary site (crash)', () => stopSite(DIR, 'primary', { hard: true }));
+    const failover = await timed('failover primary → standby', () =>
+      run({ kind: 'failover', from: 'primary', to: 'standby' }),
+    );
+    phases.push({
+      phase: 'RTO (primary lost → writable standby)',
+      ms: performance.now() - started,
+      note: failover.result,
+    });
+    const recover = await timed('recover the old primary', () =>
+      run({ kind: 'recover', from: 'primary', to: 'standby' }),
+    );
+    const failback = await timed('failback standby → primary', () =>
+      run({ kind: 'failback', from: 'standby', to: 'primary' }),
+    );
+    phases.push({
+      phase: 'drill end to end',
+      ms: performance.now() - started,
+      note: [failover, recover, failback].map((report) => report.result).join(', '),
+    });
+    await runtime.close();
+  } finally {
+    await down({ dir: DIR });
+  }
+  return phases;
+};
