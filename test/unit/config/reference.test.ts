@@ -7,7 +7,9 @@ const DOCS = new URL('../../../docs/configuration.md', import.meta.url);
 describe('docs/configuration.md', () => {
   it('lists every key of the schema with its type, default and rules', () => {
     const reference = configReferenceMarkdown();
-    expect(reference).toContain('| `sites[].coordination[].role` | `participant` \\| `observer` | `"participant"` |');
+    expect(reference).toContain(
+      '| `sites[].coordination[].role` | `participant` \\| `observer` | `"participant"` |',
+    );
     expect(reference).toContain('| `failover.executor.kind` |');
     expectGeneratedBlock(DOCS, 'configuration', 'test/unit/config/reference.test.ts', reference);
   });

@@ -89,7 +89,9 @@ describe('assessHeartbeat', () => {
   });
 
   it('calls a site whose heartbeat never arrived critical "never seen", not zero lag', () => {
-    const { checks, memory } = assessHeartbeat(input({ read: read(NOW, { primary: NOW }), previous: emptyHeartbeatMemory() }));
+    const { checks, memory } = assessHeartbeat(
+      input({ read: read(NOW, { primary: NOW }), previous: emptyHeartbeatMemory() }),
+    );
     expect(lagCheck(checks)).toMatchObject({
       status: 'critical',
       values: { outcome: 'never-seen', lagSeconds: null, lastUpdatedAt: null, serverNow: NOW },
@@ -203,7 +205,9 @@ describe('assessHeartbeat', () => {
     let memory: HeartbeatMemory | undefined;
     let status = 'ok';
     for (let cycle = 0; cycle < 5; cycle++) {
-      const result = assessHeartbeat(input({ read: read(NOW, { standby: NOW - 1 }), previous: memory, clock }));
+      const result = assessHeartbeat(
+        input({ read: read(NOW, { standby: NOW - 1 }), previous: memory, clock }),
+      );
       memory = result.memory;
       status = lagCheck(result.checks).status;
       clock.advance(200);

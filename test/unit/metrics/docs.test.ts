@@ -25,7 +25,12 @@ const anchorsOf = (markdown: string): Set<string> =>
 
 describe('docs/metrics.md', () => {
   it('shows the catalog, alarms and cost model exactly as the code computes them', () => {
-    expectGeneratedBlock(DOCS, 'catalog', 'test/unit/metrics/docs.test.ts', catalogMarkdown(referenceTopology()));
+    expectGeneratedBlock(
+      DOCS,
+      'catalog',
+      'test/unit/metrics/docs.test.ts',
+      catalogMarkdown(referenceTopology()),
+    );
   });
 
   it('keeps the reference topology under 30 custom metrics per region', () => {
