@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PROBE_TIMEOUT_MS, LOG_TAIL_LINES, POLL_INTERVAL_MS } from './constants.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
-import { clickHouseQuery, fourLetterWord, parseZooKeeperMode } from './probes.js';
+import { sendFourLetterWord } from '../keeper/index.js';
+import { clickHouseQuery, zooKeeperMode } from './probes.js';
 import { isOurProcess } from './process.js';
 import type { ClusterState, ClusterStatus, NodeState, NodeStatus, ProgressListener } from './types.js';
 
@@ -73,9 +74,9 @@ export const nodeStatus = async (
           detail: reply.ok ? `unexpected reply ${reply.value.trim()}` : reply.reason,
         };
   }
-  const [ruok, srvr] = await Promise.all([
-    fourLetterWord(node.host, node.clientPort, 'ruok', timeoutMs),
-    fourLetterWord(node.host, node.clientPort, 'srvr', timeoutMs),
+  const [ruok, mode] = await Promise.all([
+    sendFourLetterWord({ host: node.host, port: node.clientPort }, 'ruok', { timeoutMs }),
+    zooKeeperMode(node.host, node.clientPort, timeoutMs),
   ]);
   if (!ruok.ok || ruok.value.trim() !== 'imok') {
     return {
@@ -85,7 +86,6 @@ export const nodeStatus = async (
       detail: ruok.ok ? `ruok: ${ruok.value.trim() || 'no reply'}` : ruok.reason,
     };
   }
-  const mode = srvr.ok ? parseZooKeeperMode(srvr.value) : null;
   return mode
     ? { ...base, running, ready: true, mode, detail: `${mode} on :${node.clientPort}` }
     : { ...base, running, ready: true, detail: 'not serving (no quorum yet)' };

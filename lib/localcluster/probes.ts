@@ -1,5 +1,6 @@
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { describeError } from '../errors/index.js';
+import { parseSrvr, sendFourLetterWord } from '../keeper/index.js';
 import {
   failureCodeOf,
   probeFailed,
@@ -15,41 +16,16 @@ import {
  * connection or a timeout is a result.
  */
 
-/** Sends a ZooKeeper four-letter word and returns the whole reply (the server closes the connection). */
-export const fourLetterWord = (
+/** ZooKeeper's `srvr` mode (leader, follower, observer, standalone), or null when it does not serve. */
+export const zooKeeperMode = async (
   host: string,
   port: number,
-  word: string,
   timeoutMs: number,
-  clock: Clock = systemClock,
-): Promise<ProbeResult<string>> =>
-  new Promise((done) => {
-    const startedAt = clock.now();
-    const chunks: Buffer[] = [];
-    let settled = false;
-    const finish = (result: ProbeResult<string>) => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      done(result);
-    };
-    const socket = createConnection({ host, port });
-    socket.setTimeout(timeoutMs, () =>
-      finish(
-        probeFailed(PROBE_FAILURES.timeout, `no reply to ${word} within ${timeoutMs} ms`, startedAt, clock),
-      ),
-    );
-    socket.on('connect', () => socket.end(word));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error) =>
-      finish(probeFailed(failureCodeOf(error), describeError(error), startedAt, clock)),
-    );
-    socket.on('close', () => finish(probeOk(Buffer.concat(chunks).toString('utf8'), startedAt, clock)));
-  });
-
-/** The `Mode:` of a `srvr`/`stat` reply (leader, follower, observer, standalone), or null when not serving. */
-export const parseZooKeeperMode = (reply: string): string | null =>
-  /^Mode:\s*(\S+)\s*$/m.exec(reply)?.[1] ?? null;
+): Promise<string | null> => {
+  const reply = await sendFourLetterWord({ host, port }, 'srvr', { timeoutMs });
+  const srvr = reply.ok ? parseSrvr(reply.value) : undefined;
+  return srvr?.ok ? srvr.value.mode : null;
+};
 
 /** Runs one statement over ClickHouse's HTTP interface as `default` without a password; returns the body. */
 export const clickHouseQuery = async (

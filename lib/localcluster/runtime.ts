@@ -4,7 +4,7 @@ import { DEFAULT_PROBE_TIMEOUT_MS, POLL_INTERVAL_MS } from './constants.js';
 import { clickHouseCommand, zooKeeperCommand, type Binaries } from './deps.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
 import { portsOf } from './layout.js';
-import { fourLetterWord, isPortFree, parseClickHouseZooKeeperNodes, parseZooKeeperMode } from './probes.js';
+import { isPortFree, parseClickHouseZooKeeperNodes, zooKeeperMode } from './probes.js';
 import { findProcessesByConfig, spawnDetached, terminate } from './process.js';
 import type { ClickHouseNodeState, NodeState, ProgressListener } from './types.js';
 
@@ -115,10 +115,10 @@ export const waitForClickHouseCoordination = async (
   const deadline = Date.now() + options.timeoutMs;
   let said = false;
   for (;;) {
-    const replies = await Promise.all(
-      servers.map((server) => fourLetterWord(server.host, server.port, 'srvr', DEFAULT_PROBE_TIMEOUT_MS)),
+    const modes = await Promise.all(
+      servers.map((server) => zooKeeperMode(server.host, server.port, DEFAULT_PROBE_TIMEOUT_MS)),
     );
-    if (replies.some((reply) => reply.ok && parseZooKeeperMode(reply.value) !== null)) return;
+    if (modes.some((mode) => mode !== null)) return;
     if (Date.now() >= deadline) {
       throw new LocalClusterError(
         LOCAL_CLUSTER_ERROR_CODES.startFailed,

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { namesConfig } from '../../../lib/localcluster/process.js';
-import { parseZooKeeperMode } from '../../../lib/localcluster/probes.js';
 
 describe('namesConfig', () => {
   it('recognises ZooKeeper started from its zoo.cfg and ClickHouse from --config-file', () => {
@@ -18,20 +16,5 @@ describe('namesConfig', () => {
     expect(
       namesConfig(['clickhouse-server', '--config-file=/c/ch1/config.xml.bak'], '/c/ch1/config.xml'),
     ).toBe(false);
-  });
-});
-
-describe('parseZooKeeperMode', () => {
-  it('reads the mode of srvr and stat replies', async () => {
-    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/srvr-leader.txt', 'utf8'))).toBe(
-      'leader',
-    );
-    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/stat-follower.txt', 'utf8'))).toBe(
-      'follower',
-    );
-  });
-
-  it('has no mode for a server without quorum', async () => {
-    expect(parseZooKeeperMode(await readFile('test/fixtures/zookeeper/not-serving.txt', 'utf8'))).toBeNull();
   });
 });
