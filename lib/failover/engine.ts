@@ -139,6 +139,23 @@ const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Pr
 const lastEntry = (record: RunRecord, stepId: string): JournalEntry | undefined =>
   [...record.steps].reverse().find((entry) => entry.stepId === stepId);
 
+const newEntry = (step: FailoverStep, state: JournalEntry['state'], startedAt: string): JournalEntry => ({
+  stepId: step.id,
+  title: step.title,
+  kind: step.kind,
+  state,
+  startedAt,
+  output: '',
+});
+
+/** A failing `isDone` counts as not done: the step runs and finds out. */
+const alreadyDone = async (step: FailoverStep, ctx: StepContext): Promise<boolean> =>
+  step.isDone ? step.isDone(ctx).catch(() => false) : false;
+
+/** The deadline of a step starting now, with the configured step timeout. */
+const stepDeadline = (ctx: StepContext): number =>
+  ctx.deps.clock.now() + ctx.settings.stepTimeoutSeconds * 1000;
+
 /**
  * Runs an operation under the lock, step by step, journaling each (start, result, duration, output), and
  * resuming an unfinished run of the same operation after its last verified step. A step that fails before
@@ -239,6 +256,14 @@ export const executeOperation = async (
     }
     const record = journal.record;
     const ctx = contextFor(topology, request, resolved, record.runId, record.facts);
+    const markOpen = () =>
+      setOpenRun(store, {
+        runId: record.runId,
+        kind: record.kind,
+        from: record.from,
+        to: record.to,
+        since: record.startedAt,
+      });
 
     const finish = async (result: RunResult, message: string, keepOpen: boolean): Promise<RunReport> => {
       record.result = result;
@@ -251,14 +276,7 @@ export const executeOperation = async (
         record.rtoSeconds = Math.round((record.facts.writableAt - Date.parse(record.startedAt)) / 100) / 10;
       }
       await journal!.save();
-      if (keepOpen)
-        await setOpenRun(store, {
-          runId: record.runId,
-          kind: record.kind,
-          from: record.from,
-          to: record.to,
-          since: record.startedAt,
-        });
+      if (keepOpen) await markOpen();
       else await clearOpenRun(store, record.runId);
       log(`${result}: ${message}`);
       await notify({ kind: 'finished', result, summary: message });
@@ -269,13 +287,7 @@ export const executeOperation = async (
       // Guard rails before anything else: nothing is changed when one refuses.
       const refusal = await guardRefusal(topology, request, ctx, store);
       if (refusal) return await finish(RUN_RESULTS.refused, refusal, false);
-      await setOpenRun(store, {
-        runId: record.runId,
-        kind: record.kind,
-        from: record.from,
-        to: record.to,
-        since: record.startedAt,
-      });
+      await markOpen();
     }
     await notify({
       kind: 'started',
@@ -286,8 +298,8 @@ export const executeOperation = async (
       const changes = steps.filter((s) => s.kind === 'change');
       let allDone = changes.length > 0;
       for (const step of changes) {
-        ctx.deadline = clock.now() + topology.failover.stepTimeoutSeconds * 1000;
-        if (!step.isDone || !(await step.isDone(ctx).catch(() => false))) {
+        ctx.deadline = stepDeadline(ctx);
+        if (!(await alreadyDone(step, ctx))) {
           allDone = false;
           break;
         }
@@ -296,11 +308,7 @@ export const executeOperation = async (
         const now = new Date(clock.now()).toISOString();
         for (const step of steps) {
           record.steps.push({
-            stepId: step.id,
-            title: step.title,
-            kind: step.kind,
-            state: STEP_STATES.skipped,
-            startedAt: now,
+            ...newEntry(step, STEP_STATES.skipped, now),
             endedAt: now,
             durationMs: 0,
             output: 'already done',
@@ -340,14 +348,7 @@ export const executeOperation = async (
       lock = await renewLock(store, lock, lockTtl);
       const startedAt = clock.now();
       const notes: string[] = [];
-      const entry: JournalEntry = {
-        stepId: step.id,
-        title: step.title,
-        kind: step.kind,
-        state: STEP_STATES.started,
-        startedAt: new Date(startedAt).toISOString(),
-        output: '',
-      };
+      const entry = newEntry(step, STEP_STATES.started, new Date(startedAt).toISOString());
       record.steps.push(entry);
       await journal.save();
       const timeoutMs = step.timeoutMs ?? topology.failover.stepTimeoutSeconds * 1000;
@@ -356,8 +357,7 @@ export const executeOperation = async (
       ctx.undo = {};
       log(`> ${step.id}: ${step.title}`);
       try {
-        const done = step.isDone ? await step.isDone(ctx).catch(() => false) : false;
-        if (done) {
+        if (await alreadyDone(step, ctx)) {
           entry.state = STEP_STATES.skipped;
           notes.push('already done');
         } else {
@@ -465,7 +465,7 @@ const rollback = async (
       continue;
     }
     const startedAt = ctx.deps.clock.now();
-    ctx.deadline = startedAt + ctx.settings.stepTimeoutSeconds * 1000;
+    ctx.deadline = stepDeadline(ctx);
     const notes: string[] = [];
     ctx.note = (line) => notes.push(line);
     log(`< undo ${step.id}`);
@@ -484,7 +484,7 @@ const rollback = async (
     ]);
   }
   for (const { step, action } of deferred) {
-    ctx.deadline = ctx.deps.clock.now() + ctx.settings.stepTimeoutSeconds * 1000;
+    ctx.deadline = stepDeadline(ctx);
     log(`< undo ${step} (deferred part)`);
     try {
       await action();

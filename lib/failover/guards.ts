@@ -1,6 +1,6 @@
 import { coordinationStates, describeStates } from './observe.js';
 import { replicaWritableReason } from './steps/clickhouse.js';
-import { ensembleServing } from './steps/zookeeper.js';
+import { ensembleServing } from './steps/coordination.js';
 import type { StepContext } from './types.js';
 
 /**

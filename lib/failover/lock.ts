@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import { processAlive } from '../executor/index.js';
 import type { Clock } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
 import { STATE_KEYS } from './constants.js';
@@ -27,15 +28,6 @@ export const defaultHolder = (): string => {
     // no passwd entry (containers)
   }
   return `${user}@${hostname()} pid ${process.pid}`;
-};
-
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 };
 
 /** A lock held by a process of this machine that no longer exists (a killed CLI run). */

@@ -1,4 +1,5 @@
 import { parseReplicaRows, REPLICAS_QUERY, type ReplicaTableState } from '../clickhouse/index.js';
+import type { ClickHouseConnection } from '../clickhouse/types.js';
 import { parseMntr, parseSrvr } from '../keeper/index.js';
 import type { CoordinationNode, ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
@@ -72,15 +73,15 @@ export const heartbeatInsertSql = (ctx: Pick<StepContext, 'topology'>, site: str
 export const INSERTS_RUNNING_SQL =
   "SELECT count() AS inserts FROM system.processes WHERE lower(query) LIKE 'insert%' AND query NOT LIKE '%chdr-failover%'";
 
-/** Runs a SELECT on a replica; failures become FailoverErrors naming the replica. */
-export const queryReplica = async <T>(
+/** Runs one request on a replica; failures become FailoverErrors naming the replica. */
+const onReplica = async <T>(
   ctx: Pick<StepContext, 'deadline' | 'deps'>,
   replica: ReplicaEndpoint,
-  sql: string,
-): Promise<T[]> => {
+  request: (connection: ClickHouseConnection, timeoutMs: number) => Promise<T>,
+): Promise<T> => {
   const connection = ctx.deps.connect(replica);
   try {
-    return await connection.queryRows<T>(sql, { timeoutMs: requestTimeout(ctx) });
+    return await request(connection, requestTimeout(ctx));
   } catch (cause) {
     throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, {
       cause,
@@ -88,20 +89,18 @@ export const queryReplica = async <T>(
   }
 };
 
-export const execReplica = async (
+export const queryReplica = <T>(
   ctx: Pick<StepContext, 'deadline' | 'deps'>,
   replica: ReplicaEndpoint,
   sql: string,
-): Promise<void> => {
-  const connection = ctx.deps.connect(replica);
-  try {
-    await connection.exec(sql, { timeoutMs: requestTimeout(ctx) });
-  } catch (cause) {
-    throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, `${replica.name}: ${describeError(cause)}`, {
-      cause,
-    });
-  }
-};
+): Promise<T[]> =>
+  onReplica(ctx, replica, (connection, timeoutMs) => connection.queryRows<T>(sql, { timeoutMs }));
+
+export const execReplica = (
+  ctx: Pick<StepContext, 'deadline' | 'deps'>,
+  replica: ReplicaEndpoint,
+  sql: string,
+): Promise<void> => onReplica(ctx, replica, (connection, timeoutMs) => connection.exec(sql, { timeoutMs }));
 
 export const replicaTables = async (
   ctx: Pick<StepContext, 'deadline' | 'deps'>,

@@ -1,6 +1,7 @@
 import { open, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChdrError } from '../errors/index.js';
+import { processAlive } from '../executor/index.js';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
 import { MemoryStateStore } from './memory.js';
@@ -27,15 +28,6 @@ export interface FileStateStoreOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * The MemoryStateStore's semantics kept in one JSON file, so that a CLI run killed midway can be

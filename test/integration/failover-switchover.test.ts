@@ -10,10 +10,11 @@ import {
   executeOperation,
   formatHistory,
   type FailoverRuntime,
+  type RunReport,
 } from '../../lib/failover/index.js';
 import type { HostExecutor } from '../../lib/executor/index.js';
 import { sendFourLetterWord } from '../../lib/keeper/index.js';
-import { down, renderTopology, up } from '../../lib/localcluster/index.js';
+import { down, readState, renderTopology, up } from '../../lib/localcluster/index.js';
 import { MemoryStateStore } from '../../lib/state/index.js';
 
 /**
@@ -27,6 +28,7 @@ const DIR = resolve('.chdr/failover-switchover');
 const PORT_BASE = 3_000;
 
 let topology: Topology;
+let topologyText: string;
 let runtime: FailoverRuntime;
 let ports: Record<string, number> = {};
 
@@ -70,8 +72,8 @@ beforeAll(async () => {
   ports = Object.fromEntries(
     state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
   );
-  const text = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
-  topology = parseTopologyText(text, 'switchover');
+  topologyText = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
+  topology = parseTopologyText(topologyText, 'switchover');
   runtime = await createFailoverRuntime(topology, {
     store: new MemoryStateStore(),
     log: (line) => process.stdout.write(`[switchover] ${line}\n`),
@@ -207,5 +209,52 @@ describe('switchover with an insert stream running', () => {
     // Writes were refused during the switch and accepted again at the new primary after it.
     expect(refusedAt.length).toBeGreaterThan(0);
     expect(acknowledged.at(-1)!).toBeGreaterThan(next - 15);
+  });
+});
+
+describe('guard rails on real servers (after the switchover: standby is the primary)', () => {
+  const withFailover = (extra: string) =>
+    parseTopologyText(topologyText.replace('failover:\n  blockPeriodMinutes: 0\n', `failover:\n${extra}`));
+  const unchanged = async (action: () => Promise<RunReport>) => {
+    const files = await configFiles();
+    const pids = (await readState(DIR)).nodes.map((node) => node.pid);
+    const report = await action();
+    expect(await configFiles()).toEqual(files);
+    expect((await readState(DIR)).nodes.map((node) => node.pid)).toEqual(pids);
+    return report;
+  };
+
+  it('refuses a failback inside the anti-flapping block period, naming the previous run, with nothing changed', async () => {
+    const blocked = withFailover('  blockPeriodMinutes: 60\n');
+    const report = await unchanged(() =>
+      executeOperation(blocked, { kind: 'failback', from: 'standby', to: 'primary' }, runtime.deps),
+    );
+    expect(report.result).toBe('refused');
+    expect(report.message).toMatch(
+      /switchover primary->standby\) finished at .*block period \(60 min\) ends at .*--ack-recent/,
+    );
+  });
+
+  it('refuses when --expect-primary names a site that is not the observed primary, with nothing changed', async () => {
+    const report = await unchanged(() =>
+      executeOperation(
+        topology,
+        { kind: 'failback', from: 'standby', to: 'primary', expectPrimary: 'primary' },
+        runtime.deps,
+      ),
+    );
+    expect(report.result).toBe('refused');
+    expect(report.message).toMatch(/--expect-primary primary, but the observed primary is standby/);
+  });
+
+  it('aborts before any change when a pre-hook (fencing) fails', async () => {
+    const hooked = withFailover(
+      '  blockPeriodMinutes: 0\n  hooks:\n    pre:\n      - { command: "exit 3" }\n',
+    );
+    const report = await unchanged(() =>
+      executeOperation(hooked, { kind: 'failback', from: 'standby', to: 'primary' }, runtime.deps),
+    );
+    expect(report.result).toBe('failed');
+    expect(report.message).toMatch(/pre-hook command exit 3 failed \(nothing changed\)/);
   });
 });

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadTopology } from '../../config/index.js';
 import {
-  DEFAULT_STATE_FILE,
   OPERATION_KINDS,
   RUN_RESULTS,
   createFailoverRuntime,
@@ -12,6 +11,7 @@ import {
   planOperation,
   type OperationKind,
 } from '../../failover/index.js';
+import { localStatePath } from '../local-runtime.js';
 import { configOption } from '../topology-option.js';
 
 interface OperationOptions {
@@ -22,7 +22,7 @@ interface OperationOptions {
   force?: boolean;
   expectPrimary?: string;
   ackRecent?: boolean;
-  stateFile: string;
+  stateFile?: string;
   json?: boolean;
 }
 
@@ -35,11 +35,12 @@ const DESCRIPTIONS: Record<OperationKind, string> = {
     'planned move of the primary role from --from to --to while both are up; writes are refused, not lost',
 };
 
+// Locally the lock and the journal share the one state file of the cluster (pages, pauses, heartbeats).
 const stateFileOption = () =>
   new Option(
     '--state-file <file>',
-    'lock and journal file when the config names no failover.stateTable',
-  ).default(DEFAULT_STATE_FILE);
+    'lock and journal file when the config names no failover.stateTable (default .chdr/state/<cluster>.json)',
+  );
 
 /** Stops between steps on Ctrl-C: the run stays open and the same command resumes it. */
 const abortOnSignal = (): { signal: AbortSignal; dispose(): void } => {
@@ -85,7 +86,7 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
       const abort = abortOnSignal();
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const runtime = await createFailoverRuntime(topology, {
-        stateFile: options.stateFile,
+        stateFile: options.stateFile ?? localStatePath(topology),
         log: options.json ? () => undefined : log,
         signal: abort.signal,
       });
@@ -118,9 +119,11 @@ export const registerFailoverCommands = (program: Command): void => {
     .addOption(configOption())
     .addOption(stateFileOption())
     .option('--json', 'print the runs as JSON')
-    .action(async (options: { config: string; stateFile: string; json?: boolean }) => {
+    .action(async (options: { config: string; stateFile?: string; json?: boolean }) => {
       const topology = await loadTopology(options.config);
-      const runtime = await createFailoverRuntime(topology, { stateFile: options.stateFile });
+      const runtime = await createFailoverRuntime(topology, {
+        stateFile: options.stateFile ?? localStatePath(topology),
+      });
       try {
         const runs = await listRuns(runtime.deps.store);
         process.stdout.write(

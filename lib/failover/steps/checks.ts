@@ -1,7 +1,6 @@
 import type { CoordinationNode, ReplicaEndpoint, Site } from '../../config/index.js';
 import { describeError } from '../../errors/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
-import { renderCommand } from '../host.js';
 import {
   coordinationStates,
   describeStates,
@@ -18,8 +17,8 @@ import {
 } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
 import { replicaCaughtUpReason, replicaWritableReason } from './clickhouse.js';
-import { hostAction, startCoordination, stopCoordination } from './common.js';
-import { ensembleServing } from './zookeeper.js';
+import { commandAction, startCoordination, stopCoordination } from './common.js';
+import { ensembleServing, isLeader } from './coordination.js';
 
 const tryReplica = async <T>(
   action: () => Promise<T>,
@@ -76,9 +75,7 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
       coordinationStates(ctx, to.coordination),
     ]);
     notes.push(`coordination: ${describeStates([...fromStates, ...toStates])}`);
-    const fromLeader = fromStates.find(
-      (s) => s.mode === 'leader' || (s.mode === 'standalone' && from.coordination.length === 1),
-    );
+    const fromLeader = fromStates.find((s) => isLeader(from, s));
     if (mode === 'forced' && fromLeader) {
       problems.push(
         `${from.name}'s ensemble still has a leader (${fromLeader.node}): a new ensemble at ${to.name} would split the brain; ` +
@@ -310,7 +307,7 @@ export const fenceSourceCoordinationStep = (
         via: '4lw' as const,
         text: 'srvr (until zxid >= the leader zxid)',
       })),
-      ...from.coordination.map((n) => hostAction(n.name, renderCommand(ctx, 'stopCoordination', n.kind, n))),
+      ...from.coordination.map((n) => commandAction(ctx, 'stopCoordination', n)),
     ];
   },
   async isDone(ctx) {

@@ -1,6 +1,6 @@
 import type { CoordinationNode, ReplicaEndpoint } from '../../config/index.js';
 import { readNodeFile, redactCommand, renderCommand, runOnNode, writeNodeFile } from '../host.js';
-import { pathFor } from '../templates.js';
+import { pathFor, type CommandName } from '../templates.js';
 import type { PlannedAction, StepContext, UndoRecord } from '../types.js';
 
 export const coordinationPath = (ctx: Pick<StepContext, 'settings'>, node: CoordinationNode): string =>
@@ -16,11 +16,42 @@ export const hostAction = (target: string, command: string): PlannedAction => ({
   text: redactCommand(command),
 });
 
+/** Commands that work on a node's data: their templates get its config file as `{path}`. */
+const DATA_COMMANDS: ReadonlySet<CommandName> = new Set([
+  'backupCoordinationData',
+  'forceRecoveryCoordination',
+  'resetCoordinationData',
+]);
+
+export const coordinationCommand = (ctx: StepContext, name: CommandName, node: CoordinationNode): string =>
+  renderCommand(
+    ctx,
+    name,
+    node.kind,
+    node,
+    DATA_COMMANDS.has(name) ? { path: coordinationPath(ctx, node) } : {},
+  );
+
+/** The plan line of a command on a coordination node; `target` names it (a node not picked yet). */
+export const commandAction = (
+  ctx: StepContext,
+  name: CommandName,
+  node: CoordinationNode,
+  target = node.name,
+): PlannedAction => hostAction(target, coordinationCommand(ctx, name, node));
+
+export const runCoordinationCommand = (
+  ctx: StepContext,
+  name: CommandName,
+  node: CoordinationNode,
+  what: string,
+): Promise<unknown> => runOnNode(ctx, node, coordinationCommand(ctx, name, node), what);
+
 export const stopCoordination = (ctx: StepContext, node: CoordinationNode): Promise<unknown> =>
-  runOnNode(ctx, node, renderCommand(ctx, 'stopCoordination', node.kind, node), `stopping ${node.name}`);
+  runCoordinationCommand(ctx, 'stopCoordination', node, `stopping ${node.name}`);
 
 export const startCoordination = (ctx: StepContext, node: CoordinationNode): Promise<unknown> =>
-  runOnNode(ctx, node, renderCommand(ctx, 'startCoordination', node.kind, node), `starting ${node.name}`);
+  runCoordinationCommand(ctx, 'startCoordination', node, `starting ${node.name}`);
 
 export const stopReplica = (ctx: StepContext, replica: ReplicaEndpoint): Promise<unknown> =>
   runOnNode(

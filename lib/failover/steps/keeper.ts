@@ -1,6 +1,5 @@
 import type { CoordinationNode, Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
-import { renderCommand, runOnNode } from '../host.js';
 import {
   keeperHasMembership,
   keeperHasVoters,
@@ -14,16 +13,23 @@ import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
 import { coordinationState, coordinationStates, describeStates, waitUntil } from '../observe.js';
 import type { FailoverStep, PlannedAction, StepContext } from '../types.js';
 import {
-  coordinationPath,
-  hostAction,
-  readCoordinationConfig,
-  restoreFiles,
+  commandAction,
+  runCoordinationCommand,
   startCoordination,
   stopCoordination,
   writeAction,
-  writeCoordinationConfig,
 } from './common.js';
-import { ensembleServing } from './zookeeper.js';
+import {
+  configsHave,
+  ensembleFormed,
+  ensembleServing,
+  inTurn,
+  rejoinActions,
+  rejoinNode,
+  restoreAndRestart,
+  rewriteConfig,
+  type ConfigChange,
+} from './coordination.js';
 
 const REQUEST_MS = 3_000;
 
@@ -82,7 +88,11 @@ const mntrState = async (ctx: StepContext, node: CoordinationNode): Promise<stri
  */
 export const keeperRecoveryStep = (site: Site): FailoverStep => {
   const servers = (): KeeperServer[] => keeperEnsemble(site);
-  const note = (ctx: StepContext) => `Keeper ensemble of ${site.name} (run ${ctx.runId})`;
+  const voters = (ctx: StepContext): ConfigChange => ({
+    has: (text) => keeperHasVoters(text, servers()),
+    render: (text) =>
+      renderKeeperConfig(text, servers(), `Keeper ensemble of ${site.name} (run ${ctx.runId})`),
+  });
   return {
     id: `coordination-${site.name}`,
     title: `Recover ${site.name}'s Keeper nodes (${site.coordination.map((n) => n.name).join(', ')}) as a new Raft cluster`,
@@ -111,30 +121,17 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       const name = leader?.name ?? '<picked node>';
       const leaderNode = leader ?? site.coordination[0]!;
       const others = site.coordination.filter((node) => node.name !== leader?.name);
-      actions.push(
-        hostAction(
-          name,
-          renderCommand(ctx, 'backupCoordinationData', leaderNode.kind, leaderNode, {
-            path: coordinationPath(ctx, leaderNode),
-          }),
-        ),
-      );
-      for (const node of others)
-        actions.push(hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)));
+      actions.push(commandAction(ctx, 'backupCoordinationData', leaderNode, name));
+      for (const node of others) actions.push(commandAction(ctx, 'stopCoordination', node));
       for (const node of site.coordination)
         actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
       actions.push(
         ctx.settings.commands.forceRecoveryCoordination
-          ? hostAction(
-              name,
-              renderCommand(ctx, 'forceRecoveryCoordination', leaderNode.kind, leaderNode, {
-                path: coordinationPath(ctx, leaderNode),
-              }),
-            )
+          ? commandAction(ctx, 'forceRecoveryCoordination', leaderNode, name)
           : { target: name, via: '4lw', text: 'rcvr' },
       );
       for (const node of others) {
-        actions.push(hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)));
+        actions.push(commandAction(ctx, 'startCoordination', node));
         actions.push({ target: node.name, via: '4lw', text: 'mntr (until zk_server_state follower)' });
       }
       actions.push({
@@ -144,52 +141,25 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       });
       return actions;
     },
-    async isDone(ctx) {
-      const states = await coordinationStates(ctx, site.coordination);
-      if (ensembleServing(site, states) !== null) return false;
-      for (const node of site.coordination) {
-        const text = await readCoordinationConfig(ctx, node);
-        if (text === null || !keeperHasVoters(text, servers())) return false;
-      }
-      return true;
-    },
+    isDone: (ctx) => ensembleFormed(ctx, site, voters(ctx).has),
     async run(ctx) {
       const { leader, candidates } = await pick(ctx, site);
       ctx.note(`candidates: ${candidates.map(describeCandidate).join('; ')}; picked ${leader.name}`);
       const others = site.coordination.filter((node) => node.name !== leader.name);
-      const files = (ctx.undo.files ??= []);
-      await runOnNode(
+      await runCoordinationCommand(
         ctx,
+        'backupCoordinationData',
         leader,
-        renderCommand(ctx, 'backupCoordinationData', leader.kind, leader, {
-          path: coordinationPath(ctx, leader),
-        }),
         `backing up ${leader.name}'s Keeper data`,
       );
-      for (const node of others) await stopCoordination(ctx, node);
-      for (const node of site.coordination) {
-        const current = await readCoordinationConfig(ctx, node);
-        if (current === null)
-          throw new FailoverError(
-            FAILOVER_ERROR_CODES.precondition,
-            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
-          );
-        if (keeperHasVoters(current, servers())) continue;
-        files.push({
-          node: node.name,
-          kind: 'coordination',
-          path: coordinationPath(ctx, node),
-          before: current,
-        });
-        await writeCoordinationConfig(ctx, node, renderKeeperConfig(current, servers(), note(ctx)));
-      }
+      await inTurn(others, (node) => stopCoordination(ctx, node));
+      const change = voters(ctx);
+      for (const node of site.coordination) await rewriteConfig(ctx, node, change);
       if (ctx.settings.commands.forceRecoveryCoordination) {
-        await runOnNode(
+        await runCoordinationCommand(
           ctx,
+          'forceRecoveryCoordination',
           leader,
-          renderCommand(ctx, 'forceRecoveryCoordination', leader.kind, leader, {
-            path: coordinationPath(ctx, leader),
-          }),
           `restarting ${leader.name} with --force-recovery`,
         );
       } else {
@@ -221,12 +191,8 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
         return reason === null ? null : `${reason} (${describeStates(states)})`;
       });
     },
-    async undo(ctx, record) {
-      // A forced recovery cannot be taken back; the files are restored and the nodes restarted.
-      for (const node of site.coordination) await stopCoordination(ctx, node);
-      await restoreFiles(ctx, record, site.coordination);
-      for (const node of site.coordination) await startCoordination(ctx, node);
-    },
+    // A forced recovery cannot be taken back; the files are restored and the nodes restarted.
+    undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, inTurn),
   };
 };
 
@@ -236,6 +202,11 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
  */
 export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep => {
   const servers = (): KeeperServer[] => keeperEnsembleWithLearners(primary, follower);
+  const hasLearners = (text: string) => keeperHasMembership(text, servers());
+  const learners = (note: string): ConfigChange => ({
+    has: hasLearners,
+    render: (text) => renderKeeperConfig(text, servers(), note),
+  });
   const learnersReady = async (ctx: StepContext): Promise<string | null> => {
     const states = await coordinationStates(ctx, follower.coordination);
     const wrong = states.filter((s) => s.mode !== 'observer');
@@ -253,74 +224,22 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         ...primary.coordination.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
         ),
-        ...follower.coordination.flatMap((node) => [
-          hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
-          ...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
-          hostAction(
-            node.name,
-            renderCommand(ctx, 'resetCoordinationData', node.kind, node, {
-              path: coordinationPath(ctx, node),
-            }),
-          ),
-          hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
-          { target: node.name, via: '4lw' as const, text: 'isro (until ro: a learner)' },
-        ]),
+        ...follower.coordination.flatMap((node) =>
+          rejoinActions(ctx, node, `raft_configuration ${members}`, 'isro (until ro: a learner)'),
+        ),
       ];
     },
     async isDone(ctx) {
-      if ((await learnersReady(ctx)) !== null) return false;
-      for (const node of [...primary.coordination, ...follower.coordination]) {
-        const text = await readCoordinationConfig(ctx, node);
-        if (text === null || !keeperHasMembership(text, servers())) return false;
-      }
-      return true;
+      return (
+        (await learnersReady(ctx)) === null &&
+        (await configsHave(ctx, [...primary.coordination, ...follower.coordination], hasLearners))
+      );
     },
     async run(ctx) {
-      const files = (ctx.undo.files ??= []);
-      for (const node of primary.coordination) {
-        const current = await readCoordinationConfig(ctx, node);
-        if (current === null || keeperHasMembership(current, servers())) continue;
-        files.push({
-          node: node.name,
-          kind: 'coordination',
-          path: coordinationPath(ctx, node),
-          before: current,
-        });
-        await writeCoordinationConfig(
-          ctx,
-          node,
-          renderKeeperConfig(current, servers(), `with learners of ${follower.name} (run ${ctx.runId})`),
-        );
-      }
-      for (const node of follower.coordination) {
-        await stopCoordination(ctx, node);
-        const current = await readCoordinationConfig(ctx, node);
-        if (current === null)
-          throw new FailoverError(
-            FAILOVER_ERROR_CODES.precondition,
-            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
-          );
-        if (!keeperHasMembership(current, servers())) {
-          files.push({
-            node: node.name,
-            kind: 'coordination',
-            path: coordinationPath(ctx, node),
-            before: current,
-          });
-          await writeCoordinationConfig(
-            ctx,
-            node,
-            renderKeeperConfig(current, servers(), `learner of ${primary.name} (run ${ctx.runId})`),
-          );
-        }
-        await runOnNode(
-          ctx,
-          node,
-          renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) }),
-          `moving ${node.name}'s old Keeper data aside`,
-        );
-        await startCoordination(ctx, node);
-      }
+      const listed = learners(`with learners of ${follower.name} (run ${ctx.runId})`);
+      for (const node of primary.coordination) await rewriteConfig(ctx, node, listed, 'skip');
+      const learner = learners(`learner of ${primary.name} (run ${ctx.runId})`);
+      for (const node of follower.coordination) await rejoinNode(ctx, node, learner);
       return {};
     },
     async verify(ctx) {

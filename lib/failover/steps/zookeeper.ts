@@ -1,6 +1,5 @@
-import type { CoordinationNode, Site } from '../../config/index.js';
+import type { Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
-import { renderCommand, runOnNode } from '../host.js';
 import { ensembleServers, ensembleWithObservers } from '../membership.js';
 import { coordinationStates, describeStates, waitUntil, type CoordinationState } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
@@ -12,44 +11,34 @@ import {
   type ZooKeeperServer,
 } from '../zookeeper-config.js';
 import {
-  hostAction,
+  commandAction,
   readCoordinationConfig,
   restoreFiles,
   startCoordination,
   stopCoordination,
   writeAction,
-  writeCoordinationConfig,
-  coordinationPath,
 } from './common.js';
+import {
+  configsHave,
+  ensembleFormed,
+  ensembleServing,
+  rejoinActions,
+  rejoinNode,
+  restoreAndRestart,
+  rewriteConfig,
+  together,
+  type ConfigChange,
+} from './coordination.js';
 
-/** Every node of `site` serves as leader or follower, with exactly one leader. */
-export const ensembleServing = (site: Site, states: readonly CoordinationState[]): string | null => {
-  // A one-node Keeper (and a 26.3 leader seeing no follower) reports `standalone`.
-  const leaders = states.filter(
-    (s) => s.mode === 'leader' || (s.mode === 'standalone' && site.coordination.length === 1),
-  );
-  const followers = states.filter((s) => s.mode === 'follower');
-  if (leaders.length !== 1) return `${leaders.length} leaders at ${site.name} (${describeStates(states)})`;
-  if (leaders.length + followers.length !== site.coordination.length)
-    return `not every node votes (${describeStates(states)})`;
-  const synced = leaders[0]!.syncedFollowers;
-  if (synced !== undefined && synced < followers.length)
-    return `leader has ${synced} synced followers of ${followers.length}`;
-  return null;
-};
-
-const filesHave = async (
-  ctx: StepContext,
-  nodes: readonly CoordinationNode[],
+/** zoo.cfg with exactly `servers` as members and this node as `peerType`. */
+const membership = (
   servers: ZooKeeperServer[],
   peerType: 'participant' | 'observer',
-) => {
-  for (const node of nodes) {
-    const text = await readCoordinationConfig(ctx, node);
-    if (text === null || !zooCfgHasMembership(text, servers, peerType)) return false;
-  }
-  return true;
-};
+  note: string,
+): ConfigChange => ({
+  has: (text) => zooCfgHasMembership(text, servers, peerType),
+  render: (text) => renderZooCfg(text, { servers, peerType, note }),
+});
 
 /**
  * Failover, ZooKeeper (Altinity DR guide): stop the target site's ZooKeeper servers, rewrite their
@@ -60,7 +49,11 @@ const filesHave = async (
  */
 export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
   const servers = () => ensembleServers(site);
-  const note = (ctx: StepContext) => `ensemble of ${site.name} (run ${ctx.runId})`;
+  // Observers listed beside the voters (after a recovery) do not count as a difference.
+  const voters = (desired: ZooKeeperServer[], ctx: StepContext): ConfigChange => ({
+    ...membership(desired, 'participant', `ensemble of ${site.name} (run ${ctx.runId})`),
+    has: (text) => zooCfgHasVoters(text, desired),
+  });
   return {
     id: `coordination-${site.name}`,
     title: `Make ${site.name}'s ZooKeeper nodes (${site.coordination.map((n) => n.name).join(', ')}) a new ensemble`,
@@ -68,15 +61,11 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
       return [
-        ...site.coordination.flatMap((node) => [
-          hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
-        ]),
+        ...site.coordination.map((node) => commandAction(ctx, 'stopCoordination', node)),
         ...site.coordination.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `peerType=participant standaloneEnabled=false ${lines}`),
         ),
-        ...site.coordination.map((node) =>
-          hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
-        ),
+        ...site.coordination.map((node) => commandAction(ctx, 'startCoordination', node)),
         ...site.coordination.map((node) => ({
           target: node.name,
           via: '4lw' as const,
@@ -89,41 +78,13 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
         })),
       ];
     },
-    async isDone(ctx) {
-      const states = await coordinationStates(ctx, site.coordination);
-      if (ensembleServing(site, states) !== null) return false;
-      for (const node of site.coordination) {
-        const text = await readCoordinationConfig(ctx, node);
-        if (text === null || !zooCfgHasVoters(text, servers())) return false;
-      }
-      return true;
-    },
+    isDone: (ctx) => ensembleFormed(ctx, site, (text) => zooCfgHasVoters(text, servers())),
     async run(ctx) {
       const desired = servers();
-      const files = (ctx.undo.files ??= []);
-      await Promise.all(site.coordination.map((node) => stopCoordination(ctx, node)));
-      for (const node of site.coordination) {
-        const current = await readCoordinationConfig(ctx, node);
-        if (current === null) {
-          throw new FailoverError(
-            FAILOVER_ERROR_CODES.precondition,
-            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
-          );
-        }
-        if (zooCfgHasVoters(current, desired)) continue;
-        files.push({
-          node: node.name,
-          kind: 'coordination',
-          path: coordinationPath(ctx, node),
-          before: current,
-        });
-        await writeCoordinationConfig(
-          ctx,
-          node,
-          renderZooCfg(current, { servers: desired, peerType: 'participant', note: note(ctx) }),
-        );
-      }
-      await Promise.all(site.coordination.map((node) => startCoordination(ctx, node)));
+      const change = voters(desired, ctx);
+      await together(site.coordination, (node) => stopCoordination(ctx, node));
+      for (const node of site.coordination) await rewriteConfig(ctx, node, change);
+      await together(site.coordination, (node) => startCoordination(ctx, node));
       return { notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`] };
     },
     async verify(ctx) {
@@ -134,11 +95,7 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       });
       ctx.note(`serving: ${describeStates(last)}`);
     },
-    async undo(ctx, record) {
-      await Promise.all(site.coordination.map((node) => stopCoordination(ctx, node)));
-      await restoreFiles(ctx, record, site.coordination);
-      await Promise.all(site.coordination.map((node) => startCoordination(ctx, node)));
-    },
+    undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, together),
   };
 };
 
@@ -155,71 +112,35 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
     kind: 'change',
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
-      return follower.coordination.flatMap((node) => [
-        hostAction(node.name, renderCommand(ctx, 'stopCoordination', node.kind, node)),
-        ...writeAction(ctx, node, 'coordination', `peerType=observer ${lines}`),
-        hostAction(
-          node.name,
-          renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) }),
+      return follower.coordination.flatMap((node) =>
+        rejoinActions(
+          ctx,
+          node,
+          `peerType=observer ${lines}`,
+          'srvr (until Mode: observer in the leader epoch)',
         ),
-        hostAction(node.name, renderCommand(ctx, 'startCoordination', node.kind, node)),
-        { target: node.name, via: '4lw' as const, text: 'srvr (until Mode: observer in the leader epoch)' },
-      ]);
+      );
     },
     async isDone(ctx) {
       return (
         (await observersReason(ctx, follower, primary)) === null &&
-        (await filesHave(ctx, follower.coordination, servers(), 'observer'))
+        (await configsHave(ctx, follower.coordination, (text) =>
+          zooCfgHasMembership(text, servers(), 'observer'),
+        ))
       );
     },
     async run(ctx) {
-      const desired = servers();
-      const files = (ctx.undo.files ??= []);
+      const change = membership(servers(), 'observer', `observer of ${primary.name} (run ${ctx.runId})`);
       const alreadyObserving = new Set(
         (await observerStates(ctx, follower, primary)).filter((s) => s.ok).map((s) => s.node),
       );
       for (const node of follower.coordination) {
         const file = await readCoordinationConfig(ctx, node);
-        if (
-          alreadyObserving.has(node.name) &&
-          file !== null &&
-          zooCfgHasMembership(file, desired, 'observer')
-        ) {
+        if (alreadyObserving.has(node.name) && file !== null && change.has(file)) {
           ctx.note(`${node.name} already observes ${primary.name}`);
           continue;
         }
-        await stopCoordination(ctx, node);
-        const current = await readCoordinationConfig(ctx, node);
-        if (current === null) {
-          throw new FailoverError(
-            FAILOVER_ERROR_CODES.precondition,
-            `${coordinationPath(ctx, node)} does not exist on ${node.name}`,
-          );
-        }
-        if (!zooCfgHasMembership(current, desired, 'observer')) {
-          files.push({
-            node: node.name,
-            kind: 'coordination',
-            path: coordinationPath(ctx, node),
-            before: current,
-          });
-          await writeCoordinationConfig(
-            ctx,
-            node,
-            renderZooCfg(current, {
-              servers: desired,
-              peerType: 'observer',
-              note: `observer of ${primary.name} (run ${ctx.runId})`,
-            }),
-          );
-        }
-        await runOnNode(
-          ctx,
-          node,
-          renderCommand(ctx, 'resetCoordinationData', node.kind, node, { path: coordinationPath(ctx, node) }),
-          `moving ${node.name}'s old data aside`,
-        );
-        await startCoordination(ctx, node);
+        await rejoinNode(ctx, node, change);
       }
       return { notes: [`observers: ${follower.coordination.map((n) => n.name).join(', ')}`] };
     },
@@ -276,6 +197,8 @@ export const observersReason = async (
  */
 export const zooKeeperListObserversStep = (primary: Site, follower: Site): FailoverStep => {
   const servers = () => ensembleWithObservers(primary, follower);
+  const listed = (ctx: StepContext) =>
+    configsHave(ctx, primary.coordination, (text) => zooCfgHasMembership(text, servers(), 'participant'));
   return {
     id: `ensemble-lists-${follower.name}`,
     title: `List ${follower.name}'s observers in ${primary.name}'s ZooKeeper config (no restart)`,
@@ -286,32 +209,18 @@ export const zooKeeperListObserversStep = (primary: Site, follower: Site): Failo
         writeAction(ctx, node, 'coordination', `peerType=participant ${lines}`),
       );
     },
-    isDone: (ctx) => filesHave(ctx, primary.coordination, servers(), 'participant'),
+    isDone: listed,
     async run(ctx) {
-      const files = (ctx.undo.files ??= []);
-      for (const node of primary.coordination) {
-        const current = await readCoordinationConfig(ctx, node);
-        if (current === null || zooCfgHasMembership(current, servers(), 'participant')) continue;
-        files.push({
-          node: node.name,
-          kind: 'coordination',
-          path: coordinationPath(ctx, node),
-          before: current,
-        });
-        await writeCoordinationConfig(
-          ctx,
-          node,
-          renderZooCfg(current, {
-            servers: servers(),
-            peerType: 'participant',
-            note: `ensemble of ${primary.name} with observers (run ${ctx.runId})`,
-          }),
-        );
-      }
+      const change = membership(
+        servers(),
+        'participant',
+        `ensemble of ${primary.name} with observers (run ${ctx.runId})`,
+      );
+      for (const node of primary.coordination) await rewriteConfig(ctx, node, change, 'skip');
       return {};
     },
     async verify(ctx) {
-      if (!(await filesHave(ctx, primary.coordination, servers(), 'participant'))) {
+      if (!(await listed(ctx))) {
         throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, 'config files do not list the observers');
       }
     },
