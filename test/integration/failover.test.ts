@@ -288,9 +288,13 @@ describe('DR drill on the local cluster', () => {
     ]);
     // `chdr history` shows every run of the drill, with who started it, RPO and RTO.
     const history = JSON.parse(
-      execFileSync('node', [CLI, 'history', '--config', TOPOLOGY_FILE, '--state-file', STATE_FILE, '--json'], {
-        encoding: 'utf8',
-      }),
+      execFileSync(
+        'node',
+        [CLI, 'history', '--config', TOPOLOGY_FILE, '--state-file', STATE_FILE, '--json'],
+        {
+          encoding: 'utf8',
+        },
+      ),
     ) as RunRecord[];
     expect(history.map((r) => r.kind)).toEqual(['failover', 'failover', 'recover', 'failback']);
     expect(history[0]).toMatchObject({ startedBy: 'drill', result: 'succeeded' });
