@@ -263,7 +263,7 @@ const benchDetection = async (topology: Topology) => {
     if (pageAt === undefined) await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   await startFetches(DIR, 'ch3');
-  const note = 'stopped fetches on the standby; cycles every 1 s; stall after 2 unchanged cycles';
+  const note = `stopped fetches on the standby; cycles every 1 s; lag critical at ${topology.thresholds.heartbeatLagCriticalSeconds} s`;
   record('detection: fault → critical verdict', verdictAt ? ms(verdictAt - injected) : 'not seen', note);
   record(
     'detection: fault → page',

@@ -18,7 +18,8 @@ import {
   type ClickHouseNodeState,
   type ClusterState,
 } from '../../lib/localcluster/index.js';
-import { sql, until } from '../support/cluster.js';
+import { sql } from '../support/cluster.js';
+import { until } from '../support/wait.js';
 
 const clusterDir = inject('clusterDir');
 

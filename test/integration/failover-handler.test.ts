@@ -4,14 +4,20 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { FailoverLambdaResult } from '../../lib/failover/index.js';
 import { readState } from '../../lib/localcluster/index.js';
-import { awsClientConfig, createStateTable, startMoto, type MotoServer } from '../support/moto.js';
+import {
+  awsClientConfig,
+  createStateTable,
+  startMoto,
+  useFunctionEnvironment,
+  type MotoServer,
+} from '../support/moto.js';
 
 // The failover function as deployed (middy, DynamoDB lock/journal, SNS) in plan mode against the shared
 // test cluster: nothing may change without the exact confirmation string.
 const REGION = 'us-west-2';
 let moto: MotoServer;
 let handler: (event: unknown, context: Context) => Promise<FailoverLambdaResult>;
-const savedEnv = { ...process.env };
+let restoreEnv = () => {};
 const context = {
   functionName: 'chdr-local-standby-failover',
   awsRequestId: 'req-1',
@@ -26,23 +32,18 @@ beforeAll(async () => {
   const { TopicArn } = await new SNSClient(config).send(
     new CreateTopicCommand({ Name: 'chdr-local-standby-pages' }),
   );
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    CHDR_CONFIG: inject('topologyPath'),
-    CHDR_SITE: 'standby',
-    CHDR_STATE_TABLE: 'chdr-local-standby-state',
-    CHDR_TOPIC_ARN: TopicArn!,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  restoreEnv = useFunctionEnvironment(moto, REGION, {
+    config: inject('topologyPath'),
+    site: 'standby',
+    stateTable: 'chdr-local-standby-state',
+    topicArn: TopicArn!,
   });
   vi.resetModules();
   ({ handler } = (await import('../../functions/failover.js')) as { handler: typeof handler });
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnv();
   await moto?.stop();
 });
 

@@ -11,6 +11,7 @@ import {
   awsClientConfig,
   createStateTable,
   startMoto,
+  useFunctionEnvironment,
   subscribedQueue,
   type MotoServer,
   type SnsEnvelope,
@@ -27,7 +28,7 @@ let clients: { sns: SNSClient; sqs: SQSClient; dynamo: DynamoDBClient; cloudwatc
 let queue: Awaited<ReturnType<typeof subscribedQueue>>;
 type Handler = (event: ScheduledEvent, context: Context) => Promise<MonitorSummary>;
 const handlers = new Map<string, Handler>();
-const savedEnv = { ...process.env };
+let restoreEnv = () => {};
 
 const context = (site: string): Context =>
   ({
@@ -77,22 +78,17 @@ beforeAll(async () => {
   const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: 'chdr-local-pages' }));
   queue = await subscribedQueue(clients.sns, clients.sqs, TopicArn!, 'pages');
   await createStateTable(clients.dynamo, TABLE);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    CHDR_CONFIG: inject('topologyPath'),
-    CHDR_CLUSTER: 'local',
-    CHDR_STATE_TABLE: TABLE,
-    CHDR_TOPIC_ARN: TopicArn!,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  restoreEnv = useFunctionEnvironment(moto, REGION, {
+    config: inject('topologyPath'),
+    site: 'primary',
+    stateTable: TABLE,
+    topicArn: TopicArn!,
   });
   for (const site of ['primary', 'standby']) handlers.set(site, await loadHandler(site));
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnv();
   for (const client of Object.values(clients ?? {})) client.destroy();
   await moto?.stop();
 });

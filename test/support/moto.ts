@@ -187,3 +187,30 @@ export const createStateTable = async (client: DynamoDBClient, tableName: string
   );
   return tableName;
 };
+
+/**
+ * The environment a deployed function sees (infra/stack.ts), with every AWS SDK client pointed at moto
+ * through AWS_ENDPOINT_URL. Returns a function that restores the previous environment.
+ */
+export const useFunctionEnvironment = (
+  moto: MotoServer,
+  region: string,
+  chdr: { config: string; site: string; stateTable: string; topicArn: string },
+): (() => void) => {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    CHDR_CONFIG: chdr.config,
+    CHDR_CLUSTER: 'local',
+    CHDR_SITE: chdr.site,
+    CHDR_STATE_TABLE: chdr.stateTable,
+    CHDR_TOPIC_ARN: chdr.topicArn,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  return () => {
+    process.env = saved;
+  };
+};

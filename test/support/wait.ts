@@ -1,4 +1,6 @@
-/** Polls `attempt` until `done` says yes; fails with the last value after `timeoutMs`. */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Polls `attempt` until `done` holds, then returns its value; throws with the last value after `timeoutMs`. */
 export const until = async <T>(
   attempt: () => Promise<T>,
   done: (value: T) => boolean,
@@ -7,11 +9,19 @@ export const until = async <T>(
 ): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await attempt();
-    if (done(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value, null, 2)}`);
+    let value: T | undefined;
+    let failure: unknown;
+    try {
+      value = await attempt();
+      if (done(value)) return value;
+    } catch (error) {
+      failure = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last: ${failure === undefined ? JSON.stringify(value) : String(failure)}`,
+      );
+    }
+    await sleep(intervalMs);
   }
 };
