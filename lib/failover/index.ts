@@ -13,7 +13,6 @@ export { SnsFailoverNotifier, combineNotifiers, failoverSubject } from './notifi
 export {
   createFailoverRuntime,
   tcpSendWord,
-  DEFAULT_STATE_FILE,
   type FailoverRuntime,
   type RuntimeOptions,
 } from './runtime.js';
