@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Pager, Pauses, type Notification, type Notifier } from '../alerts/index.js';
 import type { Topology } from '../config/index.js';
 import type { PublishedDatum } from '../metrics/index.js';
+import { renderNotification } from '../report/index.js';
 import { FileStateStore } from '../state/index.js';
 
 /** Local state (paging, heartbeat memory, pauses, the failover journal) lives in one file per cluster. */
@@ -23,7 +24,7 @@ export class PrintingNotifier implements Notifier {
 
   async notify(notification: Notification): Promise<void> {
     this.sent.push(notification);
-    this.write(`\n┌ page ─ ${notification.subject}\n${notification.body.replace(/^/gm, '│ ')}\n└─\n`);
+    this.write(`\n${renderNotification(notification)}`);
   }
 }
 

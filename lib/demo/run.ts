@@ -1,4 +1,4 @@
-import { Pager, type Notifier } from '../alerts/index.js';
+import { MemoryNotifier, Pager } from '../alerts/index.js';
 import { runAgentCyclesForAllSites } from '../agent/index.js';
 import { closeCachedConnections } from '../clickhouse/index.js';
 import { loadTopology, type Topology } from '../config/index.js';
@@ -14,7 +14,7 @@ import {
 } from '../localcluster/index.js';
 import type { PublishedDatum } from '../metrics/index.js';
 import { systemClock } from '../probe/index.js';
-import { renderStatusTree } from '../report/index.js';
+import { renderNotification, renderStatusTree } from '../report/index.js';
 import { MemoryStateStore } from '../state/index.js';
 
 export interface DemoOptions {
@@ -23,7 +23,8 @@ export interface DemoOptions {
   keep?: boolean;
   intervalMs?: number;
   write?: (text: string) => void;
-  notifier: Notifier;
+  /** Redraw the status view in place (a terminal) instead of appending every cycle (a log). */
+  live?: boolean;
   /** Ctrl-C: the demo stops at the next step and cleans up. */
   signal?: AbortSignal;
 }
@@ -92,9 +93,24 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
 
   const topology: Topology = await loadTopology(state.topologyPath);
   const store = new MemoryStateStore();
+  // Pages are kept and shown under the status view: in place on a terminal, appended in a log.
+  const notifier = new MemoryNotifier();
+  let shownPages = 0;
+  const outcomes: string[] = [];
+  const show = (title: string, reports: HealthReport[]) => {
+    const fresh = notifier.sent.slice(shownPages).map(renderNotification).join('');
+    shownPages = notifier.sent.length;
+    if (options.live) {
+      const last = notifier.sent.at(-1);
+      write(`\x1b[2J\x1b[H${outcomes.join('')}━━ ${title}\n${renderStatusTree(topology, reports)}\n`);
+      if (last) write(`\nlast page sent:\n${renderNotification(last)}`);
+    } else {
+      write(`${renderStatusTree(topology, reports)}\n${fresh}`);
+    }
+  };
   const pager = new Pager({
     store,
-    notifier: options.notifier,
+    notifier,
     repageMinutes: topology.alerts.repageMinutes,
   });
   const connect = await replicaConnector(topology, { env: process.env });
@@ -121,15 +137,13 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
         });
         pages += results.reduce((sum, result) => sum + result.paging.sent, 0);
         const reports = results.map((result) => result.report);
-        write(`${renderStatusTree(topology, reports)}\n`);
+        show(scene.title, reports);
         seen = scene.detected(reports);
         if (!seen) await sleep(intervalMs, options.signal);
       }
-      write(
-        seen
-          ? `   → seen after ${((Date.now() - injectedAt) / 1000).toFixed(1)} s\n`
-          : '   → not seen in time\n',
-      );
+      const outcome = `━━ ${scene.title}: ${seen ? `seen after ${((Date.now() - injectedAt) / 1000).toFixed(1)} s` : 'not seen in time'}\n`;
+      outcomes.push(outcome);
+      if (!options.live) write(`   → ${outcome.slice(3)}`);
       detectedAll &&= seen;
       await scene.heal?.(dir);
     }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/index.js';
-import { PrintingNotifier } from '../local-runtime.js';
 
 /** `chdr demo`: the local two-site cluster, the agent, two faults, their pages, and clean-up. */
 export const registerDemoCommand = (program: Command): void => {
@@ -18,7 +17,7 @@ export const registerDemoCommand = (program: Command): void => {
       const result = await runDemo({
         dir: options.dir,
         keep: options.keep ?? false,
-        notifier: new PrintingNotifier(),
+        live: process.stdout.isTTY === true,
         signal: abort.signal,
       });
       process.exitCode = result.detectedAll && !abort.signal.aborted ? 0 : 1;
