@@ -10,12 +10,7 @@ export { history, formatHistory } from './history.js';
 export { listRuns, readOpenRun, runKey } from './journal.js';
 export { observePrimary } from './guards.js';
 export { SnsFailoverNotifier, combineNotifiers, failoverSubject } from './notifier.js';
-export {
-  createFailoverRuntime,
-  tcpSendWord,
-  type FailoverRuntime,
-  type RuntimeOptions,
-} from './runtime.js';
+export { createFailoverRuntime, tcpSendWord, type FailoverRuntime, type RuntimeOptions } from './runtime.js';
 export { FailoverError, FAILOVER_ERROR_CODES } from './errors.js';
 export {
   OPERATION_KINDS,
