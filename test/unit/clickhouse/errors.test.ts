@@ -8,25 +8,9 @@ import {
   probeFailureOf,
 } from '../../../lib/clickhouse/index.js';
 import { PROBE_FAILURES } from '../../../lib/probe/index.js';
+import { V18_EXCEPTIONS } from './fixtures.js';
 
-// Captured from clickhouse-server 18.16.1 (Debian package) over HTTP.
-const V18 = {
-  readonly:
-    'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
-  noZooKeeper:
-    "Code: 225, e.displayText() = DB::Exception: Can't create replicated table without ZooKeeper, e.what() = DB::Exception\n",
-  unknownTable:
-    "Code: 60, e.displayText() = DB::Exception: Table default.heart_beat doesn't exist., e.what() = DB::Exception\n",
-  unknownDatabase:
-    "Code: 81, e.displayText() = DB::Exception: Database nope doesn't exist, e.what() = DB::Exception\n",
-  wrongPassword:
-    'Code: 193, e.displayText() = DB::Exception: Wrong password for user chdr, e.what() = DB::Exception\n',
-  unknownUser: 'Code: 192, e.displayText() = DB::Exception: Unknown user nobody, e.what() = DB::Exception\n',
-  timeout:
-    'Code: 159, e.displayText() = DB::Exception: Timeout exceeded: elapsed 1.00399999 seconds, maximum: 1, e.what() = DB::Exception\n',
-  unmapped:
-    "Code: 395, e.displayText() = DB::Exception: Value passed to 'throwIf' function is non zero, e.what() = DB::Exception\n",
-};
+const V18 = V18_EXCEPTIONS;
 
 // From ClickHouse issues (#15598 on 20.5; PR #69903 on 24.10; #35712 on 22.3).
 const V20_READONLY =

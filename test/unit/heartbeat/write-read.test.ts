@@ -8,6 +8,7 @@ import {
 } from '../../../lib/heartbeat/index.js';
 import { PROBE_FAILURES } from '../../../lib/probe/index.js';
 import { fakeConnection, manualClock, serverError, transportError } from '../clickhouse/fake-connection.js';
+import { V18_EXCEPTIONS } from '../clickhouse/fixtures.js';
 
 const settings = {
   database: 'default',
@@ -15,16 +16,7 @@ const settings = {
   zooKeeperPath: '/clickhouse/tables/chdr/heart_beat',
 };
 
-const V18 = {
-  readonly:
-    'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
-  noZooKeeper:
-    "Code: 225, e.displayText() = DB::Exception: Can't create replicated table without ZooKeeper, e.what() = DB::Exception\n",
-  unknownTable:
-    "Code: 60, e.displayText() = DB::Exception: Table default.heart_beat doesn't exist., e.what() = DB::Exception\n",
-  unknownDatabase:
-    "Code: 81, e.displayText() = DB::Exception: Database ops doesn't exist, e.what() = DB::Exception\n",
-};
+const V18 = V18_EXCEPTIONS;
 
 describe('writeHeartbeat', () => {
   it('inserts the site with the server clock and reports when the server acknowledged', async () => {

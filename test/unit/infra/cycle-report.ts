@@ -1,30 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { ClickHouseConnection } from '../../../lib/clickhouse/index.js';
 import type { CoordinationNode, Topology } from '../../../lib/config/index.js';
 import { runCycle, type HealthReport } from '../../../lib/cycle/index.js';
-import { probeCoordinationNode, type FourLetterWord } from '../../../lib/keeper/index.js';
+import { probeCoordinationNode } from '../../../lib/keeper/index.js';
+import { fixture, keeperScripts, scriptedSend } from '../keeper/support.js';
 
-const fixture = (path: string): string =>
-  readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
-
-const KEEPER_REPLIES: Record<'leader' | 'follower' | 'observer', Partial<Record<FourLetterWord, string>>> = {
-  leader: {
-    ruok: fixture('keeper/ruok.txt'),
-    mntr: fixture('keeper/mntr-leader.txt'),
-    srvr: fixture('keeper/srvr-leader.txt'),
-    isro: fixture('keeper/isro-rw.txt'),
-  },
-  follower: {
-    ruok: fixture('keeper/ruok.txt'),
-    mntr: fixture('keeper/mntr-follower.txt'),
-    srvr: fixture('keeper/stat-follower.txt'),
-    isro: fixture('keeper/isro-rw.txt'),
-  },
-  observer: {
-    ruok: fixture('keeper/ruok.txt'),
-    mntr: fixture('keeper/mntr-observer.txt'),
-    isro: fixture('keeper/isro-observer.txt'),
-  },
+// The verbatim Keeper fixtures by role, as the keeper unit tests use them.
+const KEEPER_REPLIES = {
+  leader: keeperScripts.leader,
+  follower: keeperScripts.follower,
+  observer: keeperScripts.learner,
 };
 
 /**
@@ -72,12 +56,7 @@ export const cycleReport = async (
     probeNode: (node, options) =>
       probeCoordinationNode(node, {
         ...options,
-        send: async (_target, word) => {
-          const reply = KEEPER_REPLIES[roleOf(node)][word];
-          return reply === undefined
-            ? { ok: false, code: 'CONNECTION_REFUSED', reason: `${word}: refused`, elapsedMs: 1 }
-            : { ok: true, value: reply, elapsedMs: 1 };
-        },
+        send: scriptedSend(KEEPER_REPLIES[roleOf(node)]),
       }),
   });
 };
