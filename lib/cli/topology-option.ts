@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { loadTopology, type Topology } from '../config/index.js';
+import type { Topology } from '../config/index.js';
 import { runCycle, replicaConnector, type HealthReport } from '../cycle/index.js';
 import { findSite } from '../config/index.js';
 import { systemClock } from '../probe/index.js';
@@ -21,5 +21,3 @@ export const runCycles = async (topology: Topology, siteName?: string): Promise<
     await closeCachedConnections();
   }
 };
-
-export { loadTopology };

@@ -17,9 +17,6 @@ export interface MonitorRuntime {
   store: StateStore;
   publisher: MetricsPublisher;
   pager: Pager;
-  notifier: SnsNotifier;
-  ssm: SSMClient;
-  dynamo: DynamoDBClient;
 }
 
 /** Memoises an async factory; a failure is not cached, so the next invocation tries again. */
@@ -39,14 +36,15 @@ export const loadMonitorRuntime = async (
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
   const site = findSite(topology, settings.CHDR_SITE);
-  const ssm = new SSMClient({});
   const connect = await replicaConnector(topology, {
     env,
-    ssm,
+    ssm: new SSMClient({}),
     secretsManager: new SecretsManagerClient({}),
   });
-  const dynamo = new DynamoDBClient({});
-  const store = new DynamoStateStore({ client: dynamo, tableName: settings.CHDR_STATE_TABLE });
+  const store = new DynamoStateStore({
+    client: new DynamoDBClient({}),
+    tableName: settings.CHDR_STATE_TABLE,
+  });
   const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: settings.CHDR_TOPIC_ARN });
   return {
     topology,
@@ -63,8 +61,5 @@ export const loadMonitorRuntime = async (
       repageMinutes: topology.alerts.repageMinutes,
       ...(settings.CHDR_RUNBOOK_BASE ? { runbookBase: settings.CHDR_RUNBOOK_BASE } : {}),
     }),
-    notifier,
-    ssm,
-    dynamo,
   };
 };

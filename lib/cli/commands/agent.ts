@@ -5,7 +5,8 @@ import { replicaConnector } from '../../cycle/index.js';
 import { systemClock } from '../../probe/index.js';
 import { renderStatusTree } from '../../report/index.js';
 import { countingPublisher, localPaging } from '../local-runtime.js';
-import { configOption, loadTopology } from '../topology-option.js';
+import { loadTopology } from '../../config/index.js';
+import { configOption } from '../topology-option.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { worstStatus } from '../../health/index.js';
 import { renderChecksTable, statusLabel } from '../../report/index.js';
-import { configOption, loadTopology, runCycles } from '../topology-option.js';
+import { loadTopology } from '../../config/index.js';
+import { configOption, runCycles } from '../topology-option.js';
 
 /** `chdr check`: one monitoring cycle; exit 0 when healthy, 1 on warn or critical, 2 on bad config. */
 export const registerCheckCommand = (program: Command): void => {

@@ -3,7 +3,8 @@ import { userInfo } from 'node:os';
 import { ChdrError } from '../../errors/index.js';
 import { findSite } from '../../config/index.js';
 import { localPaging } from '../local-runtime.js';
-import { configOption, loadTopology } from '../topology-option.js';
+import { loadTopology } from '../../config/index.js';
+import { configOption } from '../topology-option.js';
 
 const parseUntil = (text: string): Date => {
   const relative = /^(\d+)(m|h|d)$/.exec(text);

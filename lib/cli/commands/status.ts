@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { worstStatus } from '../../health/index.js';
 import { renderStatusTree } from '../../report/index.js';
 import { localPaging } from '../local-runtime.js';
-import { configOption, loadTopology, runCycles } from '../topology-option.js';
+import { loadTopology } from '../../config/index.js';
+import { configOption, runCycles } from '../topology-option.js';
 
 /** `chdr status`: the topology as a tree with what each node and replica reports now. */
 export const registerStatusCommand = (program: Command): void => {

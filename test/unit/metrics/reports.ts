@@ -70,29 +70,20 @@ export const standbyReport = (
         site,
       ),
     ),
-    check(
-      'coordination-ensemble',
-      'leader',
-      quorum ? 'ok' : 'critical',
-      {
-        leader: quorum ? 'keeper-use1-a' : null,
-        participantsUp: quorum ? 3 : 1,
-        participantsTotal: 3,
-        quorum,
-      },
-      site,
-    ),
-    check(
-      'coordination-ensemble',
-      'quorum',
-      quorum ? 'ok' : 'critical',
-      {
-        leader: quorum ? 'keeper-use1-a' : null,
-        participantsUp: quorum ? 3 : 1,
-        participantsTotal: 3,
-        quorum,
-      },
-      site,
+    // The ensemble verdicts carry the same values on both checks, as lib/keeper's do.
+    ...(['leader', 'quorum'] as const).map((subject) =>
+      check(
+        'coordination-ensemble',
+        subject,
+        quorum ? 'ok' : 'critical',
+        {
+          leader: quorum ? 'keeper-use1-a' : null,
+          participantsUp: quorum ? 3 : 1,
+          participantsTotal: 3,
+          quorum,
+        },
+        site,
+      ),
     ),
     check(
       'replica-status',
