@@ -1,0 +1,13 @@
+export { FENCE_METHODS, ROLES_KEYS, VERDICT_TTL_SECONDS } from './constants.js';
+export {
+  deployedRoles,
+  fenceOf,
+  readRoles,
+  readVerdict,
+  rolesKey,
+  verdictKey,
+  writeRoles,
+  writeVerdict,
+  type RolesWrite,
+} from './store.js';
+export type { ClusterRoles, FenceMethod, FenceRecord, SiteVerdict } from './types.js';
