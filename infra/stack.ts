@@ -12,6 +12,7 @@ import type { Site, Topology } from '../lib/config/types.js';
 import { alarmInstances, alarmResources } from '../lib/metrics/alarms.js';
 import { dashboardBody } from '../lib/metrics/dashboard.js';
 import { schedulePeriodSeconds } from '../lib/metrics/schedule.js';
+import { siteStateTableName, stackBaseName } from '../lib/state/sites.js';
 
 export interface StackInput {
   /** Topology file, relative to the service directory (it is also packaged into the functions). */
@@ -47,11 +48,11 @@ const splitIds = (value: string | null | undefined): string[] =>
 
 /** Names of everything the stack creates, derived from cluster and site so two deployments never collide. */
 export const stackNames = (topology: Topology, input: Pick<StackInput, 'site' | 'stage'>) => {
-  const base = `chdr-${topology.cluster}-${input.site}${input.stage === 'prod' ? '' : `-${input.stage}`}`;
+  const base = stackBaseName(topology.cluster, input.site, input.stage);
   return {
     base,
     stack: base,
-    table: `${base}-state`,
+    table: siteStateTableName(topology.cluster, input.site, input.stage),
     topic: `${base}-pages`,
     dashboard: base,
     monitorFunction: `${base}-monitor`,
