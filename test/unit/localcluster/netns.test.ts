@@ -1,5 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { planCluster, planNetwork, renderTopology } from '../../../lib/localcluster/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  heal,
+  LOCAL_CLUSTER_ERROR_CODES,
+  partition,
+  planCluster,
+  planNetwork,
+  readState,
+  renderTopology,
+  standbyCommand,
+  up,
+} from '../../../lib/localcluster/index.js';
+import { writeState } from '../../../lib/localcluster/state.js';
 import { renderNodeFiles } from '../../../lib/localcluster/files.js';
 import {
   ensureNetwork,
@@ -174,5 +188,59 @@ describe('the link', () => {
       'link show chdr59000p',
       'link delete chdr59000p',
     ]);
+  });
+});
+
+describe('refusals and state', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chdr-netns-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the network in state.json', async () => {
+    await writeState(planCluster(dir, 59_000, new Date(), { netns: true }));
+
+    expect((await readState(dir)).network).toEqual(planNetwork(59_000));
+  });
+
+  it('refuses partition, heal and exec-standby on a cluster on plain loopback, naming the fix', async () => {
+    await writeState(planCluster(dir, 59_000));
+    const ip = fakeIp();
+
+    await expect(partition(dir, ip.run)).rejects.toMatchObject({
+      code: LOCAL_CLUSTER_ERROR_CODES.noNetns,
+      message: expect.stringContaining('chdr cluster up --netns'),
+    });
+    await expect(heal(dir, ip.run)).rejects.toMatchObject({ code: LOCAL_CLUSTER_ERROR_CODES.noNetns });
+    await expect(standbyCommand(dir, ['true'])).rejects.toMatchObject({
+      code: LOCAL_CLUSTER_ERROR_CODES.noNetns,
+    });
+    expect(ip.calls).toEqual([]);
+  });
+
+  it('runs a standby-side command through ip netns exec', async () => {
+    await writeState(planCluster(dir, 59_000, new Date(), { netns: true }));
+
+    expect(await standbyCommand(dir, ['node', 'bin/chdr.mjs', 'status'])).toEqual([
+      'ip',
+      'netns',
+      'exec',
+      'chdr-59000-standby',
+      'node',
+      'bin/chdr.mjs',
+      'status',
+    ]);
+  });
+
+  it('refuses up with --netns on a cluster started without it, and the other way round', async () => {
+    await writeState(planCluster(dir, 59_000));
+
+    await expect(up({ dir, netns: true })).rejects.toMatchObject({
+      code: LOCAL_CLUSTER_ERROR_CODES.conflict,
+      message: expect.stringContaining('started without --netns'),
+    });
   });
 });
