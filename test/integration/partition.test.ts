@@ -240,13 +240,16 @@ describe.runIf(PARTITION_PREFLIGHT_AVAILABLE)('failover from the standby side du
 });
 
 describe('down', () => {
-  it('removes the namespaces and the veth pair', async () => {
+  it('after a crash of every server, removes the namespaces and the veth pair', async () => {
     const network = state.network!;
+    for (const { pid } of (await readState(DIR)).nodes) if (pid !== null) process.kill(pid, 'SIGKILL');
+
     await down({ dir: DIR });
 
     const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     expect(namespaces).not.toContain(network.namespaces.standby);
     expect(namespaces).not.toContain(network.namespaces.primary);
     expect(() => execFileSync('ip', ['link', 'show', network.veth.primary], { stdio: 'ignore' })).toThrow();
+    await expect(down({ dir: DIR })).resolves.toMatchObject({ stopped: [] });
   }, 60_000);
 });
