@@ -91,6 +91,7 @@ const insertAt = (name: string, from: number, rows: number) =>
   );
 
 beforeAll(async () => {
+  execFileSync('node', ['scripts/build-cli.mjs'], { stdio: 'inherit' });
   await down({ dir: DIR });
   ({ state } = await up({ dir: DIR, portBase: PORT_BASE, netns: true, timeoutMs: 90_000 }));
   for (const name of ['ch1', 'ch2', 'ch3']) {
@@ -131,6 +132,22 @@ describe('a --netns cluster', () => {
       30_000,
     );
   }, 60_000);
+
+  it('runs a command in the standby namespace with chdr cluster exec-standby', async () => {
+    const { stdout } = await run('node', [
+      'bin/chdr.mjs',
+      'cluster',
+      'exec-standby',
+      '--dir',
+      DIR,
+      '--',
+      'ip',
+      'netns',
+      'identify',
+    ]);
+
+    expect(stdout.trim()).toBe(state.network!.namespaces.standby);
+  });
 
   it('partition: neither side reaches the other, the primary keeps taking writes', async () => {
     expect(await partition(DIR)).toMatchObject({ link: 'down', changed: true });
@@ -200,7 +217,6 @@ describe.runIf(PARTITION_PREFLIGHT_AVAILABLE)('failover from the standby side du
         ),
       ),
     });
-    execFileSync('node', ['scripts/build-cli.mjs'], { stdio: 'inherit' });
     const before = await snapshot();
     await partition(DIR);
     // What the primary's agent leaves each cycle (lib/roles), as the monitor helper makes it write it.
