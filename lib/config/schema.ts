@@ -139,6 +139,8 @@ const failoverSchema = z.strictObject({
       hostedZoneId: z.string().min(1),
       recordName: z.string().min(1),
       ttl: z.number().int().positive().default(30),
+      /** The member chdr switches when the record is a routing policy set (weighted, failover, ...). */
+      setIdentifier: z.string().min(1).optional(),
     })
     .optional(),
   hooks: z

@@ -55,6 +55,21 @@ export const ZOOKEEPER_JVM_FLAGS = [
 ] as const;
 export const ZOOKEEPER_MAIN = 'org.apache.zookeeper.server.quorum.QuorumPeerMain';
 
+/**
+ * `up --netns`: the standby site runs in its own network namespace, joined to the primary's by a veth
+ * pair with a /30 from this /16 (traffic only to addresses of namespaces chdr creates). The /30 and the
+ * names derive from the port base, so clusters with different bases coexist.
+ */
+export const NETNS = {
+  /** First two octets of the 10.200.0.0/16 the /30 links come from. */
+  addressPrefix: '10.200',
+  prefixLength: 30,
+  /** /30 links in a /16. */
+  links: 16_384,
+  /** Namespace names are `chdr-<portBase>-<site>`; veth names `chdr<portBase><p|s>` (15 characters at most). */
+  namePrefix: 'chdr',
+} as const;
+
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 1_500;

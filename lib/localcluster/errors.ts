@@ -18,6 +18,12 @@ export const LOCAL_CLUSTER_ERROR_CODES = {
   /** A ClickHouse statement the cluster helper sent failed. */
   queryFailed: 'LOCALCLUSTER_QUERY_FAILED',
   badPortBase: 'USAGE_BAD_PORT_BASE',
+  /** Creating, cutting or removing the standby site's network namespace failed (root and iproute2 needed). */
+  network: 'LOCALCLUSTER_NETWORK',
+  /** A partition or netns command on a cluster started without `--netns`. */
+  noNetns: 'LOCALCLUSTER_NO_NETNS',
+  /** The standby site is cut off (`chdr cluster partition`): `up` cannot make the cluster healthy. */
+  partitioned: 'LOCALCLUSTER_PARTITIONED',
 } as const;
 export type LocalClusterErrorCode =
   (typeof LOCAL_CLUSTER_ERROR_CODES)[keyof typeof LOCAL_CLUSTER_ERROR_CODES];

@@ -42,7 +42,7 @@ const startAndRecord = async (
     if (toStart.length === 0) return [];
     const binaries = resolveBinaries();
     for (const node of toStart) await ensureConfigExists(node);
-    await ensurePortsFree(toStart);
+    await ensurePortsFree(toStart, state.network);
     await startNodes(state, toStart, {
       binaries,
       timeoutMs: options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,

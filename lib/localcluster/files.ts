@@ -1,6 +1,7 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { clickHouseNodes, zooKeeperNodes } from './layout.js';
+import { linkSubnet } from './netns.js';
 import {
   renderClickHouseConfig,
   renderClickHouseMacros,
@@ -23,7 +24,7 @@ export const renderNodeFiles = (state: ClusterState, node: NodeState): Map<strin
   const participants = zooKeeperNodes(state).filter((zk) => zk.role === 'participant');
   return new Map([
     [node.configPath, renderClickHouseConfig(node, clickHouseNodes(state))],
-    [node.usersPath, renderClickHouseUsers()],
+    [node.usersPath, renderClickHouseUsers(state.network && linkSubnet(state.network))],
     [node.zookeeperConfigPath, renderClickHouseZooKeeperConfig(participants)],
     [node.macrosPath, renderClickHouseMacros(node)],
   ]);

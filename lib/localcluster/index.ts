@@ -9,6 +9,8 @@ export {
   startBlackhole,
   getNode,
 } from './faults.js';
+export { partition, heal, standbyCommand } from './partition.js';
+export { planNetwork } from './netns.js';
 export { readState } from './state.js';
 export { planCluster } from './layout.js';
 export { renderTopology } from './render-topology.js';

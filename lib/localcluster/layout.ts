@@ -8,9 +8,16 @@ import {
   STATE_VERSION,
   TOPOLOGY_FILE,
 } from './constants.js';
-import type { ClickHouseNodeState, ClusterState, LocalSite, ZooKeeperNodeState } from './types.js';
+import { planNetwork } from './netns.js';
+import type {
+  ClickHouseNodeState,
+  ClusterState,
+  LocalSite,
+  NetworkState,
+  ZooKeeperNodeState,
+} from './types.js';
 
-/** zk1..zk3 are the primary site's quorum; zk4 observes from the standby site. */
+/** zk1..zk3 are the primary site's quorum; zk4 observes from the standby site. Add nodes here. */
 const ZOOKEEPER_NODES: ReadonlyArray<{ n: number; site: LocalSite; role: ZooKeeperNodeState['role'] }> = [
   { n: 1, site: 'primary', role: 'participant' },
   { n: 2, site: 'primary', role: 'participant' },
@@ -33,10 +40,15 @@ export const checkPortBase = (portBase: number): number => {
   return portBase;
 };
 
+/** A node's address: loopback, or with `--netns` its site's end of the veth pair. */
+const hostOf = (site: LocalSite, network: NetworkState | undefined): string =>
+  network ? network.addresses[site] : LOOPBACK;
+
 const zooKeeperNode = (
   root: string,
   portBase: number,
   spec: (typeof ZOOKEEPER_NODES)[number],
+  network: NetworkState | undefined,
 ): ZooKeeperNodeState => {
   const name = `zk${spec.n}`;
   const dir = join(root, name);
@@ -45,7 +57,7 @@ const zooKeeperNode = (
     kind: 'zookeeper',
     name,
     site: spec.site,
-    host: LOOPBACK,
+    host: hostOf(spec.site, network),
     dir,
     configPath: join(dir, 'zoo.cfg'),
     dataDir,
@@ -66,6 +78,7 @@ const clickHouseNode = (
   root: string,
   portBase: number,
   spec: (typeof CLICKHOUSE_NODES)[number],
+  network: NetworkState | undefined,
 ): ClickHouseNodeState => {
   const name = `ch${spec.n}`;
   const dir = join(root, name);
@@ -73,7 +86,7 @@ const clickHouseNode = (
     kind: 'clickhouse',
     name,
     site: spec.site,
-    host: LOOPBACK,
+    host: hostOf(spec.site, network),
     dir,
     configPath: join(dir, 'config.xml'),
     dataDir: join(dir, 'data'),
@@ -91,10 +104,19 @@ const clickHouseNode = (
   };
 };
 
-/** The cluster `up` builds in `dir` with this port base: every node's ports and paths, nothing running. */
-export const planCluster = (dir: string, portBase = DEFAULT_PORT_BASE, now = new Date()): ClusterState => {
+/**
+ * The cluster `up` builds in `dir` with this port base: every node's ports and paths, nothing running.
+ * With `netns`, the standby site's nodes live in their own network namespace (see netns.ts).
+ */
+export const planCluster = (
+  dir: string,
+  portBase = DEFAULT_PORT_BASE,
+  now = new Date(),
+  options: { netns?: boolean } = {},
+): ClusterState => {
   checkPortBase(portBase);
   const root = resolve(dir);
+  const network = options.netns ? planNetwork(portBase) : undefined;
   return {
     version: STATE_VERSION,
     dir: root,
@@ -102,9 +124,10 @@ export const planCluster = (dir: string, portBase = DEFAULT_PORT_BASE, now = new
     topologyPath: join(root, TOPOLOGY_FILE),
     createdAt: now.toISOString(),
     nodes: [
-      ...ZOOKEEPER_NODES.map((spec) => zooKeeperNode(root, portBase, spec)),
-      ...CLICKHOUSE_NODES.map((spec) => clickHouseNode(root, portBase, spec)),
+      ...ZOOKEEPER_NODES.map((spec) => zooKeeperNode(root, portBase, spec, network)),
+      ...CLICKHOUSE_NODES.map((spec) => clickHouseNode(root, portBase, spec, network)),
     ],
+    ...(network ? { network } : {}),
   };
 };
 

@@ -8,6 +8,7 @@ import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
 import { writeFileIfMissing, writeNodeFiles } from './files.js';
 import { clusterStatus, waitForNodes } from './health.js';
 import { checkPortBase, clickHouseNodes, planCluster } from './layout.js';
+import { ensureNetwork, removeNetwork } from './netns.js';
 import { clickHouseQuery } from './probes.js';
 import { findProcessesByConfig, isOurProcess } from './process.js';
 import { renderTopology } from './render-topology.js';
@@ -78,14 +79,21 @@ export const up = async (options: UpOptions): Promise<UpResult> => {
         `a cluster with port base ${state.portBase} lives in ${root}; run chdr cluster down --dir ${root} first`,
       );
     }
-    state ??= planCluster(root, options.portBase);
+    if (state && options.netns !== undefined && Boolean(state.network) !== options.netns) {
+      throw new LocalClusterError(
+        LOCAL_CLUSTER_ERROR_CODES.conflict,
+        `the cluster in ${root} was started ${state.network ? 'with' : 'without'} --netns; run chdr cluster down --dir ${root} first`,
+      );
+    }
+    state ??= planCluster(root, options.portBase, new Date(), { netns: options.netns });
+    if (state.network) await prepareNetwork(state);
     const current = state;
     const running = await Promise.all(current.nodes.map((node) => isOurProcess(node.pid, node.configPath)));
     const toStart = current.nodes.filter((_, i) => !running[i]);
     if (toStart.length > 0) {
       const binaries = resolveBinaries();
       await stopStrays(toStart, { timeoutMs: DEFAULT_STOP_TIMEOUT_MS, onProgress });
-      await ensurePortsFree(toStart);
+      await ensurePortsFree(toStart, current.network);
       for (const node of toStart) await writeNodeFiles(current, node);
       await writeFileIfMissing(current.topologyPath, renderTopology(current).text);
       state = withPids(current, new Map(toStart.map((node) => [node.name, { pid: null, startedAt: null }])));
@@ -107,6 +115,20 @@ export const up = async (options: UpOptions): Promise<UpResult> => {
   });
 };
 
+/**
+ * Records the state first (so `down` finds the namespace after a crash), then creates what is missing
+ * of the namespaces and the link. A cut link stays cut: `up` cannot make that cluster healthy.
+ */
+const prepareNetwork = async (state: ClusterState): Promise<void> => {
+  await writeState(state);
+  if (!(await ensureNetwork(state.network!))) {
+    throw new LocalClusterError(
+      LOCAL_CLUSTER_ERROR_CODES.partitioned,
+      `the standby site of ${state.dir} is cut off (chdr cluster partition); run chdr cluster heal --dir ${state.dir} first`,
+    );
+  }
+};
+
 /** Removes `path` only when it lies inside `root` (a hand-edited state.json cannot point rm elsewhere). */
 const removeInside = async (root: string, path: string): Promise<void> => {
   const rel = relative(root, resolve(path));
@@ -116,7 +138,8 @@ const removeInside = async (root: string, path: string): Promise<void> => {
 
 /**
  * Stops every process the cluster in `dir` started (by the pids in state.json, then any left over
- * with one of its config files), checks that none remains, and deletes the cluster's files and data.
+ * with one of its config files), checks that none remains, removes the standby's network namespace
+ * and veth pair (`--netns`), and deletes the cluster's files and data.
  */
 export const down = async (options: DownOptions): Promise<DownResult> => {
   const startedAt = Date.now();
@@ -135,6 +158,7 @@ export const down = async (options: DownOptions): Promise<DownResult> => {
         `still running after down: ${[...left].map(([pid, path]) => `${pid} (${path})`).join(', ')}`,
       );
     }
+    if (state.network) await removeNetwork(state.network);
     for (const node of state.nodes) await removeInside(root, node.dir);
     await removeInside(root, join(root, TOPOLOGY_FILE));
     await removeInside(root, join(root, STATE_FILE));

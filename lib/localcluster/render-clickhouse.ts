@@ -1,4 +1,4 @@
-import { CLICKHOUSE_ZOOKEEPER_TIMING, CLUSTER_NAME, SHARD } from './constants.js';
+import { CLICKHOUSE_ZOOKEEPER_TIMING, CLUSTER_NAME, LOOPBACK, SHARD } from './constants.js';
 import type { ClickHouseNodeState, ZooKeeperNodeState } from './types.js';
 
 /**
@@ -27,7 +27,8 @@ export const renderClickHouseConfig = (
     '    <size>20M</size>',
     '    <count>1</count>',
     '</logger>',
-    `<listen_host>${xmlEscape(node.host)}</listen_host>`,
+    // Loopback of the node's own namespace, and its veth address when the sites have namespaces.
+    ...[...new Set([LOOPBACK, node.host])].map((host) => `<listen_host>${xmlEscape(host)}</listen_host>`),
     `<http_port>${node.httpPort}</http_port>`,
     `<tcp_port>${node.tcpPort}</tcp_port>`,
     `<interserver_http_port>${node.interserverPort}</interserver_http_port>`,
@@ -91,8 +92,11 @@ export const renderClickHouseMacros = (node: ClickHouseNodeState): string =>
     '</macros>',
   ]);
 
-/** The `default` user without a password, reachable from loopback only; small background pools. */
-export const renderClickHouseUsers = (): string =>
+/**
+ * The `default` user without a password, reachable from loopback only (and from the veth /30 between
+ * the sites' namespaces, when given); small background pools.
+ */
+export const renderClickHouseUsers = (linkSubnet?: string): string =>
   xmlDocument([
     '<profiles>',
     '    <default>',
@@ -108,6 +112,7 @@ export const renderClickHouseUsers = (): string =>
     '        <networks>',
     '            <ip>127.0.0.1</ip>',
     '            <ip>::1</ip>',
+    ...(linkSubnet ? [`            <ip>${xmlEscape(linkSubnet)}</ip>`] : []),
     '        </networks>',
     '        <profile>default</profile>',
     '        <quota>default</quota>',

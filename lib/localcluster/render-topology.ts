@@ -58,7 +58,9 @@ export const renderTopology = (state: ClusterState): { text: string; topology: T
       ),
   ];
   const text = [
-    '# The local two-site cluster started by `chdr cluster up` (all on loopback).',
+    state.network
+      ? `# The local two-site cluster started by \`chdr cluster up --netns\` (standby site in namespace ${state.network.namespaces.standby}).`
+      : '# The local two-site cluster started by `chdr cluster up` (all on loopback).',
     `# Written by chdr cluster up for ${state.dir} (port base ${state.portBase}).`,
     '# primary: ZooKeeper participants zk1..zk3 and ClickHouse replicas ch1, ch2',
     '# standby: ZooKeeper observer zk4 and ClickHouse replica ch3',

@@ -4,16 +4,24 @@ import { DEFAULT_PROBE_TIMEOUT_MS, POLL_INTERVAL_MS } from './constants.js';
 import { clickHouseCommand, zooKeeperCommand, type Binaries } from './deps.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
 import { portsOf } from './layout.js';
+import { currentSite, inNamespace } from './netns.js';
 import { isPortFree, parseClickHouseZooKeeperNodes, zooKeeperMode } from './probes.js';
 import { findProcessesByConfig, spawnDetached, terminate } from './process.js';
-import type { ClickHouseNodeState, NodeState, ProgressListener } from './types.js';
+import type { ClickHouseNodeState, NetworkState, NodeState, ProgressListener } from './types.js';
 
 /** Node-level actions shared by `up`, `down` and the fault helpers. None of them touches state.json. */
 
-export const ensurePortsFree = async (nodes: readonly NodeState[]): Promise<void> => {
+/**
+ * Checks the nodes' ports by binding them. With namespaces, only the nodes of the namespace this process
+ * runs in can be checked (another namespace's address is not ours to bind); a stray process there was
+ * stopped by its config path already.
+ */
+export const ensurePortsFree = async (nodes: readonly NodeState[], network?: NetworkState): Promise<void> => {
+  const here = network ? await currentSite(network) : undefined;
+  const checkable = nodes.filter((node) => here === undefined || node.site === here);
   const taken = (
     await Promise.all(
-      nodes.flatMap((node) =>
+      checkable.flatMap((node) =>
         portsOf(node).map(async (port) =>
           (await isPortFree(node.host, port)) ? null : `${node.name} needs ${node.host}:${port}`,
         ),
@@ -40,11 +48,12 @@ export const ensureConfigExists = async (node: NodeState): Promise<void> => {
   }
 };
 
-/** Spawns the node's server from its current config file; returns its pid. */
-export const spawnNode = (binaries: Binaries, node: NodeState): Promise<number> =>
-  spawnDetached(
-    node.kind === 'zookeeper' ? zooKeeperCommand(binaries, node) : clickHouseCommand(binaries, node),
-  );
+/** Spawns the node's server from its current config file, in its site's namespace if any; returns its pid. */
+export const spawnNode = (binaries: Binaries, node: NodeState, network?: NetworkState): Promise<number> => {
+  const spec =
+    node.kind === 'zookeeper' ? zooKeeperCommand(binaries, node) : clickHouseCommand(binaries, node);
+  return spawnDetached(network ? inNamespace(spec, network.namespaces[node.site]) : spec);
+};
 
 /**
  * Stops the nodes' processes, ClickHouse first (it shuts down faster while its ZooKeeper still answers),

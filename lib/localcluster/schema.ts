@@ -53,6 +53,19 @@ export const clickHouseNodeStateSchema = z.object({
   stdoutPath: path,
 });
 
+const perSite = <T extends z.ZodTypeAny>(value: T) => z.object({ primary: value, standby: value });
+
+/** `up --netns`: where each site's servers run and the veth pair that joins the two namespaces. */
+export const networkStateSchema = z.object({
+  kind: z.literal('netns'),
+  /** Named network namespaces; the primary's is the one `up` ran in, attached under a name. */
+  namespaces: perSite(z.string().min(1)),
+  /** The veth pair's ends: `primary` in the primary's namespace, `standby` in the standby's. */
+  veth: perSite(z.string().min(1).max(15)),
+  addresses: perSite(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/)),
+  prefixLength: z.number().int().min(8).max(30),
+});
+
 export const clusterStateSchema = z.object({
   version: z.literal(STATE_VERSION),
   dir: path,
@@ -60,4 +73,6 @@ export const clusterStateSchema = z.object({
   topologyPath: path,
   createdAt: z.string(),
   nodes: z.array(z.discriminatedUnion('kind', [zooKeeperNodeStateSchema, clickHouseNodeStateSchema])),
+  /** Absent: every node on loopback in one namespace. */
+  network: networkStateSchema.optional(),
 });

@@ -14,7 +14,7 @@ const spawnAndRecord = async (
   const changes = new Map<string, { pid: number; startedAt: string }>();
   try {
     for (const node of nodes) {
-      const pid = await spawnNode(binaries, node);
+      const pid = await spawnNode(binaries, node, state.network);
       changes.set(node.name, { pid, startedAt: new Date().toISOString() });
       onProgress(`${node.name} started (pid ${pid})`);
     }

@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import type { LOCAL_SITES, NODE_KINDS } from './constants.js';
-import type { clickHouseNodeStateSchema, clusterStateSchema, zooKeeperNodeStateSchema } from './schema.js';
+import type {
+  clickHouseNodeStateSchema,
+  clusterStateSchema,
+  networkStateSchema,
+  zooKeeperNodeStateSchema,
+} from './schema.js';
 
 export type LocalSite = (typeof LOCAL_SITES)[number];
 export type NodeKind = (typeof NODE_KINDS)[number];
@@ -8,6 +13,8 @@ export type NodeKind = (typeof NODE_KINDS)[number];
 export type ZooKeeperNodeState = z.output<typeof zooKeeperNodeStateSchema>;
 export type ClickHouseNodeState = z.output<typeof clickHouseNodeStateSchema>;
 export type NodeState = ZooKeeperNodeState | ClickHouseNodeState;
+/** The standby site's network namespace and the veth pair to the primary's (`up --netns`). */
+export type NetworkState = z.output<typeof networkStateSchema>;
 /** Everything `up` knows about a cluster: ports, pids, config/data/log paths per node. */
 export type ClusterState = z.output<typeof clusterStateSchema>;
 
@@ -21,6 +28,18 @@ export interface UpOptions {
   onProgress?: ProgressListener;
   /** How long each phase (ZooKeeper quorum, ClickHouse ready, heartbeat table) may take. */
   timeoutMs?: number;
+  /**
+   * Put the standby site in its own network namespace behind a veth pair (root and iproute2 needed), so
+   * `partition`/`heal` cut and restore the link. Undefined keeps what an existing cluster has.
+   */
+  netns?: boolean;
+}
+
+/** What `partition`/`heal` did: `changed` is false when the link already was in that state. */
+export interface LinkChange {
+  link: 'up' | 'down';
+  changed: boolean;
+  namespace: string;
 }
 
 export interface UpResult {

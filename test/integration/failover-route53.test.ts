@@ -3,6 +3,7 @@ import {
   CreateHostedZoneCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
+  type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { CreateTopicCommand, SNSClient, type PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,46 +17,70 @@ import { awsClientConfig, startMoto, type MotoServer } from '../support/moto.js'
 import { SimCluster } from '../unit/failover/fake-cluster.js';
 
 /**
- * The optional write-endpoint switch (Route 53 UPSERT) and the SNS notices against moto, on a simulated
- * cluster: the record follows the failover, and goes back when the run rolls back.
+ * The optional write-endpoint switch (Route 53) and the SNS notices against moto, on a simulated
+ * cluster: the record (plain, CNAME, alias, or a member of a weighted set) follows the failover, and
+ * goes back exactly as it was when the run rolls back.
  */
 
 const RECORD = 'clickhouse-write.local.internal';
+const FAILOVER = { kind: 'failover', from: 'primary', to: 'standby' } as const;
 let moto: MotoServer;
 let route53: Route53Client;
 
-const recordValue = async (zoneId: string): Promise<string | undefined> => {
+/** Every endpoint record set of RECORD (A, AAAA, CNAME), as Route 53 lists them. */
+const endpointSets = async (zoneId: string): Promise<ResourceRecordSet[]> => {
   const out = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-  return out.ResourceRecordSets?.find((set) => set.Name === `${RECORD}.` && set.Type === 'A')
-    ?.ResourceRecords?.[0]?.Value;
+  return (out.ResourceRecordSets ?? []).filter(
+    (set) => set.Name === `${RECORD}.` && ['A', 'AAAA', 'CNAME'].includes(set.Type ?? ''),
+  );
 };
 
-const zoneWithRecord = async (value: string): Promise<string> => {
+/** A zone holding `sets` (and `lb.local.internal`, a name for alias records to point at). */
+const zoneWith = async (...sets: ResourceRecordSet[]): Promise<string> => {
   const zone = await route53.send(
     new CreateHostedZoneCommand({ Name: 'local.internal', CallerReference: `chdr-${Math.random()}` }),
   );
   const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
+  const lb: ResourceRecordSet = {
+    Name: 'lb.local.internal',
+    Type: 'A',
+    TTL: 60,
+    ResourceRecords: [{ Value: '10.0.0.7' }],
+  };
   await route53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
       ChangeBatch: {
-        Changes: [
-          {
-            Action: 'CREATE',
-            ResourceRecordSet: { Name: RECORD, Type: 'A', TTL: 30, ResourceRecords: [{ Value: value }] },
-          },
-        ],
+        // UPSERT, not CREATE: moto 5.2 refuses a later CREATE of a record set its journal saw CREATEd
+        // before (even when deleted since), which is what a rollback to the original record sends.
+        Changes: [lb, ...sets].map((set) => ({ Action: 'UPSERT', ResourceRecordSet: set })),
       },
     }),
   );
   return zoneId;
 };
 
-/** The record starts at the old primary's address (10.0.0.1); the simulated standby replica is 127.0.0.1. */
-const simWithRoute53 = (zoneId: string) =>
+const plainA = (value: string): ResourceRecordSet => ({
+  Name: RECORD,
+  Type: 'A',
+  TTL: 30,
+  ResourceRecords: [{ Value: value }],
+});
+
+/** The simulated standby replica is 127.0.0.1. */
+const simWithRoute53 = (zoneId: string, extra = '') =>
   new SimCluster({
-    failoverExtra: `  route53: { hostedZoneId: ${zoneId}, recordName: ${RECORD}, ttl: 30 }\n`,
+    failoverExtra: `  route53: { hostedZoneId: ${zoneId}, recordName: ${RECORD}, ttl: 30${extra} }\n`,
   });
+
+/** Runs a failover of the simulated cluster with the primary site down; `failInserts` forces a rollback. */
+const failover = async (zoneId: string, options: { extra?: string; failInserts?: boolean } = {}) => {
+  const sim = simWithRoute53(zoneId, options.extra);
+  sim.stopSite('primary');
+  sim.failInserts = options.failInserts ?? false;
+  const report = await executeOperation(sim.topology, FAILOVER, sim.deps({ route53 }));
+  return { report, step: report.record.steps.find((s) => s.stepId === 'write-endpoint') };
+};
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -68,46 +93,122 @@ afterAll(async () => {
 });
 
 describe('write endpoint on Route 53 (moto)', () => {
-  it('UPSERTs the record to the new primary and shows the change in the plan', async () => {
-    const zoneId = await zoneWithRecord('10.0.0.1');
+  it('replaces the record by one pointing at the healthy standby replica, and shows it in the plan', async () => {
+    const zoneId = await zoneWith(plainA('10.0.0.1'));
     const sim = simWithRoute53(zoneId);
     sim.stopSite('primary');
     const deps = sim.deps({ route53 });
 
-    expect(
-      formatPlan(
-        await planOperation(sim.topology, { kind: 'failover', from: 'primary', to: 'standby' }, deps),
-      ),
-    ).toContain(`ChangeResourceRecordSets ${zoneId}: UPSERT ${RECORD} A 127.0.0.1 TTL 30`);
-    const report = await executeOperation(
-      sim.topology,
-      { kind: 'failover', from: 'primary', to: 'standby' },
-      deps,
+    expect(formatPlan(await planOperation(sim.topology, FAILOVER, deps))).toContain(
+      `ChangeResourceRecordSets ${zoneId}: replace ${RECORD} (now A 10.0.0.1 TTL 30) by the first healthy of ch3 A 127.0.0.1, TTL 30`,
     );
+    const report = await executeOperation(sim.topology, FAILOVER, deps);
 
     expect(report.result).toBe('succeeded');
     expect(report.record.steps.find((s) => s.stepId === 'write-endpoint')).toMatchObject({
       state: 'verified',
-      output: `${RECORD}: 10.0.0.1 -> 127.0.0.1`,
+      output: `${RECORD}: A 10.0.0.1 TTL 30 -> A 127.0.0.1 TTL 30 (ch3)`,
     });
-    expect(await recordValue(zoneId)).toBe('127.0.0.1');
+    expect(report.record.facts.writeEndpoint).toBe('ch3');
+    expect(await endpointSets(zoneId)).toMatchObject([
+      { Type: 'A', ResourceRecords: [{ Value: '127.0.0.1' }] },
+    ]);
   });
 
   it('puts the old value back when the run rolls back before the point of no return', async () => {
-    const zoneId = await zoneWithRecord('10.0.0.1');
-    const sim = simWithRoute53(zoneId);
-    sim.stopSite('primary');
-    sim.failInserts = true;
+    const zoneId = await zoneWith(plainA('10.0.0.1'));
 
-    const report = await executeOperation(
-      sim.topology,
-      { kind: 'failover', from: 'primary', to: 'standby' },
-      sim.deps({ route53 }),
-    );
+    const { report, step } = await failover(zoneId, { failInserts: true });
 
     expect(report.result).toBe('rolled-back');
-    expect(report.record.steps.find((s) => s.stepId === 'write-endpoint')?.state).toBe('rolled-back');
-    expect(await recordValue(zoneId)).toBe('10.0.0.1');
+    expect(step?.state).toBe('rolled-back');
+    expect(await endpointSets(zoneId)).toMatchObject([
+      { Type: 'A', ResourceRecords: [{ Value: '10.0.0.1' }] },
+    ]);
+  });
+
+  it('switches a CNAME to an A record (DELETE + CREATE) and back on rollback', async () => {
+    const cname: ResourceRecordSet = {
+      Name: RECORD,
+      Type: 'CNAME',
+      TTL: 60,
+      ResourceRecords: [{ Value: 'ch1.primary.internal' }],
+    };
+    const switched = await zoneWith(cname);
+    const rolledBack = await zoneWith(cname);
+
+    expect((await failover(switched)).report.result).toBe('succeeded');
+    expect((await failover(rolledBack, { failInserts: true })).report.result).toBe('rolled-back');
+
+    expect(await endpointSets(switched)).toMatchObject([
+      { Type: 'A', ResourceRecords: [{ Value: '127.0.0.1' }] },
+    ]);
+    expect(await endpointSets(rolledBack)).toMatchObject([
+      { Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'ch1.primary.internal' }] },
+    ]);
+  });
+
+  it('reads an alias record as what it is and restores it on rollback', async () => {
+    const alias = (zoneId: string): ResourceRecordSet => ({
+      Name: RECORD,
+      Type: 'A',
+      AliasTarget: { HostedZoneId: zoneId, DNSName: 'lb.local.internal', EvaluateTargetHealth: false },
+    });
+    const zone = await route53.send(
+      new CreateHostedZoneCommand({ Name: 'local.internal', CallerReference: `chdr-${Math.random()}` }),
+    );
+    const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: alias(zoneId) }] },
+      }),
+    );
+
+    const { report, step } = await failover(zoneId, { failInserts: true });
+
+    expect(report.result).toBe('rolled-back');
+    expect(step?.output.split('\n')[0]).toBe(
+      `${RECORD}: A alias lb.local.internal -> A 127.0.0.1 TTL 30 (ch3)`,
+    );
+    const [restored] = await endpointSets(zoneId);
+    expect(restored?.AliasTarget?.DNSName).toMatch(/^lb\.local\.internal\.?$/);
+    expect(restored?.ResourceRecords ?? []).toEqual([]);
+  });
+
+  it('switches the configured member of a weighted set and keeps its weight; the other member stays', async () => {
+    const member = (id: string, weight: number, value: string): ResourceRecordSet => ({
+      ...plainA(value),
+      SetIdentifier: id,
+      Weight: weight,
+    });
+    const zoneId = await zoneWith(member('main', 100, '10.0.0.1'), member('canary', 0, '10.0.0.9'));
+
+    const { report } = await failover(zoneId, { extra: ', setIdentifier: main' });
+
+    expect(report.result).toBe('succeeded');
+    const sets = await endpointSets(zoneId);
+    expect(sets.find((s) => s.SetIdentifier === 'main')).toMatchObject({
+      Weight: 100,
+      ResourceRecords: [{ Value: '127.0.0.1' }],
+    });
+    expect(sets.find((s) => s.SetIdentifier === 'canary')).toMatchObject({
+      Weight: 0,
+      ResourceRecords: [{ Value: '10.0.0.9' }],
+    });
+  });
+
+  it('refuses a routing policy set when the config names no member, changing nothing', async () => {
+    const zoneId = await zoneWith({ ...plainA('10.0.0.1'), SetIdentifier: 'main', Weight: 100 });
+
+    const { report, step } = await failover(zoneId);
+
+    expect(report.result).toBe('rolled-back');
+    expect(step?.error?.message).toContain('SetIdentifier main');
+    expect(step?.error?.message).toContain('failover.route53.setIdentifier');
+    expect(await endpointSets(zoneId)).toMatchObject([
+      { SetIdentifier: 'main', ResourceRecords: [{ Value: '10.0.0.1' }] },
+    ]);
   });
 });
 

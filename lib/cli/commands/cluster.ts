@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   DEFAULT_CLUSTER_DIR,
   down,
+  heal,
+  partition,
+  standbyCommand,
   startFetches,
   startNode,
   startSite,
@@ -66,15 +70,22 @@ export const registerClusterCommand = (program: Command): void => {
       'shift every port (18000 gives the ports of examples/local.yaml)',
       parsePortBase,
     )
-    .action(async (options: DirOption & { portBase?: number }) => {
-      const result = await up({ dir: options.dir, portBase: options.portBase, onProgress: progress }).catch(
-        (error: unknown) => {
-          progress(
-            `servers that did start keep running: see \`chdr cluster status\`, stop them with \`chdr cluster down\``,
-          );
-          throw error;
-        },
-      );
+    .option(
+      '--netns',
+      'put the standby site in its own network namespace behind a veth pair, for partition/heal (root)',
+    )
+    .action(async (options: DirOption & { portBase?: number; netns?: boolean }) => {
+      const result = await up({
+        dir: options.dir,
+        portBase: options.portBase,
+        netns: options.netns,
+        onProgress: progress,
+      }).catch((error: unknown) => {
+        progress(
+          `servers that did start keep running: see \`chdr cluster status\`, stop them with \`chdr cluster down\``,
+        );
+        throw error;
+      });
       process.stdout.write(`topology: ${result.state.topologyPath}\n`);
     });
 
@@ -144,5 +155,36 @@ export const registerClusterCommand = (program: Command): void => {
     .action(async (replica: string, options: DirOption) => {
       await startFetches(options.dir, replica);
       process.stdout.write(`${replica}: fetches started\n`);
+    });
+
+  registerPartitionCommands(cluster);
+};
+
+/** `partition`, `heal` and `exec-standby`: for a cluster started with `up --netns`. */
+const registerPartitionCommands = (cluster: Command): void => {
+  withDir(cluster.command('partition'))
+    .description(
+      'cut the link between the sites (standby end of the veth pair down): each side is unreachable',
+    )
+    .action(async (options: DirOption) => {
+      const change = await partition(options.dir);
+      process.stdout.write(`link to ${change.namespace} ${change.changed ? 'cut' : 'was already cut'}\n`);
+    });
+
+  withDir(cluster.command('heal'))
+    .description('restore the link cut by partition')
+    .action(async (options: DirOption) => {
+      const change = await heal(options.dir);
+      process.stdout.write(`link to ${change.namespace} ${change.changed ? 'restored' : 'was up'}\n`);
+    });
+
+  withDir(cluster.command('exec-standby'))
+    .argument('<command...>', 'the command and its arguments (put -- before it)')
+    .description("run a command in the standby site's network namespace, as an operator in that region")
+    .action(async (command: string[], options: DirOption) => {
+      const [program, ...args] = await standbyCommand(options.dir, command);
+      const child = spawnSync(program!, args, { stdio: 'inherit' });
+      if (child.error) throw child.error;
+      process.exitCode = child.status ?? 1;
     });
 };

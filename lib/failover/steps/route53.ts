@@ -1,20 +1,31 @@
 import {
   ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
   ListResourceRecordSetsCommand,
+  type Change,
+  type ListResourceRecordSetsCommandOutput,
+  type ResourceRecordSet,
   type RRType,
 } from '@aws-sdk/client-route-53';
-import type { Site } from '../../config/index.js';
+import type { ReplicaEndpoint, Site } from '../../config/index.js';
+import { describeError } from '../../errors/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { waitUntil } from '../observe.js';
+import {
+  describeRecord,
+  endpointRecord,
+  endpointTarget,
+  normaliseName,
+  pickEndpointRecord,
+  replaceChanges,
+  sameRecord,
+  type EndpointRecordRef,
+} from '../route53-records.js';
 import type { FailoverStep, StepContext } from '../types.js';
+import { replicaWritableReason } from './clickhouse.js';
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-const normalise = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
-
-/** The write endpoint points at the new primary's first replica (A record for an IP, CNAME for a name). */
-export const writeEndpointRecord = (site: Site): { type: RRType; value: string } => {
-  const host = site.replicas[0]!.host;
-  return IPV4.test(host) ? { type: 'A', value: host } : { type: 'CNAME', value: host };
-};
+/** Route 53 lists at most this many record sets per page. */
+const LIST_PAGE = 300;
 
 const settingsOf = (ctx: StepContext) => {
   const route53 = ctx.settings.route53;
@@ -25,98 +36,178 @@ const settingsOf = (ctx: StepContext) => {
       FAILOVER_ERROR_CODES.precondition,
       'no Route 53 client (AWS credentials and region needed)',
     );
-  return { route53, client: ctx.deps.route53 };
+  const ref: EndpointRecordRef = {
+    recordName: route53.recordName,
+    ...(route53.setIdentifier ? { setIdentifier: route53.setIdentifier } : {}),
+  };
+  return { route53, ref, client: ctx.deps.route53 };
 };
 
-const currentRecord = async (
-  ctx: StepContext,
-): Promise<{ type: string; value: string; ttl: number } | undefined> => {
+/** Every record set of the endpoint's name (all types and set identifiers), across pages. */
+const listNamed = async (ctx: StepContext): Promise<ResourceRecordSet[]> => {
+  const { route53, client } = settingsOf(ctx);
+  const sets: ResourceRecordSet[] = [];
+  let start: { name: string; type?: RRType; identifier?: string } | undefined = { name: route53.recordName };
+  while (start) {
+    const out: ListResourceRecordSetsCommandOutput = await client.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: route53.hostedZoneId,
+        StartRecordName: start.name,
+        ...(start.type ? { StartRecordType: start.type } : {}),
+        ...(start.identifier ? { StartRecordIdentifier: start.identifier } : {}),
+        MaxItems: LIST_PAGE,
+      }),
+    );
+    const page = out.ResourceRecordSets ?? [];
+    sets.push(...page);
+    // Sorted by name: once past ours (or at the end) nothing more of it follows.
+    const more =
+      out.IsTruncated && normaliseName(out.NextRecordName ?? '') === normaliseName(route53.recordName);
+    start = more
+      ? { name: out.NextRecordName!, type: out.NextRecordType, identifier: out.NextRecordIdentifier }
+      : undefined;
+  }
+  return sets;
+};
+
+const currentRecord = async (ctx: StepContext): Promise<ResourceRecordSet | null> =>
+  pickEndpointRecord(await listNamed(ctx), settingsOf(ctx).ref);
+
+/** Sends one change batch and waits (until the step's deadline) for Route 53 to report it INSYNC. */
+const applyChanges = async (ctx: StepContext, changes: Change[], comment: string): Promise<string> => {
   const { route53, client } = settingsOf(ctx);
   const out = await client.send(
-    new ListResourceRecordSetsCommand({
-      HostedZoneId: route53.hostedZoneId,
-      StartRecordName: route53.recordName,
-      MaxItems: 5,
-    }),
-  );
-  const set = (out.ResourceRecordSets ?? []).find(
-    (s) =>
-      normalise(s.Name ?? '') === normalise(route53.recordName) && (s.Type === 'A' || s.Type === 'CNAME'),
-  );
-  const value = set?.ResourceRecords?.[0]?.Value;
-  return set && value ? { type: set.Type!, value, ttl: set.TTL ?? route53.ttl } : undefined;
-};
-
-const upsert = async (
-  ctx: StepContext,
-  record: { type: RRType; value: string; ttl: number },
-  comment: string,
-): Promise<void> => {
-  const { route53, client } = settingsOf(ctx);
-  await client.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: route53.hostedZoneId,
-      ChangeBatch: {
-        Comment: comment,
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {
-              Name: route53.recordName,
-              Type: record.type,
-              TTL: record.ttl,
-              ResourceRecords: [{ Value: record.value }],
-            },
-          },
-        ],
-      },
+      ChangeBatch: { Comment: comment, Changes: changes },
     }),
   );
+  const changeId = out.ChangeInfo?.Id ?? '';
+  await waitInSync(ctx, changeId, out.ChangeInfo?.Status);
+  return changeId;
 };
 
-/** Optional: UPSERTs the write endpoint record to the new primary; undo puts the old value back. */
+const waitInSync = async (ctx: StepContext, changeId: string, status?: string): Promise<void> => {
+  if (status === 'INSYNC' || changeId === '') return;
+  const { client } = settingsOf(ctx);
+  await waitUntil(ctx, `Route 53 change ${changeId} INSYNC on every authoritative server`, async () => {
+    const out = await client.send(new GetChangeCommand({ Id: changeId }));
+    return out.ChangeInfo?.Status === 'INSYNC' ? null : `status ${out.ChangeInfo?.Status ?? 'unknown'}`;
+  });
+};
+
+/**
+ * The first replica of `site`, in topology order, that answers with no readonly table: the endpoint
+ * must not send writes to a replica that cannot take them. Waits until the step's deadline for one.
+ */
+const healthyReplica = async (ctx: StepContext, site: Site): Promise<ReplicaEndpoint> => {
+  let chosen: ReplicaEndpoint | undefined;
+  await waitUntil(ctx, `a healthy replica of ${site.name} for the write endpoint`, async () => {
+    const reasons: string[] = [];
+    for (const replica of site.replicas) {
+      const reason = await replicaWritableReason(ctx, replica).catch((error: unknown) =>
+        describeError(error),
+      );
+      if (reason === null) {
+        chosen = replica;
+        return null;
+      }
+      reasons.push(reason);
+    }
+    return reasons.join('; ');
+  });
+  return chosen!;
+};
+
+const ttlOf = (ctx: StepContext): number => settingsOf(ctx).route53.ttl;
+
+interface EndpointUndo {
+  before: ResourceRecordSet | null;
+  after: ResourceRecordSet;
+  changeId: string;
+}
+
+/**
+ * Optional: points the write endpoint record at a healthy replica of the new primary, replacing the
+ * current record (plain, alias, or a member of a routing policy set) in one batch, and waits until the
+ * change is INSYNC. Undo puts the record back exactly as it was (alias included), or removes it when
+ * there was none.
+ */
 export const route53Step = (to: Site): FailoverStep => ({
   id: 'write-endpoint',
-  title: `Point the write endpoint (Route 53) at ${to.name}`,
+  title: `Point the write endpoint (Route 53) at a healthy replica of ${to.name}`,
   kind: 'change',
   async plan(ctx) {
-    const record = writeEndpointRecord(to);
+    const route53 = ctx.settings.route53;
+    const candidates = to.replicas
+      .map((r) => `${r.name} ${endpointTarget(r.host).type} ${r.host}`)
+      .join(', ');
+    const current = ctx.deps.route53
+      ? await currentRecord(ctx).then(
+          describeRecord,
+          (error: unknown) => `unreadable: ${describeError(error)}`,
+        )
+      : 'not read (no Route 53 client)';
     return [
       {
         target: 'route53',
         via: 'aws',
-        text: `ChangeResourceRecordSets ${ctx.settings.route53?.hostedZoneId}: UPSERT ${ctx.settings.route53?.recordName} ${record.type} ${record.value} TTL ${ctx.settings.route53?.ttl}`,
+        text:
+          `ChangeResourceRecordSets ${route53?.hostedZoneId}: replace ${route53?.recordName}` +
+          `${route53?.setIdentifier ? ` [${route53.setIdentifier}]` : ''} (now ${current}) ` +
+          `by the first healthy of ${candidates}, TTL ${route53?.ttl} (DELETE + CREATE in one batch)`,
       },
+      { target: 'route53', via: 'wait', text: 'GetChange until INSYNC' },
     ];
   },
   async isDone(ctx) {
     const current = await currentRecord(ctx);
-    return current?.value === writeEndpointRecord(to).value;
+    const replica = to.replicas.find((r) =>
+      sameRecord(current, endpointRecord(settingsOf(ctx).ref, r.host, ttlOf(ctx), current)),
+    );
+    return (
+      replica !== undefined && (await replicaWritableReason(ctx, replica).catch(() => 'unreachable')) === null
+    );
   },
   async run(ctx) {
+    const { ref, route53 } = settingsOf(ctx);
+    const replica = await healthyReplica(ctx, to);
     const before = await currentRecord(ctx);
-    const record = writeEndpointRecord(to);
-    ctx.undo.data = { before: before ?? null };
-    await upsert(
+    const after = endpointRecord(ref, replica.host, route53.ttl, before);
+    const undo: EndpointUndo = { before, after, changeId: '' };
+    ctx.undo.data = undo as unknown as Record<string, unknown>;
+    undo.changeId = await applyChanges(
       ctx,
-      { ...record, ttl: ctx.settings.route53!.ttl },
+      replaceChanges(before, after),
       `chdr ${ctx.request.kind} ${ctx.request.from}->${ctx.request.to} run ${ctx.runId}`,
     );
     return {
-      notes: [`${ctx.settings.route53!.recordName}: ${before?.value ?? '(none)'} -> ${record.value}`],
+      notes: [
+        `${route53.recordName}: ${describeRecord(before)} -> ${describeRecord(after)} (${replica.name})`,
+      ],
+      facts: { writeEndpoint: replica.name },
     };
   },
   async verify(ctx) {
+    const { after } = (ctx.undo.data ?? {}) as Partial<EndpointUndo>;
     const current = await currentRecord(ctx);
-    if (current?.value !== writeEndpointRecord(to).value) {
+    if (!after || !sameRecord(current, after)) {
       throw new FailoverError(
         FAILOVER_ERROR_CODES.verifyFailed,
-        `write endpoint still points at ${current?.value ?? 'nothing'}`,
+        `write endpoint is ${describeRecord(current)}, not ${describeRecord(after)}`,
       );
     }
   },
   async undo(ctx, record) {
-    const before = record.data?.before as { type: RRType; value: string; ttl: number } | null | undefined;
-    if (before) await upsert(ctx, before, `chdr rollback of run ${ctx.runId}`);
+    const saved = record.data as Partial<EndpointUndo> | undefined;
+    if (!saved?.after) return;
+    const current = await currentRecord(ctx);
+    // Nothing of ours to take back when the change never landed.
+    if (!sameRecord(current, saved.after)) return;
+    await applyChanges(
+      ctx,
+      replaceChanges(current, saved.before ?? null),
+      `chdr rollback of run ${ctx.runId}`,
+    );
   },
 });

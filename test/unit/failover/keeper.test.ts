@@ -210,7 +210,7 @@ describe('Keeper failover step', () => {
     );
     expect(text).toContain('systemctl stop clickhouse-server');
     expect(text).toContain(
-      'ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: UPSERT clickhouse-write.analytics.internal CNAME ch-a.usw2.internal TTL 30',
+      'by the first healthy of ch-usw2-a CNAME ch-a.usw2.internal, ch-usw2-b CNAME ch-b.usw2.internal, TTL 30',
     );
     expect(text).toContain('/etc/clickhouse-keeper/keeper_config.xml');
     expect(sim.commands.filter((c) => !c.includes(' cat '))).toEqual([]);
