@@ -1,6 +1,6 @@
 import { SNSClient, CreateTopicCommand } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -146,13 +146,20 @@ const openRecord = async (store: FileStateStore): Promise<RunRecord | undefined>
   return open && (await store.get<RunRecord>(`failover#run#${open.runId}`))?.value;
 };
 
-const killWhenStepRuns = async (child: ChildProcess, store: FileStateStore, stepId: string) => {
+/** SIGKILL once the journal shows the step started; a CLI that exits by itself first fails with its output. */
+const killWhenStepRuns = async (cli: ReturnType<typeof spawnCli>, store: FileStateStore, stepId: string) => {
+  const ended = () => cli.child.exitCode !== null || cli.child.signalCode !== null;
   await waitFor(
     `the CLI to start ${stepId}`,
-    async () => (await openRecord(store))?.steps.some((entry) => entry.stepId === stepId) ?? false,
+    async () =>
+      ended() || ((await openRecord(store))?.steps.some((entry) => entry.stepId === stepId) ?? false),
     60_000,
   );
-  child.kill('SIGKILL');
+  if (ended()) {
+    throw new Error(`the CLI exited (${cli.child.exitCode}) before ${stepId} started:\n${cli.output()}`);
+  }
+  cli.child.kill('SIGKILL');
+  await cli.exited;
 };
 
 interface Acked {
@@ -294,8 +301,7 @@ describe('DR drill on the local cluster', () => {
     const store = new FileStateStore(STATE_FILE);
     const startedAt = Date.now();
     const first = spawnCli(cliArgs('failover', 'primary', 'standby'));
-    await killWhenStepRuns(first.child, store, 'coordination-standby');
-    await first.exited;
+    await killWhenStepRuns(first, store, 'coordination-standby');
     timings.push({ phase: 'failover CLI, until SIGKILL', seconds: (Date.now() - startedAt) / 1000 });
     const killed = await openRecord(store);
     expect(killed, first.output()).toBeDefined();
@@ -396,7 +402,7 @@ describe('DR drill on the local cluster', () => {
   it('fails back: refuses a second concurrent run, and a run killed midway is resumed by the next process', async () => {
     await sql('ch3', "INSERT INTO default.events VALUES (1001, 'written at the standby before failback')");
     const startedAt = Date.now();
-    const { child, exited, output } = spawnCli(cliArgs('failback', 'standby', 'primary'));
+    const failback = spawnCli(cliArgs('failback', 'standby', 'primary'));
     const store = new FileStateStore(STATE_FILE);
 
     // While the CLI holds the lock, a second run is refused, naming the holder and since when.
@@ -414,10 +420,9 @@ describe('DR drill on the local cluster', () => {
     );
 
     // Kill it once it has started to build the new ensemble at the primary site.
-    await killWhenStepRuns(child, store, 'coordination-primary');
-    await exited;
+    await killWhenStepRuns(failback, store, 'coordination-primary');
     timings.push({ phase: 'failback, until killed', seconds: (Date.now() - startedAt) / 1000 });
-    expect(output()).not.toMatch(/succeeded/);
+    expect(failback.output()).not.toMatch(/succeeded/);
 
     const resumed = await timed('failback, resumed by another process', () =>
       run({ kind: 'failback', from: 'standby', to: 'primary' }),
