@@ -19,7 +19,7 @@ const loadStackModule = () => {
       bundle: true,
       platform: 'node',
       format: 'cjs',
-      target: 'node20',
+      target: 'node22',
       write: false,
       logLevel: 'silent',
     });

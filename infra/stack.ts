@@ -270,6 +270,14 @@ export const buildStack = (input: StackInput) => {
     monitorTimeout,
     failoverTimeout: FAILOVER_TIMEOUT_SECONDS,
     config: input.config,
+    /**
+     * Function-level `role`s. `Fn::Sub` rather than a logical id: for a logical id osls adds a `DependsOn`
+     * the `GetAtt` already implies, which cfn-lint flags (W3005).
+     */
+    roles: {
+      monitor: { 'Fn::Sub': '${MonitorRole.Arn}' },
+      failover: { 'Fn::Sub': '${FailoverRole.Arn}' },
+    },
     /** Function-level `vpc`: `false` keeps the functions out of any VPC. */
     vpc: inVpc ? { subnetIds, securityGroupIds } : (false as const),
     environment: {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the local cluster and the integration tests need (npm's pretest and .ci/run call it):
 #   - the Debian packages zookeeper (3.8) and clickhouse-server (18.16), with apt-get;
-#   - a Python venv at .chdr/venv holding moto_server (AWS APIs for the integration tests).
+#   - a Python venv at .chdr/venv holding moto_server (AWS APIs for the integration tests) and cfn-lint
+#     (pinned: the suite lints the packaged CloudFormation templates and allows no warning).
+# Node 22 (the Lambda runtime's) is not installed here: it is the `node` devDependency, which `npm ci`
+# installs and npm puts first on the PATH of every npm script, whatever the machine's own Node is.
 # Idempotent and fast (a few dpkg/stat checks) when everything is present; prints one line per thing it
 # installs and nothing otherwise.
 set -euo pipefail
@@ -9,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(zookeeper clickhouse-server)
 VENV_DIR=.chdr/venv
+CFN_LINT_VERSION=1.58.0
 
 say() { printf 'install-deps: %s\n' "$*"; }
 die() {
@@ -27,6 +31,8 @@ run_as_root() {
     die "need root to run '$*' (run this script as root or install sudo)"
   fi
 }
+
+has_cfn_lint() { compgen -G "$VENV_DIR/lib/python3*/site-packages/cfn_lint-$CFN_LINT_VERSION.dist-info" >/dev/null; }
 
 python_has_venv() { command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' >/dev/null 2>&1; }
 
@@ -64,4 +70,11 @@ if [ ! -x "$VENV_DIR/bin/moto_server" ]; then
   "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check 'moto[server]' >/dev/null
   [ -x "$VENV_DIR/bin/moto_server" ] || die "pip did not install moto_server into $VENV_DIR"
   say "installed moto[server] into $VENV_DIR"
+fi
+
+if ! has_cfn_lint; then
+  [ -x "$VENV_DIR/bin/pip" ] || die "$VENV_DIR has no pip; remove it and run this script again"
+  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" >/dev/null
+  has_cfn_lint || die "pip did not install cfn-lint $CFN_LINT_VERSION into $VENV_DIR"
+  say "installed cfn-lint $CFN_LINT_VERSION into $VENV_DIR"
 fi

@@ -17,21 +17,29 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Pager, SnsNotifier } from '../../lib/alerts/index.js';
-import { MetricsPublisher, createCloudWatchClient, metricDataFromReport } from '../../lib/metrics/index.js';
+import type { MonitorSummary } from '../../lib/lambda/index.js';
+import { createCloudWatchClient } from '../../lib/metrics/index.js';
 import { DynamoStateStore } from '../../lib/state/dynamo.js';
-import { awsClientConfig, startMoto, subscribedQueue, type MotoServer } from '../support/moto.js';
-import { cycleReport } from '../unit/infra/cycle-report.js';
+import {
+  awsClientConfig,
+  startMoto,
+  subscribedQueue,
+  useFunctionEnvironment,
+  type MotoServer,
+} from '../support/moto.js';
 import { packageStack, type CfnResource } from '../unit/infra/package.js';
 import { referenceTopology, standbyReport } from '../unit/metrics/reports.js';
 
 /**
- * Deploys what `serverless package` produced for the standby site into moto by hand (moto's CloudFormation
- * skips AWS::CloudWatch::Alarm): the topic, the state table, every alarm with PutMetricAlarm and the
- * dashboard. Then one real cycle's metrics go to CloudWatch and a fault goes through the pager, to show the
- * pieces fit: every alarm has the data it watches, alarms notify the topic people subscribe to, and the
- * agent's state lives in the table the template creates.
+ * Deploys what `serverless package` produced for the standby site of the local test cluster's topology into
+ * moto by hand (moto's CloudFormation skips AWS::CloudWatch::Alarm): the topic, the state table, every
+ * alarm with PutMetricAlarm and the dashboard. Then the real monitor handler runs one cycle against the
+ * local cluster with that table and topic, and a fault goes through the pager, to show the pieces fit: every
+ * alarm has data from a real cycle, alarms notify the topic people subscribe to, and the agent's state lives
+ * in the table the template creates.
  */
 
 const SITE = 'standby';
@@ -61,7 +69,10 @@ const resolveRefs = (value: unknown): unknown =>
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
 beforeAll(async () => {
-  [moto, { resources }] = await Promise.all([startMoto(), packageStack(SITE, REGION)]);
+  [moto, { resources }] = await Promise.all([
+    startMoto(),
+    packageStack(SITE, REGION, { config: inject('topologyPath') }),
+  ]);
   const config = awsClientConfig(moto.endpoint, REGION);
   cloudWatch = createCloudWatchClient(config);
   sns = new SNSClient(config);
@@ -106,6 +117,58 @@ afterAll(async () => {
   await moto?.stop();
 });
 
+type MonitorHandler = (event: ScheduledEvent, context: Context) => Promise<MonitorSummary>;
+
+/**
+ * The real scheduled handler of each site (each its own module instance, as each region runs its own
+ * function), with the template's table and topic, cycling until the standby is healthy: a standby only
+ * measures heartbeat lag once the primary's agent has written a heartbeat that reached it.
+ */
+const runMonitorHandlersUntilHealthy = async (): Promise<MonitorSummary> => {
+  const restore = useFunctionEnvironment(moto, REGION, {
+    config: inject('topologyPath'),
+    site: SITE,
+    stateTable: tableName,
+    topicArn,
+  });
+  try {
+    const handlers: [string, MonitorHandler][] = [];
+    for (const site of ['primary', SITE]) {
+      process.env.CHDR_SITE = site;
+      vi.resetModules();
+      handlers.push([
+        site,
+        ((await import('../../functions/monitor.js')) as { handler: MonitorHandler }).handler,
+      ]);
+      // The first invocation resolves the runtime with this site's environment.
+      await handlers.at(-1)![1](scheduledEvent, contextOf(site));
+    }
+    let standby: MonitorSummary | undefined;
+    for (let cycle = 0; cycle < 30 && standby?.status !== 'ok'; cycle++) {
+      if (cycle > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      for (const [site, handler] of handlers) {
+        const summary = await handler(scheduledEvent, contextOf(site));
+        if (site === SITE) standby = summary;
+      }
+    }
+    return standby!;
+  } finally {
+    restore();
+  }
+};
+
+const scheduledEvent = {
+  id: 'evt-alarms',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+} as ScheduledEvent;
+const contextOf = (site: string) =>
+  ({
+    functionName: `chdr-local-${site}-monitor`,
+    awsRequestId: `req-alarms-${site}`,
+    getRemainingTimeInMillis: () => 30_000,
+  }) as Context;
+
 const describeAllAlarms = async (): Promise<MetricAlarm[]> =>
   (await cloudWatch.send(new DescribeAlarmsCommand({ MaxRecords: 100 }))).MetricAlarms ?? [];
 
@@ -127,13 +190,12 @@ describe('the packaged stack in moto', () => {
     });
   });
 
-  it('gives every alarm data: after one cycle each watched series exists and has a value at the alarm’s period and statistic', async () => {
-    const report = await cycleReport(topology, SITE, Date.now());
-    await new MetricsPublisher({ client: cloudWatch, namespace: topology.metrics.namespace }).publish(
-      metricDataFromReport(report),
-    );
+  it('gives every alarm data: after real cycles of both sites’ handlers each watched series exists and has a value at the alarm’s period and statistic', async () => {
+    const summary = await runMonitorHandlersUntilHealthy();
+    expect(summary).toMatchObject({ site: SITE, status: 'ok' });
     const alarms = await describeAllAlarms();
-    const at = new Date(report.startedAt).getTime();
+    expect(alarms.length).toBeGreaterThan(10);
+    const at = Date.now();
 
     const data = await cloudWatch.send(
       new GetMetricDataCommand({
@@ -166,9 +228,9 @@ describe('the packaged stack in moto', () => {
       const exact = (listed.Metrics ?? []).filter(
         (metric) => JSON.stringify(metric.Dimensions) === JSON.stringify(alarm.Dimensions),
       );
-      expect(exact, alarm.AlarmName).toHaveLength(1);
+      expect(exact.length, alarm.AlarmName).toBeGreaterThan(0);
       const values = data.MetricDataResults!.find((result) => result.Label === alarm.AlarmName)!.Values;
-      expect(values, alarm.AlarmName).toHaveLength(1);
+      expect(values!.length, alarm.AlarmName).toBeGreaterThan(0);
     }
   });
 

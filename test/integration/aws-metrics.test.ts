@@ -49,7 +49,9 @@ const readBack = async (
 };
 
 describe('metrics on CloudWatch (moto)', () => {
-  it('publishes a cycle’s report in one call and reads every metric back with GetMetricData', async () => {
+  // The real cycle's datums are read back in monitor-handler.test.ts; this report comes from the fixtures
+  // (Keeper replies reconstructed from source), to cover the Keeper topology the local cluster cannot run.
+  it('publishes a fixture-fed cycle report of the Keeper reference topology in one call and reads every metric back', async () => {
     const topology = referenceTopology();
     const report = await cycleReport(topology, 'standby', Date.now());
     const data = metricDataFromReport(report);
@@ -67,7 +69,8 @@ describe('metrics on CloudWatch (moto)', () => {
     expect(values.get('CycleRan analytics/standby')).toEqual([1]);
   });
 
-  it('publishes the agent-error metric the handler sends when a cycle throws', async () => {
+  // The handler's path (middy onError when a cycle throws) is run in monitor-handler.test.ts.
+  it('publishes the agent-error datum and reads it back', async () => {
     const at = new Date();
     const data = agentErrorData({ cluster: 'analytics', site: 'primary', at });
 

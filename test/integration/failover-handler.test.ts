@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { FailoverLambdaResult } from '../../lib/failover/index.js';
@@ -8,6 +9,7 @@ import {
   awsClientConfig,
   createStateTable,
   startMoto,
+  subscribedQueue,
   useFunctionEnvironment,
   type MotoServer,
 } from '../support/moto.js';
@@ -18,6 +20,7 @@ const REGION = 'us-west-2';
 let moto: MotoServer;
 let handler: (event: unknown, context: Context) => Promise<FailoverLambdaResult>;
 let restoreEnv = () => {};
+let notices: Awaited<ReturnType<typeof subscribedQueue>>;
 const context = {
   functionName: 'chdr-local-standby-failover',
   awsRequestId: 'req-1',
@@ -29,9 +32,9 @@ beforeAll(async () => {
   const config = awsClientConfig(moto.endpoint, REGION);
   const dynamo = new DynamoDBClient(config);
   await createStateTable(dynamo, 'chdr-local-standby-state');
-  const { TopicArn } = await new SNSClient(config).send(
-    new CreateTopicCommand({ Name: 'chdr-local-standby-pages' }),
-  );
+  const sns = new SNSClient(config);
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'chdr-local-standby-pages' }));
+  notices = await subscribedQueue(sns, new SQSClient(config), TopicArn!, 'on-call');
   restoreEnv = useFunctionEnvironment(moto, REGION, {
     config: inject('topologyPath'),
     site: 'standby',
@@ -70,6 +73,29 @@ describe('failover function', () => {
 
   it('lists the journal, empty before any run', async () => {
     expect(await handler({ action: 'history' }, context)).toMatchObject({ mode: 'history', runs: [] });
+  });
+
+  it('refuses a confirmed failover while the primary serves, changing nothing, and the notice reaches the topic', async () => {
+    const pidsBefore = (await readState(inject('clusterDir'))).nodes.map((node) => node.pid);
+    await notices.take();
+
+    const result = await handler(
+      { action: 'failover', from: 'primary', to: 'standby', confirm: 'FAILOVER primary->standby' },
+      context,
+    );
+
+    expect(result, result.message).toMatchObject({ mode: 'executed', result: 'refused' });
+    expect((await readState(inject('clusterDir'))).nodes.map((node) => node.pid)).toEqual(pidsBefore);
+    // Read back from the queue subscribed to the topic: a Publish that failed would leave it empty.
+    const messages = await notices.take();
+    const events = messages.map(
+      (message) => JSON.parse(message.MessageAttributes!['event']!.Value) as Record<string, unknown>,
+    );
+    expect(messages.filter((message) => message.Subject?.endsWith(' finished: refused'))).toHaveLength(1);
+    expect(messages.at(-1)!.Subject).toBe('chdr local: failover primary->standby finished: refused');
+    expect(events.at(-1)).toMatchObject({ kind: 'finished', result: 'refused', cluster: 'local' });
+    // Every notice is of this one run.
+    expect(new Set(events.map((event) => event['runId'])).size).toBe(1);
   });
 
   it('rejects a malformed event with the field at fault', async () => {

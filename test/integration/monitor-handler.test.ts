@@ -1,4 +1,4 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadTopology } from '../../lib/config/index.js';
 import type { MonitorSummary } from '../../lib/lambda/index.js';
 import { startFetches, stopFetches } from '../../lib/localcluster/index.js';
+import { METRIC_CATALOG, type PublishedDatum } from '../../lib/metrics/index.js';
+import { expectedStats, listedSeries, readBackStats, seriesKey } from '../support/metrics.js';
 import {
   awsClientConfig,
   createStateTable,
@@ -28,6 +30,9 @@ let clients: { sns: SNSClient; sqs: SQSClient; dynamo: DynamoDBClient; cloudwatc
 let queue: Awaited<ReturnType<typeof subscribedQueue>>;
 type Handler = (event: ScheduledEvent, context: Context) => Promise<MonitorSummary>;
 const handlers = new Map<string, Handler>();
+/** Every batch of datums the handlers handed to CloudWatch, in order, with the site that sent it. */
+const published: { site: string; data: PublishedDatum[] }[] = [];
+const startedAt = new Date();
 let restoreEnv = () => {};
 
 const context = (site: string): Context =>
@@ -49,11 +54,25 @@ const event = {
   source: 'aws.events',
 } as unknown as ScheduledEvent;
 
+/**
+ * Records what this module instance's publisher sends, and still sends it: the record is the list of
+ * datums to read back from CloudWatch, never a stand-in for it.
+ */
+const recordPublished = async (site: string) => {
+  const { MetricsPublisher } = await import('../../lib/metrics/index.js');
+  const publish = MetricsPublisher.prototype.publish;
+  vi.spyOn(MetricsPublisher.prototype, 'publish').mockImplementation(function (this: unknown, data) {
+    published.push({ site, data: [...data] });
+    return publish.call(this, data);
+  });
+};
+
 /** Each site's handler is its own module instance, as each region runs its own function. */
 const loadHandler = async (site: string): Promise<Handler> => {
   process.env.CHDR_SITE = site;
   vi.resetModules();
   const module = (await import('../../functions/monitor.js')) as { handler: Handler };
+  await recordPublished(site);
   await module.handler(event, context(site)); // cold start resolves config with this site's environment
   return module.handler;
 };
@@ -96,32 +115,34 @@ afterAll(async () => {
 describe('scheduled monitor handler against the local cluster and moto', () => {
   it('publishes every cycle metric, read back with GetMetricData', async () => {
     const results = await cycleBoth();
-    expect([...results.values()].every((summary) => summary.datums > 10)).toBe(true);
     const namespace = (await loadTopology(inject('topologyPath'))).metrics.namespace;
-    const now = new Date();
-    const { MetricDataResults } = await clients.cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(now.getTime() - 10 * 60_000),
-        EndTime: new Date(now.getTime() + 60_000),
-        MetricDataQueries: ['primary', 'standby'].map((site, i) => ({
-          Id: `ran${i}`,
-          MetricStat: {
-            Metric: {
-              Namespace: namespace,
-              MetricName: 'CycleRan',
-              Dimensions: [
-                { Name: 'Cluster', Value: 'local' },
-                { Name: 'Site', Value: site },
-              ],
-            },
-            Period: 60,
-            Stat: 'Sum',
-          },
-        })),
-      }),
+    for (const [site, summary] of results) {
+      const last = published.filter((batch) => batch.site === site).at(-1)!.data;
+      // The batch read back is the one this cycle published, and the cycle measured everything.
+      expect(last, site).toHaveLength(summary.datums);
+      expect(new Set(last.map((datum) => datum.MetricName)), site).toEqual(
+        new Set(METRIC_CATALOG.map((metric) => metric.name)),
+      );
+    }
+
+    const everything = published.flatMap((batch) => batch.data);
+    const expected = expectedStats(everything);
+    const stored = await readBackStats(clients.cloudwatch, namespace, everything, {
+      from: new Date(startedAt.getTime() - 60_000),
+      to: new Date(Date.now() + 60_000),
+    });
+    for (const [key, stats] of expected) {
+      const read = stored.get(key);
+      expect(read, key).toBeDefined();
+      expect(read!.sampleCount, key).toBe(stats.sampleCount);
+      expect(read!.sum, key).toBeCloseTo(stats.sum, 6);
+      expect(read!.minimum, key).toBeCloseTo(stats.minimum, 6);
+      expect(read!.maximum, key).toBeCloseTo(stats.maximum, 6);
+    }
+    // Nothing in the namespace that the cycles did not publish.
+    expect(await listedSeries(clients.cloudwatch, namespace)).toEqual(
+      [...new Set(everything.map(seriesKey))].sort(),
     );
-    for (const result of MetricDataResults!)
-      expect(result.Values!.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
   });
 
   it('pages exactly once for stopped fetches, not again on the next cycle, and sends a resolved message after recovery', async () => {
@@ -142,12 +163,13 @@ describe('scheduled monitor handler against the local cluster and moto', () => {
         if (!critical) await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
       expect(critical).toBe(true);
+      // Every message on the topic counts, whatever its subject: one incident, one page.
       const firstPages = pages(await queue.take());
-      expect(firstPages.filter((subject) => subject.startsWith('[CRITICAL]'))).toHaveLength(1);
-      expect(firstPages[0]).toContain('local/standby');
+      expect(firstPages).toHaveLength(1);
+      expect(firstPages[0]).toMatch(/^\[CRITICAL\] local\/standby /);
 
       await cycleBoth();
-      expect(pages(await queue.take()).filter((subject) => subject.startsWith('[CRITICAL]'))).toEqual([]);
+      expect(pages(await queue.take())).toEqual([]);
     } finally {
       await startFetches(clusterDir, 'ch3');
     }
@@ -155,11 +177,11 @@ describe('scheduled monitor handler against the local cluster and moto', () => {
     let resolved: string[] = [];
     for (let cycle = 0; cycle < 30 && resolved.length === 0; cycle++) {
       await cycleBoth();
-      resolved = pages(await queue.take()).filter((subject) => subject.startsWith('[RESOLVED]'));
+      resolved = pages(await queue.take());
       if (resolved.length === 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     expect(resolved).toHaveLength(1);
-    expect(resolved[0]).toContain('local/standby');
+    expect(resolved[0]).toMatch(/^\[RESOLVED\] local\/standby /);
   });
   it('sends no page for a paused site while its metrics continue, and pages again after resume', async () => {
     process.env.CHDR_SITE = 'standby';
@@ -172,6 +194,7 @@ describe('scheduled monitor handler against the local cluster and moto', () => {
       healthy = [...(await cycleBoth()).values()].every((summary) => summary.status === 'ok');
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+    expect(healthy).toBe(true);
     await queue.take();
 
     const until = new Date(Date.now() + 3_600_000).toISOString();
@@ -191,17 +214,59 @@ describe('scheduled monitor handler against the local cluster and moto', () => {
       }
       expect(standby).toMatchObject({ status: 'critical', pagesSent: 0 });
       expect(standby!.datums).toBeGreaterThan(10);
-      expect(pages(await queue.take()).filter((subject) => subject.includes('local/standby'))).toEqual([]);
+      expect(pages(await queue.take())).toEqual([]);
 
       expect(await operator({ action: 'resume', site: 'standby' }, context('standby'))).toMatchObject({
         mode: 'resumed',
       });
+      const resumedNotice = pages(await queue.take());
+      expect(resumedNotice).toHaveLength(1);
+      expect(resumedNotice[0]).toMatch(/resum/i);
       await cycleBoth();
-      expect(
-        pages(await queue.take()).filter((subject) => subject.startsWith('[CRITICAL] local/standby')),
-      ).toHaveLength(1);
+      const afterResume = pages(await queue.take());
+      expect(afterResume).toHaveLength(1);
+      expect(afterResume[0]).toMatch(/^\[CRITICAL\] local\/standby /);
     } finally {
       await startFetches(clusterDir, 'ch3');
     }
+  });
+
+  it('publishes AgentErrors through the middy stack when the cycle throws, and rethrows', async () => {
+    // A state table that does not exist: the runtime loads, the cycle's first DynamoDB read throws.
+    const site = 'primary';
+    const table = process.env.CHDR_STATE_TABLE;
+    process.env.CHDR_SITE = site;
+    process.env.CHDR_STATE_TABLE = 'chdr-local-missing-state';
+    vi.resetModules();
+    const { handler } = (await import('../../functions/monitor.js')) as { handler: Handler };
+    const namespace = (await loadTopology(inject('topologyPath'))).metrics.namespace;
+    const series = {
+      MetricName: 'AgentErrors',
+      Dimensions: [
+        { Name: 'Cluster', Value: 'local' },
+        { Name: 'Site', Value: site },
+      ],
+    };
+    const cycleRan = { ...series, MetricName: 'CycleRan' };
+    const window = { from: new Date(startedAt.getTime() - 60_000), to: new Date(Date.now() + 120_000) };
+    const countsBefore = await readBackStats(clients.cloudwatch, namespace, [series, cycleRan], window);
+    try {
+      await expect(handler(event, context(site))).rejects.toThrow(/chdr-local-missing-state|not found/i);
+    } finally {
+      process.env.CHDR_STATE_TABLE = table;
+    }
+
+    const countsAfter = await readBackStats(clients.cloudwatch, namespace, [series, cycleRan], window);
+    const before = countsBefore.get(seriesKey(series))!;
+    // Every good cycle publishes AgentErrors = 0; the failed one added exactly one datum of 1.
+    expect(before.maximum).toBe(0);
+    expect(countsAfter.get(seriesKey(series))).toEqual({
+      sampleCount: before.sampleCount + 1,
+      sum: 1,
+      minimum: 0,
+      maximum: 1,
+    });
+    // A failed cycle does not count as a cycle that ran: the dead man's switch still sees it.
+    expect(countsAfter.get(seriesKey(cycleRan))).toEqual(countsBefore.get(seriesKey(cycleRan)));
   });
 });

@@ -22,6 +22,8 @@ const lostPrimary = (options?: ConstructorParameters<typeof SimCluster>[0]) => {
 describe('executeOperation (failover on a simulated cluster)', () => {
   it('makes the standby observer the leader of a new ensemble, repoints its replica and verifies a write', async () => {
     const sim = lostPrimary();
+    // Not the fake's default: the RPO must be the heartbeat age the replicas report.
+    sim.heartbeatAgeSeconds = 17;
     const notices: FailoverEvent[] = [];
 
     const report = await executeOperation(
@@ -40,7 +42,7 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     expect(sim.mode('zk4')).toBe('leader');
     expect(sim.replicaReadonly('ch3')).toBe(false);
     expect(sim.rows.get('ch3')).toBe(1);
-    expect(report.record.rpoSeconds).toBe(3);
+    expect(report.record.rpoSeconds).toBe(sim.heartbeatAgeSeconds);
     expect(report.record.rtoSeconds).toBeGreaterThan(0);
     expect(notices.map((n) => n.kind)).toEqual(['started', 'finished']);
     expect(await readOpenRun(sim.store)).toBeUndefined();
@@ -248,6 +250,13 @@ describe('guard rails', () => {
     });
     const first = await executeOperation(sim.topology, failover, sim.deps());
     expect(first.result).toBe('succeeded');
+    // The old primary recovered, so that a failback could succeed once the block period is acknowledged.
+    const recovered = await executeOperation(
+      sim.topology,
+      { kind: 'recover', from: 'primary', to: 'standby', ackRecent: true },
+      sim.deps(),
+    );
+    expect(recovered.result, recovered.message).toBe('succeeded');
 
     const blocked = await executeOperation(
       sim.topology,
@@ -264,6 +273,9 @@ describe('guard rails', () => {
       sim.deps(),
     );
     expect(acknowledged.message).not.toMatch(/block period/);
+    // Acknowledged, the failback ran to the end.
+    expect(acknowledged.result, acknowledged.message).toBe('succeeded');
+    expect(acknowledged.runId).not.toBe(first.runId);
   });
 
   it('refuses with nothing changed when --expect-primary names a site that is not the observed primary', async () => {

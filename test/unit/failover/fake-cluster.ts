@@ -65,6 +65,8 @@ export class SimCluster {
   /** INSERTs fail everywhere (an injected fault). */
   failInserts = false;
   now = 1_800_000_000_000;
+  /** How old the primary's newest heartbeat is at every replica: the data a failover would lose. */
+  heartbeatAgeSeconds = 3;
   private epoch = 1n;
   readonly store = new MemoryStateStore({ now: () => this.now });
 
@@ -243,7 +245,12 @@ export class SimCluster {
           ] as T[];
         }
         if (sql.includes('heart_beat'))
-          return [{ last: Math.floor(this.now / 1000) - 3, now: Math.floor(this.now / 1000) }] as T[];
+          return [
+            {
+              last: Math.floor(this.now / 1000) - this.heartbeatAgeSeconds,
+              now: Math.floor(this.now / 1000),
+            },
+          ] as T[];
         if (sql.includes('system.processes')) return [{ inserts: 0 }] as T[];
         if (sql.includes('uptime()'))
           return [{ started: Math.floor(this.startedAt.get(replica.name)! / 1000) }] as T[];

@@ -11,6 +11,8 @@ export interface CfnResource {
 
 export interface PackagedStack {
   resources: Record<string, CfnResource>;
+  /** The whole CloudFormation template a deployment would update the stack with, as written. */
+  templateText: string;
   /** How long `serverless package` took. */
   elapsedMs: number;
 }
@@ -56,12 +58,9 @@ export const packageStack = async (
       },
     );
     const elapsedMs = Date.now() - started;
-    const template = JSON.parse(
-      await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as {
-      Resources: Record<string, CfnResource>;
-    };
-    return { resources: template.Resources, elapsedMs };
+    const templateText = await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
+    const template = JSON.parse(templateText) as { Resources: Record<string, CfnResource> };
+    return { resources: template.Resources, templateText, elapsedMs };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
