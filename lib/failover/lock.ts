@@ -37,11 +37,19 @@ const leftByDeadProcess = (value: LockValue): boolean =>
 /**
  * Takes the failover lock with a conditional write (only if absent or expired). A second run is refused
  * with the holder's name, its run and since when. A lock left by a killed process on this machine is
- * taken over; one from elsewhere expires after its TTL.
+ * taken over; one from elsewhere expires after its TTL, or is handed over to the continuation of its run.
  */
 export const acquireLock = async (
   store: StateStore,
-  options: { holder: string; runId: string; request: OperationRequest; ttlSeconds: number; clock: Clock },
+  options: {
+    holder: string;
+    runId: string;
+    request: OperationRequest;
+    ttlSeconds: number;
+    clock: Clock;
+    /** A continuation takes the lock over from the invocation that handed this run to it. */
+    takeOverRunId?: string;
+  },
 ): Promise<LockHandle> => {
   const value: LockValue = {
     holder: options.holder,
@@ -59,6 +67,15 @@ export const acquireLock = async (
     if (item) return { value, version: item.version };
     const current = await store.get<LockValue>(STATE_KEYS.lock);
     if (!current) continue;
+    if (options.takeOverRunId !== undefined && current.value.runId === options.takeOverRunId) {
+      const taken = await store.put(
+        STATE_KEYS.lock,
+        { ...value, runId: options.takeOverRunId },
+        { expectedVersion: current.version, ttlSeconds: options.ttlSeconds },
+      );
+      if (taken) return { value: { ...value, runId: options.takeOverRunId }, version: taken.version };
+      continue;
+    }
     if (
       leftByDeadProcess(current.value) &&
       (await store.delete(STATE_KEYS.lock, { expectedVersion: current.version }))
