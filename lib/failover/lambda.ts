@@ -3,7 +3,7 @@ import type { Topology } from '../config/index.js';
 import { OPERATION_KINDS } from './constants.js';
 import { executeOperation, formatPlan, planOperation } from './engine.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
-import { listRuns } from './journal.js';
+import { listAllRuns } from './authority.js';
 import { confirmationFor } from './operations.js';
 import type { FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
 
@@ -19,9 +19,20 @@ export const failoverEventSchema = z.strictObject({
   ackRecent: z.boolean().optional(),
   /** Plans this operation kind when `action` is `plan` (default failover). */
   kind: z.enum(OPERATION_KINDS).optional(),
+  /** Abandon an unfinished run of another operation and start this one. */
+  abandonOpenRun: z.boolean().optional(),
+  /** Set only in the event the function sends itself to continue run `continueRun` in a fresh invocation. */
+  continueRun: z.string().min(1).optional(),
 });
 
 export type FailoverLambdaEvent = z.input<typeof failoverEventSchema>;
+
+/** What the function knows of its own invocation: time left, and how to start a fresh one. */
+export interface FailoverInvocation {
+  remainingMs(): number;
+  /** Sends `event` to this same function asynchronously (a new invocation with its own 15 minutes). */
+  invokeSelf(event: FailoverLambdaEvent): Promise<void>;
+}
 
 export type FailoverLambdaResult =
   | { mode: 'plan'; message: string; plan: PlanReport; planText: string }
@@ -42,7 +53,7 @@ export type FailoverLambdaResult =
  */
 export const handleFailoverEvent = async (
   event: unknown,
-  deps: { topology: Topology; failover: FailoverDeps; startedBy?: string },
+  deps: { topology: Topology; failover: FailoverDeps; startedBy?: string; invocation?: FailoverInvocation },
 ): Promise<FailoverLambdaResult> => {
   const parsed = failoverEventSchema.safeParse(event);
   if (!parsed.success) {
@@ -53,8 +64,12 @@ export const handleFailoverEvent = async (
   }
   const input = parsed.data;
   if (input.action === 'history') {
-    const runs = await listRuns(deps.failover.store);
-    return { mode: 'history', message: `${runs.length} runs in the journal`, runs };
+    const { runs, unreadable } = await listAllRuns(
+      deps.failover,
+      deps.topology.sites.map((site) => site.name),
+    );
+    const missing = unreadable.map((u) => `; ${u.site}'s journal unreadable (${u.reason})`).join('');
+    return { mode: 'history', message: `${runs.length} runs in the journal${missing}`, runs };
   }
   if (!input.from || !input.to)
     throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, 'give "from" and "to" sites');
@@ -66,6 +81,8 @@ export const handleFailoverEvent = async (
     ...(input.force ? { force: true } : {}),
     ...(input.expectPrimary ? { expectPrimary: input.expectPrimary } : {}),
     ...(input.ackRecent ? { ackRecent: true } : {}),
+    ...(input.abandonOpenRun ? { abandonOpenRun: true } : {}),
+    ...(input.continueRun ? { continues: input.continueRun } : {}),
     ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
   };
   const expected = confirmationFor(request);
@@ -77,7 +94,19 @@ export const handleFailoverEvent = async (
         : `confirmation "${input.confirm}" does not match "${expected}": plan only, nothing changed`;
     return { mode: 'plan', message, plan, planText: formatPlan(plan) };
   }
-  const report = await executeOperation(deps.topology, request, deps.failover);
+  const invocation = deps.invocation;
+  const report = await executeOperation(deps.topology, request, {
+    ...deps.failover,
+    ...(deps.startedBy && !deps.failover.holder ? { holder: deps.startedBy } : {}),
+    // A continuation never abandons anything: the run it continues is the open one.
+    ...(invocation
+      ? {
+          remainingMs: () => invocation.remainingMs(),
+          continueRun: (runId: string) =>
+            invocation.invokeSelf({ ...input, abandonOpenRun: undefined, continueRun: runId }),
+        }
+      : {}),
+  });
   return {
     mode: 'executed',
     message: report.message,

@@ -1,3 +1,4 @@
+import type { Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import {
   deployedRoles,
@@ -13,28 +14,41 @@ import type { FailoverDeps, RunRecord, StepContext } from './types.js';
 
 const VOTING_MODES = new Set(['leader', 'follower', 'standalone']);
 
+/** A later `recover` of the fenced site lifted the fence (a store it could not write may still show it). */
+const liftedLater = (fence: FenceRecord, records: readonly ClusterRoles[]): boolean =>
+  records.some(
+    (r) => r.operation === 'recover' && r.runId !== null && r.runId > fence.runId && r.primary !== fence.site,
+  );
+
 /** Fences recorded in any store (the fence step may have reached only one region), latest per site. */
 const mergeFences = (records: readonly ClusterRoles[]): FenceRecord[] => {
   const bySite = new Map<string, FenceRecord>();
   for (const fence of records.flatMap((r) => r.fenced)) {
     const known = bySite.get(fence.site);
-    if (!known || known.at < fence.at) bySite.set(fence.site, fence);
+    if (!liftedLater(fence, records) && (!known || known.at < fence.at)) bySite.set(fence.site, fence);
   }
   return [...bySite.values()];
 };
 
-/** The roles recorded so far: the target's record (else another site's, else the deployed ones), with every fence. */
-const currentRoles = async (ctx: StepContext, deps: Pick<FailoverDeps, 'store' | 'storeOf'>) => {
-  const sites = [ctx.to.name, ...ctx.topology.sites.map((s) => s.name).filter((s) => s !== ctx.to.name)];
+/**
+ * The roles as recorded: the newest record of any site's store (a lost region's table is skipped), with
+ * the fences of all of them; the deployed roles when none was recorded.
+ */
+export const readLiveRoles = async (
+  deps: Pick<FailoverDeps, 'store' | 'storeOf'>,
+  topology: Topology,
+): Promise<ClusterRoles> => {
   const records: ClusterRoles[] = [];
-  for (const site of sites) {
-    const stored = await siteStores(deps)(site)
-      .get<ClusterRoles>(rolesKey(ctx.topology.cluster))
+  for (const site of topology.sites) {
+    const stored = await siteStores(deps)(site.name)
+      .get<ClusterRoles>(rolesKey(topology.cluster))
       .catch(() => undefined);
     if (stored) records.push(stored.value);
   }
-  const base = records[0] ?? deployedRoles(ctx.topology);
-  return { ...base, fenced: mergeFences(records) };
+  // Run ids sort by start time: the record of the latest run is the current one.
+  const newest =
+    [...records].sort((a, b) => (b.runId ?? '').localeCompare(a.runId ?? ''))[0] ?? deployedRoles(topology);
+  return { ...newest, fenced: mergeFences(records) };
 };
 
 /** Coordination nodes that vote now (leader, follower, standalone), as observed; the target's nodes if none answers. */
@@ -61,7 +75,7 @@ export const recordLiveRoles = async (
   const now = new Date(ctx.deps.clock.now()).toISOString();
   const sites = ctx.topology.sites.map((s) => s.name);
   try {
-    const before = await currentRoles(ctx, deps);
+    const before = await readLiveRoles(deps, ctx.topology);
     const moved = before.primary !== ctx.to.name;
     const roles: ClusterRoles = {
       ...(record.kind === 'recover' ? liftFence(before, ctx.from.name) : before),
