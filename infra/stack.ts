@@ -168,6 +168,44 @@ const failoverStatements = (topology: Topology): Cfn[] => {
   return statements;
 };
 
+/**
+ * One authority per run: the failover function keeps a run's lock and journal in the TARGET site's table
+ * (in that site's region) and writes the live roles to every site's table; a run that may not fit in one
+ * invocation continues in an asynchronous invocation of the function itself.
+ */
+const runAuthorityStatements = (
+  topology: Topology,
+  input: Pick<StackInput, 'site' | 'stage' | 'region'>,
+  functionName: string,
+): Cfn[] => [
+  {
+    Effect: 'Allow',
+    Action: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Scan',
+    ],
+    Resource: topology.sites
+      .filter((other) => other.name !== input.site)
+      .map((other) =>
+        arn(
+          'arn:',
+          PARTITION,
+          `:dynamodb:${other.region}:`,
+          ACCOUNT,
+          `:table/${siteStateTableName(topology.cluster, other.name, input.stage)}`,
+        ),
+      ),
+  },
+  {
+    Effect: 'Allow',
+    Action: ['lambda:InvokeFunction'],
+    Resource: arn('arn:', PARTITION, `:lambda:${input.region}:`, ACCOUNT, `:function:${functionName}`),
+  },
+];
+
 const role = (
   name: string,
   functionName: string,
@@ -297,7 +335,11 @@ export const buildStack = (input: StackInput) => {
           'chdr-failover',
           names.failoverFunction,
           site.region,
-          [...secrets, ...failoverStatements(topology)],
+          [
+            ...secrets,
+            ...failoverStatements(topology),
+            ...runAuthorityStatements(topology, input, names.failoverFunction),
+          ],
           topology.metrics.namespace,
           inVpc,
         ),
