@@ -39,6 +39,14 @@ const arn = (...parts: unknown[]): Cfn => ({ 'Fn::Join': ['', parts] });
 /** Seconds the monitor function may run: the cycle's deadline plus time to publish and page. */
 const MONITOR_MARGIN_SECONDS = 15;
 const FAILOVER_TIMEOUT_SECONDS = 900;
+/** What the state store does with a table (lib/state/dynamo.ts). */
+const STATE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Scan',
+] as const;
 
 const splitIds = (value: string | null | undefined): string[] =>
   (value ?? '')
@@ -180,13 +188,7 @@ const runAuthorityStatements = (
 ): Cfn[] => [
   {
     Effect: 'Allow',
-    Action: [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Scan',
-    ],
+    Action: [...STATE_TABLE_ACTIONS],
     Resource: topology.sites
       .filter((other) => other.name !== input.site)
       .map((other) =>
@@ -246,13 +248,7 @@ const role = (
             { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'PagesTopic' } },
             {
               Effect: 'Allow',
-              Action: [
-                'dynamodb:GetItem',
-                'dynamodb:PutItem',
-                'dynamodb:UpdateItem',
-                'dynamodb:DeleteItem',
-                'dynamodb:Scan',
-              ],
+              Action: [...STATE_TABLE_ACTIONS],
               Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
             },
             ...extra,

@@ -8,15 +8,11 @@ import {
 } from '../../../lib/failover/index.js';
 import { readRoles, type ClusterRoles } from '../../../lib/roles/index.js';
 import { MemoryStateStore, type StateStore } from '../../../lib/state/index.js';
-import { SimCluster, simFailoverSection } from './fake-cluster.js';
+import { lostPrimarySim, simFailoverSection, type SimCluster } from './fake-cluster.js';
 
 const failover = { kind: 'failover', from: 'primary', to: 'standby' } as const;
 
-const lostPrimary = (options?: ConstructorParameters<typeof SimCluster>[0]) => {
-  const sim = new SimCluster(options);
-  sim.stopSite('primary');
-  return sim;
-};
+const lostPrimary = lostPrimarySim;
 
 /** Each site's own table, as in AWS: the primary region's and the standby region's. */
 const twoRegions = (sim: SimCluster) => {
