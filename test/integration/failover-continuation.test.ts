@@ -103,10 +103,11 @@ describe('failover function runs that outlive an invocation', () => {
 
   it('continues in a second invocation when the next step may not fit, and the second finishes the run', async () => {
     let calls = 0;
-    // Time enough for the preflight; then 30 s left, less than a 60 s step needs.
+    // middy asks first (to time the handler out early), then the engine before each step: time enough
+    // for the preflight, then 30 s left, less than a 60 s step needs.
     const first = await handler(
       recover,
-      contextOf('req-1', () => (calls++ === 0 ? 900_000 : 30_000)),
+      contextOf('req-1', () => (calls++ < 2 ? 900_000 : 30_000)),
     );
 
     expect(first).toMatchObject({ mode: 'executed', result: 'continued' });
@@ -124,10 +125,16 @@ describe('failover function runs that outlive an invocation', () => {
       contextOf('req-2', () => 900_000),
     );
 
-    expect(second, second.message).toMatchObject({ mode: 'executed', result: 'succeeded', runId: first.runId });
+    expect(second, second.message).toMatchObject({
+      mode: 'executed',
+      result: 'succeeded',
+      runId: first.runId,
+    });
     if (second.mode !== 'executed') return;
     expect(second.record.attempts).toBe(2);
-    expect(second.record.steps.find((s) => s.stepId === 'rejoin-standby')).toMatchObject({ state: 'verified' });
+    expect(second.record.steps.find((s) => s.stepId === 'rejoin-standby')).toMatchObject({
+      state: 'verified',
+    });
     expect(await primaryTable.get('failover#lock')).toBeUndefined();
     for (const table of [primaryTable, standbyTable]) {
       expect((await table.get<ClusterRoles>(rolesKey('local')))?.value).toMatchObject({
@@ -136,7 +143,10 @@ describe('failover function runs that outlive an invocation', () => {
         operation: 'recover',
       });
     }
-    const history = await handler({ action: 'history' }, contextOf('req-3', () => 900_000));
+    const history = await handler(
+      { action: 'history' },
+      contextOf('req-3', () => 900_000),
+    );
     expect(history.mode === 'history' && history.runs.map((r) => r.runId)).toContain(first.runId);
   });
 
@@ -170,7 +180,9 @@ describe('failover function runs that outlive an invocation', () => {
 
     const [byCli, byFunction] = await Promise.all([cli, fn]);
 
-    expect([byCli.ok, byFunction.ok].filter(Boolean), `${byCli.text}\n---\n${byFunction.text}`).toHaveLength(1);
+    expect([byCli.ok, byFunction.ok].filter(Boolean), `${byCli.text}\n---\n${byFunction.text}`).toHaveLength(
+      1,
+    );
     if (byCli.ok) expect(byFunction.text).toMatch(/holds the lock: \S+@\S+ pid \d+ since/);
     else expect(byCli.text).toMatch(new RegExp(`holds the lock: lambda:${FUNCTION}/req-9 since`));
     expect(await primaryTable.get('failover#lock')).toBeUndefined();
