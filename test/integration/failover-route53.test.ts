@@ -93,21 +93,32 @@ describe('write endpoint on Route 53 (moto)', () => {
     expect(await recordValue(zoneId)).toBe('127.0.0.1');
   });
 
-  it('puts the old value back when the run rolls back before the point of no return', async () => {
+  it('keeps the new value when verification fails after the point of no return, and the run resumes forward', async () => {
     const zoneId = await zoneWithRecord('10.0.0.1');
     const sim = simWithRoute53(zoneId);
     sim.stopSite('primary');
     sim.failInserts = true;
 
-    const report = await executeOperation(
+    const stopped = await executeOperation(
       sim.topology,
       { kind: 'failover', from: 'primary', to: 'standby' },
       sim.deps({ route53 }),
     );
 
-    expect(report.result).toBe('rolled-back');
-    expect(report.record.steps.find((s) => s.stepId === 'write-endpoint')?.state).toBe('rolled-back');
-    expect(await recordValue(zoneId)).toBe('10.0.0.1');
+    expect(stopped.result, stopped.message).toBe('failed');
+    expect(stopped.message).toMatch(/after the point of no return \(repoint-standby\)/);
+    expect(stopped.record.steps.find((s) => s.stepId === 'write-endpoint')?.state).toBe('verified');
+    expect(await recordValue(zoneId)).toBe('127.0.0.1');
+
+    sim.failInserts = false;
+    const resumed = await executeOperation(
+      sim.topology,
+      { kind: 'failover', from: 'primary', to: 'standby' },
+      sim.deps({ route53 }),
+    );
+    expect(resumed.result, resumed.message).toBe('succeeded');
+    expect(resumed.runId).toBe(stopped.runId);
+    expect(await recordValue(zoneId)).toBe('127.0.0.1');
   });
 });
 
