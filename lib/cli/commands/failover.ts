@@ -137,7 +137,7 @@ export const registerFailoverCommands = (program: Command): void => {
         const { runs, unreadable } = await listAllRuns(runtime.deps, sites);
         const roles = await readLiveRoles(runtime.deps, topology);
         if (options.json) {
-          process.stdout.write(`${JSON.stringify({ roles, runs, unreadable }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
           return;
         }
         const missing = unreadable.map((u) => `(${u.site}'s journal could not be read: ${u.reason})\n`);
