@@ -136,6 +136,28 @@ const resumableJournal = async (
   return journal;
 };
 
+const newJournal = (
+  store: StateStore,
+  topology: Topology,
+  request: OperationRequest,
+  runId: string,
+  holder: string,
+  now: number,
+): Promise<RunJournal> =>
+  RunJournal.create(store, {
+    runId,
+    cluster: topology.cluster,
+    kind: request.kind,
+    from: request.from,
+    to: request.to,
+    startedBy: request.startedBy ?? holder,
+    startedAt: new Date(now).toISOString(),
+    result: RUN_RESULTS.running,
+    attempts: 1,
+    facts: {},
+    steps: [],
+  });
+
 /**
  * Open-or-resume: takes the lock in the target site's store (or takes it over from the run a
  * continuation event names), checks the other sites' stores for a run of their own, and opens the
@@ -171,25 +193,8 @@ export const openOrResume = async (
     );
     if (peers.refusal) throw new FailoverError(FAILOVER_ERROR_CODES.locked, peers.refusal);
     const resumed = journal !== undefined;
-    if (journal) {
-      journal.record.attempts += 1;
-      journal.record.result = RUN_RESULTS.running;
-      await journal.save();
-    } else {
-      journal = await RunJournal.create(store, {
-        runId: lock.value.runId,
-        cluster: topology.cluster,
-        kind: request.kind,
-        from: request.from,
-        to: request.to,
-        startedBy: request.startedBy ?? holder,
-        startedAt: new Date(clock.now()).toISOString(),
-        result: RUN_RESULTS.running,
-        attempts: 1,
-        facts: {},
-        steps: [],
-      });
-    }
+    if (journal) await journal.startAttempt();
+    else journal = await newJournal(store, topology, request, lock.value.runId, holder, clock.now());
     if (peers.unreadable.length > 0) journal.record.facts.unreadableStores = peers.unreadable;
     if (lock.value.runId !== journal.record.runId) {
       lock = await renewLock(

@@ -146,7 +146,9 @@ describe('serverless package (standby site of the reference topology)', () => {
     expect(text).not.toContain(`-${SITE}-`);
     const invoke = failover.filter((s) => actions(s).includes('lambda:InvokeFunction'));
     expect(JSON.stringify(invoke.map((s) => s.Resource))).toContain(`:lambda:${REGION}:`);
-    expect(JSON.stringify(invoke.map((s) => s.Resource))).toMatch(/function:chdr-[^"]*-standby[^"]*-failover/);
+    expect(JSON.stringify(invoke.map((s) => s.Resource))).toMatch(
+      /function:chdr-[^"]*-standby[^"]*-failover/,
+    );
     expect(statementsOf('MonitorRole').flatMap(actions)).not.toContain('lambda:InvokeFunction');
   });
 
