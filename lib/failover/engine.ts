@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Topology } from '../config/index.js';
 import { describeError, isChdrError } from '../errors/index.js';
 import { authorityOf } from './authority.js';
@@ -11,7 +12,7 @@ import {
 import { FAILOVER_ERROR_CODES } from './errors.js';
 import { expectedPrimaryRefusal, guardRefusal } from './guards.js';
 import { outputExcerpt } from './journal.js';
-import { releaseLock, renewLock } from './lock.js';
+import { handOverLock, releaseLock, renewLock } from './lock.js';
 import { recordLiveRoles } from './live-roles.js';
 import { buildSteps, confirmationFor } from './operations.js';
 import { describeRollback, rollback } from './rollback.js';
@@ -145,7 +146,9 @@ const continueElsewhere = async (
     true,
   );
   try {
-    await session.deps.continueRun!(session.record.runId);
+    const token = randomUUID();
+    session.lock = await handOverLock(session.ctx.deps.store, session.lock, session.lockTtl, token);
+    await session.deps.continueRun!({ runId: session.record.runId, token });
     session.handedOver = true;
     session.log(`${report.result}: ${report.message}`);
     return report;

@@ -5,7 +5,7 @@ import { executeOperation, formatPlan, planOperation } from './engine.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import { listAllRuns } from './authority.js';
 import { confirmationFor } from './operations.js';
-import type { FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
+import type { Continuation, FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
 
 /** The failover function's event. Without the exact `confirm` string an operation is only planned. */
 export const failoverEventSchema = z.strictObject({
@@ -21,8 +21,8 @@ export const failoverEventSchema = z.strictObject({
   kind: z.enum(OPERATION_KINDS).optional(),
   /** Abandon an unfinished run of another operation and start this one. */
   abandonOpenRun: z.boolean().optional(),
-  /** Set only in the event the function sends itself to continue run `continueRun` in a fresh invocation. */
-  continueRun: z.string().min(1).optional(),
+  /** Set only in the event the function sends itself to continue a run in a fresh invocation. */
+  continueRun: z.strictObject({ runId: z.string().min(1), token: z.string().min(1) }).optional(),
 });
 
 export type FailoverLambdaEvent = z.input<typeof failoverEventSchema>;
@@ -102,8 +102,8 @@ export const handleFailoverEvent = async (
     ...(invocation
       ? {
           remainingMs: () => invocation.remainingMs(),
-          continueRun: (runId: string) =>
-            invocation.invokeSelf({ ...input, abandonOpenRun: undefined, continueRun: runId }),
+          continueRun: (continuation: Continuation) =>
+            invocation.invokeSelf({ ...input, abandonOpenRun: undefined, continueRun: continuation }),
         }
       : {}),
   });

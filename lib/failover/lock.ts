@@ -4,7 +4,7 @@ import type { Clock } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
 import { STATE_KEYS } from './constants.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
-import type { OperationRequest } from './types.js';
+import type { Continuation, OperationRequest } from './types.js';
 
 export interface LockValue {
   holder: string;
@@ -13,6 +13,8 @@ export interface LockValue {
   runId: string;
   operation: string;
   since: string;
+  /** Set while the run is handed to a continuation invocation: the token that invocation must show. */
+  handoverTo?: string;
 }
 
 export interface LockHandle {
@@ -47,8 +49,8 @@ export const acquireLock = async (
     request: OperationRequest;
     ttlSeconds: number;
     clock: Clock;
-    /** A continuation takes the lock over from the invocation that handed this run to it. */
-    takeOverRunId?: string;
+    /** A continuation takes the lock over from the invocation that handed this run to it, once. */
+    takeOver?: Continuation;
   },
 ): Promise<LockHandle> => {
   const value: LockValue = {
@@ -67,13 +69,14 @@ export const acquireLock = async (
     if (item) return { value, version: item.version };
     const current = await store.get<LockValue>(STATE_KEYS.lock);
     if (!current) continue;
-    if (options.takeOverRunId !== undefined && current.value.runId === options.takeOverRunId) {
+    const takeOver = options.takeOver;
+    if (takeOver && current.value.runId === takeOver.runId && current.value.handoverTo === takeOver.token) {
       const taken = await store.put(
         STATE_KEYS.lock,
-        { ...value, runId: options.takeOverRunId },
+        { ...value, runId: takeOver.runId },
         { expectedVersion: current.version, ttlSeconds: options.ttlSeconds },
       );
-      if (taken) return { value: { ...value, runId: options.takeOverRunId }, version: taken.version };
+      if (taken) return { value: { ...value, runId: takeOver.runId }, version: taken.version };
       continue;
     }
     if (
@@ -112,6 +115,15 @@ export const renewLock = async (
   }
   return { value: handle.value, version: item.version };
 };
+
+/** Marks the lock as handed over to a continuation; only the invocation showing `token` may take it. */
+export const handOverLock = async (
+  store: StateStore,
+  handle: LockHandle,
+  ttlSeconds: number,
+  token: string,
+): Promise<LockHandle> =>
+  renewLock(store, { ...handle, value: { ...handle.value, handoverTo: token } }, ttlSeconds);
 
 export const releaseLock = async (store: StateStore, handle: LockHandle): Promise<void> => {
   await store.delete(STATE_KEYS.lock, { expectedVersion: handle.version });

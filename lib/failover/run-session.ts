@@ -114,10 +114,10 @@ const resumableJournal = async (
   now: number,
 ): Promise<RunJournal | undefined> => {
   const open = await readOpenRun(store);
-  if (request.continues !== undefined && open?.runId !== request.continues) {
+  if (request.continues !== undefined && open?.runId !== request.continues.runId) {
     throw new FailoverError(
       FAILOVER_ERROR_CODES.openRun,
-      `continuation of run ${request.continues} dropped: it is no longer open (finished, abandoned or resumed elsewhere)`,
+      `continuation of run ${request.continues.runId} dropped: it is no longer open (finished, abandoned or resumed elsewhere)`,
     );
   }
   if (!open) return undefined;
@@ -181,7 +181,7 @@ export const openOrResume = async (
     request,
     ttlSeconds: lockTtl,
     clock,
-    ...(request.continues ? { takeOverRunId: request.continues } : {}),
+    ...(request.continues ? { takeOver: request.continues } : {}),
   });
   try {
     let journal = await resumableJournal(store, request, holder, clock.now());

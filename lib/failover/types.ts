@@ -13,6 +13,12 @@ export type StepState = (typeof STEP_STATES)[keyof typeof STEP_STATES];
 export type RunResult = (typeof RUN_RESULTS)[keyof typeof RUN_RESULTS];
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
+/** A run handed to a fresh invocation: its id and the one-time token in its lock. */
+export interface Continuation {
+  runId: string;
+  token: string;
+}
+
 /** What the operator asked for. */
 export interface OperationRequest {
   kind: OperationKind;
@@ -31,10 +37,10 @@ export interface OperationRequest {
   /** Abandon an unfinished run of another operation (marked `abandoned` in the journal) and start this one. */
   abandonOpenRun?: boolean;
   /**
-   * Set by a continuation event only: the run this invocation continues. The lock, still held by that
-   * run, is taken over; anything else open is refused.
+   * Set by a continuation event only: the run this invocation continues and the token its lock was
+   * handed over with. The lock is taken over once (a duplicate delivery of the event is refused).
    */
-  continues?: string;
+  continues?: Continuation;
 }
 
 /** One thing a step will do, rendered for the plan: the exact SQL, 4lw word, host command or AWS call. */
@@ -129,8 +135,8 @@ export interface FailoverDeps {
   storeOf?: (site: string) => StateStore;
   /** Lambda: milliseconds left in this invocation; a step that may not fit is left to a fresh invocation. */
   remainingMs?: () => number;
-  /** Lambda: starts a fresh invocation that continues run `runId` (the lock is handed over to it). */
-  continueRun?: (runId: string) => Promise<void>;
+  /** Lambda: starts a fresh invocation that continues the run (the lock is handed over to it). */
+  continueRun?: (continuation: Continuation) => Promise<void>;
   executor: HostExecutor;
   /** A connection to one replica (password already resolved by the caller). */
   connect(replica: ReplicaEndpoint): ClickHouseConnection;

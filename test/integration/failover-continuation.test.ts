@@ -114,7 +114,9 @@ describe('failover function runs that outlive an invocation', () => {
     if (first.mode !== 'executed') return;
     expect(first.message).toMatch(/may not fit in this invocation \(30 s left/);
     expect(first.record.steps.map((s) => `${s.stepId}:${s.state}`)).toEqual(['preflight:verified']);
-    expect(continuations).toEqual([{ ...recover, continueRun: first.runId }]);
+    expect(continuations).toEqual([
+      { ...recover, continueRun: { runId: first.runId, token: expect.any(String) } },
+    ]);
     expect(await primaryTable.get('failover#lock')).toMatchObject({
       value: { runId: first.runId, holder: `lambda:${FUNCTION}/req-1` },
     });

@@ -4,6 +4,7 @@ import {
   FAILOVER_ERROR_CODES,
   executeOperation,
   readOpenRun,
+  type Continuation,
   type FailoverDeps,
 } from '../../../lib/failover/index.js';
 import { readRoles, type ClusterRoles } from '../../../lib/roles/index.js';
@@ -168,18 +169,18 @@ describe('runs outlive an invocation', () => {
 
   it('hands the run to a fresh invocation when a step may not fit, and the continuation finishes it', async () => {
     const sim = lostPrimary();
-    const continued: string[] = [];
+    const continued: Continuation[] = [];
     const first = await executeOperation(
       sim.topology,
       failover,
       sim.deps({
         holder: 'lambda:fn/req-1',
         remainingMs: budget([900_000, 20_000]),
-        continueRun: async (runId) => void continued.push(runId),
+        continueRun: async (continuation) => void continued.push(continuation),
       }),
     );
     expect(first.result).toBe('continued');
-    expect(continued).toEqual([first.runId]);
+    expect(continued).toEqual([{ runId: first.runId, token: expect.any(String) }]);
     expect(first.record.steps.map((s) => `${s.stepId}:${s.state}`)).toEqual(['preflight:verified']);
     expect(await sim.store.get('failover#lock')).toMatchObject({ value: { runId: first.runId } });
     const meanwhile = await executeOperation(
@@ -189,11 +190,26 @@ describe('runs outlive an invocation', () => {
     ).catch((e: unknown) => e);
     expect((meanwhile as Error).message).toMatch(/lambda:fn\/req-1/);
 
+    // Lambda delivers an asynchronous event at least once: a second delivery must not run beside the first.
+    let duplicate: unknown;
     const second = await executeOperation(
       sim.topology,
-      { ...failover, continues: first.runId },
-      sim.deps({ holder: 'lambda:fn/req-2', remainingMs: () => 900_000, continueRun: async () => undefined }),
+      { ...failover, continues: continued[0]! },
+      sim.deps({
+        holder: 'lambda:fn/req-2',
+        remainingMs: () => 900_000,
+        continueRun: async () => undefined,
+        beforeStep: async () => {
+          duplicate ??= await executeOperation(
+            sim.topology,
+            { ...failover, continues: continued[0]! },
+            sim.deps({ holder: 'lambda:fn/req-2-again' }),
+          ).catch((e: unknown) => e);
+        },
+      }),
     );
+    expect(duplicate).toMatchObject({ code: FAILOVER_ERROR_CODES.locked });
+    expect((duplicate as Error).message).toMatch(/lambda:fn\/req-2 since/);
 
     expect(second.result, second.message).toBe('succeeded');
     expect(second.runId).toBe(first.runId);
@@ -208,7 +224,7 @@ describe('runs outlive an invocation', () => {
 
     const dropped = await executeOperation(
       sim.topology,
-      { ...failover, continues: 'r-gone' },
+      { ...failover, continues: { runId: 'r-gone', token: 't' } },
       sim.deps(),
     ).catch((e: unknown) => e);
 
