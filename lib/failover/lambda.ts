@@ -3,7 +3,9 @@ import type { Topology } from '../config/index.js';
 import { OPERATION_KINDS } from './constants.js';
 import { executeOperation, formatPlan, planOperation } from './engine.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
+import type { ClusterRoles } from '../roles/index.js';
 import { listAllRuns } from './authority.js';
+import { describeRoles, readLiveRoles } from './live-roles.js';
 import { confirmationFor } from './operations.js';
 import type { Continuation, FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
 
@@ -44,7 +46,7 @@ export type FailoverLambdaResult =
       journalKey: string;
       record: RunRecord;
     }
-  | { mode: 'history'; message: string; runs: RunRecord[] };
+  | { mode: 'history'; message: string; runs: RunRecord[]; roles: ClusterRoles };
 
 /**
  * The failover Lambda's logic, pure of middy: validates the event, returns the plan unless the event
@@ -69,7 +71,13 @@ export const handleFailoverEvent = async (
       deps.topology.sites.map((site) => site.name),
     );
     const missing = unreadable.map((u) => `; ${u.site}'s journal unreadable (${u.reason})`).join('');
-    return { mode: 'history', message: `${runs.length} runs in the journal${missing}`, runs };
+    const roles = await readLiveRoles(deps.failover, deps.topology);
+    return {
+      mode: 'history',
+      message: `${describeRoles(roles)}; ${runs.length} runs in the journal${missing}`,
+      runs,
+      roles,
+    };
   }
   if (!input.from || !input.to)
     throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, 'give "from" and "to" sites');

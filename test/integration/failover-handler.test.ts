@@ -68,8 +68,14 @@ describe('failover function', () => {
     expect(result.message).toMatch(/does not match "FAILOVER primary->standby"/);
   });
 
-  it('lists the journal, empty before any run', async () => {
-    expect(await handler({ action: 'history' }, context)).toMatchObject({ mode: 'history', runs: [] });
+  it('lists the journal, empty before any run, with the roles as deployed', async () => {
+    const history = await handler({ action: 'history' }, context);
+    expect(history).toMatchObject({
+      mode: 'history',
+      runs: [],
+      roles: { primary: 'primary', runId: null, fenced: [] },
+    });
+    expect(history.message).toMatch(/^primary: primary since .* \(as deployed\)/);
   });
 
   it('rejects a malformed event with the field at fault', async () => {
