@@ -110,7 +110,9 @@ const finishAlreadyDone = async (session: RunSession): Promise<RunReport> => {
     });
   }
   const { kind, from, to } = session.request;
-  session.record.rolesRecorded = await recordLiveRoles(session.ctx, session.record, session.deps);
+  session.record.rolesRecorded = await recordLiveRoles(session.ctx, session.record, session.deps, {
+    onlyIfStale: true,
+  });
   return finish(
     session,
     RUN_RESULTS.alreadyDone,

@@ -2,6 +2,7 @@ import type { Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import {
   deployedRoles,
+  fenceOf,
   liftFence,
   rolesKey,
   writeRoles,
@@ -66,16 +67,22 @@ const observedVoters = async (ctx: StepContext): Promise<string[]> => {
  * Issue 13.1, writer side: after a successful operation, the cluster's roles as they are now, written to
  * every site's store (each region's monitor reads its own table). Keeps the fences; a successful
  * `recover` of a site lifts that site's fence. A store that cannot be written is reported, not thrown.
+ * With `onlyIfStale` (an operation found already done) nothing is written when the roles already say so.
  */
 export const recordLiveRoles = async (
   ctx: StepContext,
   record: RunRecord,
   deps: Pick<FailoverDeps, 'store' | 'storeOf'>,
+  options: { onlyIfStale?: boolean } = {},
 ): Promise<NonNullable<RunRecord['rolesRecorded']>> => {
   const now = new Date(ctx.deps.clock.now()).toISOString();
   const sites = ctx.topology.sites.map((s) => s.name);
   try {
     const before = await readLiveRoles(deps, ctx.topology);
+    // An operation found already done keeps the run that did it, unless that run could not record them.
+    const pendingLift = record.kind === 'recover' && fenceOf(before, ctx.from.name) !== undefined;
+    if (options.onlyIfStale && before.primary === ctx.to.name && !pendingLift)
+      return { written: [], failed: [] };
     const moved = before.primary !== ctx.to.name;
     const roles: ClusterRoles = {
       ...(record.kind === 'recover' ? liftFence(before, ctx.from.name) : before),

@@ -107,6 +107,18 @@ describe('one authority per run: the target site store', () => {
     expect(await stores.standby!.get('failover#lock')).toBeUndefined();
   });
 
+  it('keeps the roles of the run that moved the primary when the operation is found already done', async () => {
+    const sim = lostPrimary();
+    const { stores, storeOf } = twoRegions(sim);
+    const first = await executeOperation(sim.topology, failover, sim.deps({ storeOf }));
+
+    const again = await executeOperation(sim.topology, failover, sim.deps({ storeOf }));
+
+    expect(again.result).toBe('already-done');
+    expect(await readRoles(stores.primary!, sim.topology)).toMatchObject({ runId: first.runId });
+    expect(await readRoles(stores.standby!, sim.topology)).toMatchObject({ runId: first.runId });
+  });
+
   it('lifts the recovered site fence when recover succeeds, keeping other fences', async () => {
     const sim = lostPrimary();
     const { stores, storeOf } = twoRegions(sim);
