@@ -15,7 +15,7 @@ import { outputExcerpt } from './journal.js';
 import { handOverLock, releaseLock, renewLock } from './lock.js';
 import { recordLiveRoles } from './live-roles.js';
 import { buildSteps, confirmationFor } from './operations.js';
-import { describeRollback, rollback } from './rollback.js';
+import { describeRollback, pendingUndos, rollback } from './rollback.js';
 import {
   contextFor,
   finish,
@@ -133,18 +133,20 @@ const worstCaseMs = (session: RunSession, step: FailoverStep): number =>
 
 /**
  * Issue 12.6: the run outlives a Lambda invocation. The journal is saved with the run open, and a fresh
- * invocation (the continuation event carries the run id) takes the lock over and resumes.
+ * invocation (the continuation event carries the run id and a one-time token) takes the lock over and
+ * resumes: the next step, or the rollback under way.
  */
 const continueElsewhere = async (
   session: RunSession,
-  step: FailoverStep,
+  what: string,
   leftMs: number,
+  neededMs: number,
 ): Promise<RunReport> => {
   const report = await saveOutcome(
     session,
     RUN_RESULTS.continued,
-    `${step.id} may not fit in this invocation (${Math.round(leftMs / 1000)} s left, up to ` +
-      `${Math.round(worstCaseMs(session, step) / 1000)} s needed): continued in a fresh invocation`,
+    `${what} may not fit in this invocation (${Math.round(leftMs / 1000)} s left, up to ` +
+      `${Math.round(neededMs / 1000)} s needed): continued in a fresh invocation`,
     true,
   );
   try {
@@ -158,7 +160,7 @@ const continueElsewhere = async (
     return finish(
       session,
       RUN_RESULTS.failed,
-      `could not start the invocation to continue before ${step.id} (${describeError(error)}); ` +
+      `could not start the invocation to continue (${what}: ${describeError(error)}); ` +
         'run the same command again to resume',
       true,
     );
@@ -186,11 +188,37 @@ const stopBefore = async (session: RunSession, step: FailoverStep): Promise<RunR
       true,
     );
   }
-  if (deps.remainingMs && deps.continueRun) {
-    const leftMs = deps.remainingMs();
-    if (leftMs < worstCaseMs(session, step)) return continueElsewhere(session, step, leftMs);
-  }
-  return null;
+  return handOverIfShort(session, step.id, worstCaseMs(session, step));
+};
+
+/** In a Lambda invocation with less than `neededMs` left: the run is handed to a fresh invocation. */
+const handOverIfShort = async (
+  session: RunSession,
+  what: string,
+  neededMs: number,
+): Promise<RunReport | null> => {
+  const { remainingMs, continueRun } = session.deps;
+  if (!remainingMs || !continueRun) return null;
+  const leftMs = remainingMs();
+  return leftMs < neededMs ? continueElsewhere(session, what, leftMs, neededMs) : null;
+};
+
+/**
+ * Rolls the run back. Why is journaled first, so that a rollback cut short (a killed process, the end of
+ * an invocation) is resumed as a rollback, not run forward; in a Lambda invocation too short for every
+ * undo, the rollback is handed to a fresh invocation.
+ */
+const rollBackRun = async (session: RunSession, why: string): Promise<RunReport> => {
+  const { record, steps, ctx } = session;
+  record.facts.rollingBack = why;
+  await session.journal.save();
+  const perUndoMs = ctx.settings.stepTimeoutSeconds * 1000 + STEP_GRACE_MS;
+  const neededMs = pendingUndos(record, steps) * perUndoMs + CONTINUATION_MARGIN_MS;
+  const handedOver = await handOverIfShort(session, 'the rollback', neededMs);
+  if (handedOver) return handedOver;
+  const result = await rollback(ctx, record, steps, session.log);
+  await session.journal.save();
+  return finish(session, RUN_RESULTS.rolledBack, `${why}; ${describeRollback(result)}`, !result.complete);
 };
 
 /** Run-step: journals the start, runs (or skips) the step under its timeout, journals the result. */
@@ -273,14 +301,7 @@ const onFailure = async (
     );
   }
   if (!pastPointOfNoReturn(session)) {
-    const result = await rollback(session.ctx, record, session.steps, session.log);
-    await session.journal.save();
-    return finish(
-      session,
-      RUN_RESULTS.rolledBack,
-      `${step.id} failed before the point of no return (${error.message}); ${describeRollback(result)}`,
-      !result.complete,
-    );
+    return rollBackRun(session, `${step.id} failed before the point of no return (${error.message})`);
   }
   return finish(
     session,
@@ -313,14 +334,7 @@ const recheckRefusal = async (session: RunSession): Promise<RunReport | null> =>
 const stopAfterRecheck = async (session: RunSession, why: string): Promise<RunReport> => {
   const changed = session.record.steps.some((e) => e.kind === 'change' && e.state === STEP_STATES.verified);
   if (!changed) return finish(session, RUN_RESULTS.refused, `on resume: ${why}`, false);
-  const result = await rollback(session.ctx, session.record, session.steps, session.log);
-  await session.journal.save();
-  return finish(
-    session,
-    RUN_RESULTS.rolledBack,
-    `a guard no longer holds on resume (${why}); ${describeRollback(result)}`,
-    !result.complete,
-  );
+  return rollBackRun(session, `a guard no longer holds on resume (${why})`);
 };
 
 const finishSucceeded = async (session: RunSession): Promise<RunReport> => {
@@ -344,6 +358,8 @@ const drive = async (session: RunSession): Promise<RunReport> => {
     await markOpen(session);
   } else {
     session.log(`resuming run ${session.record.runId} (attempt ${session.record.attempts})`);
+    const rollingBack = session.record.facts.rollingBack;
+    if (typeof rollingBack === 'string') return rollBackRun(session, rollingBack);
     const stopped = await recheckRefusal(session);
     if (stopped) return stopped;
   }

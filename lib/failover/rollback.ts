@@ -10,6 +10,10 @@ export interface RollbackResult {
   problems: string[];
 }
 
+/** How many steps a rollback of the run would undo now. */
+export const pendingUndos = (record: RunRecord, steps: readonly FailoverStep[]): number =>
+  undoables(record, steps).length;
+
 export const describeRollback = (result: RollbackResult): string =>
   result.complete
     ? 'rolled back: the cluster is as it was'
@@ -20,14 +24,15 @@ interface Undoable {
   entry: JournalEntry;
 }
 
-/** The change steps to undo: every attempt's verified or failed changes of this run, in the order they ran. */
+const UNDONE_YET: readonly string[] = [STEP_STATES.verified, STEP_STATES.failed, STEP_STATES.rollbackFailed];
+
+/**
+ * The change steps to undo: every attempt's verified or failed changes of this run (and undos that failed,
+ * tried again), in the order they ran. An interrupted rollback resumes with what it had not undone yet.
+ */
 const undoables = (record: RunRecord, steps: readonly FailoverStep[]): Undoable[] =>
   record.steps
-    .filter(
-      (entry) =>
-        entry.kind === 'change' &&
-        (entry.state === STEP_STATES.verified || entry.state === STEP_STATES.failed),
-    )
+    .filter((entry) => entry.kind === 'change' && UNDONE_YET.includes(entry.state))
     .flatMap((entry) => {
       const step = steps.find((s) => s.id === entry.stepId);
       return step ? [{ step, entry }] : [];

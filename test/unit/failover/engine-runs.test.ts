@@ -231,6 +231,38 @@ describe('runs outlive an invocation', () => {
     expect(await sim.store.get('failover#lock')).toBeUndefined();
   });
 
+  it('hands a rollback that may not fit to a fresh invocation, which resumes it as a rollback', async () => {
+    const sim = lostPrimary();
+    const files = sim.snapshotFiles();
+    sim.failOn = /^sim start zk4$/;
+    const continued: Continuation[] = [];
+    const first = await executeOperation(
+      sim.topology,
+      failover,
+      sim.deps({
+        remainingMs: budget([900_000, 900_000, 1_000]),
+        continueRun: async (continuation) => void continued.push(continuation),
+      }),
+    );
+    expect(first.result).toBe('continued');
+    expect(first.message).toMatch(/^the rollback may not fit in this invocation/);
+    sim.failOn = undefined;
+
+    const second = await executeOperation(
+      sim.topology,
+      { ...failover, continues: continued[0]! },
+      sim.deps({ remainingMs: () => 900_000, continueRun: async () => undefined }),
+    );
+
+    expect(second.result, second.message).toBe('rolled-back');
+    expect(second.message).toMatch(
+      /^coordination-standby failed before the point of no return .*; rolled back: the cluster is as it was/,
+    );
+    expect(second.record.steps.map((s) => s.stepId)).not.toContain('repoint-standby');
+    expect(sim.snapshotFiles()).toEqual(files);
+    expect(await readOpenRun(sim.store)).toBeUndefined();
+  });
+
   it('drops a continuation whose run is no longer open', async () => {
     const sim = lostPrimary();
 
