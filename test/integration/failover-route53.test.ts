@@ -98,12 +98,14 @@ describe('write endpoint on Route 53 (moto)', () => {
     const sim = simWithRoute53(zoneId);
     sim.stopSite('primary');
     sim.failInserts = true;
+    const failover = () =>
+      executeOperation(
+        sim.topology,
+        { kind: 'failover', from: 'primary', to: 'standby' },
+        sim.deps({ route53 }),
+      );
 
-    const stopped = await executeOperation(
-      sim.topology,
-      { kind: 'failover', from: 'primary', to: 'standby' },
-      sim.deps({ route53 }),
-    );
+    const stopped = await failover();
 
     expect(stopped.result, stopped.message).toBe('failed');
     expect(stopped.message).toMatch(/after the point of no return \(repoint-standby\)/);
@@ -111,11 +113,7 @@ describe('write endpoint on Route 53 (moto)', () => {
     expect(await recordValue(zoneId)).toBe('127.0.0.1');
 
     sim.failInserts = false;
-    const resumed = await executeOperation(
-      sim.topology,
-      { kind: 'failover', from: 'primary', to: 'standby' },
-      sim.deps({ route53 }),
-    );
+    const resumed = await failover();
     expect(resumed.result, resumed.message).toBe('succeeded');
     expect(resumed.runId).toBe(stopped.runId);
     expect(await recordValue(zoneId)).toBe('127.0.0.1');

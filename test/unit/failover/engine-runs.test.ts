@@ -279,14 +279,13 @@ describe('runs outlive an invocation', () => {
 
   it('rolls back on resume when the old primary came back while the run waited (split brain)', async () => {
     const sim = lostPrimary();
+    const endBefore = (stepId: string) => (id: string) => {
+      if (id === stepId) throw new Error('invocation ended');
+    };
     const first = await executeOperation(
       sim.topology,
       failover,
-      sim.deps({
-        beforeStep: (id) => {
-          if (id === 'repoint-standby') throw new Error('invocation ended');
-        },
-      }),
+      sim.deps({ beforeStep: endBefore('repoint-standby') }),
     );
     expect(sim.mode('zk4')).toBe('leader');
     for (const node of ['zk1', 'zk2', 'zk3', 'ch1', 'ch2']) sim.running.add(node);
