@@ -39,6 +39,14 @@ const arn = (...parts: unknown[]): Cfn => ({ 'Fn::Join': ['', parts] });
 /** Seconds the monitor function may run: the cycle's deadline plus time to publish and page. */
 const MONITOR_MARGIN_SECONDS = 15;
 const FAILOVER_TIMEOUT_SECONDS = 900;
+/** What the state store does with a table (lib/state/dynamo.ts). */
+const STATE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Scan',
+] as const;
 
 const splitIds = (value: string | null | undefined): string[] =>
   (value ?? '')
@@ -168,6 +176,38 @@ const failoverStatements = (topology: Topology): Cfn[] => {
   return statements;
 };
 
+/**
+ * One authority per run: the failover function keeps a run's lock and journal in the TARGET site's table
+ * (in that site's region) and writes the live roles to every site's table; a run that may not fit in one
+ * invocation continues in an asynchronous invocation of the function itself.
+ */
+const runAuthorityStatements = (
+  topology: Topology,
+  input: Pick<StackInput, 'site' | 'stage' | 'region'>,
+  functionName: string,
+): Cfn[] => [
+  {
+    Effect: 'Allow',
+    Action: [...STATE_TABLE_ACTIONS],
+    Resource: topology.sites
+      .filter((other) => other.name !== input.site)
+      .map((other) =>
+        arn(
+          'arn:',
+          PARTITION,
+          `:dynamodb:${other.region}:`,
+          ACCOUNT,
+          `:table/${siteStateTableName(topology.cluster, other.name, input.stage)}`,
+        ),
+      ),
+  },
+  {
+    Effect: 'Allow',
+    Action: ['lambda:InvokeFunction'],
+    Resource: arn('arn:', PARTITION, `:lambda:${input.region}:`, ACCOUNT, `:function:${functionName}`),
+  },
+];
+
 const role = (
   name: string,
   functionName: string,
@@ -208,13 +248,7 @@ const role = (
             { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'PagesTopic' } },
             {
               Effect: 'Allow',
-              Action: [
-                'dynamodb:GetItem',
-                'dynamodb:PutItem',
-                'dynamodb:UpdateItem',
-                'dynamodb:DeleteItem',
-                'dynamodb:Scan',
-              ],
+              Action: [...STATE_TABLE_ACTIONS],
               Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
             },
             ...extra,
@@ -305,7 +339,11 @@ export const buildStack = (input: StackInput) => {
           'chdr-failover',
           names.failoverFunction,
           site.region,
-          [...secrets, ...failoverStatements(topology)],
+          [
+            ...secrets,
+            ...failoverStatements(topology),
+            ...runAuthorityStatements(topology, input, names.failoverFunction),
+          ],
           topology.metrics.namespace,
           inVpc,
         ),

@@ -146,8 +146,12 @@ const failoverSchema = z.strictObject({
   hooks: z
     .strictObject({ pre: z.array(hookSchema).default([]), post: z.array(hookSchema).default([]) })
     .prefault({}),
-  /** DynamoDB table for the lock, the journal and the paging state (in memory or a file when absent). */
-  stateTable: z.string().min(1).optional(),
+  /**
+   * Stage the site stacks were deployed with (`prod`: no suffix). When set, the CLI keeps a run's lock and
+   * journal in the target site's state table (`chdr-<cluster>-<site>[-<stage>]-state`, in that site's
+   * region), as the failover functions do; absent, in a local file.
+   */
+  stackStage: z.string().min(1).optional(),
 });
 
 export const topologySchema = z

@@ -94,6 +94,36 @@ export class SsmExecutor implements HostExecutor {
         `SSM SendCommand to ${target.name} returned no command id`,
       );
     }
+    const cancel = () =>
+      ssm
+        .send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] }))
+        .catch(() => undefined);
+    try {
+      return await this.waitForResult(
+        ssm,
+        { target, commandId, instanceId, startedAt, timeoutMs, signal },
+        cancel,
+      );
+    } catch (error) {
+      // An aborted wait (a cancelled failover step) must not leave the command running on the host.
+      if (signal?.aborted) await cancel();
+      throw error;
+    }
+  }
+
+  private async waitForResult(
+    ssm: Pick<SSMClient, 'send'>,
+    run: {
+      target: HostCommand['target'];
+      commandId: string;
+      instanceId: string;
+      startedAt: number;
+      timeoutMs: number;
+      signal: AbortSignal | undefined;
+    },
+    cancel: () => Promise<unknown>,
+  ): Promise<HostCommandResult> {
+    const { target, commandId, instanceId, startedAt, timeoutMs, signal } = run;
     const deadline = startedAt + timeoutMs;
     let last: GetCommandInvocationCommandOutput | undefined;
     for (;;) {
@@ -117,9 +147,7 @@ export class SsmExecutor implements HostExecutor {
       }
       if (last?.Status && TERMINAL.has(last.Status)) break;
       if (this.clock.now() >= deadline) {
-        await ssm
-          .send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] }))
-          .catch(() => undefined);
+        await cancel();
         return {
           exitCode: EXIT_TIMED_OUT,
           stdout: last?.StandardOutputContent ?? '',

@@ -24,6 +24,8 @@ export const RUN_RESULTS = {
   rolledBack: 'rolled-back',
   refused: 'refused',
   abandoned: 'abandoned',
+  /** Persisted before a step that might not fit this Lambda invocation; a fresh invocation continues it. */
+  continued: 'continued',
 } as const;
 
 export const NOTIFY_EVENTS = ['started', 'step-failed', 'finished'] as const;
@@ -34,6 +36,13 @@ export const STATE_KEYS = {
   open: 'failover#open',
   runPrefix: 'failover#run#',
 } as const;
+
+/** Time a step may run past its own deadline (its waits end there) before it is cancelled. */
+export const STEP_GRACE_MS = 5_000;
+/** After cancelling a timed-out step, how long the engine waits for it to stop before going on. */
+export const STEP_CANCEL_WAIT_MS = 10_000;
+/** Room kept in a Lambda invocation for journaling and handing the run to the next invocation. */
+export const CONTINUATION_MARGIN_MS = 15_000;
 
 /** A lock not renewed for this long is taken to be left over from a crashed run. */
 export const DEFAULT_LOCK_TTL_SECONDS = 15 * 60;

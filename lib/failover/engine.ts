@@ -1,79 +1,40 @@
+import { randomUUID } from 'node:crypto';
 import type { Topology } from '../config/index.js';
 import { describeError, isChdrError } from '../errors/index.js';
-import { realSleep } from '../executor/index.js';
-import { systemClock } from '../probe/index.js';
+import { authorityOf } from './authority.js';
 import {
-  DEFAULT_LOCK_TTL_SECONDS,
-  DEFAULT_POLL_INTERVAL_MS,
-  ROLE_MOVING_KINDS,
+  CONTINUATION_MARGIN_MS,
   RUN_RESULTS,
+  STEP_CANCEL_WAIT_MS,
+  STEP_GRACE_MS,
   STEP_STATES,
 } from './constants.js';
-import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
-import { observePrimary } from './guards.js';
+import { FAILOVER_ERROR_CODES } from './errors.js';
+import { expectedPrimaryRefusal, guardRefusal } from './guards.js';
+import { outputExcerpt } from './journal.js';
+import { handOverLock, releaseLock, renewLock } from './lock.js';
+import { recordLiveRoles } from './live-roles.js';
+import { buildSteps, confirmationFor } from './operations.js';
+import { describeRollback, pendingUndos, rollback } from './rollback.js';
 import {
-  clearOpenRun,
-  listRuns,
-  newRunId,
-  outputExcerpt,
-  readOpenRun,
-  RunJournal,
-  runKey,
-  setOpenRun,
-} from './journal.js';
-import { acquireLock, defaultHolder, releaseLock, renewLock, type LockHandle } from './lock.js';
-import { buildSteps, confirmationFor, sitesOf } from './operations.js';
+  contextFor,
+  finish,
+  markOpen,
+  notify,
+  openOrResume,
+  resolveDeps,
+  saveOutcome,
+  type RunSession,
+} from './run-session.js';
+import { alreadyDone, runStepWithin, stepTimeoutMs } from './step-runner.js';
 import type {
   FailoverDeps,
-  FailoverEvent,
   FailoverStep,
   JournalEntry,
   OperationRequest,
   PlanReport,
-  RunRecord,
   RunReport,
-  RunResult,
-  StepContext,
 } from './types.js';
-
-const GRACE_MS = 5_000;
-
-const resolveDeps = (deps: FailoverDeps): StepContext['deps'] => ({
-  store: deps.store,
-  executor: deps.executor,
-  connect: deps.connect,
-  sendWord: deps.sendWord,
-  clock: deps.clock ?? systemClock,
-  sleep: deps.sleep ?? realSleep,
-  pollIntervalMs: deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-  ...(deps.route53 ? { route53: deps.route53 } : {}),
-  ...(deps.lambda ? { lambda: deps.lambda } : {}),
-  ...(deps.signal ? { signal: deps.signal } : {}),
-});
-
-const contextFor = (
-  topology: Topology,
-  request: OperationRequest,
-  deps: StepContext['deps'],
-  runId: string,
-  facts: Record<string, unknown>,
-): StepContext => {
-  const { from, to } = sitesOf(topology, request);
-  return {
-    topology,
-    settings: topology.failover,
-    request,
-    runId,
-    from,
-    to,
-    deps,
-    facts,
-    deadline: deps.clock.now() + topology.failover.stepTimeoutSeconds * 1000,
-    note: () => undefined,
-    undo: {},
-    defer: (action) => action(),
-  };
-};
 
 /** Renders every step's exact actions; probes read-only to show what is already done and what would be picked. */
 export const planOperation = async (
@@ -81,7 +42,7 @@ export const planOperation = async (
   request: OperationRequest,
   deps: FailoverDeps,
 ): Promise<PlanReport> => {
-  const resolved = resolveDeps(deps);
+  const resolved = resolveDeps(deps, authorityOf(deps, request));
   const steps = buildSteps(topology, request);
   const ctx = contextFor(topology, request, resolved, 'plan', {});
   const planned: PlanReport['steps'] = [];
@@ -113,31 +74,8 @@ export const formatPlan = (plan: PlanReport): string => {
   return lines.join('\n');
 };
 
-const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new FailoverError(
-                FAILOVER_ERROR_CODES.timeout,
-                `${what} ran past its timeout (${Math.round(ms / 1000)} s)`,
-              ),
-            ),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
-
-const lastEntry = (record: RunRecord, stepId: string): JournalEntry | undefined =>
-  [...record.steps].reverse().find((entry) => entry.stepId === stepId);
+const lastEntry = (session: RunSession, stepId: string): JournalEntry | undefined =>
+  [...session.record.steps].reverse().find((entry) => entry.stepId === stepId);
 
 const newEntry = (step: FailoverStep, state: JournalEntry['state'], startedAt: string): JournalEntry => ({
   stepId: step.id,
@@ -148,395 +86,320 @@ const newEntry = (step: FailoverStep, state: JournalEntry['state'], startedAt: s
   output: '',
 });
 
-/** A failing `isDone` counts as not done: the step runs and finds out. */
-const alreadyDone = async (step: FailoverStep, ctx: StepContext): Promise<boolean> =>
-  step.isDone ? step.isDone(ctx).catch(() => false) : false;
+const pastPointOfNoReturn = (session: RunSession): boolean =>
+  session.record.facts.pointOfNoReturn !== undefined;
 
-/** The deadline of a step starting now, with the configured step timeout. */
-const stepDeadline = (ctx: StepContext): number =>
-  ctx.deps.clock.now() + ctx.settings.stepTimeoutSeconds * 1000;
+/** Skip-if-done (a whole run): every change step finds the cluster already as it would leave it. */
+const everyChangeDone = async (session: RunSession): Promise<boolean> => {
+  const changes = session.steps.filter((s) => s.kind === 'change');
+  for (const step of changes) {
+    session.ctx.deadline = session.ctx.deps.clock.now() + stepTimeoutMs(step, session.ctx);
+    if (!(await alreadyDone(step, session.ctx))) return false;
+  }
+  return changes.length > 0;
+};
+
+const finishAlreadyDone = async (session: RunSession): Promise<RunReport> => {
+  const now = new Date(session.ctx.deps.clock.now()).toISOString();
+  for (const step of session.steps) {
+    session.record.steps.push({
+      ...newEntry(step, STEP_STATES.skipped, now),
+      endedAt: now,
+      durationMs: 0,
+      output: 'already done',
+    });
+  }
+  const { kind, from, to } = session.request;
+  session.record.rolesRecorded = await recordLiveRoles(session.ctx, session.record, session.deps, {
+    onlyIfStale: true,
+  });
+  return finish(
+    session,
+    RUN_RESULTS.alreadyDone,
+    `${kind} ${from}->${to} is already done; nothing changed`,
+    false,
+  );
+};
+
+/** Skip-if-done (one step): verified or skipped by an earlier attempt of this run. */
+const doneEarlier = (session: RunSession, step: FailoverStep): boolean => {
+  const prior = lastEntry(session, step.id);
+  return prior?.state === STEP_STATES.verified || prior?.state === STEP_STATES.skipped;
+};
+
+/** The time a step may take in the worst case: its timeout, the grace, the cancel wait and the hand-over. */
+const worstCaseMs = (session: RunSession, step: FailoverStep): number =>
+  stepTimeoutMs(step, session.ctx) + STEP_GRACE_MS + STEP_CANCEL_WAIT_MS + CONTINUATION_MARGIN_MS;
 
 /**
- * Runs an operation under the lock, step by step, journaling each (start, result, duration, output), and
- * resuming an unfinished run of the same operation after its last verified step. A step that fails before
- * the point of no return rolls back the changes made so far, in reverse; after it, the run stops and stays
- * open for a resume. Never throws for a step failure: the report says what happened. Throws when the lock
- * is held, the request is invalid, or another operation is unfinished.
+ * Issue 12.6: the run outlives a Lambda invocation. The journal is saved with the run open, and a fresh
+ * invocation (the continuation event carries the run id and a one-time token) takes the lock over and
+ * resumes: the next step, or the rollback under way.
+ */
+const continueElsewhere = async (
+  session: RunSession,
+  what: string,
+  leftMs: number,
+  neededMs: number,
+): Promise<RunReport> => {
+  const report = await saveOutcome(
+    session,
+    RUN_RESULTS.continued,
+    `${what} may not fit in this invocation (${Math.round(leftMs / 1000)} s left, up to ` +
+      `${Math.round(neededMs / 1000)} s needed): continued in a fresh invocation`,
+    true,
+  );
+  try {
+    const token = randomUUID();
+    session.lock = await handOverLock(session.ctx.deps.store, session.lock, session.lockTtl, token);
+    await session.deps.continueRun!({ runId: session.record.runId, token });
+    session.handedOver = true;
+    session.log(`${report.result}: ${report.message}`);
+    return report;
+  } catch (error) {
+    return finish(
+      session,
+      RUN_RESULTS.failed,
+      `could not start the invocation to continue (${what}: ${describeError(error)}); ` +
+        'run the same command again to resume',
+      true,
+    );
+  }
+};
+
+/** What stops the run before a step: an abort, the test seam, or too little time left in this invocation. */
+const stopBefore = async (session: RunSession, step: FailoverStep): Promise<RunReport | null> => {
+  const { deps } = session;
+  if (deps.signal?.aborted) {
+    return finish(
+      session,
+      RUN_RESULTS.failed,
+      `aborted before ${step.id}; run the same command again to resume`,
+      true,
+    );
+  }
+  try {
+    await deps.beforeStep?.(step.id);
+  } catch (error) {
+    return finish(
+      session,
+      RUN_RESULTS.failed,
+      `interrupted before ${step.id} (${describeError(error)}); run the same command again to resume`,
+      true,
+    );
+  }
+  return handOverIfShort(session, step.id, worstCaseMs(session, step));
+};
+
+/** In a Lambda invocation with less than `neededMs` left: the run is handed to a fresh invocation. */
+const handOverIfShort = async (
+  session: RunSession,
+  what: string,
+  neededMs: number,
+): Promise<RunReport | null> => {
+  const { remainingMs, continueRun } = session.deps;
+  if (!remainingMs || !continueRun) return null;
+  const leftMs = remainingMs();
+  return leftMs < neededMs ? continueElsewhere(session, what, leftMs, neededMs) : null;
+};
+
+/**
+ * Rolls the run back. Why is journaled first, so that a rollback cut short (a killed process, the end of
+ * an invocation) is resumed as a rollback, not run forward; in a Lambda invocation too short for every
+ * undo, the rollback is handed to a fresh invocation.
+ */
+const rollBackRun = async (session: RunSession, why: string): Promise<RunReport> => {
+  const { record, steps, ctx } = session;
+  record.facts.rollingBack = why;
+  await session.journal.save();
+  const perUndoMs = ctx.settings.stepTimeoutSeconds * 1000 + STEP_GRACE_MS;
+  const neededMs = pendingUndos(record, steps) * perUndoMs + CONTINUATION_MARGIN_MS;
+  const handedOver = await handOverIfShort(session, 'the rollback', neededMs);
+  if (handedOver) return handedOver;
+  const result = await rollback(ctx, record, steps, session.log);
+  await session.journal.save();
+  return finish(session, RUN_RESULTS.rolledBack, `${why}; ${describeRollback(result)}`, !result.complete);
+};
+
+/** Run-step: journals the start, runs (or skips) the step under its timeout, journals the result. */
+const runStep = async (session: RunSession, step: FailoverStep): Promise<JournalEntry> => {
+  const { ctx, record, journal } = session;
+  session.lock = await renewLock(ctx.deps.store, session.lock, session.lockTtl);
+  const startedAt = ctx.deps.clock.now();
+  const notes: string[] = [];
+  const entry = newEntry(step, STEP_STATES.started, new Date(startedAt).toISOString());
+  record.steps.push(entry);
+  // From the start of this step on, the new primary may take writes: forward only.
+  if (step.pointOfNoReturn && !pastPointOfNoReturn(session)) record.facts.pointOfNoReturn = step.id;
+  await journal.save();
+  const timeoutMs = stepTimeoutMs(step, ctx);
+  ctx.deadline = startedAt + timeoutMs;
+  ctx.note = (line) => notes.push(line);
+  ctx.undo = {};
+  session.log(`> ${step.id}: ${step.title}`);
+  try {
+    if (await alreadyDone(step, ctx)) {
+      entry.state = STEP_STATES.skipped;
+      notes.push('already done');
+    } else {
+      await step.precondition?.(ctx);
+      const output = await runStepWithin(step, ctx, timeoutMs);
+      notes.push(...(output.notes ?? []));
+      Object.assign(record.facts, output.facts ?? {});
+      entry.state = STEP_STATES.verified;
+    }
+  } catch (error) {
+    entry.state = STEP_STATES.failed;
+    entry.error = { code: isChdrError(error) ? error.code : 'UNEXPECTED', message: describeError(error) };
+  } finally {
+    entry.endedAt = new Date(ctx.deps.clock.now()).toISOString();
+    entry.durationMs = ctx.deps.clock.now() - startedAt;
+    entry.output = outputExcerpt(notes);
+    if (ctx.undo.files?.length || ctx.undo.data) entry.undo = ctx.undo;
+    await journal.save();
+  }
+  session.log(
+    `  ${entry.state} in ${((entry.durationMs ?? 0) / 1000).toFixed(1)} s${entry.error ? `: ${entry.error.message}` : ''}`,
+  );
+  return entry;
+};
+
+/**
+ * On-failure: a post-hook's failure is reported only; an abort keeps the run open; a failure before any
+ * change closes the run (refused or failed); before the point of no return everything is rolled back;
+ * after it the run stays open to be resumed forward. Returns null when the run goes on.
+ */
+const onFailure = async (
+  session: RunSession,
+  step: FailoverStep,
+  entry: JournalEntry,
+): Promise<RunReport | null> => {
+  const error = entry.error!;
+  await notify(session, {
+    kind: 'step-failed',
+    stepId: step.id,
+    summary: `${step.id} failed: ${error.message}`,
+  });
+  if (step.nonFatal) return null;
+  if (session.deps.signal?.aborted || error.code === FAILOVER_ERROR_CODES.aborted) {
+    return finish(
+      session,
+      RUN_RESULTS.failed,
+      `aborted during ${step.id}; run the same command again to resume`,
+      true,
+    );
+  }
+  const { record } = session;
+  const changed = record.steps.some((e) => e.kind === 'change' && e.state !== STEP_STATES.skipped);
+  if (!changed) {
+    const refused = error.code === FAILOVER_ERROR_CODES.refused;
+    return finish(
+      session,
+      refused ? RUN_RESULTS.refused : RUN_RESULTS.failed,
+      `${step.id}: ${error.message}`,
+      false,
+    );
+  }
+  if (!pastPointOfNoReturn(session)) {
+    return rollBackRun(session, `${step.id} failed before the point of no return (${error.message})`);
+  }
+  return finish(
+    session,
+    RUN_RESULTS.failed,
+    `${step.id} failed after the point of no return (${String(record.facts.pointOfNoReturn)}): ${error.message}. ` +
+      'Fix the cause and run the same command again to resume, or recover and fail back.',
+    true,
+  );
+};
+
+/**
+ * A resumed run re-checks the guards that can change while it waited (split brain, lag, expected
+ * primary) as long as it may still roll back; past the point of no return it only goes forward.
+ */
+const recheckRefusal = async (session: RunSession): Promise<RunReport | null> => {
+  if (pastPointOfNoReturn(session)) return null;
+  const refusal = await expectedPrimaryRefusal(session.ctx);
+  const rechecks = refusal ? [] : session.steps.filter((s) => s.recheckOnResume && doneEarlier(session, s));
+  for (const step of rechecks) {
+    const facts = { ...session.record.facts };
+    const entry = await runStep(session, step);
+    // The decision-time facts (RPO estimate, starting state) stay those of the first attempt.
+    Object.assign(session.record.facts, facts);
+    if (entry.state === STEP_STATES.failed)
+      return stopAfterRecheck(session, `${step.id}: ${entry.error!.message}`);
+  }
+  return refusal ? stopAfterRecheck(session, refusal) : null;
+};
+
+const stopAfterRecheck = async (session: RunSession, why: string): Promise<RunReport> => {
+  const changed = session.record.steps.some((e) => e.kind === 'change' && e.state === STEP_STATES.verified);
+  if (!changed) return finish(session, RUN_RESULTS.refused, `on resume: ${why}`, false);
+  return rollBackRun(session, `a guard no longer holds on resume (${why})`);
+};
+
+const finishSucceeded = async (session: RunSession): Promise<RunReport> => {
+  const { record, request } = session;
+  record.rolesRecorded = await recordLiveRoles(session.ctx, record, session.deps);
+  const unrecorded = record.rolesRecorded.failed.map((f) => `${f.site} (${f.reason})`);
+  return finish(
+    session,
+    RUN_RESULTS.succeeded,
+    `${request.kind} ${request.from}->${request.to} done` +
+      (unrecorded.length > 0 ? `; live roles not recorded at ${unrecorded.join(', ')}` : ''),
+    false,
+  );
+};
+
+/** Guards, then every step in order; the report says how the run ended. */
+const drive = async (session: RunSession): Promise<RunReport> => {
+  if (!session.resumed) {
+    const refusal = await guardRefusal(session.ctx, session.deps);
+    if (refusal) return finish(session, RUN_RESULTS.refused, refusal, false);
+    await markOpen(session);
+  } else {
+    session.log(`resuming run ${session.record.runId} (attempt ${session.record.attempts})`);
+    const rollingBack = session.record.facts.rollingBack;
+    if (typeof rollingBack === 'string') return rollBackRun(session, rollingBack);
+    const stopped = await recheckRefusal(session);
+    if (stopped) return stopped;
+  }
+  const { request, steps } = session;
+  await notify(session, {
+    kind: 'started',
+    summary: `${request.kind} ${request.from}->${request.to}: ${steps.map((s) => s.id).join(', ')}`,
+  });
+  if (!session.resumed && (await everyChangeDone(session))) return finishAlreadyDone(session);
+  for (const step of steps) {
+    if (doneEarlier(session, step)) {
+      session.log(`- ${step.id}: ${lastEntry(session, step.id)!.state} in an earlier attempt`);
+      continue;
+    }
+    const stopped = await stopBefore(session, step);
+    if (stopped) return stopped;
+    const entry = await runStep(session, step);
+    if (entry.state !== STEP_STATES.failed) continue;
+    const outcome = await onFailure(session, step, entry);
+    if (outcome) return outcome;
+  }
+  return finishSucceeded(session);
+};
+
+/**
+ * Runs an operation under the lock of the target site's store, step by step, journaling each (start,
+ * result, duration, output), and resuming an unfinished run of the same operation after its last verified
+ * step. A step that fails before the point of no return rolls back the changes made so far, in reverse;
+ * after it, the run stops and stays open for a resume. Never throws for a step failure: the report says
+ * what happened. Throws when a lock is held, the request is invalid, or another operation is unfinished.
  */
 export const executeOperation = async (
   topology: Topology,
   request: OperationRequest,
   deps: FailoverDeps,
 ): Promise<RunReport> => {
-  const resolved = resolveDeps(deps);
-  const { clock, store } = resolved;
-  const log = deps.log ?? (() => undefined);
-  const steps = buildSteps(topology, request);
-  const holder = deps.holder ?? defaultHolder();
-  const lockTtl = Math.max(DEFAULT_LOCK_TTL_SECONDS, topology.failover.stepTimeoutSeconds * 2);
-  let lock: LockHandle = await acquireLock(store, {
-    holder,
-    runId: newRunId(clock.now()),
-    request,
-    ttlSeconds: lockTtl,
-    clock,
-  });
-  let journal: RunJournal | undefined;
-  const notify = async (
-    event: Omit<FailoverEvent, 'runId' | 'operation' | 'from' | 'to' | 'cluster' | 'at'>,
-  ) => {
-    if (!deps.notifier || !journal) return;
-    try {
-      await deps.notifier.notify({
-        ...event,
-        runId: journal.record.runId,
-        operation: request.kind,
-        from: request.from,
-        to: request.to,
-        cluster: topology.cluster,
-        at: new Date(clock.now()).toISOString(),
-      });
-    } catch (error) {
-      log(`notification failed: ${describeError(error)}`);
-    }
-  };
-
+  const session = await openOrResume(topology, request, deps);
   try {
-    let resumed = false;
-    const open = await readOpenRun(store);
-    if (open && (open.kind !== request.kind || open.from !== request.from || open.to !== request.to)) {
-      if (!request.force) {
-        throw new FailoverError(
-          FAILOVER_ERROR_CODES.openRun,
-          `run ${open.runId} (${open.kind} ${open.from}->${open.to}) is unfinished since ${open.since}: resume it with ` +
-            `\`chdr ${open.kind} --from ${open.from} --to ${open.to} --execute\`, or pass --force to abandon it`,
-        );
-      }
-      const abandoned = await RunJournal.load(store, open.runId);
-      if (abandoned) {
-        abandoned.record.result = RUN_RESULTS.abandoned;
-        abandoned.record.endedAt = new Date(clock.now()).toISOString();
-        abandoned.record.message = `abandoned by ${holder} for ${request.kind} ${request.from}->${request.to}`;
-        await abandoned.save();
-      }
-      await clearOpenRun(store, open.runId);
-    } else if (open) {
-      journal = await RunJournal.load(store, open.runId);
-      if (journal) {
-        resumed = true;
-        journal.record.attempts += 1;
-        journal.record.result = RUN_RESULTS.running;
-        await journal.save();
-        log(`resuming run ${open.runId} (attempt ${journal.record.attempts})`);
-      } else {
-        await clearOpenRun(store, open.runId);
-      }
-    }
-    if (!journal) {
-      journal = await RunJournal.create(store, {
-        runId: lock.value.runId,
-        cluster: topology.cluster,
-        kind: request.kind,
-        from: request.from,
-        to: request.to,
-        startedBy: request.startedBy ?? holder,
-        startedAt: new Date(clock.now()).toISOString(),
-        result: RUN_RESULTS.running,
-        attempts: 1,
-        facts: {},
-        steps: [],
-      });
-    }
-    if (lock.value.runId !== journal.record.runId) {
-      lock = await renewLock(
-        store,
-        { ...lock, value: { ...lock.value, runId: journal.record.runId } },
-        lockTtl,
-      );
-    }
-    const record = journal.record;
-    const ctx = contextFor(topology, request, resolved, record.runId, record.facts);
-    const markOpen = () =>
-      setOpenRun(store, {
-        runId: record.runId,
-        kind: record.kind,
-        from: record.from,
-        to: record.to,
-        since: record.startedAt,
-      });
-
-    const finish = async (result: RunResult, message: string, keepOpen: boolean): Promise<RunReport> => {
-      record.result = result;
-      record.message = message;
-      if (!keepOpen) record.endedAt = new Date(clock.now()).toISOString();
-      if (typeof record.facts.rpoSeconds === 'number' || record.facts.rpoSeconds === null)
-        record.rpoSeconds = record.facts.rpoSeconds as number | null;
-      if (typeof record.facts.rpoBasis === 'string') record.rpoBasis = record.facts.rpoBasis;
-      if (typeof record.facts.writableAt === 'number') {
-        record.rtoSeconds = Math.round((record.facts.writableAt - Date.parse(record.startedAt)) / 100) / 10;
-      }
-      await journal!.save();
-      if (keepOpen) await markOpen();
-      else await clearOpenRun(store, record.runId);
-      log(`${result}: ${message}`);
-      await notify({ kind: 'finished', result, summary: message });
-      return { runId: record.runId, result, message, record, journalKey: runKey(record.runId) };
-    };
-
-    if (!resumed) {
-      // Guard rails before anything else: nothing is changed when one refuses.
-      const refusal = await guardRefusal(topology, request, ctx, store);
-      if (refusal) return await finish(RUN_RESULTS.refused, refusal, false);
-      await markOpen();
-    }
-    await notify({
-      kind: 'started',
-      summary: `${request.kind} ${request.from}->${request.to}: ${steps.map((s) => s.id).join(', ')}`,
-    });
-
-    if (!resumed) {
-      const changes = steps.filter((s) => s.kind === 'change');
-      let allDone = changes.length > 0;
-      for (const step of changes) {
-        ctx.deadline = stepDeadline(ctx);
-        if (!(await alreadyDone(step, ctx))) {
-          allDone = false;
-          break;
-        }
-      }
-      if (allDone) {
-        const now = new Date(clock.now()).toISOString();
-        for (const step of steps) {
-          record.steps.push({
-            ...newEntry(step, STEP_STATES.skipped, now),
-            endedAt: now,
-            durationMs: 0,
-            output: 'already done',
-          });
-        }
-        return await finish(
-          RUN_RESULTS.alreadyDone,
-          `${request.kind} ${request.from}->${request.to} is already done; nothing changed`,
-          false,
-        );
-      }
-    }
-
-    const executed: { step: FailoverStep; entry: JournalEntry }[] = [];
-    for (const step of steps) {
-      const prior = lastEntry(record, step.id);
-      if (prior && (prior.state === STEP_STATES.verified || prior.state === STEP_STATES.skipped)) {
-        log(`- ${step.id}: ${prior.state} in an earlier attempt`);
-        continue;
-      }
-      if (deps.signal?.aborted) {
-        return await finish(
-          RUN_RESULTS.failed,
-          `aborted before ${step.id}; run the same command again to resume`,
-          true,
-        );
-      }
-      try {
-        await deps.beforeStep?.(step.id);
-      } catch (error) {
-        return await finish(
-          RUN_RESULTS.failed,
-          `interrupted before ${step.id} (${describeError(error)}); run the same command again to resume`,
-          true,
-        );
-      }
-      lock = await renewLock(store, lock, lockTtl);
-      const startedAt = clock.now();
-      const notes: string[] = [];
-      const entry = newEntry(step, STEP_STATES.started, new Date(startedAt).toISOString());
-      record.steps.push(entry);
-      await journal.save();
-      const timeoutMs = step.timeoutMs ?? topology.failover.stepTimeoutSeconds * 1000;
-      ctx.deadline = startedAt + timeoutMs;
-      ctx.note = (line) => notes.push(line);
-      ctx.undo = {};
-      log(`> ${step.id}: ${step.title}`);
-      try {
-        if (await alreadyDone(step, ctx)) {
-          entry.state = STEP_STATES.skipped;
-          notes.push('already done');
-        } else {
-          await step.precondition?.(ctx);
-          const output = await withTimeout(
-            (async () => {
-              const out = await step.run(ctx);
-              await step.verify(ctx);
-              return out;
-            })(),
-            timeoutMs + GRACE_MS,
-            step.id,
-          );
-          notes.push(...(output.notes ?? []));
-          Object.assign(record.facts, output.facts ?? {});
-          entry.state = STEP_STATES.verified;
-          if (step.kind === 'change') executed.push({ step, entry });
-        }
-      } catch (error) {
-        entry.state = STEP_STATES.failed;
-        entry.error = { code: isChdrError(error) ? error.code : 'UNEXPECTED', message: describeError(error) };
-        if (step.kind === 'change') executed.push({ step, entry });
-      } finally {
-        entry.endedAt = new Date(clock.now()).toISOString();
-        entry.durationMs = clock.now() - startedAt;
-        entry.output = outputExcerpt(notes);
-        if (ctx.undo.files?.length || ctx.undo.data) entry.undo = ctx.undo;
-        await journal.save();
-      }
-      log(
-        `  ${entry.state} in ${((entry.durationMs ?? 0) / 1000).toFixed(1)} s${entry.error ? `: ${entry.error.message}` : ''}`,
-      );
-      if (entry.state !== STEP_STATES.failed) {
-        if (step.pointOfNoReturn) record.facts.pointOfNoReturn = step.id;
-        continue;
-      }
-
-      await notify({
-        kind: 'step-failed',
-        stepId: step.id,
-        summary: `${step.id} failed: ${entry.error!.message}`,
-      });
-      if (step.nonFatal) continue;
-      if (deps.signal?.aborted || entry.error?.code === FAILOVER_ERROR_CODES.aborted) {
-        return await finish(
-          RUN_RESULTS.failed,
-          `aborted during ${step.id}; run the same command again to resume`,
-          true,
-        );
-      }
-      const changed = record.steps.some((e) => e.kind === 'change' && e.state !== STEP_STATES.skipped);
-      if (!changed) {
-        const refused = entry.error?.code === FAILOVER_ERROR_CODES.refused;
-        return await finish(
-          refused ? RUN_RESULTS.refused : RUN_RESULTS.failed,
-          `${step.id}: ${entry.error!.message}`,
-          false,
-        );
-      }
-      if (record.facts.pointOfNoReturn === undefined) {
-        const rolledBack = await rollback(ctx, record, executed, steps, log);
-        await journal.save();
-        return await finish(
-          RUN_RESULTS.rolledBack,
-          `${step.id} failed before the point of no return (${entry.error!.message}); ${rolledBack}`,
-          rolledBack.startsWith('rollback incomplete'),
-        );
-      }
-      return await finish(
-        RUN_RESULTS.failed,
-        `${step.id} failed after the point of no return (${record.facts.pointOfNoReturn}): ${entry.error!.message}. ` +
-          'Fix the cause and run the same command again to resume, or recover and fail back.',
-        true,
-      );
-    }
-    return await finish(RUN_RESULTS.succeeded, `${request.kind} ${request.from}->${request.to} done`, false);
+    return await drive(session);
   } finally {
-    await releaseLock(store, lock).catch(() => undefined);
+    if (!session.handedOver) await releaseLock(session.ctx.deps.store, session.lock).catch(() => undefined);
   }
-};
-
-/** Undoes the executed change steps of this attempt (and earlier attempts' verified ones), newest first. */
-const rollback = async (
-  ctx: StepContext,
-  record: RunRecord,
-  executed: { step: FailoverStep; entry: JournalEntry }[],
-  steps: readonly FailoverStep[],
-  log: (line: string) => void,
-): Promise<string> => {
-  // Earlier attempts' verified change steps count too (a resumed run that fails rolls back everything).
-  const earlier = record.steps
-    .filter(
-      (e) => e.kind === 'change' && e.state === STEP_STATES.verified && !executed.some((x) => x.entry === e),
-    )
-    .map((entry) => ({ step: steps.find((s) => s.id === entry.stepId)!, entry }))
-    .filter((x) => x.step);
-  const all = [...earlier, ...executed];
-  const problems: string[] = [];
-  const deferred: { step: string; action: () => Promise<void> }[] = [];
-  let current = '';
-  ctx.defer = async (action) => void deferred.push({ step: current, action });
-  for (const { step, entry } of all.reverse()) {
-    if (!step.undo) {
-      problems.push(`${step.id} cannot be undone`);
-      continue;
-    }
-    const startedAt = ctx.deps.clock.now();
-    ctx.deadline = stepDeadline(ctx);
-    const notes: string[] = [];
-    ctx.note = (line) => notes.push(line);
-    log(`< undo ${step.id}`);
-    current = step.id;
-    try {
-      await step.undo(ctx, entry.undo ?? {});
-      entry.state = STEP_STATES.rolledBack;
-    } catch (error) {
-      entry.state = STEP_STATES.rollbackFailed;
-      problems.push(`${step.id}: ${describeError(error)}`);
-    }
-    entry.output = outputExcerpt([
-      entry.output,
-      `rollback (${ctx.deps.clock.now() - startedAt} ms):`,
-      ...notes,
-    ]);
-  }
-  for (const { step, action } of deferred) {
-    ctx.deadline = stepDeadline(ctx);
-    log(`< undo ${step} (deferred part)`);
-    try {
-      await action();
-    } catch (error) {
-      const entry = record.steps.find((e) => e.stepId === step && e.state === STEP_STATES.rolledBack);
-      if (entry) entry.state = STEP_STATES.rollbackFailed;
-      problems.push(`${step}: ${describeError(error)}`);
-    }
-  }
-  ctx.defer = (action) => action();
-  return problems.length === 0
-    ? 'rolled back: the cluster is as it was'
-    : `rollback incomplete: ${problems.join('; ')}`;
-};
-
-/** Issue 8's preconditions: the expected primary, the anti-flapping block period. Returns why it refuses, or null. */
-const guardRefusal = async (
-  topology: Topology,
-  request: OperationRequest,
-  ctx: StepContext,
-  store: FailoverDeps['store'],
-): Promise<string | null> => {
-  if (
-    (ROLE_MOVING_KINDS as readonly string[]).includes(request.kind) &&
-    !request.ackRecent &&
-    topology.failover.blockPeriodMinutes > 0
-  ) {
-    const now = ctx.deps.clock.now();
-    const last = (await listRuns(store))
-      .filter(
-        (run) =>
-          (ROLE_MOVING_KINDS as readonly string[]).includes(run.kind) &&
-          run.result === RUN_RESULTS.succeeded &&
-          run.endedAt,
-      )
-      .at(-1);
-    if (last) {
-      const blockEnds = Date.parse(last.endedAt!) + topology.failover.blockPeriodMinutes * 60_000;
-      if (blockEnds > now) {
-        return (
-          `refused (nothing changed): run ${last.runId} (${last.kind} ${last.from}->${last.to}) finished at ${last.endedAt}; ` +
-          `the anti-flapping block period (${topology.failover.blockPeriodMinutes} min) ends at ${new Date(blockEnds).toISOString()}; pass --ack-recent to proceed`
-        );
-      }
-    }
-  }
-  if (request.expectPrimary) {
-    ctx.deadline = ctx.deps.clock.now() + 10_000;
-    const observed = await observePrimary(ctx);
-    if (observed.site !== request.expectPrimary) {
-      return `refused (nothing changed): --expect-primary ${request.expectPrimary}, but the observed primary is ${observed.site ?? 'none'} (${observed.reason})`;
-    }
-  }
-  return null;
 };

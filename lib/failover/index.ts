@@ -3,11 +3,14 @@ export { buildSteps, confirmationFor, sitesOf } from './operations.js';
 export {
   handleFailoverEvent,
   failoverEventSchema,
+  type FailoverInvocation,
   type FailoverLambdaEvent,
   type FailoverLambdaResult,
 } from './lambda.js';
 export { history, formatHistory } from './history.js';
 export { listRuns, readOpenRun, runKey } from './journal.js';
+export { listAllRuns } from './authority.js';
+export { describeRoles, readLiveRoles } from './live-roles.js';
 export { observePrimary } from './guards.js';
 export { SnsFailoverNotifier, combineNotifiers, failoverSubject } from './notifier.js';
 export { createFailoverRuntime, tcpSendWord, type FailoverRuntime, type RuntimeOptions } from './runtime.js';

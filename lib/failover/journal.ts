@@ -1,5 +1,5 @@
 import type { StateStore } from '../state/index.js';
-import { JOURNAL_TTL_SECONDS, MAX_OUTPUT_EXCERPT_CHARS, STATE_KEYS } from './constants.js';
+import { JOURNAL_TTL_SECONDS, MAX_OUTPUT_EXCERPT_CHARS, RUN_RESULTS, STATE_KEYS } from './constants.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import type { OperationKind, RunRecord } from './types.js';
 
@@ -52,6 +52,13 @@ export class RunJournal {
   static async load(store: StateStore, runId: string): Promise<RunJournal | undefined> {
     const item = await store.get<RunRecord>(runKey(runId));
     return item ? new RunJournal(store, item.value, item.version) : undefined;
+  }
+
+  /** A resumed run: one more attempt, running again. */
+  async startAttempt(): Promise<void> {
+    this.record.attempts += 1;
+    this.record.result = RUN_RESULTS.running;
+    await this.save();
   }
 
   async save(): Promise<void> {

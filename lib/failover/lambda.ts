@@ -3,9 +3,11 @@ import type { Topology } from '../config/index.js';
 import { OPERATION_KINDS } from './constants.js';
 import { executeOperation, formatPlan, planOperation } from './engine.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
-import { listRuns } from './journal.js';
+import type { ClusterRoles } from '../roles/index.js';
+import { listAllRuns } from './authority.js';
+import { describeRoles, readLiveRoles } from './live-roles.js';
 import { confirmationFor } from './operations.js';
-import type { FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
+import type { Continuation, FailoverDeps, PlanReport, RunRecord, RunResult } from './types.js';
 
 /** The failover function's event. Without the exact `confirm` string an operation is only planned. */
 export const failoverEventSchema = z.strictObject({
@@ -19,9 +21,20 @@ export const failoverEventSchema = z.strictObject({
   ackRecent: z.boolean().optional(),
   /** Plans this operation kind when `action` is `plan` (default failover). */
   kind: z.enum(OPERATION_KINDS).optional(),
+  /** Abandon an unfinished run of another operation and start this one. */
+  abandonOpenRun: z.boolean().optional(),
+  /** Set only in the event the function sends itself to continue a run in a fresh invocation. */
+  continueRun: z.strictObject({ runId: z.string().min(1), token: z.string().min(1) }).optional(),
 });
 
 export type FailoverLambdaEvent = z.input<typeof failoverEventSchema>;
+
+/** What the function knows of its own invocation: time left, and how to start a fresh one. */
+export interface FailoverInvocation {
+  remainingMs(): number;
+  /** Sends `event` to this same function asynchronously (a new invocation with its own 15 minutes). */
+  invokeSelf(event: FailoverLambdaEvent): Promise<void>;
+}
 
 export type FailoverLambdaResult =
   | { mode: 'plan'; message: string; plan: PlanReport; planText: string }
@@ -33,7 +46,7 @@ export type FailoverLambdaResult =
       journalKey: string;
       record: RunRecord;
     }
-  | { mode: 'history'; message: string; runs: RunRecord[] };
+  | { mode: 'history'; message: string; runs: RunRecord[]; roles: ClusterRoles };
 
 /**
  * The failover Lambda's logic, pure of middy: validates the event, returns the plan unless the event
@@ -42,7 +55,7 @@ export type FailoverLambdaResult =
  */
 export const handleFailoverEvent = async (
   event: unknown,
-  deps: { topology: Topology; failover: FailoverDeps; startedBy?: string },
+  deps: { topology: Topology; failover: FailoverDeps; startedBy?: string; invocation?: FailoverInvocation },
 ): Promise<FailoverLambdaResult> => {
   const parsed = failoverEventSchema.safeParse(event);
   if (!parsed.success) {
@@ -53,8 +66,18 @@ export const handleFailoverEvent = async (
   }
   const input = parsed.data;
   if (input.action === 'history') {
-    const runs = await listRuns(deps.failover.store);
-    return { mode: 'history', message: `${runs.length} runs in the journal`, runs };
+    const { runs, unreadable } = await listAllRuns(
+      deps.failover,
+      deps.topology.sites.map((site) => site.name),
+    );
+    const missing = unreadable.map((u) => `; ${u.site}'s journal unreadable (${u.reason})`).join('');
+    const roles = await readLiveRoles(deps.failover, deps.topology);
+    return {
+      mode: 'history',
+      message: `${describeRoles(roles)}; ${runs.length} runs in the journal${missing}`,
+      runs,
+      roles,
+    };
   }
   if (!input.from || !input.to)
     throw new FailoverError(FAILOVER_ERROR_CODES.badRequest, 'give "from" and "to" sites');
@@ -66,6 +89,8 @@ export const handleFailoverEvent = async (
     ...(input.force ? { force: true } : {}),
     ...(input.expectPrimary ? { expectPrimary: input.expectPrimary } : {}),
     ...(input.ackRecent ? { ackRecent: true } : {}),
+    ...(input.abandonOpenRun ? { abandonOpenRun: true } : {}),
+    ...(input.continueRun ? { continues: input.continueRun } : {}),
     ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
   };
   const expected = confirmationFor(request);
@@ -77,7 +102,19 @@ export const handleFailoverEvent = async (
         : `confirmation "${input.confirm}" does not match "${expected}": plan only, nothing changed`;
     return { mode: 'plan', message, plan, planText: formatPlan(plan) };
   }
-  const report = await executeOperation(deps.topology, request, deps.failover);
+  const invocation = deps.invocation;
+  const report = await executeOperation(deps.topology, request, {
+    ...deps.failover,
+    ...(deps.startedBy && !deps.failover.holder ? { holder: deps.startedBy } : {}),
+    // A continuation never abandons anything: the run it continues is the open one.
+    ...(invocation
+      ? {
+          remainingMs: () => invocation.remainingMs(),
+          continueRun: (continuation: Continuation) =>
+            invocation.invokeSelf({ ...input, abandonOpenRun: undefined, continueRun: continuation }),
+        }
+      : {}),
+  });
   return {
     mode: 'executed',
     message: report.message,

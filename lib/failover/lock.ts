@@ -4,7 +4,7 @@ import type { Clock } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
 import { STATE_KEYS } from './constants.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
-import type { OperationRequest } from './types.js';
+import type { Continuation, OperationRequest } from './types.js';
 
 export interface LockValue {
   holder: string;
@@ -13,6 +13,8 @@ export interface LockValue {
   runId: string;
   operation: string;
   since: string;
+  /** Set while the run is handed to a continuation invocation: the token that invocation must show. */
+  handoverTo?: string;
 }
 
 export interface LockHandle {
@@ -37,11 +39,19 @@ const leftByDeadProcess = (value: LockValue): boolean =>
 /**
  * Takes the failover lock with a conditional write (only if absent or expired). A second run is refused
  * with the holder's name, its run and since when. A lock left by a killed process on this machine is
- * taken over; one from elsewhere expires after its TTL.
+ * taken over; one from elsewhere expires after its TTL, or is handed over to the continuation of its run.
  */
 export const acquireLock = async (
   store: StateStore,
-  options: { holder: string; runId: string; request: OperationRequest; ttlSeconds: number; clock: Clock },
+  options: {
+    holder: string;
+    runId: string;
+    request: OperationRequest;
+    ttlSeconds: number;
+    clock: Clock;
+    /** A continuation takes the lock over from the invocation that handed this run to it, once. */
+    takeOver?: Continuation;
+  },
 ): Promise<LockHandle> => {
   const value: LockValue = {
     holder: options.holder,
@@ -59,6 +69,16 @@ export const acquireLock = async (
     if (item) return { value, version: item.version };
     const current = await store.get<LockValue>(STATE_KEYS.lock);
     if (!current) continue;
+    const takeOver = options.takeOver;
+    if (takeOver && current.value.runId === takeOver.runId && current.value.handoverTo === takeOver.token) {
+      const taken = await store.put(
+        STATE_KEYS.lock,
+        { ...value, runId: takeOver.runId },
+        { expectedVersion: current.version, ttlSeconds: options.ttlSeconds },
+      );
+      if (taken) return { value: { ...value, runId: takeOver.runId }, version: taken.version };
+      continue;
+    }
     if (
       leftByDeadProcess(current.value) &&
       (await store.delete(STATE_KEYS.lock, { expectedVersion: current.version }))
@@ -95,6 +115,15 @@ export const renewLock = async (
   }
   return { value: handle.value, version: item.version };
 };
+
+/** Marks the lock as handed over to a continuation; only the invocation showing `token` may take it. */
+export const handOverLock = async (
+  store: StateStore,
+  handle: LockHandle,
+  ttlSeconds: number,
+  token: string,
+): Promise<LockHandle> =>
+  renewLock(store, { ...handle, value: { ...handle.value, handoverTo: token } }, ttlSeconds);
 
 export const releaseLock = async (store: StateStore, handle: LockHandle): Promise<void> => {
   await store.delete(STATE_KEYS.lock, { expectedVersion: handle.version });

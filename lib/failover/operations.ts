@@ -51,10 +51,14 @@ const rejoinCoordination = (topology: Topology, follower: Site, primary: Site): 
 
 const promote = (topology: Topology, to: Site): FailoverStep[] => [
   ...newEnsemble(topology, to),
-  repointReplicasStep(to, to, {
-    id: `repoint-${to.name}`,
-    title: `Point ${to.name}'s replicas at ${to.name}'s ensemble and restart them`,
-  }),
+  {
+    ...repointReplicasStep(to, to, {
+      id: `repoint-${to.name}`,
+      title: `Point ${to.name}'s replicas at ${to.name}'s ensemble and restart them`,
+    }),
+    // Replicas pointed at the new ensemble write to it: from here on the run only goes forward.
+    pointOfNoReturn: true,
+  },
   ...(topology.failover.route53 ? [route53Step(to)] : []),
   verifyWritableStep(to),
 ];
@@ -71,7 +75,7 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
 /**
  * The steps of each operation, in order (Altinity DR guide: Failover, Recovering the Primary, Failback):
  * - failover (forced; `from` is lost): preflight, pre-hooks, new ensemble at `to`, repoint `to`'s replicas,
- *   write endpoint, verify (point of no return), post-hooks.
+ *   (the point of no return: from then on the new ensemble takes writes), write endpoint, verify, post-hooks.
  * - recover (`from` is the lost site coming back, `to` the serving primary): `from`'s coordination rejoins
  *   as observers, its replicas point at `to`'s ensemble and catch up.
  * - failback / switchover (planned; `from` still serves): preflight, pre-hooks, `to` caught up, stop
@@ -87,7 +91,13 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
     topology.failover.hooks.post.length > 0 ? [hooksStep('post', topology.failover.hooks.post, to)] : [];
   switch (request.kind) {
     case 'failover':
-      return [preflightStep(from, to, 'forced'), ...pre, ...promote(topology, to), ...post];
+      return [
+        // Split brain and lag can change while an interrupted run waits: re-checked on resume.
+        { ...preflightStep(from, to, 'forced'), recheckOnResume: true },
+        ...pre,
+        ...promote(topology, to),
+        ...post,
+      ];
     case 'recover':
       return [recoverPreflightStep(from, to), ...recoverSteps(topology, from, to)];
     case 'failback':

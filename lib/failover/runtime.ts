@@ -6,10 +6,10 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createClickHouseConnection } from '../clickhouse/connection.js';
 import type { ClickHouseConnection } from '../clickhouse/types.js';
-import { resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
+import { findSite, resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { LocalShellExecutor, SsmExecutor, type HostExecutor } from '../executor/index.js';
 import { sendFourLetterWord, type FourLetterWord } from '../keeper/index.js';
-import { DynamoStateStore, FileStateStore, type StateStore } from '../state/index.js';
+import { DynamoStateStore, FileStateStore, siteStateTableName, type StateStore } from '../state/index.js';
 import { SnsFailoverNotifier } from './notifier.js';
 import type { FailoverDeps, FailoverNotifier, SendWord } from './types.js';
 
@@ -18,10 +18,12 @@ export const DEFAULT_STATE_FILE = '.chdr/state.json';
 
 export interface RuntimeOptions {
   env?: Readonly<Record<string, string | undefined>>;
-  /** File store path when `failover.stateTable` is not set. */
+  /** File store path when `failover.stackStage` is not set (one file serves every site). */
   stateFile?: string;
-  /** Replaces the store chosen from the config. */
+  /** Replaces the store chosen from the config (every site). */
   store?: StateStore;
+  /** Each site's own store (the failover function: its own table and the other regions'). */
+  storeOf?: (site: string) => StateStore;
   executor?: HostExecutor;
   notifier?: FailoverNotifier;
   log?: (line: string) => void;
@@ -39,9 +41,28 @@ export const tcpSendWord: SendWord = (node, word, timeoutMs) =>
 
 const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || undefined;
 
+/** Each site's deployed state table in its own region (`failover.stackStage`), one client per region. */
+const siteTables = (topology: Topology): ((site: string) => StateStore) | undefined => {
+  const stage = topology.failover.stackStage;
+  if (stage === undefined) return undefined;
+  const stores = new Map<string, StateStore>();
+  return (name) => {
+    let store = stores.get(name);
+    if (!store) {
+      const site = findSite(topology, name);
+      store = new DynamoStateStore({
+        client: new DynamoDBClient({ region: site.region }),
+        tableName: siteStateTableName(topology.cluster, site.name, stage),
+      });
+      stores.set(name, store);
+    }
+    return store;
+  };
+};
+
 /**
- * The real dependencies for the CLI and the Lambda: state store (DynamoDB when `failover.stateTable` is
- * set, else a file), executor (local shell or SSM per the config), ClickHouse connections with resolved
+ * The real dependencies for the CLI and the Lambda: state stores (each site's DynamoDB table when
+ * `failover.stackStage` is set, else one file), executor (local shell or SSM per the config), ClickHouse connections with resolved
  * passwords, 4lw over TCP, SNS notices to `alerts.snsTopicArn`, Route 53 and Lambda clients when used.
  */
 export const createFailoverRuntime = async (
@@ -90,13 +111,11 @@ export const createFailoverRuntime = async (
     return connection;
   };
   const settings = topology.failover;
+  const storeOf = options.storeOf ?? (options.store ? undefined : siteTables(topology));
   const store =
     options.store ??
-    (settings.stateTable
-      ? new DynamoStateStore({
-          client: new DynamoDBClient(primaryRegion ? { region: primaryRegion } : {}),
-          tableName: settings.stateTable,
-        })
+    (storeOf
+      ? storeOf(topology.sites[0]!.name)
       : new FileStateStore(options.stateFile ?? DEFAULT_STATE_FILE));
   const executor =
     options.executor ??
@@ -112,6 +131,7 @@ export const createFailoverRuntime = async (
   const usesLambdaHooks = [...settings.hooks.pre, ...settings.hooks.post].some((hook) => 'lambda' in hook);
   const deps: FailoverDeps = {
     store,
+    ...(storeOf ? { storeOf } : {}),
     executor,
     connect,
     sendWord: tcpSendWord,

@@ -13,6 +13,12 @@ export type StepState = (typeof STEP_STATES)[keyof typeof STEP_STATES];
 export type RunResult = (typeof RUN_RESULTS)[keyof typeof RUN_RESULTS];
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
+/** A run handed to a fresh invocation: its id and the one-time token in its lock. */
+export interface Continuation {
+  runId: string;
+  token: string;
+}
+
 /** What the operator asked for. */
 export interface OperationRequest {
   kind: OperationKind;
@@ -28,6 +34,13 @@ export interface OperationRequest {
   ackRecent?: boolean;
   /** Who started it (IAM principal or local user), for the journal. */
   startedBy?: string;
+  /** Abandon an unfinished run of another operation (marked `abandoned` in the journal) and start this one. */
+  abandonOpenRun?: boolean;
+  /**
+   * Set by a continuation event only: the run this invocation continues and the token its lock was
+   * handed over with. The lock is taken over once (a duplicate delivery of the event is refused).
+   */
+  continues?: Continuation;
 }
 
 /** One thing a step will do, rendered for the plan: the exact SQL, 4lw word, host command or AWS call. */
@@ -58,8 +71,16 @@ export interface FailoverStep {
   kind: StepKind;
   /** Overrides the config's `stepTimeoutSeconds` (covers run + verify). */
   timeoutMs?: number;
-  /** Once this step has run, the new primary has accepted writes: no rollback past it. */
+  /**
+   * From the moment this step starts, the new primary's ensemble may take writes (replicas pointed at
+   * it): the run is past the point of no return and only goes forward (resume), never rolls back.
+   */
   pointOfNoReturn?: boolean;
+  /**
+   * A guard that can change while a run waits (split brain, lag): re-run when the run resumes before
+   * the point of no return, even though an earlier attempt verified it.
+   */
+  recheckOnResume?: boolean;
   /** A failure is reported, not fatal (post-hooks). */
   nonFatal?: boolean;
   /** The exact actions, for the plan. May probe (read-only) to show what it would pick. */
@@ -105,7 +126,17 @@ export interface FailoverNotifier {
 
 /** Everything an operation touches, injected. */
 export interface FailoverDeps {
+  /**
+   * The run's state when `storeOf` is absent (locally: one file serves both sites). With `storeOf`, the
+   * lock, journal and history of a run live in the target site's store and this one is not used for them.
+   */
   store: StateStore;
+  /** Each site's own state store (its region's table); the target site's is the run's authority. */
+  storeOf?: (site: string) => StateStore;
+  /** Lambda: milliseconds left in this invocation; a step that may not fit is left to a fresh invocation. */
+  remainingMs?: () => number;
+  /** Lambda: starts a fresh invocation that continues the run (the lock is handed over to it). */
+  continueRun?: (continuation: Continuation) => Promise<void>;
   executor: HostExecutor;
   /** A connection to one replica (password already resolved by the caller). */
   connect(replica: ReplicaEndpoint): ClickHouseConnection;
@@ -189,6 +220,8 @@ export interface RunRecord {
   rtoSeconds?: number | null;
   /** How many times the run was (re)started. */
   attempts: number;
+  /** Where the live roles were recorded when the run succeeded (a lost region's table may fail). */
+  rolesRecorded?: { written: string[]; failed: { site: string; reason: string }[] };
   facts: Record<string, unknown>;
   steps: JournalEntry[];
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { Pauses, SnsNotifier, type Pause } from '../alerts/index.js';
@@ -9,10 +10,12 @@ import {
   FailoverError,
   handleFailoverEvent,
   SnsFailoverNotifier,
+  type FailoverInvocation,
+  type FailoverLambdaEvent,
   type FailoverLambdaResult,
   type FailoverRuntime,
 } from '../failover/index.js';
-import { DynamoStateStore } from '../state/index.js';
+import { DynamoStateStore, peerStateTableName, type StateStore } from '../state/index.js';
 import { parseLambdaEnv } from './env.js';
 
 export interface FailoverFunctionRuntime {
@@ -22,9 +25,39 @@ export interface FailoverFunctionRuntime {
 }
 
 /**
- * The failover function's dependencies. The lock, the journal and pauses live in this stack's own table,
- * in this function's region: during a region outage the surviving region's table is the one that answers,
- * and the monitor of this region reads its pauses from the same table.
+ * Every site's state table as this function reaches it: its own (this region), the others derived from
+ * its name in their own regions. A run's lock and journal live in the target site's table (one authority
+ * per run, whichever region starts it); the roles are written to every site's.
+ */
+const siteStores = (
+  topology: Topology,
+  ownSite: string,
+  ownTable: string,
+  own: StateStore,
+): ((site: string) => StateStore) => {
+  const stores = new Map<string, StateStore>([[ownSite, own]]);
+  return (name) => {
+    let store = stores.get(name);
+    if (!store) {
+      const site = findSite(topology, name);
+      const tableName = peerStateTableName(ownTable, topology.cluster, ownSite, site.name);
+      if (!tableName) {
+        throw new FailoverError(
+          FAILOVER_ERROR_CODES.badRequest,
+          `CHDR_STATE_TABLE ${ownTable} is not named like the stacks' tables (chdr-<cluster>-<site>[-<stage>]-state): ` +
+            `cannot find ${site.name}'s table`,
+        );
+      }
+      store = new DynamoStateStore({ client: new DynamoDBClient({ region: site.region }), tableName });
+      stores.set(name, store);
+    }
+    return store;
+  };
+};
+
+/**
+ * The failover function's dependencies. Pauses live in this stack's own table, which this region's
+ * monitor reads; runs live in their target site's table (see `siteStores`).
  */
 export const loadFailoverRuntime = async (
   env: Record<string, string | undefined>,
@@ -39,6 +72,7 @@ export const loadFailoverRuntime = async (
   const failover = await createFailoverRuntime(topology, {
     env,
     store,
+    storeOf: siteStores(topology, settings.CHDR_SITE, settings.CHDR_STATE_TABLE, store),
     notifier: new SnsFailoverNotifier(sns, settings.CHDR_TOPIC_ARN),
   });
   const pauses = new Pauses({
@@ -71,6 +105,7 @@ export const handleOperatorEvent = async (
   event: unknown,
   runtime: FailoverFunctionRuntime,
   startedBy: string,
+  invocation?: FailoverInvocation,
 ): Promise<OperatorResult> => {
   const action = (event as { action?: unknown } | null)?.action;
   if (action !== 'pause' && action !== 'resume') {
@@ -78,6 +113,7 @@ export const handleOperatorEvent = async (
       topology: runtime.topology,
       failover: runtime.failover.deps,
       startedBy,
+      ...(invocation ? { invocation } : {}),
     });
   }
   const parsed = pauseEventSchema.safeParse(event);
@@ -97,3 +133,26 @@ export const handleOperatorEvent = async (
   const resumed = await runtime.pauses.resumeSite(request.site, who);
   return { mode: 'resumed', message: resumed ? `resumed ${request.site}` : `${request.site} was not paused` };
 };
+
+/**
+ * Continues a run in a fresh invocation of this same function (asynchronous `Event` invoke): each
+ * invocation gets its own 15 minutes, the journal carries the run between them. Chosen over Step
+ * Functions: the engine already resumes from its journal, so one IAM permission replaces a state machine.
+ */
+export const lambdaSelfInvoker =
+  (client: Pick<LambdaClient, 'send'>, functionArn: string) =>
+  async (event: FailoverLambdaEvent): Promise<void> => {
+    const out = await client.send(
+      new InvokeCommand({
+        FunctionName: functionArn,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    );
+    if (out.StatusCode !== 202) {
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.stepFailed,
+        `asynchronous invoke of ${functionArn} answered ${out.StatusCode ?? 'no status'}, not 202`,
+      );
+    }
+  };

@@ -4,6 +4,7 @@ export { parseLambdaEnv, type LambdaEnv } from './env.js';
 export {
   loadFailoverRuntime,
   handleOperatorEvent,
+  lambdaSelfInvoker,
   type FailoverFunctionRuntime,
   type OperatorResult,
 } from './failover.js';

@@ -1,7 +1,9 @@
 export { FENCE_METHODS, ROLES_KEYS, VERDICT_TTL_SECONDS } from './constants.js';
 export {
+  addFence,
   deployedRoles,
   fenceOf,
+  liftFence,
   readRoles,
   readVerdict,
   rolesKey,

@@ -2,7 +2,7 @@ import type { Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import type { StateStore } from '../state/index.js';
 import { ROLES_KEYS, VERDICT_TTL_SECONDS } from './constants.js';
-import type { ClusterRoles, SiteVerdict } from './types.js';
+import type { ClusterRoles, FenceRecord, SiteVerdict } from './types.js';
 
 export const rolesKey = (cluster: string): string => `${ROLES_KEYS.rolesPrefix}${cluster}`;
 export const verdictKey = (cluster: string, site: string): string =>
@@ -68,3 +68,15 @@ export const readVerdict = async (
   cluster: string,
   site: string,
 ): Promise<SiteVerdict | undefined> => (await store.get<SiteVerdict>(verdictKey(cluster, site)))?.value;
+
+/** The roles with `fence` added (replacing an earlier fence of the same site). */
+export const addFence = (roles: ClusterRoles, fence: FenceRecord): ClusterRoles => ({
+  ...roles,
+  fenced: [...roles.fenced.filter((f) => f.site !== fence.site), fence],
+});
+
+/** The roles without a fence on `site`: only a successful `chdr recover` of that site lifts it. */
+export const liftFence = (roles: ClusterRoles, site: string): ClusterRoles => ({
+  ...roles,
+  fenced: roles.fenced.filter((f) => f.site !== site),
+});

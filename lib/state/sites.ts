@@ -8,3 +8,19 @@ export const stackBaseName = (cluster: string, site: string, stage = 'prod'): st
 
 export const siteStateTableName = (cluster: string, site: string, stage = 'prod'): string =>
   `${stackBaseName(cluster, site, stage)}-state`;
+
+/**
+ * Another site's table, named like this stack's own (same stage): a function knows its own table from
+ * its environment and derives the other regions' from it. Undefined when the own name does not follow
+ * the stacks' naming (then only the own table is known).
+ */
+export const peerStateTableName = (
+  ownTable: string,
+  cluster: string,
+  ownSite: string,
+  site: string,
+): string | undefined => {
+  const ownBase = stackBaseName(cluster, ownSite);
+  if (!ownTable.startsWith(ownBase) || !ownTable.endsWith('-state')) return undefined;
+  return `${stackBaseName(cluster, site)}${ownTable.slice(ownBase.length)}`;
+};

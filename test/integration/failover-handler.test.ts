@@ -71,8 +71,14 @@ describe('failover function', () => {
     expect(result.message).toMatch(/does not match "FAILOVER primary->standby"/);
   });
 
-  it('lists the journal, empty before any run', async () => {
-    expect(await handler({ action: 'history' }, context)).toMatchObject({ mode: 'history', runs: [] });
+  it('lists the journal, empty before any run, with the roles as deployed', async () => {
+    const history = await handler({ action: 'history' }, context);
+    expect(history).toMatchObject({
+      mode: 'history',
+      runs: [],
+      roles: { primary: 'primary', runId: null, fenced: [] },
+    });
+    expect(history.message).toMatch(/^primary: primary since .* \(as deployed\)/);
   });
 
   it('refuses a confirmed failover while the primary serves, changing nothing, and the notice reaches the topic', async () => {

@@ -18,8 +18,8 @@ import { SimCluster } from '../unit/failover/fake-cluster.js';
 
 /**
  * The optional write-endpoint switch (Route 53) and the SNS notices against moto, on a simulated
- * cluster: the record (plain, CNAME, alias, or a member of a weighted set) follows the failover, and
- * goes back exactly as it was when the run rolls back.
+ * cluster: the record (plain, CNAME, alias, or a member of a weighted set) follows the failover. The
+ * switch comes after the point of no return (the repoint), so a later failure keeps it and resumes forward.
  */
 
 const RECORD = 'clickhouse-write.local.internal';
@@ -115,45 +115,47 @@ describe('write endpoint on Route 53 (moto)', () => {
     ]);
   });
 
-  it('puts the old value back when the run rolls back before the point of no return', async () => {
+  it('keeps the new value when verification fails after the point of no return, and the run resumes forward', async () => {
     const zoneId = await zoneWith(plainA('10.0.0.1'));
+    const sim = simWithRoute53(zoneId);
+    sim.stopSite('primary');
+    sim.failInserts = true;
+    const run = () => executeOperation(sim.topology, FAILOVER, sim.deps({ route53 }));
 
-    const { report, step } = await failover(zoneId, { failInserts: true });
+    const stopped = await run();
 
-    expect(report.result).toBe('rolled-back');
-    expect(step?.state).toBe('rolled-back');
+    expect(stopped.result, stopped.message).toBe('failed');
+    expect(stopped.message).toMatch(/after the point of no return \(repoint-standby\)/);
+    expect(stopped.record.steps.find((s) => s.stepId === 'write-endpoint')?.state).toBe('verified');
     expect(await endpointSets(zoneId)).toMatchObject([
-      { Type: 'A', ResourceRecords: [{ Value: '10.0.0.1' }] },
+      { Type: 'A', ResourceRecords: [{ Value: '127.0.0.1' }] },
+    ]);
+
+    sim.failInserts = false;
+    const resumed = await run();
+    expect(resumed.result, resumed.message).toBe('succeeded');
+    expect(resumed.runId).toBe(stopped.runId);
+    expect(await endpointSets(zoneId)).toMatchObject([
+      { Type: 'A', ResourceRecords: [{ Value: '127.0.0.1' }] },
     ]);
   });
 
-  it('switches a CNAME to an A record (DELETE + CREATE) and back on rollback', async () => {
-    const cname: ResourceRecordSet = {
+  it('switches a CNAME to an A record (DELETE + CREATE in one batch)', async () => {
+    const zoneId = await zoneWith({
       Name: RECORD,
       Type: 'CNAME',
       TTL: 60,
       ResourceRecords: [{ Value: 'ch1.primary.internal' }],
-    };
-    const switched = await zoneWith(cname);
-    const rolledBack = await zoneWith(cname);
+    });
 
-    expect((await failover(switched)).report.result).toBe('succeeded');
-    expect((await failover(rolledBack, { failInserts: true })).report.result).toBe('rolled-back');
+    expect((await failover(zoneId)).report.result).toBe('succeeded');
 
-    expect(await endpointSets(switched)).toMatchObject([
+    expect(await endpointSets(zoneId)).toMatchObject([
       { Type: 'A', ResourceRecords: [{ Value: '127.0.0.1' }] },
-    ]);
-    expect(await endpointSets(rolledBack)).toMatchObject([
-      { Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'ch1.primary.internal' }] },
     ]);
   });
 
-  it('reads an alias record as what it is and restores it on rollback', async () => {
-    const alias = (zoneId: string): ResourceRecordSet => ({
-      Name: RECORD,
-      Type: 'A',
-      AliasTarget: { HostedZoneId: zoneId, DNSName: 'lb.local.internal', EvaluateTargetHealth: false },
-    });
+  it('reads an alias record as what it is and replaces it', async () => {
     const zone = await route53.send(
       new CreateHostedZoneCommand({ Name: 'local.internal', CallerReference: `chdr-${Math.random()}` }),
     );
@@ -161,19 +163,34 @@ describe('write endpoint on Route 53 (moto)', () => {
     await route53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zoneId,
-        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: alias(zoneId) }] },
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: RECORD,
+                Type: 'A',
+                AliasTarget: {
+                  HostedZoneId: zoneId,
+                  DNSName: 'lb.local.internal',
+                  EvaluateTargetHealth: false,
+                },
+              },
+            },
+          ],
+        },
       }),
     );
 
-    const { report, step } = await failover(zoneId, { failInserts: true });
+    const { report, step } = await failover(zoneId);
 
-    expect(report.result).toBe('rolled-back');
+    expect(report.result).toBe('succeeded');
     expect(step?.output.split('\n')[0]).toBe(
       `${RECORD}: A alias lb.local.internal -> A 127.0.0.1 TTL 30 (ch3)`,
     );
-    const [restored] = await endpointSets(zoneId);
-    expect(restored?.AliasTarget?.DNSName).toMatch(/^lb\.local\.internal\.?$/);
-    expect(restored?.ResourceRecords ?? []).toEqual([]);
+    const [replaced] = await endpointSets(zoneId);
+    expect(replaced?.AliasTarget).toBeUndefined();
+    expect(replaced?.ResourceRecords).toEqual([{ Value: '127.0.0.1' }]);
   });
 
   it('switches the configured member of a weighted set and keeps its weight; the other member stays', async () => {
@@ -198,12 +215,12 @@ describe('write endpoint on Route 53 (moto)', () => {
     });
   });
 
-  it('refuses a routing policy set when the config names no member, changing nothing', async () => {
+  it('refuses a routing policy set when the config names no member, changing nothing (the run stays open)', async () => {
     const zoneId = await zoneWith({ ...plainA('10.0.0.1'), SetIdentifier: 'main', Weight: 100 });
 
     const { report, step } = await failover(zoneId);
 
-    expect(report.result).toBe('rolled-back');
+    expect(report.result).toBe('failed');
     expect(step?.error?.message).toContain('SetIdentifier main');
     expect(step?.error?.message).toContain('failover.route53.setIdentifier');
     expect(await endpointSets(zoneId)).toMatchObject([

@@ -119,7 +119,8 @@ describe('switchover rollback on real servers', () => {
     const executor: HostExecutor = {
       kind: 'local+fault',
       run: async (command) => {
-        if (!injected && /cluster start ch3 /.test(command.command)) {
+        // The new ensemble's start: before the point of no return (the repoint that follows).
+        if (!injected && /cluster start zk4 /.test(command.command)) {
           injected = true;
           return { exitCode: 1, stdout: '', stderr: 'injected failure', durationMs: 0, timedOut: false };
         }
@@ -136,7 +137,7 @@ describe('switchover rollback on real servers', () => {
     process.stdout.write(`${formatHistory([report.record])}\n`);
     expect(report.result, report.message).toBe('rolled-back');
     expect(report.message).toMatch(
-      /repoint-standby failed before the point of no return .* the cluster is as it was/,
+      /coordination-standby failed before the point of no return .* the cluster is as it was/,
     );
     expect(await configFiles()).toEqual(files);
     const modes = await Promise.all(['zk1', 'zk2', 'zk3', 'zk4'].map(srvrMode));

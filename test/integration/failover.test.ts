@@ -459,5 +459,16 @@ describe('DR drill on the local cluster', () => {
     expect(history.map((r) => r.kind)).toEqual(['failover', 'failover', 'recover', 'failback']);
     expect(history[0]).toMatchObject({ result: 'succeeded', attempts: 2 });
     expect(history[0]!.rtoSeconds).toBeGreaterThan(0);
+    // The live roles the failback recorded come first in the text form.
+    const text = execFileSync(
+      'node',
+      [CLI, 'history', '--config', TOPOLOGY_FILE, '--state-file', STATE_FILE],
+      { encoding: 'utf8' },
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `^Roles: primary: primary since \\S+ \\(run ${runs.at(-1)!.runId}, failback\\); voters: zk1, zk2, zk3`,
+      ),
+    );
   });
 });

@@ -6,8 +6,10 @@ import {
   createFailoverRuntime,
   executeOperation,
   formatHistory,
+  describeRoles,
   formatPlan,
-  listRuns,
+  listAllRuns,
+  readLiveRoles,
   planOperation,
   type OperationKind,
 } from '../../failover/index.js';
@@ -22,6 +24,7 @@ interface OperationOptions {
   force?: boolean;
   expectPrimary?: string;
   ackRecent?: boolean;
+  abandonOpenRun?: boolean;
   stateFile?: string;
   json?: boolean;
 }
@@ -39,7 +42,7 @@ const DESCRIPTIONS: Record<OperationKind, string> = {
 const stateFileOption = () =>
   new Option(
     '--state-file <file>',
-    'lock and journal file when the config names no failover.stateTable (default .chdr/state/<cluster>.json)',
+    'lock and journal file when the config names no failover.stackStage (default .chdr/state/<cluster>.json)',
   );
 
 /** Stops between steps on Ctrl-C: the run stays open and the same command resumes it. */
@@ -71,6 +74,10 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
     .option('--force', 'proceed past the preflight refusals (lag, unreachable target, source still serving)')
     .option('--expect-primary <site>', 'refuse unless this site is observed as the primary now')
     .option('--ack-recent', 'proceed inside the anti-flapping block period after the last failover')
+    .option(
+      '--abandon-open-run',
+      'mark the unfinished run of another operation as abandoned and start this one (the cluster is left as that run left it)',
+    )
     .option('--json', 'print the plan or the run record as JSON')
     .addOption(stateFileOption())
     .action(async (options: OperationOptions) => {
@@ -82,6 +89,7 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
         ...(options.force ? { force: true } : {}),
         ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
         ...(options.ackRecent ? { ackRecent: true } : {}),
+        ...(options.abandonOpenRun ? { abandonOpenRun: true } : {}),
       };
       const abort = abortOnSignal();
       const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -114,7 +122,7 @@ export const registerFailoverCommands = (program: Command): void => {
   program
     .command('history')
     .description(
-      'past failover operations from the journal: kind, sites, who, when, result, RPO, RTO, step durations',
+      "the live roles, then past failover operations from every site's journal: kind, sites, who, when, result, RPO, RTO, step durations",
     )
     .addOption(configOption())
     .addOption(stateFileOption())
@@ -125,10 +133,15 @@ export const registerFailoverCommands = (program: Command): void => {
         stateFile: options.stateFile ?? localStatePath(topology),
       });
       try {
-        const runs = await listRuns(runtime.deps.store);
-        process.stdout.write(
-          options.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatHistory(runs)}\n`,
-        );
+        const sites = topology.sites.map((site) => site.name);
+        const { runs, unreadable } = await listAllRuns(runtime.deps, sites);
+        const roles = await readLiveRoles(runtime.deps, topology);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+          return;
+        }
+        const missing = unreadable.map((u) => `(${u.site}'s journal could not be read: ${u.reason})\n`);
+        process.stdout.write(`Roles: ${describeRoles(roles)}\n${missing.join('')}\n${formatHistory(runs)}\n`);
       } finally {
         await runtime.close();
       }

@@ -165,7 +165,7 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
 });
 
 /**
- * Verify (and the point of no return): a heartbeat insert at the new primary succeeds, `/replicas_status`
+ * Verify: a heartbeat insert at the new primary succeeds, `/replicas_status`
  * is ok on every replica there, and the ensemble has a leader and quorum. Records when the site became
  * writable (RTO).
  */
@@ -173,7 +173,6 @@ export const verifyWritableStep = (site: Site): FailoverStep => ({
   id: `verify-${site.name}`,
   title: `Verify ${site.name} is the primary: heartbeat insert, /replicas_status, leader and quorum`,
   kind: 'check',
-  pointOfNoReturn: true,
   async plan(ctx) {
     return [
       ...site.replicas

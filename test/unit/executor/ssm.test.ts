@@ -77,6 +77,33 @@ describe('SsmExecutor', () => {
     });
   });
 
+  it('cancels the command on the host when its step is aborted, and rejects as aborted', async () => {
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-3' } });
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    ssm.on(CancelCommandCommand).resolves({});
+    const controller = new AbortController();
+    let polls = 0;
+    const executor = new SsmExecutor({
+      ssm: new SSMClient({}),
+      pollIntervalMs: 1_000,
+      clock: { now: () => polls * 1_000 },
+      sleep: async (_ms, signal) => {
+        polls += 1;
+        if (polls === 3) controller.abort();
+        if (signal?.aborted) throw new Error('aborted');
+      },
+    });
+
+    const outcome = await executor
+      .run({ target, command: 'sleep 600', timeoutMs: 60_000, signal: controller.signal })
+      .catch((error: unknown) => error);
+
+    expect(outcome).toBeInstanceOf(Error);
+    expect(ssm.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toEqual([
+      { CommandId: 'cmd-3', InstanceIds: ['i-0abc'] },
+    ]);
+  });
+
   it('uses the client of the target region when given one per region', async () => {
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'c' } });
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });

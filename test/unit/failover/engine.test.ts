@@ -158,8 +158,6 @@ describe('executeOperation (failover on a simulated cluster)', () => {
 describe('rollback before the point of no return', () => {
   const cases = [
     { step: 'coordination-standby', fault: (sim: SimCluster) => (sim.failOn = /^sim start zk4$/) },
-    { step: 'repoint-standby', fault: (sim: SimCluster) => (sim.failOn = /^sim start ch3$/) },
-    { step: 'verify-standby', fault: (sim: SimCluster) => (sim.failInserts = true) },
   ];
   for (const { step, fault } of cases) {
     it(`puts the cluster back as it was when ${step} fails (files byte-identical, same roles)`, async () => {
@@ -199,7 +197,7 @@ describe('rollback before the point of no return', () => {
       expect(sim.running.has('zk4') && sim.running.has('ch3')).toBe(true);
       expect(await readOpenRun(sim.store)).toBeUndefined();
       const states = report.record.steps.map((s) => `${s.stepId}:${s.state}`);
-      expect(states).toContain(`${step}:${step === 'verify-standby' ? 'failed' : 'rolled-back'}`);
+      expect(states).toContain(`${step}:rolled-back`);
     });
   }
 
@@ -218,6 +216,35 @@ describe('rollback before the point of no return', () => {
 });
 
 describe('after the point of no return', () => {
+  const cases = [
+    { step: 'repoint-standby', fault: (sim: SimCluster) => (sim.failOn = /^sim start ch3$/) },
+    { step: 'verify-standby', fault: (sim: SimCluster) => (sim.failInserts = true) },
+  ];
+  for (const { step, fault } of cases) {
+    it(`keeps the new ensemble and the run open when ${step} fails, and the same command finishes it`, async () => {
+      const sim = lostPrimary();
+      fault(sim);
+
+      const stopped = await executeOperation(sim.topology, failover, sim.deps());
+
+      expect(stopped.result, stopped.message).toBe('failed');
+      expect(stopped.message).toMatch(
+        new RegExp(`${step} failed after the point of no return \\(repoint-standby\\)`),
+      );
+      expect(stopped.record.steps.map((s) => s.state)).not.toContain('rolled-back');
+      expect(sim.mode('zk4')).toBe('leader');
+      expect(await readOpenRun(sim.store)).toMatchObject({ runId: stopped.runId });
+
+      sim.failOn = undefined;
+      sim.failInserts = false;
+      const resumed = await executeOperation(sim.topology, failover, sim.deps());
+
+      expect(resumed.result, resumed.message).toBe('succeeded');
+      expect(resumed.runId).toBe(stopped.runId);
+      expect(sim.replicaReadonly('ch3')).toBe(false);
+    });
+  }
+
   it('stops with a clear message and no rollback, and the same command resumes', async () => {
     const sim = lostPrimary();
     await executeOperation(sim.topology, failover, sim.deps());
@@ -229,7 +256,7 @@ describe('after the point of no return', () => {
 
     expect(stopped.result).toBe('failed');
     expect(stopped.message).toMatch(
-      /observers-standby failed after the point of no return \(verify-primary\).*resume, or recover and fail back/,
+      /observers-standby failed after the point of no return \(repoint-primary\).*resume, or recover and fail back/,
     );
     expect(sim.mode('zk3')).toBe('leader');
     expect(await readOpenRun(sim.store)).toMatchObject({ runId: stopped.runId });

@@ -289,3 +289,10 @@ export class SimCluster {
     };
   }
 }
+
+/** A simulated cluster whose primary site is lost (every node stopped): the forced failover's start. */
+export const lostPrimarySim = (options?: SimOptions): SimCluster => {
+  const sim = new SimCluster(options);
+  sim.stopSite('primary');
+  return sim;
+};

@@ -112,9 +112,10 @@ describe('serverless package (standby site of the reference topology)', () => {
       expect(actions(put)).toEqual(['cloudwatch:PutMetricData']);
       const publish = statements.filter((s) => actions(s).includes('sns:Publish'));
       expect(publish.map((s) => s.Resource)).toEqual([{ Ref: 'PagesTopic' }]);
-      for (const statement of statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')))) {
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
-      }
+      const tables = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+      expect(tables[0]!.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+      // Besides its own: the failover function's runs live in the target site's table (next test).
+      expect(tables.length).toBe(roleId === 'FailoverRole' ? 2 : 1);
       const unscoped = statements.filter((s) => s.Resource === '*').flatMap(actions);
       expect(
         unscoped.filter(
@@ -128,6 +129,27 @@ describe('serverless package (standby site of the reference topology)', () => {
         ),
       ).toEqual([]);
     }
+  });
+
+  it("gives the failover function the other sites' state tables in their regions and the invoke of itself, nothing wider", () => {
+    const failover = statementsOf('FailoverRole');
+    const others = topology.sites.filter((site) => site.name !== SITE);
+    const cross = failover.filter(
+      (s) => actions(s).includes('dynamodb:PutItem') && JSON.stringify(s.Resource).includes(':dynamodb:'),
+    );
+    expect(cross).toHaveLength(1);
+    const text = JSON.stringify(cross[0]!.Resource);
+    for (const site of others) {
+      expect(text).toContain(`:dynamodb:${site.region}:`);
+      expect(text).toContain(`:table/chdr-${topology.cluster}-${site.name}`);
+    }
+    expect(text).not.toContain(`-${SITE}-`);
+    const invoke = failover.filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke.map((s) => s.Resource))).toContain(`:lambda:${REGION}:`);
+    expect(JSON.stringify(invoke.map((s) => s.Resource))).toMatch(
+      /function:chdr-[^"]*-standby[^"]*-failover/,
+    );
+    expect(statementsOf('MonitorRole').flatMap(actions)).not.toContain('lambda:InvokeFunction');
   });
 
   it('gives SSM SendCommand and Route 53 changes to the failover function only, scoped to the topology', () => {
