@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Pauses, SnsNotifier, type Pause } from '../alerts/index.js';
 import { findSite, loadTopology, type Topology } from '../config/index.js';
 import {
