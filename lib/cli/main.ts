@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT_USAGE } from '../config/index.js';
+import { EXIT_USAGE } from '../config/constants.js';
 import { reportCliError } from './output.js';
 import { registerCommands } from './commands/index.js';
 

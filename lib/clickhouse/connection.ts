@@ -3,6 +3,7 @@ import type { ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { failureCodeOf, PROBE_FAILURES } from '../probe/index.js';
 import { CLICKHOUSE_ERROR_CODES, CLIENT_TIMEOUT_GRACE_MS } from './constants.js';
+import { httpGet } from './http-get.js';
 import {
   ClickHouseRequestError,
   describeException,
@@ -12,7 +13,6 @@ import {
 import type {
   ClickHouseConnection,
   ConnectionOptions,
-  HttpReply,
   QueryOptions,
   ReplicasStatusRequest,
 } from './types.js';
@@ -22,10 +22,10 @@ export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tl
 /** What the connection touches, replaceable in tests. */
 export interface ConnectionDeps {
   createClient: typeof createClient;
-  fetch: typeof fetch;
+  httpGet: typeof httpGet;
 }
 
-const defaultDeps: ConnectionDeps = { createClient, fetch: (...args) => fetch(...args) };
+const defaultDeps: ConnectionDeps = { createClient, httpGet };
 
 /** Shortest password that is masked in messages; shorter ones would mangle ordinary words. */
 const MIN_MASKED_PASSWORD_LENGTH = 4;
@@ -39,7 +39,7 @@ export const endpointUrl = (endpoint: ClickHouseEndpoint): string => {
 /**
  * A connection to one ClickHouse server over HTTP: queries through @clickhouse/client (keep-alive,
  * stale sockets dropped before reuse, so it survives frozen Lambda environments), `/replicas_status`
- * through fetch. It sends no ClickHouse settings and no query parameters, so ClickHouse 18.16 accepts
+ * through a plain GET. It sends no ClickHouse settings and no query parameters, so ClickHouse 18.16 accepts
  * every request, and so do users whose profile is `readonly = 1`. The password goes only into the
  * client's Basic auth header; it never appears in a URL, a log or an error message.
  */
@@ -142,11 +142,10 @@ export const createClickHouseConnection = (
       }),
 
     replicasStatus: ({ verbose, timeoutMs }: ReplicasStatusRequest) =>
-      run('/replicas_status', timeoutMs, async (signal): Promise<HttpReply> => {
-        // The handler needs no credentials, so none are sent.
-        const response = await deps.fetch(`${url}/replicas_status${verbose ? '?verbose=1' : ''}`, { signal });
-        return { httpStatus: response.status, body: await response.text() };
-      }),
+      // The handler needs no credentials, so none are sent.
+      run('/replicas_status', timeoutMs, (signal) =>
+        deps.httpGet(`${url}/replicas_status${verbose ? '?verbose=1' : ''}`, signal),
+      ),
 
     close: () => client.close(),
   };
