@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the local cluster and the integration tests need (npm's pretest and .ci/run call it):
 #   - the Debian packages zookeeper (3.8) and clickhouse-server (18.16), with apt-get;
-#   - a Python venv at .chdr/venv holding moto_server (AWS APIs for the integration tests).
+#   - a Python venv at .chdr/venv holding moto_server (AWS APIs for the integration tests);
+#   - any further Debian packages named as arguments (`npm run bench` adds curl and netcat-openbsd).
 # Idempotent and fast (a few dpkg/stat checks) when everything is present; prints one line per thing it
 # installs and nothing otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(zookeeper clickhouse-server)
+APT_PACKAGES=(zookeeper clickhouse-server "$@")
 VENV_DIR=.chdr/venv
 
 say() { printf 'install-deps: %s\n' "$*"; }
