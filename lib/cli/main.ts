@@ -1,7 +1,11 @@
+import module from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from '../config/constants.js';
 import { reportCliError } from './output.js';
 import { registerCommands } from './commands/index.js';
+
+// Node 22+ keeps V8's compiled code of the command chunks between runs (os.tmpdir()); Node 20 has no such cache.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const program = new Command('chdr')
   .description('Watch and fail over a ClickHouse cluster replicated across two regions')
