@@ -2,7 +2,7 @@
 // written to bench-results/bench.json and to the README's benchmark block. Strict: any command that fails
 // fails the bench. A goal not met is reported as FAIL, not an error. It starts its own clusters and stops them.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { MemoryNotifier, Pager } from '../lib/alerts/index.js';
 import { runAgentCyclesForAllSites } from '../lib/agent/index.js';
 import { closeCachedConnections } from '../lib/clickhouse/index.js';
@@ -120,6 +120,8 @@ const benchOnCluster = async (log: BenchLog): Promise<{ cpuMs: number; wallMs: n
 
 const main = async () => {
   requireShellTools();
+  // Other work on the machine slows every figure; the goals compare figures taken side by side.
+  const loadAtStart = loadavg()[0]!;
   const log = new BenchLog();
   await benchStartup(log);
   const cycle = await benchOnCluster(log);
@@ -154,7 +156,7 @@ const main = async () => {
   const results: BenchResults = {
     at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     node: process.version,
-    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (load average ${loadAtStart.toFixed(1)} when the run began)`,
     figures: log.figures,
     goals: log.goals,
     cycle: { cycleCpuMs: profile.cycleCpuMs, cycleWallMs: profile.cycleWallMs },

@@ -10,7 +10,7 @@ export interface LambdaCycleProfile {
   architecture: keyof typeof LAMBDA_PRICES_USD.gbSecond;
   /** CPU time (user + system) of one cycle. */
   cycleCpuMs: number;
-  /** Wall time of one cycle with a full core (on loopback: cross-region round trips add to it). */
+  /** Wall time of one cycle where the bench ran (on loopback: cross-region round trips add to it). */
   cycleWallMs: number;
 }
 
@@ -106,7 +106,7 @@ const OPERATOR: Record<string, string> = {
 const lambdaMarkdown = (topology: Topology, profile: LambdaCycleProfile): string[] => {
   const cost = lambdaCost(topology, profile);
   return [
-    `Monitor Lambda: one cycle measured by \`npm run bench\` takes ${profile.cycleCpuMs.toFixed(1)} ms of CPU and ${profile.cycleWallMs.toFixed(0)} ms of wall time on a full core; at ${profile.memoryMb} MB (${profile.architecture}, ${(profile.memoryMb / LAMBDA_MB_PER_VCPU).toFixed(2)} vCPU) that bills about ${cost.billedMsPerCycle} ms per invocation, ${cost.invocationsPerMonth.toLocaleString('en-US')} invocations and ${cost.gbSecondsPerMonth.toLocaleString('en-US')} GB-s a month: $${cost.usd.requests.toFixed(2)} for requests + $${cost.usd.compute.toFixed(2)} for compute, without the free tier.`,
+    `Monitor Lambda: one cycle measured by \`npm run bench\` takes ${profile.cycleCpuMs.toFixed(1)} ms of CPU and ${profile.cycleWallMs.toFixed(0)} ms of wall time on the bench machine; at ${profile.memoryMb} MB (${profile.architecture}, ${(profile.memoryMb / LAMBDA_MB_PER_VCPU).toFixed(2)} vCPU) that bills about ${cost.billedMsPerCycle} ms per invocation, ${cost.invocationsPerMonth.toLocaleString('en-US')} invocations and ${cost.gbSecondsPerMonth.toLocaleString('en-US')} GB-s a month: $${cost.usd.requests.toFixed(2)} for requests + $${cost.usd.compute.toFixed(2)} for compute, without the free tier.`,
     '',
   ];
 };
