@@ -1,5 +1,5 @@
 // The failover drill of `npm run bench`: a local cluster of its own loses its primary site, fails over,
-// recovers the old primary and fails back; each phase is timed. Nothing here passes or fails.
+// recovers the old primary and fails back; each phase is timed. An operation that does not succeed fails the bench.
 import { parseTopologyText } from '../lib/config/index.js';
 import { createFailoverRuntime, executeOperation, type OperationRequest } from '../lib/failover/index.js';
 import { down, renderTopology, stopSite, up } from '../lib/localcluster/index.js';
@@ -71,6 +71,10 @@ export const failoverDrill = async (): Promise<DrillPhase[]> => {
     const failback = await timed('failback standby → primary', () =>
       run({ kind: 'failback', from: 'standby', to: 'primary' }),
     );
+    // Strict: a drill whose operations did not all succeed measured nothing worth printing.
+    const unfinished = [failover, recover, failback].filter((report) => report.result !== 'succeeded');
+    if (unfinished.length > 0)
+      throw new Error(`failover drill: ${unfinished.map((report) => report.result).join(', ')}`);
     phases.push({
       phase: 'drill end to end',
       ms: performance.now() - started,

@@ -3,6 +3,7 @@
 #   - the Debian packages zookeeper (3.8) and clickhouse-server (18.16), with apt-get;
 #   - a Python venv at .chdr/venv holding moto_server (AWS APIs for the integration tests) and cfn-lint
 #     (pinned: the suite lints the packaged CloudFormation templates and allows no warning).
+#   - any further Debian packages named as arguments (`npm run bench` adds curl and netcat-openbsd).
 # Node 22 (the Lambda runtime's) is not installed here: it is the `node` devDependency, which `npm ci`
 # installs and npm puts first on the PATH of every npm script, whatever the machine's own Node is.
 # Idempotent and fast (a few dpkg/stat checks) when everything is present; prints one line per thing it
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(zookeeper clickhouse-server)
+APT_PACKAGES=(zookeeper clickhouse-server "$@")
 VENV_DIR=.chdr/venv
 CFN_LINT_VERSION=1.58.0
 

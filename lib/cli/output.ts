@@ -1,4 +1,5 @@
-import { ConfigError, EXIT_USAGE } from '../config/index.js';
+import { EXIT_USAGE } from '../config/constants.js';
+import { ConfigError } from '../config/errors.js';
 import { describeError, isChdrError } from '../errors/index.js';
 
 /** Prints an error without a stack trace and returns the exit code: 2 for config/usage, 1 otherwise. */

@@ -1,18 +1,17 @@
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { failureCodeOf, PROBE_FAILURES } from '../probe/index.js';
-import { CLICKHOUSE_ERROR_CODES, CLIENT_TIMEOUT_GRACE_MS } from './constants.js';
+import { CLICKHOUSE_ERROR_CODES } from './constants.js';
 import {
   ClickHouseRequestError,
   describeException,
   failureOfException,
   parseClickHouseError,
 } from './errors.js';
+import { createHttpTransport } from './http-transport.js';
 import type {
   ClickHouseConnection,
   ConnectionOptions,
-  HttpReply,
   QueryOptions,
   ReplicasStatusRequest,
 } from './types.js';
@@ -21,11 +20,17 @@ export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tl
 
 /** What the connection touches, replaceable in tests. */
 export interface ConnectionDeps {
-  createClient: typeof createClient;
-  fetch: typeof fetch;
+  createTransport: typeof createHttpTransport;
 }
 
-const defaultDeps: ConnectionDeps = { createClient, fetch: (...args) => fetch(...args) };
+const defaultDeps: ConnectionDeps = { createTransport: createHttpTransport };
+
+/** JSONEachRow: one JSON object per line. */
+const rowsOf = <T>(body: string): T[] =>
+  body
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
 
 /** Shortest password that is masked in messages; shorter ones would mangle ordinary words. */
 const MIN_MASKED_PASSWORD_LENGTH = 4;
@@ -37,11 +42,10 @@ export const endpointUrl = (endpoint: ClickHouseEndpoint): string => {
 };
 
 /**
- * A connection to one ClickHouse server over HTTP: queries through @clickhouse/client (keep-alive,
- * stale sockets dropped before reuse, so it survives frozen Lambda environments), `/replicas_status`
- * through fetch. It sends no ClickHouse settings and no query parameters, so ClickHouse 18.16 accepts
- * every request, and so do users whose profile is `readonly = 1`. The password goes only into the
- * client's Basic auth header; it never appears in a URL, a log or an error message.
+ * A connection to one ClickHouse server over HTTP (keep-alive, stale sockets dropped before reuse, so it
+ * survives frozen Lambda environments). It sends no ClickHouse settings and no query parameters, so
+ * ClickHouse 18.16 accepts every request, and so do users whose profile is `readonly = 1`. The password
+ * goes only into the Basic auth header; it never appears in a URL, a log or an error message.
  */
 export const createClickHouseConnection = (
   endpoint: ClickHouseEndpoint,
@@ -51,16 +55,11 @@ export const createClickHouseConnection = (
 ): ClickHouseConnection => {
   const url = endpointUrl(endpoint);
   const label = `${url} as ${endpoint.user}`;
-  const client = deps.createClient({
+  const transport = deps.createTransport({
     url,
     username: endpoint.user,
     password: password ?? '',
-    application: 'chdr',
-    request_timeout: options.requestTimeoutMs + CLIENT_TIMEOUT_GRACE_MS,
-    keep_alive: { enabled: options.keepAlive, eagerly_destroy_stale_sockets: true },
-    compression: { request: false, response: false },
-    // Errors are returned to the caller as values; the library's own logging would duplicate them.
-    log: { level: ClickHouseLogLevel.OFF },
+    keepAlive: options.keepAlive,
   });
 
   const mask = (text: string): string =>
@@ -131,23 +130,21 @@ export const createClickHouseConnection = (
     endpoint: label,
 
     queryRows: <T = unknown>(sql: string, { timeoutMs }: QueryOptions) =>
-      run('query', timeoutMs, async (signal) => {
-        const result = await client.query({ query: sql, format: 'JSONEachRow', abort_signal: signal });
-        return result.json<T>();
-      }),
+      run('query', timeoutMs, async (signal) =>
+        rowsOf<T>(await transport.post(`${sql}\nFORMAT JSONEachRow`, signal)),
+      ),
 
     exec: (sql: string, { timeoutMs }: QueryOptions) =>
       run('statement', timeoutMs, async (signal) => {
-        await client.command({ query: sql, abort_signal: signal });
+        await transport.post(sql, signal);
       }),
 
+    // The handler needs no credentials, so none are sent.
     replicasStatus: ({ verbose, timeoutMs }: ReplicasStatusRequest) =>
-      run('/replicas_status', timeoutMs, async (signal): Promise<HttpReply> => {
-        // The handler needs no credentials, so none are sent.
-        const response = await deps.fetch(`${url}/replicas_status${verbose ? '?verbose=1' : ''}`, { signal });
-        return { httpStatus: response.status, body: await response.text() };
-      }),
+      run('/replicas_status', timeoutMs, (signal) =>
+        transport.get(`/replicas_status${verbose ? '?verbose=1' : ''}`, signal),
+      ),
 
-    close: () => client.close(),
+    close: () => transport.close(),
   };
 };

@@ -101,7 +101,4 @@ export const NEVER_LOADED_DELAY_SECONDS = 315_360_000;
 /** Longest server message kept in an error or a probe reason. */
 export const MAX_SERVER_MESSAGE_LENGTH = 500;
 
-/** Extra time the client library's own request timeout waits beyond ours, so that ours fires first. */
-export const CLIENT_TIMEOUT_GRACE_MS = 1_000;
-
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

@@ -42,21 +42,9 @@ const truncate = (text: string): string =>
 const textOf = (input: unknown): string =>
   typeof input === 'string' ? input : input instanceof Error ? input.message : describeError(input);
 
-/** An exception already parsed by chdr or by @clickhouse/client (which only parses modern texts). */
-const alreadyParsed = (input: unknown): ClickHouseException | undefined => {
-  if (input instanceof ClickHouseRequestError) return input.exception ?? undefined;
-  if (!(input instanceof Error)) return undefined;
-  const { code, type } = input as { code?: unknown; type?: unknown };
-  if (
-    typeof code !== 'string' ||
-    !/^\d+$/.test(code) ||
-    typeof type !== 'string' ||
-    !/^[A-Z][A-Z0-9_]+$/.test(type)
-  ) {
-    return undefined;
-  }
-  return { code: Number(code), type, message: truncate(input.message.trim()) };
-};
+/** An exception chdr already parsed (a request error wrapped again). */
+const alreadyParsed = (input: unknown): ClickHouseException | undefined =>
+  input instanceof ClickHouseRequestError ? (input.exception ?? undefined) : undefined;
 
 /**
  * Parses a ClickHouse exception from a reply body or a thrown error, in every style seen:

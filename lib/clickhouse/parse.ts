@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROBE_FAILURES } from '../probe/index.js';
 import {
   CLICKHOUSE_ERROR_CODES,

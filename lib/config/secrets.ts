@@ -1,5 +1,5 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CONFIG_ERROR_CODES, ConfigError } from './errors.js';
 import type { SecretRef } from './types.js';
 
@@ -32,6 +32,8 @@ export const resolveSecret = async (
   if ('ssm' in ref) {
     if (!deps.ssm) throw unresolved(where, 'an SSM reference needs AWS credentials and a region');
     try {
+      // Loaded only for this kind of reference: a config without one never pays for the SDK client.
+      const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
       const out = await deps.ssm.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }));
       const value = out.Parameter?.Value;
       if (value === undefined) throw unresolved(where, `SSM parameter ${ref.ssm} has no value`);
@@ -45,6 +47,7 @@ export const resolveSecret = async (
     throw unresolved(where, 'a Secrets Manager reference needs AWS credentials and a region');
   let secretString: string | undefined;
   try {
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
     const out = await deps.secretsManager.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }));
     secretString = out.SecretString;
   } catch (cause) {

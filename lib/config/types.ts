@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { secretRefSchema, topologySchema } from './schema.js';
 import type { COORDINATION_KINDS, COORDINATION_ROLES, SITE_ROLES } from './constants.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Topology } from '../config/index.js';
 import { OPERATION_KINDS } from './constants.js';
 import { executeOperation, formatPlan, planOperation } from './engine.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HEARTBEAT_MEMORY_VERSION } from './constants.js';
 import type { HeartbeatMemory } from './types.js';
 

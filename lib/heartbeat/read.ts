@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ClickHouseRequestError,
   CLICKHOUSE_ERROR_CODES,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config/index.js';
 
 /** The environment the functions read (set by infra/stack.ts); checked once at cold start. */

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Pauses, SnsNotifier, type Pause } from '../alerts/index.js';
 import { findSite, loadTopology, type Topology } from '../config/index.js';
 import {

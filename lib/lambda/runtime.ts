@@ -1,9 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { Pager, SnsNotifier } from '../alerts/index.js';
-import { findSite, loadTopology, type Topology } from '../config/index.js';
+import { findSite, loadTopology, type SecretDeps, type Topology } from '../config/index.js';
 import { replicaConnector, type Connect } from '../cycle/index.js';
 import { createCloudWatchClient, MetricsPublisher } from '../metrics/index.js';
 import { DynamoStateStore, type StateStore } from '../state/index.js';
@@ -29,6 +27,21 @@ export const once = <T>(create: () => Promise<T>): (() => Promise<T>) => {
     }));
 };
 
+/**
+ * SDK clients for the kinds of secret the topology references, and only those: the SSM client alone is
+ * the largest module a cold start would load, for a config that may reference no parameter at all.
+ */
+const secretClients = async (topology: Topology): Promise<Pick<SecretDeps, 'ssm' | 'secretsManager'>> => {
+  const refs = topology.sites.flatMap((site) => site.replicas.map((replica) => replica.password));
+  const uses = (kind: 'ssm' | 'secretsManager') => refs.some((ref) => typeof ref === 'object' && kind in ref);
+  return {
+    ...(uses('ssm') ? { ssm: new (await import('@aws-sdk/client-ssm')).SSMClient({}) } : {}),
+    ...(uses('secretsManager')
+      ? { secretsManager: new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({}) }
+      : {}),
+  };
+};
+
 /** Resolves config and secrets, and builds the AWS clients, once per container (at cold start). */
 export const loadMonitorRuntime = async (
   env: Record<string, string | undefined>,
@@ -36,11 +49,7 @@ export const loadMonitorRuntime = async (
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
   const site = findSite(topology, settings.CHDR_SITE);
-  const connect = await replicaConnector(topology, {
-    env,
-    ssm: new SSMClient({}),
-    secretsManager: new SecretsManagerClient({}),
-  });
+  const connect = await replicaConnector(topology, { env, ...(await secretClients(topology)) });
   const store = new DynamoStateStore({
     client: new DynamoDBClient({}),
     tableName: settings.CHDR_STATE_TABLE,

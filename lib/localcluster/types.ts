@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { LOCAL_SITES, NODE_KINDS } from './constants.js';
 import type {
   clickHouseNodeStateSchema,

@@ -56,3 +56,12 @@ export const PRICES_USD = {
 
 /** Hours in the month the cost model uses (AWS bills metrics hourly, prorated over 730 hours). */
 export const HOURS_PER_MONTH = 730;
+
+/** AWS Lambda list prices (us-east-1): per request and per GB-second of billed duration, by architecture. */
+export const LAMBDA_PRICES_USD = {
+  requestsPerMillion: 0.2,
+  gbSecond: { arm64: 0.0000133334, x86_64: 0.0000166667 },
+} as const;
+
+/** Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB. */
+export const LAMBDA_MB_PER_VCPU = 1769;

@@ -9,7 +9,14 @@ export {
 } from './publish.js';
 export { alarmInstances, alarmResources, sourceSitesOf, seriesOf, DEFAULT_RUNBOOK_BASE } from './alarms.js';
 export { dashboardBody } from './dashboard.js';
-export { costModel, catalogMarkdown, type SiteCost } from './cost.js';
+export {
+  costModel,
+  catalogMarkdown,
+  lambdaCost,
+  type LambdaCost,
+  type LambdaCycleProfile,
+  type SiteCost,
+} from './cost.js';
 export { schedulePeriodSeconds } from './schedule.js';
 export { agentErrorMetric, type AgentErrorMetricOptions } from './middleware/middy.js';
 export { MetricsError, METRICS_ERROR_CODES } from './errors.js';

@@ -89,7 +89,7 @@ afterAll(async () => {
 });
 
 describe('ClickHouse transport against 18.16', () => {
-  it('queries through @clickhouse/client with no setting 18.16 rejects; UInt64 arrives quoted', async () => {
+  it('queries over HTTP with no setting 18.16 rejects; UInt64 arrives quoted', async () => {
     const rows = await ch('ch1').queryRows<{ version: string; big: string; small: number }>(
       'SELECT version() AS version, toUInt64(5) AS big, toUInt32(7) AS small',
       { timeoutMs: 5_000 },

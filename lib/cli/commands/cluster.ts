@@ -1,25 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  DEFAULT_CLUSTER_DIR,
-  down,
-  heal,
-  partition,
-  standbyCommand,
-  startFetches,
-  startNode,
-  startSite,
-  status,
-  stopFetches,
-  stopNode,
-  stopSite,
-  up,
-  type ClusterStatus,
-} from '../../localcluster/index.js';
-
-interface DirOption {
-  dir: string;
-}
+import { DEFAULT_CLUSTER_DIR } from '../../localcluster/constants.js';
+import type { DirOption } from '../actions/cluster.js';
 
 const parsePortBase = (value: string): number => {
   const parsed = Number(value);
@@ -27,35 +8,10 @@ const parsePortBase = (value: string): number => {
   return parsed;
 };
 
-const progress = (message: string): void => {
-  process.stderr.write(`  ${message}\n`);
-};
-
 const withDir = (command: Command): Command =>
   command.option('--dir <dir>', 'directory holding the cluster state, configs and data', DEFAULT_CLUSTER_DIR);
 
-const formatStatus = (report: ClusterStatus): string => {
-  const rows = report.nodes.map((node) => [
-    node.name,
-    node.site,
-    node.kind,
-    node.pid === null ? '-' : String(node.pid),
-    node.running ? (node.ready ? 'ready' : 'starting') : 'stopped',
-    node.detail,
-  ]);
-  const header = ['NODE', 'SITE', 'KIND', 'PID', 'STATE', 'DETAIL'];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [
-    `cluster in ${report.dir}: ${report.healthy ? 'healthy' : 'NOT healthy'}`,
-    line(header),
-    ...rows.map(line),
-  ].join('\n');
-};
+const actions = () => import('../actions/cluster.js');
 
 /** `chdr cluster ...`: the local two-site cluster on loopback (lib/localcluster). */
 export const registerClusterCommand = (program: Command): void => {
@@ -74,88 +30,57 @@ export const registerClusterCommand = (program: Command): void => {
       '--netns',
       'put the standby site in its own network namespace behind a veth pair, for partition/heal (root)',
     )
-    .action(async (options: DirOption & { portBase?: number; netns?: boolean }) => {
-      const result = await up({
-        dir: options.dir,
-        portBase: options.portBase,
-        netns: options.netns,
-        onProgress: progress,
-      }).catch((error: unknown) => {
-        progress(
-          `servers that did start keep running: see \`chdr cluster status\`, stop them with \`chdr cluster down\``,
-        );
-        throw error;
-      });
-      process.stdout.write(`topology: ${result.state.topologyPath}\n`);
-    });
+    .action(async (options: DirOption & { portBase?: number; netns?: boolean }) =>
+      (await actions()).clusterUp(options),
+    );
 
   withDir(cluster.command('down'))
     .description('stop every server the cluster started and delete its data')
-    .action(async (options: DirOption) => {
-      await down({ dir: options.dir, onProgress: progress });
-    });
+    .action(async (options: DirOption) => (await actions()).clusterDown(options));
 
   withDir(cluster.command('status'))
     .description('show every node: pid, running, ready, ZooKeeper mode (exit 1 when not healthy)')
-    .action(async (options: DirOption) => {
-      const report = await status(options.dir);
-      process.stdout.write(`${formatStatus(report)}\n`);
-      if (!report.healthy) process.exitCode = 1;
-    });
+    .action(async (options: DirOption) => (await actions()).clusterStatus(options));
 
   withDir(cluster.command('stop'))
     .argument('<node>', 'zk1..zk4 or ch1..ch3')
     .description('stop one node')
     .option('--hard', 'SIGKILL at once, like a crash')
-    .action(async (node: string, options: DirOption & { hard?: boolean }) => {
-      const stopped = await stopNode(options.dir, node, { hard: options.hard });
-      process.stdout.write(`${node} ${stopped ? 'stopped' : 'was not running'}\n`);
-    });
+    .action(async (node: string, options: DirOption & { hard?: boolean }) =>
+      (await actions()).clusterStopNode(node, options),
+    );
 
   withDir(cluster.command('start'))
     .argument('<node>', 'zk1..zk4 or ch1..ch3')
     .description('start one node from its current config file and wait until it accepts connections')
-    .action(async (node: string, options: DirOption) => {
-      const started = await startNode(options.dir, node);
-      process.stdout.write(`${node} ${started ? 'started' : 'was already running'}\n`);
-    });
+    .action(async (node: string, options: DirOption) => (await actions()).clusterStartNode(node, options));
 
   withDir(cluster.command('stop-site'))
     .argument('<site>', 'primary or standby')
     .description('stop every node of a site')
     .option('--hard', 'SIGKILL at once, like a crash')
-    .action(async (site: string, options: DirOption & { hard?: boolean }) => {
-      const stopped = await stopSite(options.dir, site, { hard: options.hard });
-      process.stdout.write(
-        `${site}: ${stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`}\n`,
-      );
-    });
+    .action(async (site: string, options: DirOption & { hard?: boolean }) =>
+      (await actions()).clusterStopSite(site, options),
+    );
 
   withDir(cluster.command('start-site'))
     .argument('<site>', 'primary or standby')
     .description('start every stopped node of a site, ZooKeeper first')
-    .action(async (site: string, options: DirOption) => {
-      const started = await startSite(options.dir, site);
-      process.stdout.write(
-        `${site}: ${started.length === 0 ? 'everything was running' : `started ${started.join(', ')}`}\n`,
-      );
-    });
+    .action(async (site: string, options: DirOption) => (await actions()).clusterStartSite(site, options));
 
   withDir(cluster.command('stop-fetches'))
     .argument('<replica>', 'ch1..ch3')
     .description('SYSTEM STOP FETCHES on a replica (its replication lag grows)')
-    .action(async (replica: string, options: DirOption) => {
-      await stopFetches(options.dir, replica);
-      process.stdout.write(`${replica}: fetches stopped\n`);
-    });
+    .action(async (replica: string, options: DirOption) =>
+      (await actions()).clusterStopFetches(replica, options),
+    );
 
   withDir(cluster.command('start-fetches'))
     .argument('<replica>', 'ch1..ch3')
     .description('SYSTEM START FETCHES on a replica')
-    .action(async (replica: string, options: DirOption) => {
-      await startFetches(options.dir, replica);
-      process.stdout.write(`${replica}: fetches started\n`);
-    });
+    .action(async (replica: string, options: DirOption) =>
+      (await actions()).clusterStartFetches(replica, options),
+    );
 
   registerPartitionCommands(cluster);
 };
@@ -166,25 +91,16 @@ const registerPartitionCommands = (cluster: Command): void => {
     .description(
       'cut the link between the sites (standby end of the veth pair down): each side is unreachable',
     )
-    .action(async (options: DirOption) => {
-      const change = await partition(options.dir);
-      process.stdout.write(`link to ${change.namespace} ${change.changed ? 'cut' : 'was already cut'}\n`);
-    });
+    .action(async (options: DirOption) => (await actions()).clusterPartition(options));
 
   withDir(cluster.command('heal'))
     .description('restore the link cut by partition')
-    .action(async (options: DirOption) => {
-      const change = await heal(options.dir);
-      process.stdout.write(`link to ${change.namespace} ${change.changed ? 'restored' : 'was up'}\n`);
-    });
+    .action(async (options: DirOption) => (await actions()).clusterHeal(options));
 
   withDir(cluster.command('exec-standby'))
     .argument('<command...>', 'the command and its arguments (put -- before it)')
     .description("run a command in the standby site's network namespace, as an operator in that region")
-    .action(async (command: string[], options: DirOption) => {
-      const [program, ...args] = await standbyCommand(options.dir, command);
-      const child = spawnSync(program!, args, { stdio: 'inherit' });
-      if (child.error) throw child.error;
-      process.exitCode = child.status ?? 1;
-    });
+    .action(async (command: string[], options: DirOption) =>
+      (await actions()).clusterExecStandby(command, options),
+    );
 };

@@ -1,27 +1,6 @@
 import type { Command } from 'commander';
-import { userInfo } from 'node:os';
-import { ChdrError } from '../../errors/index.js';
-import { findSite } from '../../config/index.js';
-import { localPaging } from '../local-runtime.js';
-import { loadTopology } from '../../config/index.js';
+import type { PauseOptions } from '../actions/pause.js';
 import { configOption } from '../topology-option.js';
-
-const parseUntil = (text: string): Date => {
-  const relative = /^(\d+)(m|h|d)$/.exec(text);
-  const date = relative
-    ? new Date(
-        Date.now() +
-          Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'],
-      )
-    : new Date(text);
-  if (Number.isNaN(date.getTime()) || date.getTime() <= Date.now()) {
-    throw new ChdrError(
-      'USAGE_BAD_UNTIL',
-      `--until "${text}" is not a future time: give an ISO time or a duration like 30m, 2h, 1d`,
-    );
-  }
-  return date;
-};
 
 /** `chdr pause` / `chdr resume`: maintenance windows. Metrics continue; pages for the site are held back. */
 export const registerPauseCommands = (program: Command): void => {
@@ -32,26 +11,13 @@ export const registerPauseCommands = (program: Command): void => {
     .requiredOption('-s, --site <name>', 'site to pause')
     .requiredOption('--until <time>', 'ISO time or duration (30m, 2h, 1d) when the pause ends by itself')
     .requiredOption('--reason <text>', 'why, shown in the notice and in status')
-    .action(async (options: { config: string; site: string; until: string; reason: string }) => {
-      const topology = await loadTopology(options.config);
-      findSite(topology, options.site);
-      const pause = await localPaging(topology).pauses.pauseSite(
-        options.site,
-        parseUntil(options.until),
-        options.reason,
-        userInfo().username,
-      );
-      process.stdout.write(`paused ${pause.site} until ${pause.until} (${pause.reason})\n`);
-    });
+    .action(async (options: PauseOptions) => (await import('../actions/pause.js')).pause(options));
   program
     .command('resume')
     .description('end a pause now')
     .addOption(configOption())
     .requiredOption('-s, --site <name>', 'site to resume')
-    .action(async (options: { config: string; site: string }) => {
-      const topology = await loadTopology(options.config);
-      findSite(topology, options.site);
-      const resumed = await localPaging(topology).pauses.resumeSite(options.site, userInfo().username);
-      process.stdout.write(resumed ? `resumed ${options.site}\n` : `${options.site} was not paused\n`);
-    });
+    .action(async (options: { config: string; site: string }) =>
+      (await import('../actions/pause.js')).resume(options),
+    );
 };

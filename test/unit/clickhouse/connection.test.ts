@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { createClient } from '@clickhouse/client';
 import {
   cachedClickHouseConnection,
   closeCachedConnections,
@@ -7,52 +6,54 @@ import {
   ClickHouseRequestError,
   createClickHouseConnection,
   type ConnectionDeps,
+  type HttpReply,
 } from '../../../lib/clickhouse/index.js';
+import type { TransportConfig } from '../../../lib/clickhouse/http-transport.js';
 import { PROBE_FAILURES } from '../../../lib/probe/index.js';
 
 const endpoint = { host: 'ch1.internal', httpPort: 8123, tls: false, user: 'chdr' };
 const PASSWORD = 'hunter2-s3cret';
 const options = { requestTimeoutMs: 2_000, keepAlive: true };
 
-interface FakeClient {
-  config: Record<string, unknown>;
-  queries: { query: string; format?: string; abort_signal?: AbortSignal }[];
+interface FakeTransport {
+  config: TransportConfig;
+  posts: { sql: string; signal: AbortSignal }[];
+  gets: { path: string; signal: AbortSignal }[];
   closed: number;
 }
 
-/** A stand-in for @clickhouse/client whose query/command do what `behave` says. */
+/** A stand-in for the HTTP transport whose post/get do what `behave` says. */
 const fakeDeps = (behave: {
-  query?: (params: { query: string; abort_signal?: AbortSignal }) => Promise<unknown[]>;
-  command?: (params: { query: string; abort_signal?: AbortSignal }) => Promise<void>;
-  fetch?: typeof fetch;
-}): ConnectionDeps & { clients: FakeClient[] } => {
-  const clients: FakeClient[] = [];
-  const create = ((config: Record<string, unknown>) => {
-    const client: FakeClient = { config, queries: [], closed: 0 };
-    clients.push(client);
-    return {
-      query: async (params: { query: string; format?: string; abort_signal?: AbortSignal }) => {
-        client.queries.push(params);
-        const rows = await (behave.query ?? (async () => []))(params);
-        return { json: async () => rows };
-      },
-      command: async (params: { query: string; abort_signal?: AbortSignal }) => {
-        client.queries.push(params);
-        await (behave.command ?? (async () => undefined))(params);
-        return { query_id: 'q' };
-      },
-      close: async () => {
-        client.closed += 1;
-      },
-    };
-  }) as unknown as typeof createClient;
-  return { createClient: create, fetch: behave.fetch ?? (async () => new Response('Ok.\n')), clients };
+  post?: (sql: string, signal: AbortSignal) => Promise<string>;
+  get?: (path: string, signal: AbortSignal) => Promise<HttpReply>;
+}): ConnectionDeps & { transports: FakeTransport[] } => {
+  const transports: FakeTransport[] = [];
+  return {
+    createTransport: (config) => {
+      const transport: FakeTransport = { config, posts: [], gets: [], closed: 0 };
+      transports.push(transport);
+      return {
+        post: async (sql, signal) => {
+          transport.posts.push({ sql, signal });
+          return (behave.post ?? (async () => ''))(sql, signal);
+        },
+        get: async (path, signal) => {
+          transport.gets.push({ path, signal });
+          return (behave.get ?? (async () => ({ httpStatus: 200, body: 'Ok.\n' })))(path, signal);
+        },
+        close: async () => {
+          transport.closed += 1;
+        },
+      };
+    },
+    transports,
+  };
 };
 
-/** Waits until the signal aborts, then fails as the client does. */
-const hang = (params: { abort_signal?: AbortSignal }): Promise<never> =>
+/** Waits until the signal aborts, then fails as node:http does. */
+const hang = (_sql: string, signal: AbortSignal): Promise<never> =>
   new Promise((_, reject) =>
-    params.abort_signal?.addEventListener('abort', () => reject(new Error('The user aborted a request.'))),
+    signal.addEventListener('abort', () => reject(new Error('The operation was aborted'))),
   );
 
 afterEach(async () => {
@@ -60,32 +61,29 @@ afterEach(async () => {
 });
 
 describe('createClickHouseConnection', () => {
-  it('configures the client for 18.16: no compression, no settings, keep-alive, library logging off', async () => {
-    const deps = fakeDeps({ query: async () => [{ a: 1 }] });
+  it('POSTs the query as JSONEachRow with no settings, keep-alive, and parses one row per line', async () => {
+    const deps = fakeDeps({ post: async () => '{"a":1}\n{"a":2}\n' });
     const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
 
     const rows = await connection.queryRows('SELECT 1 AS a', { timeoutMs: 500 });
 
-    expect(rows).toEqual([{ a: 1 }]);
-    const client = deps.clients[0]!;
-    expect(client.config).toMatchObject({
+    expect(rows).toEqual([{ a: 1 }, { a: 2 }]);
+    const transport = deps.transports[0]!;
+    expect(transport.config).toEqual({
       url: 'http://ch1.internal:8123',
       username: 'chdr',
       password: PASSWORD,
-      keep_alive: { enabled: true, eagerly_destroy_stale_sockets: true },
-      compression: { request: false, response: false },
-      request_timeout: 3_000,
+      keepAlive: true,
     });
-    expect(client.config).not.toHaveProperty('clickhouse_settings');
-    expect(client.queries[0]).toMatchObject({ query: 'SELECT 1 AS a', format: 'JSONEachRow' });
+    expect(transport.posts[0]?.sql).toBe('SELECT 1 AS a\nFORMAT JSONEachRow');
     expect(connection.endpoint).toBe('http://ch1.internal:8123 as chdr');
   });
 
   it('turns an 18.16 exception into a typed request error', async () => {
     const deps = fakeDeps({
-      command: async () => {
+      post: async () => {
         throw new Error(
-          'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception\n',
+          'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode, e.what() = DB::Exception',
         );
       },
     });
@@ -107,7 +105,7 @@ describe('createClickHouseConnection', () => {
   });
 
   it('reports its own deadline as a timeout, capped by requestTimeoutMs', async () => {
-    const deps = fakeDeps({ query: hang });
+    const deps = fakeDeps({ post: hang });
     const connection = createClickHouseConnection(
       endpoint,
       PASSWORD,
@@ -123,7 +121,7 @@ describe('createClickHouseConnection', () => {
 
   it('maps socket errors to probe failure codes', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:8123'), { code: 'ECONNREFUSED' });
-    const deps = fakeDeps({ query: async () => Promise.reject(refused) });
+    const deps = fakeDeps({ post: async () => Promise.reject(refused) });
     const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
 
     const error = await connection.queryRows('SELECT 1', { timeoutMs: 500 }).catch((e: unknown) => e);
@@ -137,13 +135,12 @@ describe('createClickHouseConnection', () => {
 
   it('never lets the password into an error message', async () => {
     const deps = fakeDeps({
-      query: async () => {
+      post: async (sql) => {
         throw new Error(
-          `Code: 62, e.displayText() = DB::Exception: Syntax error near '${PASSWORD}', e.what() = DB::Exception`,
+          sql.endsWith('FORMAT JSONEachRow')
+            ? `Code: 62, e.displayText() = DB::Exception: Syntax error near '${PASSWORD}', e.what() = DB::Exception`
+            : `getaddrinfo ENOTFOUND user:${PASSWORD}@ch1`,
         );
-      },
-      command: async () => {
-        throw new Error(`getaddrinfo ENOTFOUND user:${PASSWORD}@ch1`);
       },
     });
     const connection = createClickHouseConnection(endpoint, PASSWORD, options, deps);
@@ -164,12 +161,11 @@ describe('createClickHouseConnection', () => {
   });
 
   it('GETs /replicas_status?verbose=1 without credentials and returns any status with its body', async () => {
-    const seen: { url: string; init?: RequestInit }[] = [];
     const deps = fakeDeps({
-      fetch: async (url, init) => {
-        seen.push({ url: String(url), ...(init === undefined ? {} : { init }) });
-        return new Response('analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n', { status: 503 });
-      },
+      get: async () => ({
+        httpStatus: 503,
+        body: 'analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n',
+      }),
     });
     const connection = createClickHouseConnection(
       { ...endpoint, tls: true, httpPort: 8443 },
@@ -184,16 +180,16 @@ describe('createClickHouseConnection', () => {
       httpStatus: 503,
       body: 'analytics.t:\tAbsolute delay: 912. Relative delay: 912.\n',
     });
-    expect(seen[0]?.url).toBe('https://ch1.internal:8443/replicas_status?verbose=1');
-    expect(JSON.stringify(seen[0]?.init?.headers ?? {})).not.toMatch(/authorization/i);
-    expect(seen[0]?.init?.signal).toBeInstanceOf(AbortSignal);
+    expect(deps.transports[0]?.config.url).toBe('https://ch1.internal:8443');
+    expect(deps.transports[0]?.gets[0]?.path).toBe('/replicas_status?verbose=1');
+    expect(deps.transports[0]?.gets[0]?.signal).toBeInstanceOf(AbortSignal);
   });
 
   it('brackets IPv6 literals in the URL', async () => {
     const deps = fakeDeps({});
     createClickHouseConnection({ ...endpoint, host: '::1' }, undefined, options, deps);
-    expect(deps.clients[0]?.config.url).toBe('http://[::1]:8123');
-    expect(deps.clients[0]?.config.password).toBe('');
+    expect(deps.transports[0]?.config.url).toBe('http://[::1]:8123');
+    expect(deps.transports[0]?.config.password).toBe('');
   });
 });
 
@@ -222,7 +218,7 @@ describe('cachedClickHouseConnection', () => {
     await new Promise((resolve) => setImmediate(resolve));
 
     expect(after).not.toBe(before);
-    expect(deps.clients[0]?.closed).toBe(1);
-    expect(deps.clients[1]?.closed).toBe(0);
+    expect(deps.transports[0]?.closed).toBe(1);
+    expect(deps.transports[1]?.closed).toBe(0);
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ClickHouseError } from '@clickhouse/client';
 import {
   CLICKHOUSE_ERROR_CODES,
   ClickHouseRequestError,
@@ -91,14 +90,13 @@ describe('parseClickHouseError', () => {
     expect(parseClickHouseError('Error: 404 Not Found')).toBeUndefined();
   });
 
-  it('reads thrown errors: plain Error (the client on 18.16) and the client ClickHouseError (modern)', () => {
+  it('reads thrown errors: a plain Error with the server text, and a request error it already parsed', () => {
     expect(parseClickHouseError(new Error(V18.readonly))?.type).toBe('TABLE_IS_READ_ONLY');
-    const modern = new ClickHouseError({
-      message: 'Table is in readonly mode. ',
-      code: '242',
-      type: 'TABLE_IS_READ_ONLY',
+    const wrapped = new ClickHouseRequestError(CLICKHOUSE_ERROR_CODES.server, 'statement on ch1: readonly', {
+      failure: PROBE_FAILURES.serverError,
+      exception: { code: 242, type: 'TABLE_IS_READ_ONLY', message: 'Table is in readonly mode.' },
     });
-    expect(parseClickHouseError(modern)).toEqual({
+    expect(parseClickHouseError(wrapped)).toEqual({
       code: 242,
       type: 'TABLE_IS_READ_ONLY',
       message: 'Table is in readonly mode.',

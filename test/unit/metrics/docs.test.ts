@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FIRST_STEPS } from '../../../lib/alerts/index.js';
 import { RUNBOOK, catalogMarkdown, costModel } from '../../../lib/metrics/index.js';
+import { monitorFunctionSize, readBenchResults } from '../../../scripts/bench-report.js';
 import { expectGeneratedBlock } from '../../support/generated-docs.js';
 import { referenceTopology } from './reports.js';
 
 /**
- * docs/metrics.md carries the catalog, the alarms and the cost model as generated from the code. When this
- * test fails after a catalog change, regenerate the block with:
+ * docs/metrics.md carries the catalog, the alarms and the cost model as generated from the code, with the
+ * monitor Lambda priced from the cycle `npm run bench` measured (bench-results/bench.json) at the size
+ * serverless.yml gives the function. When this test fails after a catalog change, regenerate the block with:
  *   CHDR_UPDATE_DOCS=1 npx vitest run --project unit test/unit/metrics/docs.test.ts
  */
 const DOCS = new URL('../../../docs/metrics.md', import.meta.url);
@@ -29,7 +31,9 @@ describe('docs/metrics.md', () => {
       DOCS,
       'catalog',
       'test/unit/metrics/docs.test.ts',
-      catalogMarkdown(referenceTopology()),
+      catalogMarkdown(referenceTopology(), {
+        lambda: { ...monitorFunctionSize(), ...readBenchResults().cycle },
+      }),
     );
   });
 

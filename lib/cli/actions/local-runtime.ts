@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Pager, Pauses, type Notification, type Notifier } from '../alerts/index.js';
-import type { Topology } from '../config/index.js';
-import type { PublishedDatum } from '../metrics/index.js';
-import { renderNotification } from '../report/index.js';
-import { FileStateStore } from '../state/index.js';
+import { Pager, Pauses, type Notification, type Notifier } from '../../alerts/index.js';
+import type { Topology } from '../../config/index.js';
+import type { PublishedDatum } from '../../metrics/index.js';
+import { renderNotification } from '../../report/index.js';
+import { FileStateStore } from '../../state/index.js';
 
 /** Local state (paging, heartbeat memory, pauses, the failover journal) lives in one file per cluster. */
 export const localStatePath = (topology: Topology, dir = '.chdr/state'): string =>

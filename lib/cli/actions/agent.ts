@@ -1,0 +1,43 @@
+import { runAgentCyclesForAllSites } from '../../agent/index.js';
+import { closeCachedConnections } from '../../clickhouse/index.js';
+import { loadTopology } from '../../config/index.js';
+import { replicaConnector } from '../../cycle/index.js';
+import { systemClock } from '../../probe/index.js';
+import { renderStatusTree } from '../../report/index.js';
+import { countingPublisher, localPaging } from './local-runtime.js';
+
+export interface AgentOptions {
+  config: string;
+  interval: string;
+  cycles?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const agent = async (options: AgentOptions): Promise<void> => {
+  const topology = await loadTopology(options.config);
+  const { store, pager } = localPaging(topology);
+  const connect = await replicaConnector(topology, { env: process.env });
+  const limit = options.cycles === undefined ? Infinity : Number(options.cycles);
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  try {
+    for (let cycle = 1; cycle <= limit && !stop; cycle++) {
+      const results = await runAgentCyclesForAllSites({
+        topology,
+        clock: systemClock,
+        connect,
+        store,
+        publisher: countingPublisher,
+        pager,
+      });
+      const reports = results.map((result) => result.report);
+      process.stdout.write(
+        `\n── cycle ${cycle} at ${new Date().toISOString()} ──\n${renderStatusTree(topology, reports)}\n`,
+      );
+      if (cycle < limit) await sleep(Number(options.interval) * 1000);
+    }
+  } finally {
+    await closeCachedConnections();
+  }
+};

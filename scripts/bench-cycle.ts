@@ -1,0 +1,186 @@
+// Warm cycles of `npm run bench`: one site, each probe on its own, 50 endpoints, a blackholed replica.
+import { createServer, connect as tcpConnect, type Server } from 'node:net';
+import { probeReplica } from '../lib/clickhouse/index.js';
+import { findSite, withExtraEndpoints, type Topology } from '../lib/config/index.js';
+import { replicaConnector, runCycle, type HealthReport } from '../lib/cycle/index.js';
+import { readHeartbeats, writeHeartbeat } from '../lib/heartbeat/index.js';
+import { probeCoordinationNode } from '../lib/keeper/index.js';
+import { startBlackhole } from '../lib/localcluster/index.js';
+import { systemClock } from '../lib/probe/index.js';
+import { lintKeeperNode, lintUsers } from '../lib/security/index.js';
+import type { BenchLog } from './bench-measure.js';
+import { median, ms, timed } from './bench-measure.js';
+
+const ROUNDS = 7;
+
+export const cycleOnce = async (topology: Topology, site: string): Promise<HealthReport> => {
+  const connect = await replicaConnector(topology, { env: process.env });
+  return runCycle({ topology, siteName: site, clock: systemClock, connect });
+};
+
+/** Median wall and CPU time (user + system, this process) of warm cycles. */
+const warmCycles = async (topology: Topology, site: string): Promise<{ wallMs: number; cpuMs: number }> => {
+  await cycleOnce(topology, site); // connections open, table there
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const before = process.cpuUsage();
+    const [, elapsed] = await timed(() => cycleOnce(topology, site));
+    const used = process.cpuUsage(before);
+    wall.push(elapsed);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return { wallMs: median(wall), cpuMs: median(cpu) };
+};
+
+/** Each probe of the site's cycle alone, one after another, warm: median time of each. */
+const probesAlone = async (topology: Topology, siteName: string): Promise<{ name: string; ms: number }[]> => {
+  const site = findSite(topology, siteName);
+  const connect = await replicaConnector(topology, { env: process.env });
+  const options = { timeoutMs: topology.timeouts.probeMs, clock: systemClock };
+  const replica = site.replicas[0]!;
+  const probes: [string, () => Promise<unknown>][] = [
+    ['heartbeat write', () => writeHeartbeat(connect(replica), site.name, topology.heartbeat, options)],
+    ['heartbeat read', () => readHeartbeats(connect(replica), topology.heartbeat, options)],
+    ...site.replicas.map((r): [string, () => Promise<unknown>] => [
+      `replica ${r.name}`,
+      () => probeReplica(connect(r), options),
+    ]),
+    ...topology.sites.flatMap((s) =>
+      s.coordination.map((node): [string, () => Promise<unknown>] => [
+        `coordination ${node.name}`,
+        () => probeCoordinationNode(node, options),
+      ]),
+    ),
+    ...site.coordination.map((node): [string, () => Promise<unknown>] => [
+      `allow list ${node.name}`,
+      () => lintKeeperNode(node, options.timeoutMs),
+    ]),
+    [`users ${replica.name}`, () => lintUsers(replica.name, connect(replica), options.timeoutMs)],
+  ];
+  const times = probes.map((): number[] => []);
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [i, [, probe]] of probes.entries()) {
+      const [, elapsed] = await timed(probe);
+      if (round > 0) times[i]!.push(elapsed); // round 0 opens the connections
+    }
+  }
+  return probes.map(([name], i) => ({ name, ms: median(times[i]!) }));
+};
+
+/** TCP forwarders so one local server answers under many endpoints (the 50-endpoint topology). */
+const forwarder = (targetPort: number): Promise<Server> =>
+  new Promise((resolve) => {
+    const server = createServer((client) => {
+      const upstream = tcpConnect(targetPort, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+const portOf = (server: Server) => (server.address() as { port: number }).port;
+
+const widen = async (
+  topology: Topology,
+  site: string,
+  endpoints: number,
+): Promise<{ topology: Topology; servers: Server[] }> => {
+  const servers: Server[] = [];
+  const own = findSite(topology, site);
+  const replicaTarget = own.replicas[0]!;
+  const nodeTarget = own.coordination[0]!;
+  const extraReplicas = [];
+  const extraNodes = [];
+  const base = topology.sites.reduce((sum, s) => sum + s.replicas.length + s.coordination.length, 0);
+  for (let i = 0; base + extraReplicas.length + extraNodes.length < endpoints; i++) {
+    const server = await forwarder(i % 2 === 0 ? replicaTarget.httpPort : nodeTarget.clientPort);
+    servers.push(server);
+    if (i % 2 === 0) {
+      extraReplicas.push({
+        name: `${replicaTarget.name}-alias${i}`,
+        host: '127.0.0.1',
+        httpPort: portOf(server),
+      });
+    } else {
+      extraNodes.push({
+        name: `${nodeTarget.name}-alias${i}`,
+        kind: nodeTarget.kind,
+        host: '127.0.0.1',
+        clientPort: portOf(server),
+        role: 'observer' as const,
+      });
+    }
+  }
+  return {
+    topology: withExtraEndpoints(topology, site, { replicas: extraReplicas, coordination: extraNodes }),
+    servers,
+  };
+};
+
+/** Returns the warm cycle, for the cost model. */
+export const benchCycles = async (
+  log: BenchLog,
+  topology: Topology,
+  site: string,
+): Promise<{ wallMs: number; cpuMs: number }> => {
+  process.stderr.write('warm cycles\n');
+  const own = findSite(topology, site);
+  const endpoints = `${topology.sites.reduce((sum, s) => sum + s.coordination.length, 0)} coordination nodes, ${own.replicas.length} replica${own.replicas.length === 1 ? '' : 's'}, heartbeat write + read`;
+  const warm = await warmCycles(topology, site);
+  const probes = await probesAlone(topology, site);
+  const slowest = probes.reduce((a, b) => (b.ms > a.ms ? b : a));
+  const sum = probes.reduce((total, probe) => total + probe.ms, 0);
+  log.figure(`one cycle, warm (${site}: ${endpoints})`, ms(warm.wallMs), `median of ${ROUNDS}`);
+  log.figure('CPU time of one warm cycle', `${warm.cpuMs.toFixed(1)} ms`, 'user + system, median');
+  log.figure(
+    `its ${probes.length} probes one at a time: slowest / sum`,
+    `${ms(slowest.ms)} / ${ms(sum)}`,
+    `slowest: ${slowest.name}; medians of ${ROUNDS} each`,
+  );
+  log.goal({
+    goal: 'warm cycle against its slowest single probe',
+    measured: `${ms(warm.wallMs)} (slowest probe ${ms(slowest.ms)}, ${slowest.name}; sum ${ms(sum)})`,
+    limit: `≤ slowest + 10 ms = ${ms(slowest.ms + 10)}`,
+    pass: warm.wallMs <= slowest.ms + 10,
+  });
+
+  const { topology: wide, servers } = await widen(topology, site, 50);
+  try {
+    const wideCycle = await warmCycles(wide, site);
+    log.figure(
+      'one cycle, 50 endpoints, warm',
+      ms(wideCycle.wallMs),
+      `median of ${ROUNDS}; aliases via loopback forwarders`,
+    );
+    log.ratio(
+      '50-endpoint cycle against the single-site cycle',
+      wideCycle.wallMs,
+      warm.wallMs,
+      2,
+      `${ms(wideCycle.wallMs)} / ${ms(warm.wallMs)}`,
+    );
+  } finally {
+    for (const server of servers) server.close();
+  }
+
+  const blackhole = await startBlackhole();
+  try {
+    const withBlackhole = withExtraEndpoints(topology, site, {
+      replicas: [{ name: 'blackhole', host: blackhole.host, httpPort: blackhole.port }],
+    });
+    const [, blackholeMs] = await timed(() => cycleOnce(withBlackhole, site));
+    log.figure(
+      'one cycle with a blackholed replica',
+      ms(blackholeMs),
+      `probe timeout ${topology.timeouts.probeMs} ms: one timeout, not the sum`,
+    );
+  } finally {
+    await blackhole.close();
+  }
+  return warm;
+};
