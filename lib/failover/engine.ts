@@ -49,6 +49,8 @@ const resolveDeps = (deps: FailoverDeps): StepContext['deps'] => ({
   ...(deps.route53 ? { route53: deps.route53 } : {}),
   ...(deps.lambda ? { lambda: deps.lambda } : {}),
   ...(deps.signal ? { signal: deps.signal } : {}),
+  ...(deps.siteStore ? { siteStore: deps.siteStore } : {}),
+  ...(deps.fencer ? { fencer: deps.fencer } : {}),
 });
 
 const contextFor = (
@@ -205,11 +207,11 @@ export const executeOperation = async (
     let resumed = false;
     const open = await readOpenRun(store);
     if (open && (open.kind !== request.kind || open.from !== request.from || open.to !== request.to)) {
-      if (!request.force) {
+      if (!request.abandonOpenRun) {
         throw new FailoverError(
           FAILOVER_ERROR_CODES.openRun,
           `run ${open.runId} (${open.kind} ${open.from}->${open.to}) is unfinished since ${open.since}: resume it with ` +
-            `\`chdr ${open.kind} --from ${open.from} --to ${open.to} --execute\`, or pass --force to abandon it`,
+            `\`chdr ${open.kind} --from ${open.from} --to ${open.to} --execute\`, or pass --abandon-open-run to abandon it`,
         );
       }
       const abandoned = await RunJournal.load(store, open.runId);

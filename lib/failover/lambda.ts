@@ -14,7 +14,12 @@ export const failoverEventSchema = z.strictObject({
   to: z.string().min(1).optional(),
   /** e.g. `FAILOVER primary->standby`; anything else only plans. */
   confirm: z.string().optional(),
-  force: z.boolean().optional(),
+  /** One named override per refusal (see OVERRIDES); the strings are the operator's own words, journaled. */
+  acceptDataLoss: z.boolean().optional(),
+  fenceUnconfirmed: z.string().trim().min(1).optional(),
+  confirmRegionLost: z.string().trim().min(1).optional(),
+  acceptRunningInserts: z.boolean().optional(),
+  abandonOpenRun: z.boolean().optional(),
   expectPrimary: z.string().min(1).optional(),
   ackRecent: z.boolean().optional(),
   /** Plans this operation kind when `action` is `plan` (default failover). */
@@ -63,7 +68,11 @@ export const handleFailoverEvent = async (
     kind,
     from: input.from,
     to: input.to,
-    ...(input.force ? { force: true } : {}),
+    ...(input.acceptDataLoss ? { acceptDataLoss: true } : {}),
+    ...(input.fenceUnconfirmed ? { fenceUnconfirmed: input.fenceUnconfirmed } : {}),
+    ...(input.confirmRegionLost ? { confirmRegionLost: input.confirmRegionLost } : {}),
+    ...(input.acceptRunningInserts ? { acceptRunningInserts: true } : {}),
+    ...(input.abandonOpenRun ? { abandonOpenRun: true } : {}),
     ...(input.expectPrimary ? { expectPrimary: input.expectPrimary } : {}),
     ...(input.ackRecent ? { ackRecent: true } : {}),
     ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),

@@ -9,6 +9,7 @@ import {
   targetCaughtUpStep,
   verifyWritableStep,
 } from './steps/checks.js';
+import { fenceSourceStep, liftFenceStep } from './steps/fence.js';
 import { hooksStep } from './steps/hooks.js';
 import { keeperLearnersStep, keeperRecoveryStep } from './steps/keeper.js';
 import { route53Step } from './steps/route53.js';
@@ -70,10 +71,11 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
 
 /**
  * The steps of each operation, in order (Altinity DR guide: Failover, Recovering the Primary, Failback):
- * - failover (forced; `from` is lost): preflight, pre-hooks, new ensemble at `to`, repoint `to`'s replicas,
- *   write endpoint, verify (point of no return), post-hooks.
- * - recover (`from` is the lost site coming back, `to` the serving primary): `from`'s coordination rejoins
- *   as observers, its replicas point at `to`'s ensemble and catch up.
+ * - failover (forced; `from` is lost): preflight, fence `from` (STONITH, before anything at `to` takes
+ *   writes), pre-hooks, new ensemble at `to`, repoint `to`'s replicas, write endpoint, verify (point of no
+ *   return), post-hooks.
+ * - recover (`from` is the lost site coming back, `to` the serving primary): `from`'s boot guard lifted,
+ *   its coordination rejoins as observers, its replicas point at `to`'s ensemble and catch up.
  * - failback / switchover (planned; `from` still serves): preflight, pre-hooks, `to` caught up, stop
  *   `from`'s replicas (writes refused, not lost), observers reach the last transaction and `from`'s
  *   coordination stops, then the failover steps towards `to`, then `from` recovers as the standby and
@@ -87,9 +89,15 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
     topology.failover.hooks.post.length > 0 ? [hooksStep('post', topology.failover.hooks.post, to)] : [];
   switch (request.kind) {
     case 'failover':
-      return [preflightStep(from, to, 'forced'), ...pre, ...promote(topology, to), ...post];
+      return [
+        preflightStep(from, to, 'forced'),
+        fenceSourceStep(from, to),
+        ...pre,
+        ...promote(topology, to),
+        ...post,
+      ];
     case 'recover':
-      return [recoverPreflightStep(from, to), ...recoverSteps(topology, from, to)];
+      return [recoverPreflightStep(from, to), liftFenceStep(from), ...recoverSteps(topology, from, to)];
     case 'failback':
     case 'switchover': {
       const promoted = promote(topology, to);

@@ -9,7 +9,14 @@ import type { ClickHouseConnection } from '../clickhouse/types.js';
 import { resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { LocalShellExecutor, SsmExecutor, type HostExecutor } from '../executor/index.js';
 import { sendFourLetterWord, type FourLetterWord } from '../keeper/index.js';
-import { DynamoStateStore, FileStateStore, type StateStore } from '../state/index.js';
+import { Ec2InstanceFencer, type InstanceFencer } from '../fence/index.js';
+import {
+  DynamoStateStore,
+  FileStateStore,
+  siteStateTableName,
+  stageOfStateTable,
+  type StateStore,
+} from '../state/index.js';
 import { SnsFailoverNotifier } from './notifier.js';
 import type { FailoverDeps, FailoverNotifier, SendWord } from './types.js';
 
@@ -24,6 +31,10 @@ export interface RuntimeOptions {
   store?: StateStore;
   executor?: HostExecutor;
   notifier?: FailoverNotifier;
+  /** Stops an unreachable site's hosts (default: EC2 with the SSM executor, none with the local one). */
+  fencer?: InstanceFencer;
+  /** Each site's store; default: the per-region tables of a deployed stack, else `store` for every site. */
+  siteStore?: (site: string) => StateStore;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -38,6 +49,34 @@ export const tcpSendWord: SendWord = (node, word, timeoutMs) =>
   sendFourLetterWord({ host: node.host, port: node.clientPort }, word as FourLetterWord, { timeoutMs });
 
 const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || undefined;
+
+/**
+ * In a deployed function (`CHDR_STATE_TABLE` and `CHDR_SITE` set): every site's own table in its own
+ * region, named as its stack names it. Undefined elsewhere.
+ */
+const deployedSiteStores = (
+  topology: Topology,
+  env: Readonly<Record<string, string | undefined>>,
+): ((site: string) => StateStore) | undefined => {
+  const table = env.CHDR_STATE_TABLE;
+  const own = env.CHDR_SITE;
+  const stage = table && own ? stageOfStateTable(table, topology.cluster, own) : undefined;
+  if (!stage) return undefined;
+  const stores = new Map<string, StateStore>();
+  return (site) => {
+    if (!stores.has(site)) {
+      const region = topology.sites.find((s) => s.name === site)?.region;
+      stores.set(
+        site,
+        new DynamoStateStore({
+          client: new DynamoDBClient(region ? { region } : {}),
+          tableName: siteStateTableName(topology.cluster, site, stage),
+        }),
+      );
+    }
+    return stores.get(site)!;
+  };
+};
 
 /**
  * The real dependencies for the CLI and the Lambda: state store (DynamoDB when `failover.stateTable` is
@@ -109,12 +148,16 @@ export const createFailoverRuntime = async (
     (topicArn
       ? new SnsFailoverNotifier(new SNSClient({ region: regionOfArn(topicArn) }), topicArn)
       : undefined);
+  const siteStore = options.siteStore ?? deployedSiteStores(topology, env) ?? (() => store);
+  const fencer = options.fencer ?? (settings.executor.kind === 'ssm' ? new Ec2InstanceFencer() : undefined);
   const usesLambdaHooks = [...settings.hooks.pre, ...settings.hooks.post].some((hook) => 'lambda' in hook);
   const deps: FailoverDeps = {
     store,
     executor,
     connect,
     sendWord: tcpSendWord,
+    siteStore,
+    ...(fencer ? { fencer } : {}),
     ...(notifier ? { notifier } : {}),
     ...(settings.route53
       ? { route53: new Route53Client(primaryRegion ? { region: primaryRegion } : {}) }

@@ -18,6 +18,8 @@ export const LOCAL_CLUSTER_ERROR_CODES = {
   /** A ClickHouse statement the cluster helper sent failed. */
   queryFailed: 'LOCALCLUSTER_QUERY_FAILED',
   badPortBase: 'USAGE_BAD_PORT_BASE',
+  /** The node was fenced by a forced failover: only `chdr recover` lets it start again. */
+  fenced: 'LOCALCLUSTER_NODE_FENCED',
 } as const;
 export type LocalClusterErrorCode =
   (typeof LOCAL_CLUSTER_ERROR_CODES)[keyof typeof LOCAL_CLUSTER_ERROR_CODES];

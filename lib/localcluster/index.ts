@@ -10,6 +10,13 @@ export {
   getNode,
 } from './faults.js';
 export { readState } from './state.js';
+export {
+  fenceLocalNodes,
+  localFenceOf,
+  unfenceLocalNode,
+  type LocalFence,
+  type LocalFenceResult,
+} from './fence.js';
 export { planCluster } from './layout.js';
 export { renderTopology } from './render-topology.js';
 export { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';

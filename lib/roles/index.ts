@@ -1,5 +1,6 @@
 export { FENCE_METHODS, ROLES_KEYS, VERDICT_TTL_SECONDS } from './constants.js';
 export {
+  addFence,
   deployedRoles,
   fenceOf,
   readRoles,

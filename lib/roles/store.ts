@@ -2,7 +2,7 @@ import type { Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import type { StateStore } from '../state/index.js';
 import { ROLES_KEYS, VERDICT_TTL_SECONDS } from './constants.js';
-import type { ClusterRoles, SiteVerdict } from './types.js';
+import type { ClusterRoles, FenceRecord, SiteVerdict } from './types.js';
 
 export const rolesKey = (cluster: string): string => `${ROLES_KEYS.rolesPrefix}${cluster}`;
 export const verdictKey = (cluster: string, site: string): string =>
@@ -35,15 +35,21 @@ export interface RolesWrite {
  * Writes the roles to every site's store (both regions read their own table). A failure at one site is
  * reported, not thrown: the lost region's table is expected to fail; the caller decides what is enough.
  */
-export const writeRoles = async (
+export const writeRoles = (
   storeOf: (site: string) => StateStore,
   sites: readonly string[],
   roles: ClusterRoles,
+): Promise<RolesWrite> => forEachSite(sites, (site) => storeOf(site).put(rolesKey(roles.cluster), roles));
+
+/** Runs one write per site's store; each failure is reported with its site, none is thrown. */
+const forEachSite = async (
+  sites: readonly string[],
+  write: (site: string) => Promise<unknown>,
 ): Promise<RolesWrite> => {
   const outcomes = await Promise.all(
     sites.map(async (site) => {
       try {
-        await storeOf(site).put(rolesKey(roles.cluster), roles);
+        await write(site);
         return { site, reason: null };
       } catch (error) {
         return { site, reason: describeError(error) };
@@ -68,3 +74,24 @@ export const readVerdict = async (
   cluster: string,
   site: string,
 ): Promise<SiteVerdict | undefined> => (await store.get<SiteVerdict>(verdictKey(cluster, site)))?.value;
+
+/**
+ * Adds (or replaces) a site's fence in the roles of every site's store: read-modify-write per store, so
+ * a store that holds newer roles keeps them. Like `writeRoles`, a store that fails is reported.
+ */
+export const addFence = (
+  storeOf: (site: string) => StateStore,
+  topology: Topology,
+  fence: FenceRecord,
+): Promise<RolesWrite> =>
+  forEachSite(
+    topology.sites.map((site) => site.name),
+    async (site) => {
+      const store = storeOf(site);
+      const roles = await readRoles(store, topology);
+      await store.put(rolesKey(roles.cluster), {
+        ...roles,
+        fenced: [...roles.fenced.filter((f) => f.site !== fence.site), fence],
+      });
+    },
+  );

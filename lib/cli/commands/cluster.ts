@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import {
   DEFAULT_CLUSTER_DIR,
   down,
+  fenceLocalNodes,
   startFetches,
   startNode,
   startSite,
@@ -9,6 +10,7 @@ import {
   stopFetches,
   stopNode,
   stopSite,
+  unfenceLocalNode,
   up,
   type ClusterStatus,
 } from '../../localcluster/index.js';
@@ -128,6 +130,34 @@ export const registerClusterCommand = (program: Command): void => {
       process.stdout.write(
         `${site}: ${started.length === 0 ? 'everything was running' : `started ${started.join(', ')}`}\n`,
       );
+    });
+
+  withDir(cluster.command('fence'))
+    .argument('<nodes...>', 'zk1..zk4 or ch1..ch3')
+    .description(
+      'fence nodes (what failover does to a lost site): SIGKILL, and refuse every start until unfenced',
+    )
+    .requiredOption('--run-id <id>', 'the failover run that fences them (kept in the marker)')
+    .option('--note <text>', 'why', 'fenced by a forced failover')
+    .action(async (nodes: string[], options: DirOption & { runId: string; note: string }) => {
+      const results = await fenceLocalNodes(options.dir, nodes, {
+        runId: options.runId,
+        at: new Date().toISOString(),
+        note: options.note,
+      });
+      for (const r of results)
+        process.stdout.write(
+          `${r.node}: fenced${r.killed ? ' (process killed)' : ''}${r.confirmed ? '' : ' BUT STILL RUNNING'}\n`,
+        );
+      if (results.some((r) => !r.confirmed)) process.exitCode = 1;
+    });
+
+  withDir(cluster.command('unfence'))
+    .argument('<node>', 'zk1..zk4 or ch1..ch3')
+    .description('lift the fence of a node (chdr recover does this before the node rejoins)')
+    .action(async (node: string, options: DirOption) => {
+      const lifted = await unfenceLocalNode(options.dir, node);
+      process.stdout.write(`${node}: ${lifted ? 'fence lifted' : 'was not fenced'}\n`);
     });
 
   withDir(cluster.command('stop-fetches'))

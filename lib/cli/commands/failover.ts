@@ -1,5 +1,7 @@
+import { hostname, userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { loadTopology } from '../../config/index.js';
+import { localFencerFor } from '../../fence/index.js';
 import {
   OPERATION_KINDS,
   RUN_RESULTS,
@@ -19,7 +21,11 @@ interface OperationOptions {
   from: string;
   to: string;
   execute?: boolean;
-  force?: boolean;
+  acceptDataLoss?: boolean;
+  fenceUnconfirmed?: string;
+  confirmRegionLost?: string;
+  acceptRunningInserts?: boolean;
+  abandonOpenRun?: boolean;
   expectPrimary?: string;
   ackRecent?: boolean;
   stateFile?: string;
@@ -68,7 +74,20 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
     .requiredOption('--from <site>', 'the site losing (or that lost) the primary role')
     .requiredOption('--to <site>', 'the site taking the primary role')
     .option('--execute', 'carry out the plan (without it nothing is changed)')
-    .option('--force', 'proceed past the preflight refusals (lag, unreachable target, source still serving)')
+    .option(
+      '--accept-data-loss',
+      'failover: proceed although the target is estimated to miss more than failover.maxLagSeconds of writes (journaled)',
+    )
+    .option(
+      '--fence-unconfirmed <what-was-done>',
+      'failover: the old site could not be fenced by chdr; say what you did by hand to stop it (journaled)',
+    )
+    .option(
+      '--confirm-region-lost <evidence>',
+      "failover: the source's agent still reported writes (looks like a partition); your evidence the region is lost (journaled)",
+    )
+    .option('--accept-running-inserts', 'failover: proceed although INSERTs are running on the target')
+    .option('--abandon-open-run', "abandon another operation's unfinished run (its journal is kept)")
     .option('--expect-primary <site>', 'refuse unless this site is observed as the primary now')
     .option('--ack-recent', 'proceed inside the anti-flapping block period after the last failover')
     .option('--json', 'print the plan or the run record as JSON')
@@ -79,14 +98,22 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
         kind,
         from: options.from,
         to: options.to,
-        ...(options.force ? { force: true } : {}),
+        startedBy: `${userInfo().username}@${hostname()}`,
+        ...(options.acceptDataLoss ? { acceptDataLoss: true } : {}),
+        ...(options.fenceUnconfirmed ? { fenceUnconfirmed: options.fenceUnconfirmed } : {}),
+        ...(options.confirmRegionLost ? { confirmRegionLost: options.confirmRegionLost } : {}),
+        ...(options.acceptRunningInserts ? { acceptRunningInserts: true } : {}),
+        ...(options.abandonOpenRun ? { abandonOpenRun: true } : {}),
         ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
         ...(options.ackRecent ? { ackRecent: true } : {}),
       };
       const abort = abortOnSignal();
       const log = (line: string) => process.stdout.write(`${line}\n`);
+      const fencer =
+        topology.failover.executor.kind === 'local' ? await localFencerFor(options.config) : undefined;
       const runtime = await createFailoverRuntime(topology, {
         stateFile: options.stateFile ?? localStatePath(topology),
+        ...(fencer ? { fencer } : {}),
         log: options.json ? () => undefined : log,
         signal: abort.signal,
       });

@@ -1,0 +1,5 @@
+export { FENCE_MARKER_PATH, GUARDED_SERVICES, GUARD_DROP_IN_NAME } from './constants.js';
+export { Ec2InstanceFencer, type Ec2InstanceFencerOptions } from './ec2.js';
+export { guardDropInPath, renderGuardDropIn } from './guard.js';
+export { LocalPidFencer, localFencerFor } from './local.js';
+export type { FenceOutcome, FenceTarget, InstanceFenceOptions, InstanceFencer } from './types.js';
