@@ -71,8 +71,8 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
 
 /**
  * The steps of each operation, in order (Altinity DR guide: Failover, Recovering the Primary, Failback):
- * - failover (forced; `from` is lost): preflight, fence `from` (STONITH, before anything at `to` takes
- *   writes), pre-hooks, new ensemble at `to`, repoint `to`'s replicas, write endpoint, verify (point of no
+ * - failover (forced; `from` is lost): preflight, pre-hooks, fence `from` (STONITH, before anything at
+ *   `to` takes writes), new ensemble at `to`, repoint `to`'s replicas, write endpoint, verify (point of no
  *   return), post-hooks.
  * - recover (`from` is the lost site coming back, `to` the serving primary): `from`'s boot guard lifted,
  *   its coordination rejoins as observers, its replicas point at `to`'s ensemble and catch up.
@@ -91,8 +91,8 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
     case 'failover':
       return [
         preflightStep(from, to, 'forced'),
-        fenceSourceStep(from, to),
         ...pre,
+        fenceSourceStep(from, to),
         ...promote(topology, to),
         ...post,
       ];

@@ -5,6 +5,7 @@ export {
   fenceOf,
   readRoles,
   readVerdict,
+  removeFence,
   rolesKey,
   verdictKey,
   writeRoles,

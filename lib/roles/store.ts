@@ -31,16 +31,6 @@ export interface RolesWrite {
   failed: { site: string; reason: string }[];
 }
 
-/**
- * Writes the roles to every site's store (both regions read their own table). A failure at one site is
- * reported, not thrown: the lost region's table is expected to fail; the caller decides what is enough.
- */
-export const writeRoles = (
-  storeOf: (site: string) => StateStore,
-  sites: readonly string[],
-  roles: ClusterRoles,
-): Promise<RolesWrite> => forEachSite(sites, (site) => storeOf(site).put(rolesKey(roles.cluster), roles));
-
 /** Runs one write per site's store; each failure is reported with its site, none is thrown. */
 const forEachSite = async (
   sites: readonly string[],
@@ -61,6 +51,16 @@ const forEachSite = async (
     failed: outcomes.flatMap((o) => (o.reason === null ? [] : [{ site: o.site, reason: o.reason }])),
   };
 };
+
+/**
+ * Writes the roles to every site's store (both regions read their own table). A failure at one site is
+ * reported, not thrown: the lost region's table is expected to fail; the caller decides what is enough.
+ */
+export const writeRoles = (
+  storeOf: (site: string) => StateStore,
+  sites: readonly string[],
+  roles: ClusterRoles,
+): Promise<RolesWrite> => forEachSite(sites, (site) => storeOf(site).put(rolesKey(roles.cluster), roles));
 
 /** The fence of a site, if it is fenced now. */
 export const fenceOf = (roles: ClusterRoles, site: string) => roles.fenced.find((f) => f.site === site);
@@ -92,6 +92,25 @@ export const addFence = (
       await store.put(rolesKey(roles.cluster), {
         ...roles,
         fenced: [...roles.fenced.filter((f) => f.site !== fence.site), fence],
+      });
+    },
+  );
+
+/** Removes a site's fence from the roles of every site's store (a rolled-back fence; `chdr recover`). */
+export const removeFence = (
+  storeOf: (site: string) => StateStore,
+  topology: Topology,
+  site: string,
+): Promise<RolesWrite> =>
+  forEachSite(
+    topology.sites.map((s) => s.name),
+    async (at) => {
+      const store = storeOf(at);
+      const roles = await readRoles(store, topology);
+      if (!fenceOf(roles, site)) return;
+      await store.put(rolesKey(roles.cluster), {
+        ...roles,
+        fenced: roles.fenced.filter((f) => f.site !== site),
       });
     },
   );

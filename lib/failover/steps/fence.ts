@@ -6,6 +6,7 @@ import {
   FENCE_METHODS,
   fenceOf,
   readRoles,
+  removeFence,
   type FenceMethod,
   type FenceRecord,
 } from '../../roles/index.js';
@@ -100,7 +101,8 @@ const describeOutcome = (o: FenceOutcome): string =>
  * executor cannot reach are stopped below the services (EC2 force stop in the old region; locally SIGKILL
  * of the recorded pids, which also ends a frozen process). A host confirmed by neither stops the run
  * unless the operator says what was done by hand (`--fence-unconfirmed`). The fence is recorded in the
- * roles of every site's store; the target's must take it. Never undone by a rollback: only recover lifts it.
+ * roles of every site's store; the target's must take it. A rollback lifts it again (the failover did not
+ * happen); after the point of no return only `chdr recover` does.
  */
 export const fenceSourceStep = (from: Site, to: Site): FailoverStep => ({
   id: `fence-${from.name}`,
@@ -126,7 +128,7 @@ export const fenceSourceStep = (from: Site, to: Site): FailoverStep => ({
   },
   async isDone(ctx) {
     const store = ctx.deps.siteStore?.(to.name) ?? ctx.deps.store;
-    return fenceOf(await readRoles(store, ctx.topology), from.name)?.runId === ctx.runId;
+    return fenceOf(await readRoles(store, ctx.topology), from.name) !== undefined;
   },
   async run(ctx) {
     const byExecutor = await Promise.all(nodesOf(from).map((node) => fenceThroughExecutor(ctx, node)));
@@ -169,6 +171,30 @@ export const fenceSourceStep = (from: Site, to: Site): FailoverStep => ({
       ],
       facts: { fence, ...(overrides.length > 0 ? { fenceOverrides: overrides } : {}) },
     };
+  },
+  async undo(ctx) {
+    // Rolled back, the failover did not happen: the old site may serve again once it comes back.
+    const failed: string[] = [];
+    for (const node of nodesOf(from)) {
+      const result = await runOnNode(
+        ctx,
+        node,
+        fenceCommand(ctx, node, 'unfenceNode'),
+        `lifting the fence of ${node.name}`,
+        {
+          allowFailure: true,
+        },
+      ).catch((error: unknown) => ({ exitCode: -1, stderr: describeError(error), stdout: '' }));
+      if (result.exitCode !== 0)
+        failed.push(`${node.name}: ${(result.stderr || result.stdout).trim().slice(0, 200)}`);
+    }
+    const removed = await removeFence(ctx.deps.siteStore ?? (() => ctx.deps.store), ctx.topology, from.name);
+    failed.push(...removed.failed.map((f) => `fence record at ${f.site}: ${f.reason}`));
+    if (failed.length > 0)
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.stepFailed,
+        `${from.name} stays fenced where the fence could not be lifted (${failed.join('; ')}); lift it with chdr recover`,
+      );
   },
   async verify(ctx) {
     const fence = ctx.facts.fence as FenceRecord | undefined;
