@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { guardDropInPath, renderGuardDropIn } from '../../../lib/fence/index.js';
 
 /** The command systemd runs for `ExecStartPre=` (`$$` is its escape for a literal `$`). */
-const execStartPre = (dropIn: string): string[] => {
+const execStartPre = (dropIn: string): [string, string, string] => {
   const line = dropIn.split('\n').find((l) => l.startsWith('ExecStartPre='))!;
   const [shell, flag, ...rest] = line.slice('ExecStartPre='.length).replace(/\$\$/g, '$').split(' ');
   return [shell!, flag!, rest.join(' ').replace(/^'|'$/g, '')];
