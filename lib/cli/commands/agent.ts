@@ -1,4 +1,6 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { localFenceGuard, localFencerFor } from '../../fence/index.js';
 import { runAgentCyclesForAllSites } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
 import { replicaConnector } from '../../cycle/index.js';
@@ -24,6 +26,18 @@ export const registerAgentCommand = (program: Command): void => {
       const topology = await loadTopology(options.config);
       const { store, pager } = localPaging(topology);
       const connect = await replicaConnector(topology, { env: process.env });
+      const clusterDir = (await localFencerFor(options.config))
+        ? dirname(resolve(options.config))
+        : undefined;
+      const fenceGuard = clusterDir
+        ? localFenceGuard({
+            topology,
+            clusterDir,
+            store,
+            connect,
+            write: (text) => process.stdout.write(text),
+          })
+        : undefined;
       const limit = options.cycles === undefined ? Infinity : Number(options.cycles);
       let stop = false;
       process.once('SIGINT', () => (stop = true));
@@ -36,6 +50,7 @@ export const registerAgentCommand = (program: Command): void => {
             store,
             publisher: countingPublisher,
             pager,
+            ...(fenceGuard ? { fenceGuard } : {}),
           });
           const reports = results.map((result) => result.report);
           process.stdout.write(
