@@ -97,7 +97,7 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
         ...post,
       ];
     case 'recover':
-      return [recoverPreflightStep(from, to), liftFenceStep(from), ...recoverSteps(topology, from, to)];
+      return [recoverPreflightStep(from, to), liftFenceStep(from, to), ...recoverSteps(topology, from, to)];
     case 'failback':
     case 'switchover': {
       const promoted = promote(topology, to);

@@ -209,18 +209,44 @@ export const fenceSourceStep = (from: Site, to: Site): FailoverStep => ({
   },
 });
 
-/** Recover: lifts the boot guard of the old site's nodes (marker removed, services enabled) before they rejoin. */
-export const liftFenceStep = (follower: Site): FailoverStep => ({
+/**
+ * Recover: lifts the fence of the old site before its nodes rejoin: the fence record leaves the roles of
+ * every site's store (the returning site's agent stops fencing them) and each node's boot guard is lifted
+ * (marker removed, services enabled). The target's store must take it.
+ */
+export const liftFenceStep = (follower: Site, primary: Site): FailoverStep => ({
   id: `unfence-${follower.name}`,
-  title: `Lift the boot guard of ${follower.name}'s nodes so they can rejoin`,
+  title: `Lift the fence of ${follower.name} (roles record and boot guard) so that its nodes can rejoin`,
   kind: 'change',
   async plan(ctx) {
-    return nodesOf(follower).map((n) => hostAction(n.name, fenceCommand(ctx, n, 'unfenceNode')));
+    return [
+      {
+        target: primary.name,
+        via: 'aws' as const,
+        text: `remove the fence of ${follower.name} from the roles of every site's state store`,
+      },
+      ...nodesOf(follower).map((n) => hostAction(n.name, fenceCommand(ctx, n, 'unfenceNode'))),
+    ];
   },
   async run(ctx) {
+    const removed = await removeFence(
+      ctx.deps.siteStore ?? (() => ctx.deps.store),
+      ctx.topology,
+      follower.name,
+    );
+    if (!removed.written.includes(primary.name)) {
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.stepFailed,
+        `the fence of ${follower.name} could not be lifted at ${primary.name}: ${removed.failed.map((f) => `${f.site}: ${f.reason}`).join('; ')}`,
+      );
+    }
     for (const node of nodesOf(follower))
       await runOnNode(ctx, node, fenceCommand(ctx, node, 'unfenceNode'), `lifting the fence of ${node.name}`);
-    return {};
+    return {
+      notes: [
+        `fence record removed at ${removed.written.join(', ')}${removed.failed.length > 0 ? `; not at ${removed.failed.map((f) => `${f.site} (${f.reason})`).join(', ')}` : ''}`,
+      ],
+    };
   },
   async verify() {},
 });

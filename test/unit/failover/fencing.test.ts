@@ -135,6 +135,7 @@ describe('fencing in a forced failover', () => {
 
     expect(recovered.result, recovered.message).toBe('succeeded');
     expect(sim.fenced.size).toBe(0);
+    expect((await readRoles(sim.store, sim.topology)).fenced).toEqual([]);
     expect(recovered.record.steps.map((s) => s.stepId)).toContain('unfence-primary');
   });
 });
