@@ -11,6 +11,7 @@ import {
   startNode,
   startSite,
   stopFetches,
+  stopNode,
   stopSite,
   up,
   type ClusterState,
@@ -218,6 +219,11 @@ describe('the data-loss gate', () => {
           "SELECT count() FROM system.replication_queue WHERE table = 'orders' AND type = 'GET_PART'",
         )) === '2',
     );
+    // Partial outage first: the primary's ZooKeeper lost, its replicas still answer and count the rows behind.
+    for (const zk of ['zk1', 'zk2', 'zk3']) await stopNode(DIR, zk, { hard: true });
+    const partial = failover();
+    expect(partial.status).toBe(1);
+    expect(partial.out).toMatch(/default.orders: 2 parts \(200 rows\)/);
     await stopSite(DIR, 'primary', { hard: true });
 
     const refused = failover();

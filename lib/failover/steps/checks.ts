@@ -118,7 +118,10 @@ const targetReplicaRefusals = async (
 /** The data-loss gate of a forced failover (issue 11.4): estimated from what was known at the silence. */
 const dataLossRefusals = (ctx: StepContext, from: Site, to: Site, estimate: LossEstimate): Refusal[] => {
   const tables = estimate.tables
-    .map((t) => `${t.table}: ${t.parts} parts${t.logEntries ? ` + ${t.logEntries} log entries` : ''}`)
+    .map(
+      (t) =>
+        `${t.table}: ${t.parts} parts${t.rows === null ? '' : ` (${t.rows} rows)`}${t.logEntries ? ` + ${t.logEntries} log entries` : ''}`,
+    )
     .join(', ');
   if (estimate.seconds === null) {
     return [

@@ -20,7 +20,7 @@ import type { StepContext } from '../types.js';
 
 /** Fetches the target still owes: parts logged at the source and never downloaded. No ZooKeeper. */
 export const PENDING_FETCHES_SQL =
-  "SELECT database, table, count() AS parts, toUInt32(min(create_time)) AS oldest, toUInt32(max(create_time)) AS newest FROM system.replication_queue WHERE type = 'GET_PART' GROUP BY database, table ORDER BY database, table";
+  "SELECT database, table, count() AS parts, toUInt32(min(create_time)) AS oldest, toUInt32(max(create_time)) AS newest, groupArray(new_part_name) AS names FROM system.replication_queue WHERE type = 'GET_PART' GROUP BY database, table ORDER BY database, table";
 
 /** The newest replication log entry the replica had seen at all: evidence the source was alive then. */
 export const NEWEST_QUEUE_ENTRY_SQL =
@@ -43,6 +43,8 @@ export interface PendingFetches {
   /** Epoch seconds of the oldest and newest missing part's log entry. */
   oldest: number;
   newest: number;
+  /** The missing parts' names (their rows can be counted where the source still answers). */
+  names: string[];
 }
 
 export interface ReplicaQueue {
@@ -72,7 +74,7 @@ export interface LossEstimate {
   seconds: number | null;
   basis: string;
   /** Per table: parts (and log entries) the best target replica lacks. */
-  tables: { table: string; parts: number; logEntries: number | null }[];
+  tables: { table: string; parts: number; rows: number | null; logEntries: number | null }[];
   /** The target replica the estimate is for (the one that holds the most). */
   replica: string | null;
   failedReads: string[];
@@ -96,6 +98,7 @@ export const parsePendingFetches = (rows: readonly Record<string, unknown>[]): P
     parts: num(row.parts),
     oldest: num(row.oldest),
     newest: num(row.newest),
+    names: Array.isArray(row.names) ? row.names.map(String) : [],
   }));
 
 export const parseReplicaQueues = (rows: readonly Record<string, unknown>[]): ReplicaQueue[] =>
@@ -179,6 +182,34 @@ const targetVerdict = async (
   return second.ok && second.value ? second : first;
 };
 
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** Rows of the missing parts per table, counted at the source (active or merged away); none: unknown. */
+export const missingRowsSql = (pending: readonly PendingFetches[]): string =>
+  `SELECT concat(database, '.', table) AS t, sum(rows) AS rows FROM system.parts WHERE concat(database, '.', table, '/', name) IN (${pending
+    .flatMap((p) => p.names.map((name) => quote(`${p.table}/${name}`)))
+    .join(', ')}) GROUP BY t`;
+
+/**
+ * Rows the target lacks, where a source replica still answers (a partial outage): plain `system.parts`,
+ * no ZooKeeper, bounded like the log gap read. Null when no source replica answers.
+ */
+const rowsAtSource = async (
+  ctx: StepContext,
+  from: Site,
+  pending: readonly PendingFetches[],
+): Promise<Map<string, number> | null> => {
+  if (pending.length === 0) return new Map();
+  const shortCtx = { ...ctx, deadline: Math.min(ctx.deadline, ctx.deps.clock.now() + LOG_GAP_TIMEOUT_MS) };
+  for (const replica of from.replicas) {
+    const rows = await read(() =>
+      queryReplica<{ t: string; rows: unknown }>(shortCtx, replica, missingRowsSql(pending)),
+    );
+    if (rows.ok) return new Map(rows.value.map((r) => [r.t, num(r.rows)]));
+  }
+  return null;
+};
+
 /** Reads every target replica and the target agent's verdict, and estimates the loss (see the module doc). */
 export const estimateDataLoss = async (ctx: StepContext, from: Site, to: Site): Promise<LossEstimate> => {
   const views = await Promise.all(to.replicas.map((r) => readReplicaLossView(ctx, r, from.name)));
@@ -208,6 +239,7 @@ export const estimateDataLoss = async (ctx: StepContext, from: Site, to: Site): 
   }
   const gaps = best.view.logGap.ok ? best.view.logGap.value : null;
   const pending = best.view.pending.ok ? best.view.pending.value : [];
+  const sourceRows = await rowsAtSource(ctx, from, pending);
   const tables = [
     ...new Set([
       ...pending.map((p) => p.table),
@@ -216,6 +248,7 @@ export const estimateDataLoss = async (ctx: StepContext, from: Site, to: Site): 
   ].map((table) => ({
     table,
     parts: pending.find((p) => p.table === table)?.parts ?? 0,
+    rows: sourceRows === null ? null : (sourceRows.get(table) ?? 0),
     logEntries: gaps === null ? null : (gaps.find((g) => g.table === table)?.entries ?? 0),
   }));
   const seconds = Math.max(best.seconds, agentLag ?? 0);
@@ -225,7 +258,7 @@ export const estimateDataLoss = async (ctx: StepContext, from: Site, to: Site): 
       : `${best.view.replica} never fetched ${pending.map((p) => `${p.table}: ${p.parts} parts written ${iso(p.oldest)}..${iso(p.newest)}`).join(', ')}`;
   return {
     seconds,
-    basis: `${missing}; ${agentPart}${gaps === null ? '; log entries not yet queued: unknown (ZooKeeper unreadable)' : ''}`,
+    basis: `${missing}${pending.length > 0 && sourceRows === null ? ` (rows unknown: no replica of ${from.name} answers)` : ''}; ${agentPart}${gaps === null ? '; log entries not yet queued: unknown (ZooKeeper unreadable)' : ''}`,
     tables,
     replica: best.view.replica,
     failedReads,

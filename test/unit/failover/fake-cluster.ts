@@ -69,7 +69,16 @@ export class SimCluster {
   /** Nodes with a fence marker (the boot guard): `sim start` fails for them. */
   readonly fenced = new Map<string, string>();
   /** Parts the standby's replica knows of and never fetched (`system.replication_queue`), per table. */
-  pendingFetches: { database: string; table: string; parts: number; oldest: number; newest: number }[] = [];
+  pendingFetches: {
+    database: string;
+    table: string;
+    parts: number;
+    oldest: number;
+    newest: number;
+    names?: string[];
+  }[] = [];
+  /** Rows of parts per `db.table`, as `system.parts` at a source replica counts them. */
+  partRows = new Map<string, number>();
   now = 1_800_000_000_000;
   private epoch = 1n;
   readonly store = new MemoryStateStore({ now: () => this.now });
@@ -262,6 +271,8 @@ export class SimCluster {
         if (sql.includes('system.replication_queue'))
           return [{ newest: Math.max(0, ...this.pendingFetches.map((p) => p.newest)) }] as T[];
         if (sql === 'SELECT 1 AS one') return [{ one: 1 }] as T[];
+        if (sql.includes('FROM system.parts'))
+          return [...this.partRows].map(([t, rows]) => ({ t, rows })) as T[];
         if (sql.includes('system.replicas')) {
           const ro = this.replicaReadonly(replica.name) ? 1 : 0;
           return [

@@ -165,6 +165,28 @@ describe('the data-loss gate', () => {
     ]);
   });
 
+  it('counts the rows behind at the source when its replicas still answer (a partial outage)', async () => {
+    const sim = lostPrimary();
+    sim.running.add('ch1');
+    const t = seconds(sim) - 603;
+    sim.pendingFetches = [
+      {
+        database: 'default',
+        table: 'orders',
+        parts: 2,
+        oldest: t,
+        newest: t + 1,
+        names: ['all_1_1_0', 'all_2_2_0'],
+      },
+    ];
+    sim.partRows.set('default.orders', 150);
+
+    const refused = await executeOperation(sim.topology, failover, sim.deps());
+
+    expect(refused.result).toBe('refused');
+    expect(refused.message).toContain('default.orders: 2 parts (150 rows)');
+  });
+
   it('is not refused for the time since the crash: a day later the estimate is what was missing at the silence', async () => {
     const sim = lostPrimary();
     const t = seconds(sim) - 3;
