@@ -1,9 +1,11 @@
 import { findSite, type CoordinationNode, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
-import type { Clock } from '../probe/index.js';
+import type { ClickHouseConnection } from '../clickhouse/types.js';
+import { sendFourLetterWord } from '../keeper/index.js';
+import { systemClock, type Clock } from '../probe/index.js';
 import { fenceOf, readRoles, type FenceRecord } from '../roles/index.js';
 import type { StateStore } from '../state/index.js';
-import type { FenceOutcome } from './types.js';
+import type { FenceOutcome, InstanceFencer } from './types.js';
 
 /** The "old primary back, fenced" page is remembered this long per fence (one page per fence). */
 const NOTICE_TTL_SECONDS = 30 * 24 * 3600;
@@ -94,4 +96,49 @@ export const answeringNodes = async (
     nodes.map((node) => ('clientPort' in node ? probe.ruok(node) : probe.select1(node)).catch(() => false)),
   );
   return nodes.filter((_, i) => answers[i]).map((n) => n.name);
+};
+
+/** A node that does not answer within this is taken as not running (the page says what was found). */
+const PROBE_MS = 1_500;
+
+/**
+ * The fence guard an agent runs each cycle (`AgentDeps.fenceGuard`): finds the fenced site's nodes that
+ * answer (4lw `ruok`, `SELECT 1`), stops them through `fencer` (EC2 in AWS, pids locally), pages through
+ * `notify`. The deployed monitor passes its own region's store, connections, EC2 fencer and SNS page.
+ */
+export const createFenceGuard = (options: {
+  topology: Topology;
+  store: StateStore;
+  connect: (replica: ReplicaEndpoint) => Pick<ClickHouseConnection, 'queryRows'>;
+  fencer: InstanceFencer;
+  notify: (subject: string, body: string) => Promise<void>;
+  clock?: Clock;
+}): ((siteName: string) => Promise<FenceEnforcement | null>) => {
+  const deps: FenceGuardDeps = {
+    topology: options.topology,
+    store: options.store,
+    clock: options.clock ?? systemClock,
+    findRunning: (nodes) =>
+      answeringNodes(nodes, {
+        ruok: async (node) =>
+          (
+            await sendFourLetterWord({ host: node.host, port: node.clientPort }, 'ruok', {
+              timeoutMs: PROBE_MS,
+            })
+          ).ok,
+        select1: async (replica) => {
+          await options.connect(replica).queryRows('SELECT 1 AS one', { timeoutMs: PROBE_MS });
+          return true;
+        },
+      }),
+    fenceNodes: (nodes, fence) => {
+      const region = findSite(options.topology, fence.site).region;
+      return options.fencer.fence(
+        nodes.map((n) => ({ name: n.name, region, ...(n.instanceId ? { instanceId: n.instanceId } : {}) })),
+        { runId: fence.runId, note: `still fenced (run ${fence.runId}): found running`, timeoutMs: 60_000 },
+      );
+    },
+    notify: options.notify,
+  };
+  return (siteName) => enforceFence(deps, siteName);
 };
