@@ -16,6 +16,9 @@ import {
   up,
   type ClusterState,
 } from '../../lib/localcluster/index.js';
+import { closeCachedConnections } from '../../lib/clickhouse/index.js';
+import { replicaConnector } from '../../lib/cycle/index.js';
+import { localFenceGuard } from '../../lib/fence/index.js';
 import { readRoles } from '../../lib/roles/index.js';
 import { FileStateStore } from '../../lib/state/index.js';
 
@@ -136,6 +139,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
+  await closeCachedConnections();
   await down({ dir: DIR });
   process.stdout.write(
     `\nforced failover RTO including fencing (CLI, local cluster): ${Object.entries(rto)
@@ -171,6 +175,33 @@ describe('crash and return', () => {
     expect(startOne.out).toContain('chdr recover');
 
     expect(await acknowledgedInserts(3)).toEqual({ ch1: 0, ch2: 0 });
+
+    // Started anyway (the marker removed by hand): the site's agent finds it, kills it and pages once.
+    await rm(join(DIR, 'zk1', 'FENCED'));
+    expect(await startNode(DIR, 'zk1')).toBe(true);
+    const pages: string[] = [];
+    const { topology } = renderTopology(state);
+    const guard = localFenceGuard({
+      topology,
+      clusterDir: DIR,
+      store: new FileStateStore(JOURNAL),
+      connect: await replicaConnector(topology, { env: process.env }),
+      write: (text) => pages.push(text),
+    });
+    const first = await guard('primary');
+    const second = await guard('primary');
+    expect(first).toMatchObject({
+      found: ['zk1'],
+      outcomes: [{ node: 'zk1', confirmed: true }],
+      paged: true,
+    });
+    expect(second).toMatchObject({ found: [], paged: false });
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toContain('old primary primary back, fenced');
+    expect(pages[0]).toContain('found zk1 serving: zk1: process SIGKILLed');
+    expect((await getNode(DIR, 'zk1')).pid).toBeNull();
+    await expect(startNode(DIR, 'zk1')).rejects.toMatchObject({ code: 'LOCALCLUSTER_NODE_FENCED' });
+
     await sql('ch3', 'INSERT INTO default.orders VALUES (500)');
     expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('501');
   });
