@@ -112,7 +112,7 @@ const secretStatements = (topology: Topology): Cfn[] => {
   return statements;
 };
 
-/** SSM Run Command on the topology's instances (in their own regions), Route 53 on the one record, hooks. */
+/** SSM Run Command and EC2 stop (fencing) on the topology's instances (in their own regions), Route 53 on the one record, hooks. */
 const failoverStatements = (topology: Topology): Cfn[] => {
   const statements: Cfn[] = [];
   const instances = topology.sites.flatMap((site: Site) =>
@@ -138,6 +138,9 @@ const failoverStatements = (topology: Topology): Cfn[] => {
       Action: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:CancelCommand'],
       Resource: '*',
     });
+    // Fencing an unreachable site: force-stop its instances through its own region's EC2 API.
+    statements.push({ Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: instances });
+    statements.push({ Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: '*' });
   }
   const route53 = topology.failover.route53;
   if (route53) {

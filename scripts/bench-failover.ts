@@ -1,12 +1,19 @@
-// The failover drill of `npm run bench`: a local cluster of its own loses its primary site, fails over,
-// recovers the old primary and fails back; each phase is timed. An operation that does not succeed fails the bench.
+// The failover drill of `npm run bench`: a local cluster of its own loses its primary site, fails over
+// (fencing it), recovers the old primary and fails back, then freezes the primary and fails over again;
+// each phase is timed. An operation that does not succeed fails the bench.
 import { parseTopologyText } from '../lib/config/index.js';
-import { createFailoverRuntime, executeOperation, type OperationRequest } from '../lib/failover/index.js';
-import { down, renderTopology, stopSite, up } from '../lib/localcluster/index.js';
+import {
+  createFailoverRuntime,
+  executeOperation,
+  type OperationRequest,
+  type RunReport,
+} from '../lib/failover/index.js';
+import { down, readState, renderTopology, stopSite, up } from '../lib/localcluster/index.js';
 import { MemoryStateStore } from '../lib/state/index.js';
 
 const DIR = '.chdr/bench-failover';
-const PORT_BASE = 16_000;
+// CHDR_BENCH_FAILOVER_PORT_BASE keeps parallel runs on one machine apart.
+const PORT_BASE = Number(process.env.CHDR_BENCH_FAILOVER_PORT_BASE ?? 16_000);
 
 export interface DrillPhase {
   phase: string;
@@ -24,6 +31,9 @@ const sql = async (port: number, query: string): Promise<string> => {
   if (!response.ok) throw new Error(text);
   return text;
 };
+
+const fenceMs = (report: RunReport): number =>
+  report.record.steps.find((step) => step.stepId === 'fence-primary')?.durationMs ?? Number.NaN;
 
 export const failoverDrill = async (): Promise<DrillPhase[]> => {
   process.stderr.write('failover drill\n');
@@ -61,10 +71,11 @@ export const failoverDrill = async (): Promise<DrillPhase[]> => {
       run({ kind: 'failover', from: 'primary', to: 'standby' }),
     );
     phases.push({
-      phase: 'RTO (primary lost → writable standby)',
+      phase: 'RTO crash (primary lost → writable standby, fencing included)',
       ms: performance.now() - started,
       note: failover.result,
     });
+    phases.push({ phase: '  of which fencing the crashed primary', ms: fenceMs(failover) });
     const recover = await timed('recover the old primary', () =>
       run({ kind: 'recover', from: 'primary', to: 'standby' }),
     );
@@ -80,6 +91,27 @@ export const failoverDrill = async (): Promise<DrillPhase[]> => {
       ms: performance.now() - started,
       note: [failover, recover, failback].map((report) => report.result).join(', '),
     });
+    // Freeze: every primary process SIGSTOPped (a hung VM); fencing SIGKILLs them.
+    const frozen = (await readState(DIR)).nodes.filter((n) => n.site === 'primary' && n.pid !== null);
+    for (const node of frozen) process.kill(node.pid!, 'SIGSTOP');
+    const frozenAt = performance.now();
+    const freeze = await timed('failover primary → standby (primary frozen)', () =>
+      run({ kind: 'failover', from: 'primary', to: 'standby' }),
+    );
+    phases.push({
+      phase: 'RTO freeze (primary frozen → writable standby, fencing included)',
+      ms: performance.now() - frozenAt,
+      note: freeze.result,
+    });
+    if (freeze.result !== 'succeeded') throw new Error(`failover drill (freeze): ${freeze.result}`);
+    phases.push({ phase: '  of which fencing the frozen primary', ms: fenceMs(freeze) });
+    for (const node of frozen) {
+      try {
+        process.kill(node.pid!, 'SIGCONT');
+      } catch {
+        // fenced: already gone
+      }
+    }
     await runtime.close();
   } finally {
     await down({ dir: DIR });

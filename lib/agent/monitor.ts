@@ -1,5 +1,7 @@
 import type { Pager, PagingResult } from '../alerts/index.js';
 import type { Topology } from '../config/index.js';
+import { describeError } from '../errors/index.js';
+import type { FenceEnforcement } from '../fence/index.js';
 import { runCycle, type Connect, type CycleDeps, type HealthReport } from '../cycle/index.js';
 import { parseHeartbeatMemory } from '../heartbeat/index.js';
 import { metricDataFromReport, type MetricsPublisher, type PublishedDatum } from '../metrics/index.js';
@@ -21,12 +23,16 @@ export interface AgentDeps {
   pager: Pick<Pager, 'process'>;
   deadlineMs?: number;
   probeNode?: CycleDeps['probeNode'];
+  /** Keeps a fenced site fenced (lib/fence `enforceFence`), run first in each cycle. */
+  fenceGuard?: (siteName: string) => Promise<FenceEnforcement | null>;
 }
 
 export interface AgentCycleResult {
   report: HealthReport;
   datums: PublishedDatum[];
   paging: PagingResult;
+  /** What the fence guard did (null: the site is not fenced or no guard), or why it failed. */
+  fence?: FenceEnforcement | { failed: string } | null;
 }
 
 /**
@@ -36,6 +42,9 @@ export interface AgentCycleResult {
 export const runAgentCycle = async (deps: AgentDeps): Promise<AgentCycleResult> => {
   const { topology, siteName, store } = deps;
   const memoryKey = heartbeatMemoryKey(topology.cluster, siteName);
+  const fence = deps.fenceGuard
+    ? await deps.fenceGuard(siteName).catch((error: unknown) => ({ failed: describeError(error) }))
+    : undefined;
   const previous = parseHeartbeatMemory((await store.get(memoryKey))?.value);
   const report = await runCycle({
     topology,
@@ -52,7 +61,7 @@ export const runAgentCycle = async (deps: AgentDeps): Promise<AgentCycleResult> 
     deps.publisher.publish(datums),
     deps.pager.process(report),
   ]);
-  return { report, datums, paging };
+  return { report, datums, paging, ...(fence === undefined ? {} : { fence }) };
 };
 
 /** One agent cycle for every site at once, as the local agent, the demo and the benchmark run them. */

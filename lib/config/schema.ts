@@ -100,6 +100,10 @@ const commandTemplatesSchema = z.strictObject({
   backupCoordinationData: z.string().min(1).optional(),
   /** Keeper: restarts the picked node with `--force-recovery` instead of sending it `rcvr`. */
   forceRecoveryCoordination: z.string().min(1).optional(),
+  /** Fencing: keeps a node from starting (boot guard marker, service disabled) and stops it. */
+  fenceNode: z.string().min(1).optional(),
+  /** `chdr recover`: removes the boot guard marker and enables the service again. */
+  unfenceNode: z.string().min(1).optional(),
   /** Prints a file's modification time in epoch seconds (tells whether a server started after its config changed). */
   fileModifiedAt: z.string().min(1).optional(),
 });

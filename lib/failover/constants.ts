@@ -1,3 +1,6 @@
+import { dirname } from 'node:path/posix';
+import { FENCE_MARKER_PATH } from '../fence/constants.js';
+
 /** What the failover function can do. `--from` is the site losing (or having lost) the primary role, `--to` the one taking it. */
 export const OPERATION_KINDS = ['failover', 'recover', 'failback', 'switchover'] as const;
 
@@ -80,6 +83,9 @@ export const DEFAULT_COMMANDS = {
     "printf '%s' {contentBase64} | base64 -d > {path}.chdr-new && mv -f {path}.chdr-new {path}",
   /** Seconds since the epoch of the file's last change. */
   fileModifiedAt: 'stat -c %Y {path}',
+  /** The marker first (the boot guard then refuses any start), then stop and disable the service. */
+  fenceNode: `mkdir -p ${dirname(FENCE_MARKER_PATH)} && echo {runId} > ${FENCE_MARKER_PATH} && systemctl disable --now {service}`,
+  unfenceNode: `rm -f ${FENCE_MARKER_PATH} && systemctl enable {service}`,
 } as const;
 
 export const SERVICES = {
@@ -100,4 +106,16 @@ export const DEFAULT_RESET_DATA_COMMANDS = {
   keeper:
     'for t in log_storage_path snapshot_storage_path; do d=$(sed -n "s:.*<$t>\\(.*\\)</$t>.*:\\1:p" {path}); ' +
     'if [ -n "$d" ] && [ -d "$d" ]; then mv "$d" "$d.chdr-{runId}" && mkdir -p "$d"; fi; done',
+} as const;
+
+/**
+ * One named override per refusal of a forced failover (the request field and the CLI flag). A refusal
+ * without an entry here has no override: "the source's ensemble still has a leader" is fenced or switched
+ * over, never overridden.
+ */
+export const OVERRIDES = {
+  acceptDataLoss: '--accept-data-loss',
+  fenceUnconfirmed: '--fence-unconfirmed "<what was done by hand>"',
+  confirmRegionLost: '--confirm-region-lost "<evidence>"',
+  acceptRunningInserts: '--accept-running-inserts',
 } as const;

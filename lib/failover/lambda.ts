@@ -16,13 +16,16 @@ export const failoverEventSchema = z.strictObject({
   to: z.string().min(1).optional(),
   /** e.g. `FAILOVER primary->standby`; anything else only plans. */
   confirm: z.string().optional(),
-  force: z.boolean().optional(),
+  /** One named override per refusal (see OVERRIDES); the strings are the operator's own words, journaled. */
+  acceptDataLoss: z.boolean().optional(),
+  fenceUnconfirmed: z.string().trim().min(1).optional(),
+  confirmRegionLost: z.string().trim().min(1).optional(),
+  acceptRunningInserts: z.boolean().optional(),
+  abandonOpenRun: z.boolean().optional(),
   expectPrimary: z.string().min(1).optional(),
   ackRecent: z.boolean().optional(),
   /** Plans this operation kind when `action` is `plan` (default failover). */
   kind: z.enum(OPERATION_KINDS).optional(),
-  /** Abandon an unfinished run of another operation and start this one. */
-  abandonOpenRun: z.boolean().optional(),
   /** Set only in the event the function sends itself to continue a run in a fresh invocation. */
   continueRun: z.strictObject({ runId: z.string().min(1), token: z.string().min(1) }).optional(),
 });
@@ -86,7 +89,11 @@ export const handleFailoverEvent = async (
     kind,
     from: input.from,
     to: input.to,
-    ...(input.force ? { force: true } : {}),
+    ...(input.acceptDataLoss ? { acceptDataLoss: true } : {}),
+    ...(input.fenceUnconfirmed ? { fenceUnconfirmed: input.fenceUnconfirmed } : {}),
+    ...(input.confirmRegionLost ? { confirmRegionLost: input.confirmRegionLost } : {}),
+    ...(input.acceptRunningInserts ? { acceptRunningInserts: true } : {}),
+    ...(input.abandonOpenRun ? { abandonOpenRun: true } : {}),
     ...(input.expectPrimary ? { expectPrimary: input.expectPrimary } : {}),
     ...(input.ackRecent ? { ackRecent: true } : {}),
     ...(input.abandonOpenRun ? { abandonOpenRun: true } : {}),

@@ -9,6 +9,7 @@ import {
   targetCaughtUpStep,
   verifyWritableStep,
 } from './steps/checks.js';
+import { fenceSourceStep, liftFenceStep } from './steps/fence.js';
 import { hooksStep } from './steps/hooks.js';
 import { keeperLearnersStep, keeperRecoveryStep } from './steps/keeper.js';
 import { route53Step } from './steps/route53.js';
@@ -74,10 +75,11 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
 
 /**
  * The steps of each operation, in order (Altinity DR guide: Failover, Recovering the Primary, Failback):
- * - failover (forced; `from` is lost): preflight, pre-hooks, new ensemble at `to`, repoint `to`'s replicas,
- *   (the point of no return: from then on the new ensemble takes writes), write endpoint, verify, post-hooks.
- * - recover (`from` is the lost site coming back, `to` the serving primary): `from`'s coordination rejoins
- *   as observers, its replicas point at `to`'s ensemble and catch up.
+ * - failover (forced; `from` is lost): preflight, pre-hooks, fence `from` (STONITH, before anything at
+ *   `to` takes writes), new ensemble at `to`, repoint `to`'s replicas (the point of no return: from then on
+ *   the new ensemble takes writes), write endpoint, verify, post-hooks.
+ * - recover (`from` is the lost site coming back, `to` the serving primary): `from`'s boot guard lifted,
+ *   its coordination rejoins as observers, its replicas point at `to`'s ensemble and catch up.
  * - failback / switchover (planned; `from` still serves): preflight, pre-hooks, `to` caught up, stop
  *   `from`'s replicas (writes refused, not lost), observers reach the last transaction and `from`'s
  *   coordination stops, then the failover steps towards `to`, then `from` recovers as the standby and
@@ -95,11 +97,12 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
         // Split brain and lag can change while an interrupted run waits: re-checked on resume.
         { ...preflightStep(from, to, 'forced'), recheckOnResume: true },
         ...pre,
+        fenceSourceStep(from, to),
         ...promote(topology, to),
         ...post,
       ];
     case 'recover':
-      return [recoverPreflightStep(from, to), ...recoverSteps(topology, from, to)];
+      return [recoverPreflightStep(from, to), liftFenceStep(from, to), ...recoverSteps(topology, from, to)];
     case 'failback':
     case 'switchover': {
       const promoted = promote(topology, to);

@@ -3,7 +3,7 @@ import { describeError } from '../errors/index.js';
 import { realSleep } from '../executor/index.js';
 import { systemClock } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
-import { authorityOf, checkPeerStores } from './authority.js';
+import { authorityOf, checkPeerStores, siteStores } from './authority.js';
 import { DEFAULT_LOCK_TTL_SECONDS, DEFAULT_POLL_INTERVAL_MS, RUN_RESULTS } from './constants.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import {
@@ -59,6 +59,8 @@ export const resolveDeps = (deps: FailoverDeps, store = deps.store): StepContext
   ...(deps.route53 ? { route53: deps.route53 } : {}),
   ...(deps.lambda ? { lambda: deps.lambda } : {}),
   ...(deps.signal ? { signal: deps.signal } : {}),
+  ...(deps.fencer ? { fencer: deps.fencer } : {}),
+  storeOf: siteStores(deps),
 });
 
 export const contextFor = (

@@ -9,6 +9,7 @@ import type { ClickHouseConnection } from '../clickhouse/types.js';
 import { findSite, resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { LocalShellExecutor, SsmExecutor, type HostExecutor } from '../executor/index.js';
 import { sendFourLetterWord, type FourLetterWord } from '../keeper/index.js';
+import { Ec2InstanceFencer, type InstanceFencer } from '../fence/index.js';
 import { DynamoStateStore, FileStateStore, siteStateTableName, type StateStore } from '../state/index.js';
 import { SnsFailoverNotifier } from './notifier.js';
 import type { FailoverDeps, FailoverNotifier, SendWord } from './types.js';
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   storeOf?: (site: string) => StateStore;
   executor?: HostExecutor;
   notifier?: FailoverNotifier;
+  /** Stops an unreachable site's hosts (default: EC2 with the SSM executor, none with the local one). */
+  fencer?: InstanceFencer;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -128,6 +131,7 @@ export const createFailoverRuntime = async (
     (topicArn
       ? new SnsFailoverNotifier(new SNSClient({ region: regionOfArn(topicArn) }), topicArn)
       : undefined);
+  const fencer = options.fencer ?? (settings.executor.kind === 'ssm' ? new Ec2InstanceFencer() : undefined);
   const usesLambdaHooks = [...settings.hooks.pre, ...settings.hooks.post].some((hook) => 'lambda' in hook);
   const deps: FailoverDeps = {
     store,
@@ -135,6 +139,7 @@ export const createFailoverRuntime = async (
     executor,
     connect,
     sendWord: tcpSendWord,
+    ...(fencer ? { fencer } : {}),
     ...(notifier ? { notifier } : {}),
     ...(settings.route53
       ? { route53: new Route53Client(primaryRegion ? { region: primaryRegion } : {}) }

@@ -3,6 +3,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ClickHouseConnection } from '../clickhouse/types.js';
 import type { CoordinationNode, FailoverSettings, ReplicaEndpoint, Site, Topology } from '../config/index.js';
 import type { HostExecutor } from '../executor/index.js';
+import type { InstanceFencer } from '../fence/types.js';
 import type { Clock, ProbeResult } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
 import type { NOTIFY_EVENTS, OPERATION_KINDS, RUN_RESULTS, STEP_KINDS, STEP_STATES } from './constants.js';
@@ -26,16 +27,31 @@ export interface OperationRequest {
   from: string;
   /** The site taking it. */
   to: string;
-  /** Skip the lag and reachability refusals of the preflight. */
-  force?: boolean;
+  /**
+   * Forced failover: proceed although the target is estimated to miss more than `failover.maxLagSeconds` of
+   * the source's writes, or the estimate could not be made. Journaled.
+   */
+  acceptDataLoss?: boolean;
+  /**
+   * Forced failover: the old site's fence could not be confirmed (neither through the executor nor its
+   * instances' API); the operator's words on what was done by hand. Recorded in the fence and the journal.
+   */
+  fenceUnconfirmed?: string;
+  /**
+   * Forced failover: the source's agent reported healthy writes recently (a partition, not a lost region);
+   * the operator's evidence that the source is lost all the same. Journaled.
+   */
+  confirmRegionLost?: string;
+  /** Forced failover: proceed although INSERT queries are running on the target's replicas. */
+  acceptRunningInserts?: boolean;
+  /** Abandon another operation's unfinished run (its journal is kept, marked abandoned). */
+  abandonOpenRun?: boolean;
   /** Refuse unless the site observed as primary is this one. */
   expectPrimary?: string;
   /** Proceed inside the anti-flapping block period. */
   ackRecent?: boolean;
   /** Who started it (IAM principal or local user), for the journal. */
   startedBy?: string;
-  /** Abandon an unfinished run of another operation (marked `abandoned` in the journal) and start this one. */
-  abandonOpenRun?: boolean;
   /**
    * Set by a continuation event only: the run this invocation continues and the token its lock was
    * handed over with. The lock is taken over once (a duplicate delivery of the event is refused).
@@ -142,6 +158,8 @@ export interface FailoverDeps {
   connect(replica: ReplicaEndpoint): ClickHouseConnection;
   sendWord: SendWord;
   notifier?: FailoverNotifier;
+  /** Stops an unreachable old site's hosts (EC2 force stop; locally SIGKILL of the recorded pids). */
+  fencer?: InstanceFencer;
   route53?: Pick<Route53Client, 'send'>;
   lambda?: Pick<LambdaClient, 'send'>;
   clock?: Clock;
@@ -169,7 +187,10 @@ export interface StepContext {
   deps: Required<
     Pick<FailoverDeps, 'store' | 'executor' | 'connect' | 'sendWord' | 'clock' | 'sleep' | 'pollIntervalMs'>
   > &
-    Pick<FailoverDeps, 'route53' | 'lambda' | 'signal'>;
+    Pick<FailoverDeps, 'route53' | 'lambda' | 'signal' | 'fencer'> & {
+      /** Each site's store (roles and fences go to every site's; `store` is the run's authority). */
+      storeOf: (site: string) => StateStore;
+    };
   /** Facts saved by earlier steps of this run (persisted in the journal, so a resumed run has them). */
   facts: Record<string, unknown>;
   /** Deadline (epoch ms) of the current step. */

@@ -77,5 +77,7 @@ export const POLL_INTERVAL_MS = 100;
 /** Lines of a node's logs shown when it fails to start. */
 export const LOG_TAIL_LINES = 40;
 export const STATE_FILE = 'state.json';
+/** In a node's dir: the local boot guard. While it exists the node does not start (`chdr recover` removes it). */
+export const FENCE_MARKER_FILE = 'FENCED';
 export const TOPOLOGY_FILE = 'topology.yaml';
 export const STATE_VERSION = 1;

@@ -24,6 +24,8 @@ export const LOCAL_CLUSTER_ERROR_CODES = {
   noNetns: 'LOCALCLUSTER_NO_NETNS',
   /** The standby site is cut off (`chdr cluster partition`): `up` cannot make the cluster healthy. */
   partitioned: 'LOCALCLUSTER_PARTITIONED',
+  /** The node was fenced by a forced failover: only `chdr recover` lets it start again. */
+  fenced: 'LOCALCLUSTER_NODE_FENCED',
 } as const;
 export type LocalClusterErrorCode =
   (typeof LOCAL_CLUSTER_ERROR_CODES)[keyof typeof LOCAL_CLUSTER_ERROR_CODES];

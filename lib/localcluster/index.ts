@@ -12,6 +12,13 @@ export {
 export { partition, heal, standbyCommand } from './partition.js';
 export { planNetwork } from './netns.js';
 export { readState } from './state.js';
+export {
+  fenceLocalNodes,
+  localFenceOf,
+  unfenceLocalNode,
+  type LocalFence,
+  type LocalFenceResult,
+} from './fence.js';
 export { planCluster } from './layout.js';
 export { renderTopology } from './render-topology.js';
 export { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';

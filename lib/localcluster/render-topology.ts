@@ -32,6 +32,8 @@ const failoverSection = (state: ClusterState): string[] => {
     `    startCoordination: ${cli} start {node} --dir ${dir}`,
     `    stopClickHouse: ${cli} stop {node} --dir ${dir}`,
     `    startClickHouse: ${cli} start {node} --dir ${dir}`,
+    `    fenceNode: ${cli} fence {node} --dir ${dir} --run-id {runId}`,
+    `    unfenceNode: ${cli} unfence {node} --dir ${dir}`,
   ];
 };
 

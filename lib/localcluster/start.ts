@@ -1,4 +1,5 @@
 import type { Binaries } from './deps.js';
+import { refuseFencedNodes } from './fence.js';
 import { waitForNodes } from './health.js';
 import { spawnNode, waitForClickHouseCoordination } from './runtime.js';
 import { withPids, writeState } from './state.js';
@@ -41,7 +42,7 @@ export interface StartNodesOptions {
 /**
  * Starts nodes from their current config files, ZooKeeper before ClickHouse, records the pids in
  * state.json and waits until they accept connections. A ClickHouse node is spawned only once one of
- * the ZooKeeper servers it is configured with serves.
+ * the ZooKeeper servers it is configured with serves. Refuses, starting none, when one is fenced.
  */
 export const startNodes = async (
   state: ClusterState,
@@ -49,6 +50,7 @@ export const startNodes = async (
   options: StartNodesOptions,
 ): Promise<ClusterState> => {
   const { binaries, timeoutMs, onProgress } = options;
+  await refuseFencedNodes(nodes);
   const zooKeepers = nodes.filter((node) => node.kind === 'zookeeper');
   if (zooKeepers.length > 0) state = await spawnAndRecord(state, zooKeepers, binaries, onProgress);
   if (options.ensembleServing) {

@@ -6,6 +6,7 @@ export {
   liftFence,
   readRoles,
   readVerdict,
+  removeFence,
   rolesKey,
   verdictKey,
   writeRoles,

@@ -31,19 +31,15 @@ export interface RolesWrite {
   failed: { site: string; reason: string }[];
 }
 
-/**
- * Writes the roles to every site's store (both regions read their own table). A failure at one site is
- * reported, not thrown: the lost region's table is expected to fail; the caller decides what is enough.
- */
-export const writeRoles = async (
-  storeOf: (site: string) => StateStore,
+/** Runs one write per site's store; each failure is reported with its site, none is thrown. */
+const forEachSite = async (
   sites: readonly string[],
-  roles: ClusterRoles,
+  write: (site: string) => Promise<unknown>,
 ): Promise<RolesWrite> => {
   const outcomes = await Promise.all(
     sites.map(async (site) => {
       try {
-        await storeOf(site).put(rolesKey(roles.cluster), roles);
+        await write(site);
         return { site, reason: null };
       } catch (error) {
         return { site, reason: describeError(error) };
@@ -55,6 +51,16 @@ export const writeRoles = async (
     failed: outcomes.flatMap((o) => (o.reason === null ? [] : [{ site: o.site, reason: o.reason }])),
   };
 };
+
+/**
+ * Writes the roles to every site's store (both regions read their own table). A failure at one site is
+ * reported, not thrown: the lost region's table is expected to fail; the caller decides what is enough.
+ */
+export const writeRoles = (
+  storeOf: (site: string) => StateStore,
+  sites: readonly string[],
+  roles: ClusterRoles,
+): Promise<RolesWrite> => forEachSite(sites, (site) => storeOf(site).put(rolesKey(roles.cluster), roles));
 
 /** The fence of a site, if it is fenced now. */
 export const fenceOf = (roles: ClusterRoles, site: string) => roles.fenced.find((f) => f.site === site);
@@ -69,13 +75,47 @@ export const readVerdict = async (
   site: string,
 ): Promise<SiteVerdict | undefined> => (await store.get<SiteVerdict>(verdictKey(cluster, site)))?.value;
 
-/** The roles with `fence` added (replacing an earlier fence of the same site). */
-export const addFence = (roles: ClusterRoles, fence: FenceRecord): ClusterRoles => ({
-  ...roles,
-  fenced: [...roles.fenced.filter((f) => f.site !== fence.site), fence],
-});
+/**
+ * Adds (or replaces) a site's fence in the roles of every site's store: read-modify-write per store, so
+ * a store that holds newer roles keeps them. Like `writeRoles`, a store that fails is reported.
+ */
+export const addFence = (
+  storeOf: (site: string) => StateStore,
+  topology: Topology,
+  fence: FenceRecord,
+): Promise<RolesWrite> =>
+  forEachSite(
+    topology.sites.map((site) => site.name),
+    async (site) => {
+      const store = storeOf(site);
+      const roles = await readRoles(store, topology);
+      await store.put(rolesKey(roles.cluster), {
+        ...roles,
+        fenced: [...roles.fenced.filter((f) => f.site !== fence.site), fence],
+      });
+    },
+  );
 
-/** The roles without a fence on `site`: only a successful `chdr recover` of that site lifts it. */
+/** Removes a site's fence from the roles of every site's store (a rolled-back fence; `chdr recover`). */
+export const removeFence = (
+  storeOf: (site: string) => StateStore,
+  topology: Topology,
+  site: string,
+): Promise<RolesWrite> =>
+  forEachSite(
+    topology.sites.map((s) => s.name),
+    async (at) => {
+      const store = storeOf(at);
+      const roles = await readRoles(store, topology);
+      if (!fenceOf(roles, site)) return;
+      await store.put(rolesKey(roles.cluster), {
+        ...roles,
+        fenced: roles.fenced.filter((f) => f.site !== site),
+      });
+    },
+  );
+
+/** The roles without a fence on `site` (what a successful `chdr recover` of that site leaves). */
 export const liftFence = (roles: ClusterRoles, site: string): ClusterRoles => ({
   ...roles,
   fenced: roles.fenced.filter((f) => f.site !== site),

@@ -1,7 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import { runAgentCyclesForAllSites } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
 import { loadTopology } from '../../config/index.js';
 import { replicaConnector } from '../../cycle/index.js';
+import { localFenceGuard, localFencerFor } from '../../fence/index.js';
 import { systemClock } from '../../probe/index.js';
 import { renderStatusTree } from '../../report/index.js';
 import { countingPublisher, localPaging } from './local-runtime.js';
@@ -18,6 +20,11 @@ export const agent = async (options: AgentOptions): Promise<void> => {
   const topology = await loadTopology(options.config);
   const { store, pager } = localPaging(topology);
   const connect = await replicaConnector(topology, { env: process.env });
+  // The local cluster's agent enforces fences the way the deployed one does: kill what came back.
+  const clusterDir = (await localFencerFor(options.config)) ? dirname(resolve(options.config)) : undefined;
+  const fenceGuard = clusterDir
+    ? localFenceGuard({ topology, clusterDir, store, connect, write: (text) => process.stdout.write(text) })
+    : undefined;
   const limit = options.cycles === undefined ? Infinity : Number(options.cycles);
   let stop = false;
   process.once('SIGINT', () => (stop = true));
@@ -30,6 +37,7 @@ export const agent = async (options: AgentOptions): Promise<void> => {
         store,
         publisher: countingPublisher,
         pager,
+        ...(fenceGuard ? { fenceGuard } : {}),
       });
       const reports = results.map((result) => result.report);
       process.stdout.write(

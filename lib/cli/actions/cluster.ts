@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   down,
+  fenceLocalNodes,
   heal,
   partition,
   standbyCommand,
@@ -11,6 +12,7 @@ import {
   stopFetches,
   stopNode,
   stopSite,
+  unfenceLocalNode,
   up,
   type ClusterStatus,
 } from '../../localcluster/index.js';
@@ -122,4 +124,25 @@ export const clusterExecStandby = async (command: string[], options: DirOption):
   const child = spawnSync(program!, args, { stdio: 'inherit' });
   if (child.error) throw child.error;
   process.exitCode = child.status ?? 1;
+};
+
+export const clusterFence = async (
+  nodes: string[],
+  options: DirOption & { runId: string; note: string },
+): Promise<void> => {
+  const results = await fenceLocalNodes(options.dir, nodes, {
+    runId: options.runId,
+    at: new Date().toISOString(),
+    note: options.note,
+  });
+  for (const r of results)
+    process.stdout.write(
+      `${r.node}: fenced${r.killed ? ' (process killed)' : ''}${r.confirmed ? '' : ' BUT STILL RUNNING'}\n`,
+    );
+  if (results.some((r) => !r.confirmed)) process.exitCode = 1;
+};
+
+export const clusterUnfence = async (node: string, options: DirOption): Promise<void> => {
+  const lifted = await unfenceLocalNode(options.dir, node);
+  process.stdout.write(`${node}: ${lifted ? 'fence lifted' : 'was not fenced'}\n`);
 };

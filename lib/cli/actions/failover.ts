@@ -1,4 +1,6 @@
+import { hostname, userInfo } from 'node:os';
 import { loadTopology } from '../../config/index.js';
+import { localFencerFor } from '../../fence/index.js';
 import {
   RUN_RESULTS,
   createFailoverRuntime,
@@ -18,7 +20,10 @@ export interface OperationOptions {
   from: string;
   to: string;
   execute?: boolean;
-  force?: boolean;
+  acceptDataLoss?: boolean;
+  fenceUnconfirmed?: string;
+  confirmRegionLost?: string;
+  acceptRunningInserts?: boolean;
   expectPrimary?: string;
   ackRecent?: boolean;
   abandonOpenRun?: boolean;
@@ -50,15 +55,22 @@ export const operation = async (kind: OperationKind, options: OperationOptions):
     kind,
     from: options.from,
     to: options.to,
-    ...(options.force ? { force: true } : {}),
+    startedBy: `${userInfo().username}@${hostname()}`,
+    ...(options.acceptDataLoss ? { acceptDataLoss: true } : {}),
+    ...(options.fenceUnconfirmed ? { fenceUnconfirmed: options.fenceUnconfirmed } : {}),
+    ...(options.confirmRegionLost ? { confirmRegionLost: options.confirmRegionLost } : {}),
+    ...(options.acceptRunningInserts ? { acceptRunningInserts: true } : {}),
     ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
     ...(options.ackRecent ? { ackRecent: true } : {}),
     ...(options.abandonOpenRun ? { abandonOpenRun: true } : {}),
   };
   const abort = abortOnSignal();
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  const fencer =
+    topology.failover.executor.kind === 'local' ? await localFencerFor(options.config) : undefined;
   const runtime = await createFailoverRuntime(topology, {
     stateFile: options.stateFile ?? localStatePath(topology),
+    ...(fencer ? { fencer } : {}),
     log: options.json ? () => undefined : log,
     signal: abort.signal,
   });

@@ -68,6 +68,22 @@ export const registerClusterCommand = (program: Command): void => {
     .description('start every stopped node of a site, ZooKeeper first')
     .action(async (site: string, options: DirOption) => (await actions()).clusterStartSite(site, options));
 
+  withDir(cluster.command('fence'))
+    .argument('<nodes...>', 'zk1..zk4 or ch1..ch3')
+    .description(
+      'fence nodes (what failover does to a lost site): SIGKILL, and refuse every start until unfenced',
+    )
+    .requiredOption('--run-id <id>', 'the failover run that fences them (kept in the marker)')
+    .option('--note <text>', 'why', 'fenced by a forced failover')
+    .action(async (nodes: string[], options: DirOption & { runId: string; note: string }) =>
+      (await actions()).clusterFence(nodes, options),
+    );
+
+  withDir(cluster.command('unfence'))
+    .argument('<node>', 'zk1..zk4 or ch1..ch3')
+    .description('lift the fence of a node (chdr recover does this before the node rejoins)')
+    .action(async (node: string, options: DirOption) => (await actions()).clusterUnfence(node, options));
+
   withDir(cluster.command('stop-fetches'))
     .argument('<replica>', 'ch1..ch3')
     .description('SYSTEM STOP FETCHES on a replica (its replication lag grows)')

@@ -28,7 +28,19 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
     .requiredOption('--from <site>', 'the site losing (or that lost) the primary role')
     .requiredOption('--to <site>', 'the site taking the primary role')
     .option('--execute', 'carry out the plan (without it nothing is changed)')
-    .option('--force', 'proceed past the preflight refusals (lag, unreachable target, source still serving)')
+    .option(
+      '--accept-data-loss',
+      'failover: proceed although the target is estimated to miss more than failover.maxLagSeconds of writes (journaled)',
+    )
+    .option(
+      '--fence-unconfirmed <what-was-done>',
+      'failover: the old site could not be fenced by chdr; say what you did by hand to stop it (journaled)',
+    )
+    .option(
+      '--confirm-region-lost <evidence>',
+      "failover: the source's agent still reported writes (looks like a partition); your evidence the region is lost (journaled)",
+    )
+    .option('--accept-running-inserts', 'failover: proceed although INSERTs are running on the target')
     .option('--expect-primary <site>', 'refuse unless this site is observed as the primary now')
     .option('--ack-recent', 'proceed inside the anti-flapping block period after the last failover')
     .option(

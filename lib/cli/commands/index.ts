@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerPauseCommands } from './pause.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerFailoverCommands } from './failover.js';
+import { registerFenceCommand } from './fence.js';
 import { registerStatusCommand } from './status.js';
 
 /** Each command lives in its own module and registers itself here. */
@@ -16,4 +17,5 @@ export const registerCommands = (program: Command): void => {
   registerClusterCommand(program);
   registerDemoCommand(program);
   registerFailoverCommands(program);
+  registerFenceCommand(program);
 };

@@ -5,13 +5,11 @@ import {
   coordinationStates,
   describeStates,
   execReplica,
-  heartbeatAge,
   heartbeatInsertSql,
   heartbeatLagSql,
   INSERTS_RUNNING_SQL,
   queryReplica,
   REPLICAS_SQL,
-  replicaTables,
   waitUntil,
   type CoordinationState,
 } from '../observe.js';
@@ -19,6 +17,17 @@ import type { FailoverStep, StepContext } from '../types.js';
 import { replicaCaughtUpReason, replicaWritableReason } from './clickhouse.js';
 import { commandAction, startCoordination, stopCoordination } from './common.js';
 import { ensembleServing, isLeader } from './coordination.js';
+import {
+  estimateDataLoss,
+  LOG_GAP_SQL,
+  NEWEST_QUEUE_ENTRY_SQL,
+  parseReplicaQueues,
+  PENDING_FETCHES_SQL,
+  REPLICA_QUEUES_SQL,
+  type LossEstimate,
+} from './data-loss.js';
+import { partitionEvidence } from './partition.js';
+import { describeOverride, judgeRefusals, type Refusal } from './refusals.js';
 
 const tryReplica = async <T>(
   action: () => Promise<T>,
@@ -35,12 +44,111 @@ const stateSummary = (states: readonly CoordinationState[]) =>
     states.map((s) => [s.node, { mode: s.mode, zxid: s.zxid === null ? null : `0x${s.zxid.toString(16)}` }]),
   );
 
+/** The coordination refusals: a forced failover needs the source's ensemble leaderless, a planned move serving. */
+const coordinationRefusals = (
+  from: Site,
+  to: Site,
+  mode: 'forced' | 'graceful',
+  fromStates: readonly CoordinationState[],
+  toStates: readonly CoordinationState[],
+): Refusal[] => {
+  const refusals: Refusal[] = [];
+  const fromLeader = fromStates.find((s) => isLeader(from, s));
+  if (mode === 'forced' && fromLeader) {
+    refusals.push({
+      problem:
+        `${from.name}'s ensemble still has a leader (${fromLeader.node}): a new ensemble at ${to.name} would split the brain; ` +
+        `stop ${from.name}'s coordination first (it is fenced by this failover only once leaderless), or use switchover/failback for a planned move`,
+      override: null,
+    });
+  }
+  if (mode === 'graceful' && !fromLeader) {
+    refusals.push({
+      problem: `${from.name}'s ensemble has no leader (${describeStates(fromStates)}): a planned move needs it serving; use failover`,
+      override: null,
+    });
+  }
+  if (to.coordination.length > 0 && toStates.every((s) => !s.reachable)) {
+    refusals.push({
+      problem: `no coordination node at ${to.name} answers (${describeStates(toStates)})`,
+      override: null,
+    });
+  }
+  return refusals;
+};
+
+/** The target's replicas: at least one answers, and none is still taking INSERTs. Reads need no ZooKeeper. */
+const targetReplicaRefusals = async (
+  ctx: StepContext,
+  to: Site,
+): Promise<{ refusals: Refusal[]; notes: string[]; states: Record<string, unknown> }> => {
+  const refusals: Refusal[] = [];
+  const notes: string[] = [];
+  const states: Record<string, unknown> = {};
+  for (const replica of to.replicas) {
+    const queues = await tryReplica(async () =>
+      parseReplicaQueues(await queryReplica<Record<string, unknown>>(ctx, replica, REPLICA_QUEUES_SQL)),
+    );
+    if (!queues.ok) {
+      notes.push(`${replica.name}: system.replicas read failed: ${queues.reason}`);
+      states[replica.name] = { readFailed: queues.reason };
+      continue;
+    }
+    states[replica.name] = {
+      tables: queues.value.length,
+      readonly: queues.value.filter((t) => t.readonly).length,
+      queueSize: queues.value.reduce((sum, t) => sum + t.queueSize, 0),
+    };
+    const inserts = await tryReplica(() =>
+      queryReplica<{ inserts: string | number }>(ctx, replica, INSERTS_RUNNING_SQL),
+    );
+    if (inserts.ok && Number(inserts.value[0]?.inserts ?? 0) > 0) {
+      refusals.push({
+        problem: `${replica.name} is processing ${inserts.value[0]?.inserts} INSERT queries: writes still reach ${to.name}`,
+        override: 'acceptRunningInserts',
+      });
+    } else if (!inserts.ok) notes.push(`${replica.name}: running INSERTs read failed: ${inserts.reason}`);
+  }
+  if (Object.values(states).every((state) => 'readFailed' in (state as object))) {
+    refusals.push({ problem: `no replica of ${to.name} can be read (${notes.join('; ')})`, override: null });
+  }
+  return { refusals, notes, states };
+};
+
+/** The data-loss gate of a forced failover (issue 11.4): estimated from what was known at the silence. */
+const dataLossRefusals = (ctx: StepContext, from: Site, to: Site, estimate: LossEstimate): Refusal[] => {
+  const tables = estimate.tables
+    .map(
+      (t) =>
+        `${t.table}: ${t.parts} parts${t.rows === null ? '' : ` (${t.rows} rows)`}${t.logEntries ? ` + ${t.logEntries} log entries` : ''}`,
+    )
+    .join(', ');
+  if (estimate.seconds === null) {
+    return [
+      {
+        problem: `the data loss cannot be estimated: ${[estimate.basis, ...estimate.failedReads].join('; ')}`,
+        override: 'acceptDataLoss',
+      },
+    ];
+  }
+  if (estimate.seconds <= ctx.settings.maxLagSeconds) return [];
+  return [
+    {
+      problem:
+        `${to.name} is estimated to miss ${estimate.seconds} s of ${from.name}'s writes, more than failover.maxLagSeconds ` +
+        `(${ctx.settings.maxLagSeconds} s): ${tables || 'no table named'} (${estimate.basis})`,
+      override: 'acceptDataLoss',
+    },
+  ];
+};
+
 /**
- * Preflight (Altinity DR guide, Failover step 1, and the issue's refusals): the target answers, its
- * data is recent enough (heartbeat lag ≤ maxLagSeconds), no INSERT is running on its replicas, and the
- * source's role is what this kind of operation expects: a forced failover refuses while the source
- * ensemble still has a leader (that would be a split brain); a planned one needs the source serving.
- * `--force` turns the refusals into notes. Records the starting state and the RPO estimate.
+ * Preflight (Altinity DR guide, Failover step 1, and issue 11's refusals): the target answers, no INSERT
+ * runs on its replicas, and the source's role is what this kind of operation expects: a forced failover
+ * refuses while the source ensemble still has a leader (a split brain; no override), when the source's
+ * agent wrote its heartbeat recently (a partition), and when the target is estimated to miss more than
+ * `maxLagSeconds` of writes; a planned move needs the source serving. Each refusal names its own
+ * override; overrides used are journaled with who gave them. Records the starting state and the RPO.
  */
 export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful'): FailoverStep => ({
   id: 'preflight',
@@ -48,116 +156,69 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
   kind: 'check',
   async plan(ctx) {
     return [
-      ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: REPLICAS_SQL })),
-      ...to.replicas.map((r) => ({
-        target: r.name,
-        via: 'sql' as const,
-        text: heartbeatLagSql(ctx, from.name),
-      })),
+      ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: REPLICA_QUEUES_SQL })),
       ...to.replicas.map((r) => ({ target: r.name, via: 'sql' as const, text: INSERTS_RUNNING_SQL })),
       ...[...from.coordination, ...to.coordination].map((n) => ({
         target: n.name,
         via: '4lw' as const,
         text: 'srvr',
       })),
-      ...from.replicas.slice(0, 1).map((r) => ({
-        target: r.name,
-        via: 'sql' as const,
-        text: `${heartbeatLagSql(ctx, from.name)} (if reachable)`,
-      })),
+      ...(mode === 'forced'
+        ? [
+            ...to.replicas.flatMap((r) =>
+              [PENDING_FETCHES_SQL, NEWEST_QUEUE_ENTRY_SQL, heartbeatLagSql(ctx, from.name), LOG_GAP_SQL].map(
+                (text) => ({ target: r.name, via: 'sql' as const, text }),
+              ),
+            ),
+            {
+              target: to.name,
+              via: 'aws' as const,
+              text: `state store of ${to.name}: verdicts of ${from.name}'s and ${to.name}'s agents`,
+            },
+          ]
+        : []),
     ];
   },
   async run(ctx) {
-    const problems: string[] = [];
     const notes: string[] = [];
     const [fromStates, toStates] = await Promise.all([
       coordinationStates(ctx, from.coordination),
       coordinationStates(ctx, to.coordination),
     ]);
     notes.push(`coordination: ${describeStates([...fromStates, ...toStates])}`);
-    const fromLeader = fromStates.find((s) => isLeader(from, s));
-    if (mode === 'forced' && fromLeader) {
-      problems.push(
-        `${from.name}'s ensemble still has a leader (${fromLeader.node}): a new ensemble at ${to.name} would split the brain; ` +
-          `stop or fence ${from.name} first, or use switchover/failback for a planned move`,
+    const target = await targetReplicaRefusals(ctx, to);
+    notes.push(...target.notes);
+    const refusals = [...coordinationRefusals(from, to, mode, fromStates, toStates), ...target.refusals];
+    let estimate: LossEstimate | null = null;
+    if (mode === 'forced') {
+      const partition = await partitionEvidence(ctx, from, to);
+      notes.push(partition.note);
+      if (partition.refusal) refusals.push({ problem: partition.refusal, override: 'confirmRegionLost' });
+      estimate = await estimateDataLoss(ctx, from, to);
+      notes.push(
+        `RPO estimate: ${estimate.seconds ?? 'unknown'} s (${estimate.basis})`,
+        ...estimate.failedReads,
       );
+      refusals.push(...dataLossRefusals(ctx, from, to, estimate));
     }
-    if (mode === 'graceful' && !fromLeader) {
-      problems.push(
-        `${from.name}'s ensemble has no leader (${describeStates(fromStates)}): a planned move needs it serving; use failover`,
-      );
-    }
-    if (to.coordination.length > 0 && toStates.every((s) => !s.reachable)) {
-      problems.push(`no coordination node at ${to.name} answers (${describeStates(toStates)})`);
-    }
-    const ages: number[] = [];
-    const replicaStates: Record<string, unknown> = {};
-    for (const replica of to.replicas) {
-      const tables = await tryReplica(() => replicaTables(ctx, replica));
-      if (!tables.ok) {
-        problems.push(`${replica.name} cannot be reached: ${tables.reason}`);
-        continue;
-      }
-      replicaStates[replica.name] = {
-        tables: tables.value.length,
-        readonly: tables.value.filter((t) => t.isReadonly).length,
-      };
-      const age = await tryReplica(() => heartbeatAge(ctx, replica, from.name));
-      if (age.ok && age.value.ageSeconds !== null) ages.push(age.value.ageSeconds);
-      const inserts = await tryReplica(() =>
-        queryReplica<{ inserts: string | number }>(ctx, replica, INSERTS_RUNNING_SQL),
-      );
-      if (inserts.ok && Number(inserts.value[0]?.inserts ?? 0) > 0) {
-        problems.push(
-          `${replica.name} is processing ${inserts.value[0]?.inserts} INSERT queries: writes still reach ${to.name}`,
-        );
-      }
-    }
-    // The source's own view of its heartbeat, when it answers: lag = (age at target) - (age at source).
-    let sourceAge: number | null = null;
-    for (const replica of from.replicas) {
-      const age = await tryReplica(() => heartbeatAge(ctx, replica, from.name));
-      if (age.ok && age.value.ageSeconds !== null) {
-        sourceAge = age.value.ageSeconds;
-        break;
-      }
-    }
-    const targetAge = ages.length > 0 ? Math.min(...ages) : null;
-    let rpoSeconds: number | null = null;
-    let rpoBasis: string;
-    if (targetAge === null) {
-      rpoBasis = `${to.name} has never seen a heartbeat of ${from.name}`;
-      problems.push(`${rpoBasis}; the data loss cannot be estimated`);
-    } else if (sourceAge !== null) {
-      rpoSeconds = Math.max(0, targetAge - sourceAge);
-      rpoBasis = `heartbeat of ${from.name}: ${targetAge} s old at ${to.name}, ${sourceAge} s old at ${from.name}`;
-    } else {
-      rpoSeconds = targetAge;
-      rpoBasis = `${from.name} unreachable; its newest heartbeat seen at ${to.name} is ${targetAge} s old (an upper bound)`;
-    }
-    notes.push(`RPO estimate: ${rpoSeconds ?? 'unknown'} s (${rpoBasis})`);
-    if (rpoSeconds !== null && rpoSeconds > ctx.settings.maxLagSeconds) {
-      problems.push(
-        `${to.name} lags ${rpoSeconds} s behind ${from.name}, more than failover.maxLagSeconds (${ctx.settings.maxLagSeconds} s)`,
-      );
-    }
-    if (problems.length > 0 && !ctx.request.force) {
-      throw new FailoverError(
-        FAILOVER_ERROR_CODES.refused,
-        `refused (nothing changed; --force overrides): ${problems.join('; ')}`,
-      );
-    }
-    for (const problem of problems) notes.push(`forced past: ${problem}`);
+    const overrides = judgeRefusals(ctx, refusals);
+    notes.push(...overrides.map(describeOverride));
     return {
       notes,
       facts: {
         startingState: {
           coordination: stateSummary([...fromStates, ...toStates]),
-          replicas: replicaStates,
+          replicas: target.states,
           at: new Date(ctx.deps.clock.now()).toISOString(),
         },
-        rpoSeconds,
-        rpoBasis,
+        ...(estimate
+          ? {
+              rpoSeconds: estimate.seconds,
+              rpoBasis: estimate.basis,
+              dataLossEstimate: { replica: estimate.replica, tables: estimate.tables },
+            }
+          : {}),
+        ...(overrides.length > 0 ? { overrides } : {}),
       },
     };
   },
@@ -249,10 +310,10 @@ export const recoverPreflightStep = (follower: Site, primary: Site): FailoverSte
       if (!writable.ok) problems.push(`${replica.name}: ${writable.reason}`);
       else if (writable.value) problems.push(writable.value);
     }
-    if (problems.length > 0 && !ctx.request.force) {
+    if (problems.length > 0) {
       throw new FailoverError(
         FAILOVER_ERROR_CODES.refused,
-        `refused (nothing changed): ${primary.name} is not serving as primary: ${problems.join('; ')}`,
+        `refused (nothing changed): ${primary.name} is not serving as primary: ${problems.join('; ')} (no override)`,
       );
     }
     return { notes: [`serving: ${describeStates(states)}`], facts: { startingState: stateSummary(states) } };

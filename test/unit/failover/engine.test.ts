@@ -35,6 +35,7 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     expect(report.result).toBe('succeeded');
     expect(report.record.steps.map((s) => `${s.stepId}:${s.state}`)).toEqual([
       'preflight:verified',
+      'fence-primary:verified',
       'coordination-standby:verified',
       'repoint-standby:verified',
       'verify-standby:verified',
@@ -42,7 +43,9 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     expect(sim.mode('zk4')).toBe('leader');
     expect(sim.replicaReadonly('ch3')).toBe(false);
     expect(sim.rows.get('ch3')).toBe(1);
-    expect(report.record.rpoSeconds).toBe(sim.heartbeatAgeSeconds);
+    // Nothing pending at the standby and no agent lag: the estimate is what the standby shows, zero.
+    expect(report.record.rpoSeconds).toBe(0);
+    expect([...sim.fenced.keys()].sort()).toEqual(['ch1', 'ch2', 'zk1', 'zk2', 'zk3']);
     expect(report.record.rtoSeconds).toBeGreaterThan(0);
     expect(notices.map((n) => n.kind)).toEqual(['started', 'finished']);
     expect(await readOpenRun(sim.store)).toBeUndefined();
@@ -391,6 +394,7 @@ describe('plan and the Lambda event', () => {
 
     expect(plan.steps.map((s) => s.id)).toEqual([
       'preflight',
+      'fence-primary',
       'coordination-standby',
       'repoint-standby',
       'verify-standby',

@@ -42,6 +42,8 @@ export const simFailoverSection = [
   '    startCoordination: sim start {node}',
   '    stopClickHouse: sim stop {node}',
   '    startClickHouse: sim start {node}',
+  '    fenceNode: sim fence {node} {runId}',
+  '    unfenceNode: sim unfence {node}',
   '',
 ].join('\n');
 
@@ -64,6 +66,19 @@ export class SimCluster {
   failOn: RegExp | undefined;
   /** INSERTs fail everywhere (an injected fault). */
   failInserts = false;
+  /** Nodes with a fence marker (the boot guard): `sim start` fails for them. */
+  readonly fenced = new Map<string, string>();
+  /** Parts the standby's replica knows of and never fetched (`system.replication_queue`), per table. */
+  pendingFetches: {
+    database: string;
+    table: string;
+    parts: number;
+    oldest: number;
+    newest: number;
+    names?: string[];
+  }[] = [];
+  /** Rows of parts per `db.table`, as `system.parts` at a source replica counts them. */
+  partRows = new Map<string, number>();
   now = 1_800_000_000_000;
   /** How old the primary's newest heartbeat is at every replica: the data a failover would lose. */
   heartbeatAgeSeconds = 3;
@@ -151,8 +166,12 @@ export class SimCluster {
     );
   }
 
+  /** When each site was stopped: its heartbeat rows stop advancing there. */
+  readonly silentSince = new Map<string, number>();
+
   /** Stops a whole site at once (the disaster). */
   stopSite(site: string): void {
+    this.silentSince.set(site, this.now);
     const s = this.topology.sites.find((x) => x.name === site)!;
     for (const n of [...s.replicas, ...s.coordination]) this.running.delete(n.name);
   }
@@ -175,7 +194,20 @@ export class SimCluster {
       timedOut: false,
     });
     if (this.failOn?.test(command)) return fail('injected failure');
-    let m = /^sim (stop|start) (\S+)$/.exec(command);
+    let m = /^sim fence (\S+) (\S+)$/.exec(command);
+    if (m) {
+      this.fenced.set(m[1]!, m[2]!);
+      this.running.delete(m[1]!);
+      return ok();
+    }
+    m = /^sim unfence (\S+)$/.exec(command);
+    if (m) {
+      this.fenced.delete(m[1]!);
+      return ok();
+    }
+    m = /^sim start (\S+)$/.exec(command);
+    if (m && this.fenced.has(m[1]!)) return fail(`${m[1]} is fenced by run ${this.fenced.get(m[1]!)}`);
+    m = /^sim (stop|start) (\S+)$/.exec(command);
     if (m) {
       if (m[1] === 'stop') this.running.delete(m[2]!);
       else {
@@ -237,6 +269,12 @@ export class SimCluster {
       endpoint: replica.name,
       queryRows: async <T>(sql: string) => {
         check();
+        if (sql.includes("type = 'GET_PART'")) return this.pendingFetches as T[];
+        if (sql.includes('system.replication_queue'))
+          return [{ newest: Math.max(0, ...this.pendingFetches.map((p) => p.newest)) }] as T[];
+        if (sql === 'SELECT 1 AS one') return [{ one: 1 }] as T[];
+        if (sql.includes('FROM system.parts'))
+          return [...this.partRows].map(([t, rows]) => ({ t, rows })) as T[];
         if (sql.includes('system.replicas')) {
           const ro = this.replicaReadonly(replica.name) ? 1 : 0;
           return [
@@ -244,13 +282,11 @@ export class SimCluster {
             { ...HEALTHY_1816_ROW, is_readonly: ro, is_session_expired: ro },
           ] as T[];
         }
-        if (sql.includes('heart_beat'))
-          return [
-            {
-              last: Math.floor(this.now / 1000) - this.heartbeatAgeSeconds,
-              now: Math.floor(this.now / 1000),
-            },
-          ] as T[];
+        if (sql.includes('heart_beat')) {
+          const site = /site_id = '([^']+)'/.exec(sql)?.[1] ?? '';
+          const last = (this.silentSince.get(site) ?? this.now) - this.heartbeatAgeSeconds * 1000;
+          return [{ last: Math.floor(last / 1000), now: Math.floor(this.now / 1000) }] as T[];
+        }
         if (sql.includes('system.processes')) return [{ inserts: 0 }] as T[];
         if (sql.includes('uptime()'))
           return [{ started: Math.floor(this.startedAt.get(replica.name)! / 1000) }] as T[];

@@ -125,6 +125,8 @@ describe('serverless package (standby site of the reference topology)', () => {
               'ssm:GetCommandInvocation',
               'ssm:ListCommandInvocations',
               'ssm:CancelCommand',
+              // Fencing waits for the stopped instances; DescribeInstances has no resource-level permissions.
+              'ec2:DescribeInstances',
             ].includes(a),
         ),
       ).toEqual([]);
@@ -161,6 +163,10 @@ describe('serverless package (standby site of the reference topology)', () => {
     ).toEqual([]);
 
     const failover = statementsOf('FailoverRole');
+    const stop = failover.find((s) => actions(s).includes('ec2:StopInstances'))!;
+    expect(actions(stop)).toEqual(['ec2:StopInstances']);
+    expect(JSON.stringify(stop.Resource)).toMatch(/:instance\/i-/);
+    expect(monitor.filter((a) => a.startsWith('ec2:'))).toEqual([]);
     const send = failover.find((s) => actions(s).includes('ssm:SendCommand'))!;
     const targets = JSON.stringify(send.Resource);
     for (const site of topology.sites) {
