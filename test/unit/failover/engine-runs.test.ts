@@ -240,7 +240,7 @@ describe('runs outlive an invocation', () => {
       sim.topology,
       failover,
       sim.deps({
-        remainingMs: budget([900_000, 900_000, 1_000]),
+        remainingMs: budget([900_000, 900_000, 900_000, 1_000]), // preflight, fence, coordination; then the rollback
         continueRun: async (continuation) => void continued.push(continuation),
       }),
     );
