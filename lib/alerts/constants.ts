@@ -43,6 +43,7 @@ export const KIND_PRIORITY: readonly CheckKind[] = [
   'coordination-node',
   'replica-tables',
   'security',
+  'site-roles',
 ];
 
 /** The first thing to look at, per check kind; the runbook section has the rest. */
@@ -74,5 +75,9 @@ export const FIRST_STEPS: Record<CheckKind, { anchor: string; step: string }> = 
   security: {
     anchor: RUNBOOK.security,
     step: 'the finding names the setting to change; fix it at the next maintenance window',
+  },
+  'site-roles': {
+    anchor: RUNBOOK.roles,
+    step: 'when the lost site is repaired: chdr recover --from <lost site> --to <primary> (the summary names both)',
   },
 };
