@@ -25,8 +25,14 @@ export const SUBJECT_TAGS = {
   failover: '[FAILOVER]',
 } as const;
 
-/** Store keys: `page/<cluster>/<site>/<kind>/<subject>` and `pause/<cluster>/<site>`. */
-export const KEY_PREFIXES = { page: 'page/', pause: 'pause/' } as const;
+/** Store keys: `incident/<cluster>/<site>/<incident key>` and `pause/<cluster>/<site>`. */
+export const KEY_PREFIXES = { incident: 'incident/', pause: 'pause/' } as const;
+
+/** Incident keys: one cluster-wide cause, or a site that problems trace to (`site/<name>`). */
+export const INCIDENT_KEYS = { coordination: 'coordination', sitePrefix: 'site/' } as const;
+
+/** A condition pages once it held for this many consecutive cycles (`alerts.confirmCycles`). */
+export const DEFAULT_CONFIRM_CYCLES = 2;
 
 export const DEFAULT_REPAGE_MINUTES = 60;
 /** Paging state outlives the re-page interval by this much, so an entry only expires once nobody rewrites it. */

@@ -106,9 +106,12 @@ describe('SnsNotifier', () => {
     });
     const memory = new MemoryNotifier();
     const clock = { now: () => Date.parse('2025-11-23T02:51:00Z') };
-    await new Pager({ store: new MemoryStateStore(clock), notifier: memory, clock }).process(
-      standbyReport({ lagSeconds: 412 }),
-    );
+    await new Pager({
+      store: new MemoryStateStore(clock),
+      notifier: memory,
+      clock,
+      confirmCycles: 1,
+    }).process(standbyReport({ lagSeconds: 412 }));
 
     await notifier.notify(memory.sent[0]!);
 
