@@ -38,7 +38,12 @@ export const localPaging = (topology: Topology, notifier: Notifier = new Printin
   return {
     store,
     notifier,
-    pager: new Pager({ store, notifier, repageMinutes: topology.alerts.repageMinutes }),
+    pager: new Pager({
+      store,
+      notifier,
+      repageMinutes: topology.alerts.repageMinutes,
+      confirmCycles: topology.alerts.confirmCycles,
+    }),
     pauses: new Pauses({ store, notifier, cluster: topology.cluster }),
   };
 };

@@ -172,6 +172,12 @@ export const topologySchema = z
       .strictObject({
         snsTopicArn: z.string().startsWith('arn:').optional(),
         repageMinutes: z.number().positive().default(60),
+        /**
+         * Consecutive cycles a condition must hold before it pages: a single slow probe or a leader
+         * election pages nothing. Where the schedule is a minute or longer, the cycle re-probes once
+         * within the invocation so that confirming costs seconds, not a period.
+         */
+        confirmCycles: z.number().int().min(1).max(10).default(2),
       })
       .prefault({}),
     metrics: z

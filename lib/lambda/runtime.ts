@@ -6,7 +6,7 @@ import { Pager, SnsNotifier } from '../alerts/index.js';
 import { findSite, loadTopology, type Topology } from '../config/index.js';
 import { replicaConnector, type Connect } from '../cycle/index.js';
 import { createCloudWatchClient, MetricsPublisher } from '../metrics/index.js';
-import { DynamoStateStore, type StateStore } from '../state/index.js';
+import { DynamoStateStore, siteStateTableName, type StateStore } from '../state/index.js';
 import { parseLambdaEnv } from './env.js';
 
 /** Everything a warm container keeps between invocations: config, secrets, clients, connections. */
@@ -15,6 +15,8 @@ export interface MonitorRuntime {
   siteName: string;
   connect: Connect;
   store: StateStore;
+  /** Another site's state table, in that site's region: where this agent leaves its verdict. */
+  peerStore: (site: string) => StateStore;
   publisher: MetricsPublisher;
   pager: Pager;
 }
@@ -36,21 +38,34 @@ export const loadMonitorRuntime = async (
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
   const site = findSite(topology, settings.CHDR_SITE);
-  const connect = await replicaConnector(topology, {
-    env,
-    ssm: new SSMClient({}),
-    secretsManager: new SecretsManagerClient({}),
-  });
+  // Only this site's secrets: they live in this region; the other site's may not exist here at all.
+  const connect = await replicaConnector(
+    topology,
+    { env, ssm: new SSMClient({}), secretsManager: new SecretsManagerClient({}) },
+    { onlySite: site.name },
+  );
   const store = new DynamoStateStore({
     client: new DynamoDBClient({}),
     tableName: settings.CHDR_STATE_TABLE,
   });
+  const peerStores = new Map(
+    topology.sites
+      .filter((other) => other.name !== site.name)
+      .map((other) => [
+        other.name,
+        new DynamoStateStore({
+          client: new DynamoDBClient({ region: other.region }),
+          tableName: siteStateTableName(topology.cluster, other.name, settings.CHDR_STAGE),
+        }),
+      ]),
+  );
   const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: settings.CHDR_TOPIC_ARN });
   return {
     topology,
     siteName: site.name,
     connect,
     store,
+    peerStore: (name) => peerStores.get(name) ?? store,
     publisher: new MetricsPublisher({
       client: createCloudWatchClient(),
       namespace: topology.metrics.namespace,
@@ -59,6 +74,7 @@ export const loadMonitorRuntime = async (
       store,
       notifier,
       repageMinutes: topology.alerts.repageMinutes,
+      confirmCycles: topology.alerts.confirmCycles,
       ...(settings.CHDR_RUNBOOK_BASE ? { runbookBase: settings.CHDR_RUNBOOK_BASE } : {}),
     }),
   };

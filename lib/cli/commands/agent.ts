@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runAgentCyclesForAllSites } from '../../agent/index.js';
+import { runAgentCyclesForAllSites, verdictFreshMs } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
 import { replicaConnector } from '../../cycle/index.js';
 import { systemClock } from '../../probe/index.js';
@@ -25,6 +25,7 @@ export const registerAgentCommand = (program: Command): void => {
       const { store, pager } = localPaging(topology);
       const connect = await replicaConnector(topology, { env: process.env });
       const limit = options.cycles === undefined ? Infinity : Number(options.cycles);
+      const intervalMs = Number(options.interval) * 1000;
       let stop = false;
       process.once('SIGINT', () => (stop = true));
       try {
@@ -36,12 +37,13 @@ export const registerAgentCommand = (program: Command): void => {
             store,
             publisher: countingPublisher,
             pager,
+            verdictFreshMs: verdictFreshMs(intervalMs, topology.timeouts.cycleMs),
           });
           const reports = results.map((result) => result.report);
           process.stdout.write(
             `\n── cycle ${cycle} at ${new Date().toISOString()} ──\n${renderStatusTree(topology, reports)}\n`,
           );
-          if (cycle < limit) await sleep(Number(options.interval) * 1000);
+          if (cycle < limit) await sleep(intervalMs);
         }
       } finally {
         await closeCachedConnections();

@@ -112,8 +112,31 @@ describe('serverless package (standby site of the reference topology)', () => {
       expect(actions(put)).toEqual(['cloudwatch:PutMetricData']);
       const publish = statements.filter((s) => actions(s).includes('sns:Publish'));
       expect(publish.map((s) => s.Resource)).toEqual([{ Ref: 'PagesTopic' }]);
-      for (const statement of statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')))) {
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+      const tableStatements = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+      expect(tableStatements[0]!.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+      // The monitor also leaves its site verdict in the other site's table, in that site's region.
+      expect(JSON.stringify(tableStatements.slice(1).map((s) => s.Resource))).toBe(
+        roleId === 'MonitorRole'
+          ? JSON.stringify([
+              [
+                {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':dynamodb:us-east-1:',
+                      { Ref: 'AWS::AccountId' },
+                      ':table/chdr-analytics-primary-state',
+                    ],
+                  ],
+                },
+              ],
+            ])
+          : '[]',
+      );
+      if (roleId === 'MonitorRole') {
+        expect(tableStatements.slice(1).flatMap(actions)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
       }
       const unscoped = statements.filter((s) => s.Resource === '*').flatMap(actions);
       expect(
