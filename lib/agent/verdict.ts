@@ -17,7 +17,7 @@ const numberValue = (check: Check, key: string): number | null => {
  * is kept (it estimates the data lost), not replaced by a number that only grows with the clock.
  */
 export const siteVerdictOf = (
-  report: HealthReport,
+  report: Pick<HealthReport, 'cluster' | 'site'> & { checks: readonly Check[] },
   paging: Pick<PagingResult, 'open' | 'pending'>,
   previous: SiteVerdict | undefined,
   at: string,
