@@ -113,9 +113,6 @@ describe('site verdict', () => {
       const base = standbyReport();
       return {
         ...base,
-        role: 'standby' as const,
-        lagMethod: 'heartbeat',
-        heartbeatMemory: { version: 1 as const, sources: {} },
         checks: [
           ...base.checks.filter((c) => c.kind !== 'heartbeat-lag'),
           check('heartbeat-lag', 'primary', 'ok', { lagSeconds, unchangedCycles }),
@@ -140,10 +137,8 @@ describe('site verdict', () => {
       heartbeatWrittenAt: '2025-11-23T03:00:00.000Z',
       lagSeconds: {},
     };
-    const failing = { ...standbyReport({ heartbeatWriteOk: false }), role: 'standby' as const };
-
     const verdict = siteVerdictOf(
-      { ...failing, lagMethod: 'heartbeat', heartbeatMemory: { version: 1, sources: {} } },
+      standbyReport({ heartbeatWriteOk: false }),
       { open: ['coordination'], pending: [] },
       before,
       '2025-11-23T03:01:00.000Z',
