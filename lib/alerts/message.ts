@@ -88,6 +88,8 @@ export interface MessageContext {
   alsoOpen?: readonly PageState[];
   /** The incident the message is about: both regions' agents use the same key for the same cause. */
   incident?: string;
+  /** Set by a deployed agent: the pause hint then writes to that stage's tables (`--state aws`). */
+  deployedStage?: string;
 }
 
 const incidentLine = (incident: string | undefined): string[] =>
@@ -109,8 +111,13 @@ const subjectFor = (tag: string, report: PagingReport, items: readonly PageItem[
   );
 };
 
-const pauseHint = (report: PagingReport): string =>
-  `Planned work? chdr pause --site ${report.site} --until <time> --reason <text> holds pages (metrics continue).`;
+const pauseHint = (report: PagingReport, deployedStage: string | undefined): string => {
+  const where =
+    deployedStage === undefined
+      ? ''
+      : ` --state aws${deployedStage === 'prod' ? '' : ` --stage ${deployedStage}`}`;
+  return `Planned work? chdr pause --site ${report.site}${where} --until <time> --reason <text> holds pages (metrics continue).`;
+};
 
 /** A page for checks that became critical (`critical`) or are still critical at their re-page time (`repeat`). */
 export const pageMessage = (
@@ -156,7 +163,7 @@ export const pageMessage = (
       : []),
     `Cycle: started ${report.startedAt}, took ${report.durationMs} ms.`,
     `Re-paged every ${context.repageMinutes} min while it lasts; a RESOLVED message follows when it clears.`,
-    pauseHint(report),
+    pauseHint(report, context.deployedStage),
   ];
   return {
     subject: subjectFor(SUBJECT_TAGS[event], report, sorted, suffix),

@@ -34,6 +34,8 @@ export interface PagerOptions {
   confirmCycles?: number;
   /** Base of runbook links (docs/metrics.md, or the URL where the docs are published). */
   runbookBase?: string;
+  /** The stage of a deployed agent: its pages tell how to pause against the deployed tables. */
+  deployedStage?: string;
 }
 
 export const incidentKeyPrefix = (cluster: string, site: string): string =>
@@ -82,6 +84,7 @@ export class Pager {
   private readonly confirmCycles: number;
   private readonly ttlSeconds: number;
   private readonly runbookBase: string | undefined;
+  private readonly deployedStage: string | undefined;
 
   constructor(options: PagerOptions) {
     this.store = options.store;
@@ -92,6 +95,7 @@ export class Pager {
     this.confirmCycles = options.confirmCycles ?? DEFAULT_CONFIRM_CYCLES;
     this.ttlSeconds = Math.ceil(repageMinutes * 60) + PAGE_STATE_TTL_MARGIN_SECONDS;
     this.runbookBase = options.runbookBase;
+    this.deployedStage = options.deployedStage;
   }
 
   /** The checks of the incidents currently open (paged and not resolved) at a site, for `chdr status`. */
@@ -214,6 +218,7 @@ export class Pager {
       at: nowIso,
       repageMinutes: this.repageMs / 60_000,
       runbookBase: this.runbookBase,
+      deployedStage: this.deployedStage,
       incident: incident.key,
       alsoOpen: [...after.values()]
         .filter((other) => other.phase === 'open' && other.key !== incident.key)

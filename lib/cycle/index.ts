@@ -5,5 +5,12 @@ export {
   type Connect,
   type ConnectorOptions,
 } from './connections.js';
-export { describeFence, describePrimary, expectationsOf, liveRoleOf, roleChecks } from './roles.js';
+export {
+  describeFence,
+  describePrimary,
+  expectationsOf,
+  liveLayout,
+  liveRoleOf,
+  roleChecks,
+} from './roles.js';
 export type { HealthReport } from './types.js';

@@ -13,6 +13,19 @@ export const expectationsOf = (roles: ClusterRoles): EnsembleExpectations => ({
 export const liveRoleOf = (roles: ClusterRoles, site: string): SiteRole =>
   roles.primary === site ? 'primary' : 'standby';
 
+/** The topology with the live roles in place of the deployed ones: for showing what is expected now. */
+export const liveLayout = (topology: Topology, roles: ClusterRoles): Topology => ({
+  ...topology,
+  sites: topology.sites.map((site) => ({
+    ...site,
+    role: liveRoleOf(roles, site.name),
+    coordination: site.coordination.map((node) => ({
+      ...node,
+      role: roles.voters.includes(node.name) ? 'participant' : 'observer',
+    })),
+  })),
+});
+
 /** "primary: standby since run r-12 (failover)", or "primary: primary (as deployed)". */
 export const describePrimary = (roles: ClusterRoles): string =>
   roles.runId === null

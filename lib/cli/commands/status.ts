@@ -1,25 +1,43 @@
 import type { Command } from 'commander';
+import { Pauses } from '../../alerts/index.js';
+import { describeFence, describePrimary, liveLayout } from '../../cycle/index.js';
 import { worstStatus } from '../../health/index.js';
 import { renderStatusTree } from '../../report/index.js';
-import { localPaging } from '../local-runtime.js';
+import { PrintingNotifier } from '../local-runtime.js';
 import { loadTopology } from '../../config/index.js';
-import { configOption, runCycles } from '../topology-option.js';
+import { siteStateStore, stateOptions, type StateOptions } from '../state-option.js';
+import { configOption, rolesBySite, runCycles } from '../topology-option.js';
 
-/** `chdr status`: the topology as a tree with what each node and replica reports now. */
+/** `chdr status`: the live roles, then the topology as a tree with what each node and replica reports now. */
 export const registerStatusCommand = (program: Command): void => {
-  program
+  const command = program
     .command('status')
-    .description('show sites, coordination nodes (role, zxid) and replicas (lag, readonly, queue) as a tree')
-    .addOption(configOption())
-    .action(async (options: { config: string }) => {
-      const topology = await loadTopology(options.config);
-      const reports = await runCycles(topology);
-      process.stdout.write(`${renderStatusTree(topology, reports)}\n`);
-      for (const pause of await localPaging(topology).pauses.listPauses()) {
+    .description(
+      'show the live roles, then sites, coordination nodes (role, zxid) and replicas (lag, readonly, queue) as a tree',
+    )
+    .addOption(configOption());
+  for (const option of stateOptions()) command.addOption(option);
+  command.action(async (options: StateOptions & { config: string }) => {
+    const topology = await loadTopology(options.config);
+    const roles = await rolesBySite(topology, options);
+    const reports = await runCycles(topology, undefined, roles);
+    // Every site's store holds the same record once an operation wrote it; the newest one speaks.
+    const live = [...roles.values()].sort((a, b) => b.since.localeCompare(a.since))[0]!;
+    process.stdout.write(`${describePrimary(live)}\n`);
+    for (const fence of live.fenced) process.stdout.write(`fenced: ${describeFence(fence, live.primary)}\n`);
+    process.stdout.write(`${renderStatusTree(liveLayout(topology, live), reports)}\n`);
+    for (const site of topology.sites) {
+      const pauses = new Pauses({
+        store: siteStateStore(topology, site.name, options),
+        notifier: new PrintingNotifier(),
+        cluster: topology.cluster,
+      });
+      for (const pause of (await pauses.listPauses()).filter((p) => p.site === site.name)) {
         process.stdout.write(
           `paused: ${pause.site} until ${pause.until} by ${pause.who} (${pause.reason}); pages held back\n`,
         );
       }
-      process.exitCode = worstStatus(reports.map((report) => report.status)) === 'ok' ? 0 : 1;
-    });
+    }
+    process.exitCode = worstStatus(reports.map((report) => report.status)) === 'ok' ? 0 : 1;
+  });
 };
