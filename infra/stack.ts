@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REPROBE_AFTER_MS, REPROBE_MIN_PERIOD_SECONDS } from '../lib/agent/constants.js';
+import { REPROBE_MIN_PERIOD_SECONDS } from '../lib/agent/constants.js';
 import { parseTopologyText } from '../lib/config/load.js';
 import type { Site, Topology } from '../lib/config/types.js';
 import { alarmInstances, alarmResources } from '../lib/metrics/alarms.js';
@@ -277,7 +277,7 @@ export const buildStack = (input: StackInput) => {
   // Room for the confirming re-probe (lib/agent) where the schedule is long; never past the period.
   const monitorTimeout =
     periodSeconds >= REPROBE_MIN_PERIOD_SECONDS
-      ? Math.min(periodSeconds, singleCycleTimeout + Math.ceil(REPROBE_AFTER_MS / 1000) + cycleSeconds)
+      ? Math.min(periodSeconds, singleCycleTimeout + topology.alerts.confirmSeconds + cycleSeconds)
       : singleCycleTimeout;
   const subnetIds = splitIds(input.subnetIds);
   const securityGroupIds = splitIds(input.securityGroupIds);

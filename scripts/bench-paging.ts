@@ -54,6 +54,7 @@ export async function pagesPerIncident(options: PagingBenchOptions): Promise<Pag
     notifier,
     repageMinutes: topology.alerts.repageMinutes,
     confirmCycles: topology.alerts.confirmCycles,
+    confirmSeconds: topology.alerts.confirmSeconds,
   });
   const connect = await replicaConnector(topology, { env: process.env });
   let cycles = 0;

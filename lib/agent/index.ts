@@ -7,4 +7,4 @@ export {
   type Reprobe,
 } from './monitor.js';
 export { leaveVerdict, peerViews, siteVerdictOf, verdictFreshMs } from './verdict.js';
-export { REPROBE_AFTER_MS, REPROBE_MIN_PERIOD_SECONDS } from './constants.js';
+export { REPROBE_MIN_PERIOD_SECONDS } from './constants.js';

@@ -31,8 +31,10 @@ export const KEY_PREFIXES = { incident: 'incident/', pause: 'pause/' } as const;
 /** Incident keys: one cluster-wide cause, or a site that problems trace to (`site/<name>`). */
 export const INCIDENT_KEYS = { coordination: 'coordination', sitePrefix: 'site/' } as const;
 
-/** A condition pages once it held for this many consecutive cycles (`alerts.confirmCycles`). */
+/** A condition pages once it held for this many consecutive cycles (`alerts.confirmCycles`)... */
 export const DEFAULT_CONFIRM_CYCLES = 2;
+/** ...and for this long since first seen (`alerts.confirmSeconds`): longer than a leader election. */
+export const DEFAULT_CONFIRM_SECONDS = 20;
 
 export const DEFAULT_REPAGE_MINUTES = 60;
 /** Paging state outlives the re-page interval by this much, so an entry only expires once nobody rewrites it. */

@@ -68,6 +68,8 @@ export interface IncidentInputs {
   /** The incident's condition holds in this cycle. */
   holds: boolean;
   confirmCycles: number;
+  /** How long since first seen the condition must have held, besides the cycles. */
+  confirmMs: number;
   repageMs: number;
   now: number;
   /** The peer agent this incident is left to, when one has it in hand. */
@@ -76,7 +78,7 @@ export interface IncidentInputs {
 
 /**
  * The incident's state machine: a condition pages once it held for `confirmCycles` consecutive cycles
- * (unless a peer has it in hand), re-pages every `repageMs` while it lasts (held in between, its new
+ * and `confirmMs` since first seen (unless a peer has it in hand), re-pages every `repageMs` while it lasts (held in between, its new
  * checks added), and resolves once when it clears. One that clears before it paged is forgotten without a word.
  */
 export const decideIncident = (input: IncidentInputs): IncidentAction => {
@@ -89,7 +91,8 @@ export const decideIncident = (input: IncidentInputs): IncidentAction => {
     const last = state.lastPagedAt === null ? 0 : new Date(state.lastPagedAt).getTime();
     return input.now - last >= input.repageMs ? { do: 'repeat' } : { do: 'hold' };
   }
-  if ((state?.cycles ?? 0) + 1 < input.confirmCycles) return { do: 'wait' };
+  const heldMs = state ? input.now - new Date(state.since).getTime() : 0;
+  if ((state?.cycles ?? 0) + 1 < input.confirmCycles || heldMs < input.confirmMs) return { do: 'wait' };
   return input.deferredTo === undefined ? { do: 'page' } : { do: 'defer', to: input.deferredTo };
 };
 

@@ -5,6 +5,7 @@ import { systemClock } from '../probe/index.js';
 import type { StateStore, StoredItem } from '../state/index.js';
 import {
   DEFAULT_CONFIRM_CYCLES,
+  DEFAULT_CONFIRM_SECONDS,
   DEFAULT_REPAGE_MINUTES,
   KEY_PREFIXES,
   PAGE_STATE_TTL_MARGIN_SECONDS,
@@ -32,6 +33,8 @@ export interface PagerOptions {
   repageMinutes?: number;
   /** Consecutive cycles a condition must hold before it pages (topology `alerts.confirmCycles`). */
   confirmCycles?: number;
+  /** ...and seconds since first seen (topology `alerts.confirmSeconds`). */
+  confirmSeconds?: number;
   /** Base of runbook links (docs/metrics.md, or the URL where the docs are published). */
   runbookBase?: string;
   /** The stage of a deployed agent: its pages tell how to pause against the deployed tables. */
@@ -71,7 +74,7 @@ interface Claim {
 
 /**
  * Decides, per incident (critical checks that share a cause, see incident.ts), whether a cycle's report
- * pages: once the condition held for `confirmCycles` cycles, again every `repageMinutes` while it lasts,
+ * pages: once the condition held for `confirmCycles` cycles and `confirmSeconds`, again every `repageMinutes` while it lasts,
  * and once when it clears. A peer agent that has the incident in hand (`peers`) gets it instead. Each
  * transition is claimed with a conditional write before anything is sent, so two overlapping invocations
  * never both page; a send that fails gives its claim back, so the next cycle tries again.
@@ -82,6 +85,7 @@ export class Pager {
   private readonly clock: Clock;
   private readonly repageMs: number;
   private readonly confirmCycles: number;
+  private readonly confirmMs: number;
   private readonly ttlSeconds: number;
   private readonly runbookBase: string | undefined;
   private readonly deployedStage: string | undefined;
@@ -93,6 +97,7 @@ export class Pager {
     const repageMinutes = options.repageMinutes ?? DEFAULT_REPAGE_MINUTES;
     this.repageMs = repageMinutes * 60_000;
     this.confirmCycles = options.confirmCycles ?? DEFAULT_CONFIRM_CYCLES;
+    this.confirmMs = (options.confirmSeconds ?? DEFAULT_CONFIRM_SECONDS) * 1000;
     this.ttlSeconds = Math.ceil(repageMinutes * 60) + PAGE_STATE_TTL_MARGIN_SECONDS;
     this.runbookBase = options.runbookBase;
     this.deployedStage = options.deployedStage;
@@ -135,6 +140,7 @@ export class Pager {
         state: previous?.value,
         holds: checks.length > 0,
         confirmCycles: this.confirmCycles,
+        confirmMs: this.confirmMs,
         repageMs: this.repageMs,
         now,
         deferredTo: deferTo(key, peers, previous?.value),

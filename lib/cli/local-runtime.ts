@@ -43,6 +43,7 @@ export const localPaging = (topology: Topology, notifier: Notifier = new Printin
       notifier,
       repageMinutes: topology.alerts.repageMinutes,
       confirmCycles: topology.alerts.confirmCycles,
+      confirmSeconds: topology.alerts.confirmSeconds,
     }),
     pauses: new Pauses({ store, notifier, cluster: topology.cluster }),
   };

@@ -1,10 +1,5 @@
 import type { Context } from 'aws-lambda';
-import {
-  REPROBE_AFTER_MS,
-  REPROBE_MIN_PERIOD_SECONDS,
-  runAgentCycle,
-  type AgentCycleResult,
-} from '../agent/index.js';
+import { REPROBE_MIN_PERIOD_SECONDS, runAgentCycle, type AgentCycleResult } from '../agent/index.js';
 import { schedulePeriodSeconds } from '../metrics/index.js';
 import { systemClock } from '../probe/index.js';
 import type { MonitorRuntime } from './runtime.js';
@@ -36,7 +31,7 @@ export const runScheduledCycle = async (
   );
   const longSchedule = schedulePeriodSeconds(runtime.topology.schedule) >= REPROBE_MIN_PERIOD_SECONDS;
   const reprobe = {
-    afterMs: REPROBE_AFTER_MS,
+    afterMs: runtime.topology.alerts.confirmSeconds * 1000,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     remainingMs: () => context.getRemainingTimeInMillis() - PUBLISH_MARGIN_MS,
   };

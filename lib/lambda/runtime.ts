@@ -75,6 +75,7 @@ export const loadMonitorRuntime = async (
       notifier,
       repageMinutes: topology.alerts.repageMinutes,
       confirmCycles: topology.alerts.confirmCycles,
+      confirmSeconds: topology.alerts.confirmSeconds,
       deployedStage: settings.CHDR_STAGE,
       ...(settings.CHDR_RUNBOOK_BASE ? { runbookBase: settings.CHDR_RUNBOOK_BASE } : {}),
     }),

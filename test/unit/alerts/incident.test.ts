@@ -38,6 +38,28 @@ describe('incidents', () => {
     expect(sent).toEqual([]);
   });
 
+  it('a condition over several quick cycles but shorter than confirmSeconds (a leader election) pages nothing', async () => {
+    let now = START;
+    const clock = { now: () => now };
+    const notifier = new MemoryNotifier();
+    const pager = new Pager({
+      store: new MemoryStateStore(clock),
+      notifier,
+      clock,
+      confirmCycles: 2,
+      confirmSeconds: 20,
+    });
+
+    for (let second = 0; second < 14; second += 2) {
+      now = START + second * 1000;
+      await pager.process(standbyReport({ readonlyTables: 1, heartbeatWriteOk: false }));
+    }
+    now += 2_000;
+    await pager.process(standbyReport());
+
+    expect(notifier.sent).toEqual([]);
+  });
+
   it('pages once the condition held for confirmCycles cycles', async () => {
     const { pager, sent, tick } = setup();
 

@@ -111,6 +111,7 @@ describe('SnsNotifier', () => {
       notifier: memory,
       clock,
       confirmCycles: 1,
+      confirmSeconds: 0,
     }).process(standbyReport({ lagSeconds: 412 }));
 
     await notifier.notify(memory.sent[0]!);

@@ -23,6 +23,7 @@ const setup = (options: { repageMinutes?: number; notifier?: Notifier } = {}) =>
     repageMinutes: options.repageMinutes ?? 60,
     // These cases are about transitions; confirmation over cycles has its own tests (incident.test.ts).
     confirmCycles: 1,
+    confirmSeconds: 0,
   });
   const advance = (minutes: number) => {
     now += minutes * 60_000;
@@ -110,8 +111,8 @@ describe('Pager', () => {
   it('pages once when two invocations process the same report at the same time', async () => {
     const { store, clock } = setup();
     const notifier = new MemoryNotifier();
-    const a = new Pager({ store, notifier, clock, confirmCycles: 1 });
-    const b = new Pager({ store, notifier, clock, confirmCycles: 1 });
+    const a = new Pager({ store, notifier, clock, confirmCycles: 1, confirmSeconds: 0 });
+    const b = new Pager({ store, notifier, clock, confirmCycles: 1, confirmSeconds: 0 });
 
     const results = await Promise.all([a.process(lagging()), b.process(lagging())]);
 

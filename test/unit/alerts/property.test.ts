@@ -49,6 +49,7 @@ const run = async (steps: readonly { status: CheckStatus; minutes: number }[]): 
     clock,
     repageMinutes: REPAGE_MINUTES,
     confirmCycles: 1,
+    confirmSeconds: 0,
   });
   for (const step of steps) {
     now += step.minutes * 60_000;
