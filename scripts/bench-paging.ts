@@ -27,6 +27,8 @@ export interface PagingBenchResult {
   resolved: number;
   total: number;
   subjects: string[];
+  /** The incident key of each message. */
+  incidents: string[];
   cycles: number;
 }
 
@@ -104,6 +106,7 @@ export async function pagesPerIncident(options: PagingBenchOptions): Promise<Pag
     resolved: events.filter((event) => event === 'resolved').length,
     total: notifier.sent.length,
     subjects: notifier.sent.map((message) => message.subject),
+    incidents: notifier.sent.map((message) => String(message.attributes['incident'])),
     cycles,
   };
 }

@@ -63,6 +63,16 @@ const pageStates = (incident: IncidentState): PageState[] =>
 const findCheck = (checks: readonly Check[], state: Pick<PageState, 'kind' | 'subject'>) =>
   checks.find((check) => check.kind === state.kind && check.subject === state.subject);
 
+/** A check of the incident that is no longer critical, as it was when it was. */
+const seenEarlier = (state: PageState): Check => ({
+  kind: state.kind,
+  site: state.site,
+  subject: state.subject,
+  status: 'critical',
+  summary: `${state.summary} (seen earlier in this incident; cleared since)`,
+  values: {},
+});
+
 interface Claim {
   event: PagingOutcome['event'];
   key: string;
@@ -242,10 +252,12 @@ export class Pager {
           );
         }
         const incident = claim.written!.value;
-        const items = pageStates(incident).flatMap((state): PageItem[] => {
-          const check = findCheck(claim.checks, state);
-          return check ? [{ check, state }] : [];
-        });
+        // Every check of the incident: those that cleared while it was being confirmed (the cause, often)
+        // are told as they were seen.
+        const items = pageStates(incident).map((state): PageItem => ({
+          check: findCheck(claim.checks, state) ?? seenEarlier(state),
+          state,
+        }));
         return pageMessage(claim.event, items, context(incident));
       };
       try {

@@ -19,6 +19,7 @@ describe('one page per incident, on the real cluster with both agents', () => {
     expect(result.subjects.filter((s) => s.startsWith('[CRITICAL]'))).toHaveLength(1);
     expect(result.subjects.filter((s) => s.startsWith('[RESOLVED]'))).toHaveLength(1);
     expect(result.total).toBe(2);
+    expect(result.incidents).toEqual(['coordination', 'coordination']);
     expect(result.subjects[0]).toContain('coordination');
   }, 180_000);
 
