@@ -55,6 +55,7 @@ export const stackNames = (topology: Topology, input: Pick<StackInput, 'site' | 
     stack: base,
     table: siteStateTableName(topology.cluster, input.site, input.stage),
     topic: `${base}-pages`,
+    alarmsTopic: `${base}-alarms`,
     dashboard: base,
     monitorFunction: `${base}-monitor`,
     failoverFunction: `${base}-failover`,
@@ -337,7 +338,7 @@ export const buildStack = (input: StackInput) => {
           topology.metrics.namespace,
           inVpc,
         ),
-        ...alarmResources(alarms, { Ref: 'PagesTopic' }),
+        ...alarmResources(alarms, { backstop: { Ref: 'PagesTopic' }, others: { Ref: 'AlarmsTopic' } }),
         Dashboard: {
           Type: 'AWS::CloudWatch::Dashboard',
           Properties: { DashboardName: names.dashboard, DashboardBody: dashboardBody(topology, site.region) },

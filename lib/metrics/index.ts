@@ -7,7 +7,14 @@ export {
   estimateDatumBytes,
   type PublishResult,
 } from './publish.js';
-export { alarmInstances, alarmResources, sourceSitesOf, seriesOf, DEFAULT_RUNBOOK_BASE } from './alarms.js';
+export {
+  alarmInstances,
+  alarmResources,
+  sourceSitesOf,
+  seriesOf,
+  DEFAULT_RUNBOOK_BASE,
+  type AlarmTopics,
+} from './alarms.js';
 export { dashboardBody } from './dashboard.js';
 export { costModel, catalogMarkdown, type SiteCost } from './cost.js';
 export { schedulePeriodSeconds } from './schedule.js';

@@ -66,8 +66,12 @@ describe('serverless package (standby site of the reference topology)', () => {
       expect(publishedKeys, id).toContain(
         key(alarm.Properties['MetricName'], alarm.Properties['Dimensions']),
       );
-      expect(alarm.Properties['AlarmActions'], id).toEqual([{ Ref: 'PagesTopic' }]);
-      expect(alarm.Properties['OKActions'], id).toEqual([{ Ref: 'PagesTopic' }]);
+      // The agent pages incidents itself: only the dead-agent alarms go to the pages topic.
+      const topic = ['CycleRan', 'AgentErrors'].includes(String(alarm.Properties['MetricName']))
+        ? 'PagesTopic'
+        : 'AlarmsTopic';
+      expect(alarm.Properties['AlarmActions'], id).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties['OKActions'], id).toEqual([{ Ref: topic }]);
     }
   });
 
