@@ -12,6 +12,7 @@ import { parseTopologyText } from '../lib/config/load.js';
 import type { Site, Topology } from '../lib/config/types.js';
 import { alarmInstances, alarmResources } from '../lib/metrics/alarms.js';
 import { dashboardBody } from '../lib/metrics/dashboard.js';
+import { dashboardSite } from '../lib/metrics/cost.js';
 import { schedulePeriodSeconds } from '../lib/metrics/schedule.js';
 import { siteStateTableName, stackBaseName } from '../lib/state/sites.js';
 
@@ -339,10 +340,18 @@ export const buildStack = (input: StackInput) => {
           inVpc,
         ),
         ...alarmResources(alarms, { backstop: { Ref: 'PagesTopic' }, others: { Ref: 'AlarmsTopic' } }),
-        Dashboard: {
-          Type: 'AWS::CloudWatch::Dashboard',
-          Properties: { DashboardName: names.dashboard, DashboardBody: dashboardBody(topology, site.region) },
-        },
+        // One dashboard for both regions, in the standby's stack (lib/metrics/cost.ts dashboardSite).
+        ...(dashboardSite(topology) === site.name
+          ? {
+              Dashboard: {
+                Type: 'AWS::CloudWatch::Dashboard',
+                Properties: {
+                  DashboardName: names.dashboard,
+                  DashboardBody: dashboardBody(topology, site.region),
+                },
+              },
+            }
+          : {}),
       },
     },
   };
