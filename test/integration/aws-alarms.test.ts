@@ -198,6 +198,9 @@ describe('the packaged stack in moto', () => {
       store,
       notifier: new SnsNotifier({ client: sns, topicArn }),
       repageMinutes: topology.alerts.repageMinutes,
+      // Two cycles confirm it; the seconds floor is covered by incident-paging.test.ts.
+      confirmCycles: 2,
+      confirmSeconds: 0,
     });
     await queue.take();
 
