@@ -14,7 +14,8 @@ import { FileStateStore } from '../../lib/state/index.js';
 // record is written here the way the failover engine writes it (its writing is another change); the
 // failover itself is the real `chdr failover --execute`.
 const DIR = resolve('.chdr/roles-test');
-const PORT_BASE = inject('clusterPortBase') + 500;
+/** Beside the shared cluster's ports; a few tries, since its peer ports sit in the ephemeral range. */
+const PORT_BASES = [500, 600, 700].map((offset) => inject('clusterPortBase') + offset);
 const CLUSTER = 'rolesdrill';
 const TOPOLOGY_FILE = resolve(DIR, 'topology.yaml');
 const STATE_FILE = resolve('.chdr/state', `${CLUSTER}.json`);
@@ -51,7 +52,17 @@ beforeAll(async () => {
   await down({ dir: DIR });
   await rm(DIR, { recursive: true, force: true });
   await rm(STATE_FILE, { force: true });
-  const { state } = await up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 });
+  const start = async (bases: number[]): Promise<Awaited<ReturnType<typeof up>>> => {
+    try {
+      return await up({ dir: DIR, portBase: bases[0]!, timeoutMs: 90_000 });
+    } catch (error) {
+      const inUse = (error as { code?: string }).code === 'LOCALCLUSTER_PORT_IN_USE';
+      if (!inUse || bases.length === 1) throw error;
+      await down({ dir: DIR });
+      return start(bases.slice(1));
+    }
+  };
+  const { state } = await start(PORT_BASES);
   httpPorts = Object.fromEntries(
     state.nodes.flatMap((node) => (node.kind === 'clickhouse' ? [[node.name, node.httpPort]] : [])),
   );
