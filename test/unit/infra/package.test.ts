@@ -157,6 +157,13 @@ describe('serverless package (standby site of the reference topology)', () => {
     }
   });
 
+  it('lets the standby’s monitor read its own site’s secret only (the primary’s SSM parameter is not in this region)', () => {
+    const monitor = statementsOf('MonitorRole');
+
+    expect(monitor.flatMap(actions)).toContain('secretsmanager:GetSecretValue');
+    expect(monitor.flatMap(actions)).not.toContain('ssm:GetParameter');
+  });
+
   it('gives SSM SendCommand and Route 53 changes to the failover function only, scoped to the topology', () => {
     const monitor = statementsOf('MonitorRole').flatMap(actions);
     expect(
