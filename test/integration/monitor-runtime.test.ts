@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,6 +10,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { Pauses, MemoryNotifier } from '../../lib/alerts/index.js';
 import { loadTopology } from '../../lib/config/index.js';
 import { replicaConnector } from '../../lib/cycle/index.js';
 import { loadMonitorRuntime, type MonitorSummary } from '../../lib/lambda/index.js';
@@ -16,6 +19,7 @@ import { DynamoStateStore, siteStateTableName } from '../../lib/state/index.js';
 import {
   awsClientConfig,
   createStateTable,
+  MOTO_CREDENTIALS,
   startMoto,
   useFunctionEnvironment,
   type MotoServer,
@@ -146,5 +150,42 @@ describe('monitor runtime, one region per site (moto)', () => {
       });
       expect(await readVerdict(store, 'local', site)).toMatchObject({ cluster: 'local', site });
     }
+  });
+
+  it('chdr pause --state aws writes the pause where the deployed agent of that site reads it', async () => {
+    await promisify(execFile)('node', ['scripts/build-cli.mjs']);
+    await promisify(execFile)(
+      'node',
+      [
+        'bin/chdr.mjs',
+        'pause',
+        '--config',
+        topologyPath,
+        '--site',
+        'standby',
+        '--until',
+        '1h',
+        '--reason',
+        'drill',
+        '--state',
+        'aws',
+      ],
+      {
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+        },
+        timeout: 60_000,
+      },
+    );
+
+    const store = new DynamoStateStore({
+      client: new DynamoDBClient(awsClientConfig(moto.endpoint, REGIONS.standby)),
+      tableName: siteStateTableName('local', 'standby'),
+    });
+    const pauses = new Pauses({ store, notifier: new MemoryNotifier(), cluster: 'local' });
+    expect(await pauses.activePause('standby')).toMatchObject({ site: 'standby', reason: 'drill' });
   });
 });
