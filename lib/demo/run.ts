@@ -19,6 +19,8 @@ import { MemoryStateStore } from '../state/index.js';
 
 export interface DemoOptions {
   dir?: string;
+  /** Shift every port (the default gives the ports of examples/local.yaml). */
+  portBase?: number;
   /** Leave the cluster running at the end, for exploring with `chdr status`. */
   keep?: boolean;
   intervalMs?: number;
@@ -96,7 +98,11 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
   write(
     'Starting the local two-site cluster (ZooKeeper 3.8: 3 participants + 1 observer; ClickHouse 18.16: 2 + 1 replicas)\n',
   );
-  const { state, elapsedMs } = await up({ dir, onProgress: (message) => write(`  … ${message}\n`) });
+  const { state, elapsedMs } = await up({
+    dir,
+    ...(options.portBase === undefined ? {} : { portBase: options.portBase }),
+    onProgress: (message) => write(`  … ${message}\n`),
+  });
   write(`Cluster up in ${(elapsedMs / 1000).toFixed(1)} s. Topology: ${state.topologyPath}\n`);
 
   const topology: Topology = await loadTopology(state.topologyPath);
