@@ -7,10 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { REPROBE_MIN_PERIOD_SECONDS } from '../lib/agent/constants.js';
 import { parseTopologyText } from '../lib/config/load.js';
 import type { Site, Topology } from '../lib/config/types.js';
 import { alarmInstances, alarmResources } from '../lib/metrics/alarms.js';
 import { dashboardBody } from '../lib/metrics/dashboard.js';
+import { dashboardSite } from '../lib/metrics/cost.js';
 import { schedulePeriodSeconds } from '../lib/metrics/schedule.js';
 import { siteStateTableName, stackBaseName } from '../lib/state/sites.js';
 
@@ -62,6 +64,7 @@ export const stackNames = (topology: Topology, input: Pick<StackInput, 'site' | 
     stack: base,
     table: siteStateTableName(topology.cluster, input.site, input.stage),
     topic: `${base}-pages`,
+    alarmsTopic: `${base}-alarms`,
     dashboard: base,
     monitorFunction: `${base}-monitor`,
     failoverFunction: `${base}-failover`,
@@ -74,11 +77,14 @@ const logStatement = (region: string, functionName: string): Cfn => ({
   Resource: [arn('arn:', PARTITION, `:logs:${region}:`, ACCOUNT, `:log-group:/aws/lambda/${functionName}:*`)],
 });
 
-/** Statements for the secrets the topology references: exactly those parameters and secrets. */
-const secretStatements = (topology: Topology): Cfn[] => {
+/**
+ * Statements for the secrets the topology references: exactly those parameters and secrets; with
+ * `onlySite`, that site's only (the monitor reads its own site's secrets, in its own region).
+ */
+const secretStatements = (topology: Topology, onlySite?: string): Cfn[] => {
   const ssm = new Set<string>();
   const secrets = new Set<string>();
-  for (const site of topology.sites) {
+  for (const site of topology.sites.filter((s) => onlySite === undefined || s.name === onlySite)) {
     for (const replica of site.replicas) {
       const ref = replica.password;
       if (ref && typeof ref === 'object' && 'ssm' in ref) ssm.add(ref.ssm);
@@ -110,6 +116,28 @@ const secretStatements = (topology: Topology): Cfn[] => {
     });
   }
   return statements;
+};
+
+/** The monitor leaves its site verdict in every other site's state table, in that site's region. */
+const peerVerdictStatement = (topology: Topology, self: string, stage: string): Cfn[] => {
+  const others = topology.sites.filter((site) => site.name !== self);
+  return others.length === 0
+    ? []
+    : [
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: others.map((site) =>
+            arn(
+              'arn:',
+              PARTITION,
+              `:dynamodb:${site.region}:`,
+              ACCOUNT,
+              `:table/${siteStateTableName(topology.cluster, site.name, stage)}`,
+            ),
+          ),
+        },
+      ];
 };
 
 /** SSM Run Command and EC2 stop (fencing) on the topology's instances (in their own regions), Route 53 on the one record, hooks. */
@@ -278,12 +306,18 @@ export const buildStack = (input: StackInput) => {
   }
   const names = stackNames(topology, input);
   const periodSeconds = schedulePeriodSeconds(topology.schedule);
-  const monitorTimeout = Math.ceil(topology.timeouts.cycleMs / 1000) + MONITOR_MARGIN_SECONDS;
-  if (monitorTimeout > periodSeconds) {
+  const cycleSeconds = Math.ceil(topology.timeouts.cycleMs / 1000);
+  const singleCycleTimeout = cycleSeconds + MONITOR_MARGIN_SECONDS;
+  if (singleCycleTimeout > periodSeconds) {
     throw new Error(
       `timeouts.cycleMs ${topology.timeouts.cycleMs} leaves no room in a ${periodSeconds} s schedule; lower it`,
     );
   }
+  // Room for the confirming re-probe (lib/agent) where the schedule is long; never past the period.
+  const monitorTimeout =
+    periodSeconds >= REPROBE_MIN_PERIOD_SECONDS
+      ? Math.min(periodSeconds, singleCycleTimeout + topology.alerts.confirmSeconds + cycleSeconds)
+      : singleCycleTimeout;
   const subnetIds = splitIds(input.subnetIds);
   const securityGroupIds = splitIds(input.securityGroupIds);
   if ((subnetIds.length === 0) !== (securityGroupIds.length === 0)) {
@@ -323,6 +357,7 @@ export const buildStack = (input: StackInput) => {
       CHDR_SITE: site.name,
       CHDR_STATE_TABLE: { Ref: 'StateTable' },
       CHDR_TOPIC_ARN: { Ref: 'PagesTopic' },
+      CHDR_STAGE: input.stage,
       POWERTOOLS_SERVICE_NAME: 'chdr',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...(input.runbookBase ? { CHDR_RUNBOOK_BASE: input.runbookBase } : {}),
@@ -334,7 +369,10 @@ export const buildStack = (input: StackInput) => {
           'chdr-monitor',
           names.monitorFunction,
           site.region,
-          secrets,
+          [
+            ...secretStatements(topology, site.name),
+            ...peerVerdictStatement(topology, site.name, input.stage),
+          ],
           topology.metrics.namespace,
           inVpc,
         ),
@@ -350,11 +388,19 @@ export const buildStack = (input: StackInput) => {
           topology.metrics.namespace,
           inVpc,
         ),
-        ...alarmResources(alarms, { Ref: 'PagesTopic' }),
-        Dashboard: {
-          Type: 'AWS::CloudWatch::Dashboard',
-          Properties: { DashboardName: names.dashboard, DashboardBody: dashboardBody(topology, site.region) },
-        },
+        ...alarmResources(alarms, { backstop: { Ref: 'PagesTopic' }, others: { Ref: 'AlarmsTopic' } }),
+        // One dashboard for both regions, in the standby's stack (lib/metrics/cost.ts dashboardSite).
+        ...(dashboardSite(topology) === site.name
+          ? {
+              Dashboard: {
+                Type: 'AWS::CloudWatch::Dashboard',
+                Properties: {
+                  DashboardName: names.dashboard,
+                  DashboardBody: dashboardBody(topology, site.region),
+                },
+              },
+            }
+          : {}),
       },
     },
   };

@@ -25,8 +25,16 @@ export const SUBJECT_TAGS = {
   failover: '[FAILOVER]',
 } as const;
 
-/** Store keys: `page/<cluster>/<site>/<kind>/<subject>` and `pause/<cluster>/<site>`. */
-export const KEY_PREFIXES = { page: 'page/', pause: 'pause/' } as const;
+/** Store keys: `incident/<cluster>/<site>/<incident key>` and `pause/<cluster>/<site>`. */
+export const KEY_PREFIXES = { incident: 'incident/', pause: 'pause/' } as const;
+
+/** Incident keys: one cluster-wide cause, or a site that problems trace to (`site/<name>`). */
+export const INCIDENT_KEYS = { coordination: 'coordination', sitePrefix: 'site/' } as const;
+
+/** A condition pages once it held for this many consecutive cycles (`alerts.confirmCycles`)... */
+export const DEFAULT_CONFIRM_CYCLES = 2;
+/** ...and for this long since first seen (`alerts.confirmSeconds`): longer than a leader election. */
+export const DEFAULT_CONFIRM_SECONDS = 20;
 
 export const DEFAULT_REPAGE_MINUTES = 60;
 /** Paging state outlives the re-page interval by this much, so an entry only expires once nobody rewrites it. */
@@ -43,6 +51,7 @@ export const KIND_PRIORITY: readonly CheckKind[] = [
   'coordination-node',
   'replica-tables',
   'security',
+  'site-roles',
 ];
 
 /** The first thing to look at, per check kind; the runbook section has the rest. */
@@ -74,5 +83,9 @@ export const FIRST_STEPS: Record<CheckKind, { anchor: string; step: string }> = 
   security: {
     anchor: RUNBOOK.security,
     step: 'the finding names the setting to change; fix it at the next maintenance window',
+  },
+  'site-roles': {
+    anchor: RUNBOOK.roles,
+    step: 'when the lost site is repaired: chdr recover --from <lost site> --to <primary> (the summary names both)',
   },
 };

@@ -1,6 +1,6 @@
 import type { Check } from '../health/index.js';
 import { DEFAULT_RUNBOOK_BASE } from '../metrics/index.js';
-import { FIRST_STEPS, KIND_PRIORITY, MAX_SUBJECT_CHARS, SUBJECT_TAGS } from './constants.js';
+import { FIRST_STEPS, INCIDENT_KEYS, KIND_PRIORITY, MAX_SUBJECT_CHARS, SUBJECT_TAGS } from './constants.js';
 import type { Notification, NotificationEvent, PageState, PagingReport, Pause } from './types.js';
 
 /** An SNS-safe subject: printable ASCII on one line, at most MAX_SUBJECT_CHARS, cut with "...". */
@@ -86,7 +86,19 @@ export interface MessageContext {
   runbookBase?: string;
   /** Other problems still open at this site (paged earlier), named at the end of the body. */
   alsoOpen?: readonly PageState[];
+  /** The incident the message is about: both regions' agents use the same key for the same cause. */
+  incident?: string;
+  /** Set by a deployed agent: the pause hint then writes to that stage's tables (`--state aws`). */
+  deployedStage?: string;
 }
+
+const incidentLine = (incident: string | undefined): string[] =>
+  incident === undefined
+    ? []
+    : [
+        `Incident: ${incident}. ${incident === INCIDENT_KEYS.coordination ? 'The coordination ensemble lost its quorum or leader; the other checks listed follow from it.' : 'The checks listed trace to the same site.'} One page for all of them; one RESOLVED message when every one has cleared.`,
+        '',
+      ];
 
 const where = (report: PagingReport): string =>
   `${report.cluster}/${report.site}${report.region ? ` (${report.region})` : ''}`;
@@ -99,8 +111,13 @@ const subjectFor = (tag: string, report: PagingReport, items: readonly PageItem[
   );
 };
 
-const pauseHint = (report: PagingReport): string =>
-  `Planned work? chdr pause --site ${report.site} --until <time> --reason <text> holds pages (metrics continue).`;
+const pauseHint = (report: PagingReport, deployedStage: string | undefined): string => {
+  const where =
+    deployedStage === undefined
+      ? ''
+      : ` --state aws${deployedStage === 'prod' ? '' : ` --stage ${deployedStage}`}`;
+  return `Planned work? chdr pause --site ${report.site}${where} --until <time> --reason <text> holds pages (metrics continue).`;
+};
 
 /** A page for checks that became critical (`critical`) or are still critical at their re-page time (`repeat`). */
 export const pageMessage = (
@@ -134,6 +151,7 @@ export const pageMessage = (
   const lines = [
     heading,
     '',
+    ...incidentLine(context.incident),
     ...blocks.flatMap((block) => [block, '']),
     ...(also.length > 0
       ? [
@@ -145,7 +163,7 @@ export const pageMessage = (
       : []),
     `Cycle: started ${report.startedAt}, took ${report.durationMs} ms.`,
     `Re-paged every ${context.repageMinutes} min while it lasts; a RESOLVED message follows when it clears.`,
-    pauseHint(report),
+    pauseHint(report, context.deployedStage),
   ];
   return {
     subject: subjectFor(SUBJECT_TAGS[event], report, sorted, suffix),
@@ -157,6 +175,7 @@ export const pageMessage = (
       site: report.site,
       region: report.region ?? null,
       at,
+      incident: context.incident ?? null,
       checks: sorted.map(({ check, state }) => ({
         kind: check.kind,
         subject: check.subject,
@@ -184,7 +203,7 @@ export const resolvedMessage = (
   const blocks = sorted.map(({ state, check }, i) =>
     [
       `${i + 1}. ${checkTitle(state.kind, state.subject)}: critical from ${state.since} to ${at} (${duration(state.since, at)}, ${state.pages} page${state.pages === 1 ? '' : 's'})`,
-      `   Now:           ${check ? `${check.status}: ${check.summary}` : 'no longer reported'}`,
+      `   Now:           ${check ? `${check.status}: ${check.summary}` : 'cleared (no longer reported)'}`,
       ...(check ? [`   Measured:      ${formatValues(check.values)}`] : []),
     ].join('\n'),
   );
@@ -209,6 +228,7 @@ export const resolvedMessage = (
     body: [
       `RESOLVED at ${where(report)}.`,
       '',
+      ...incidentLine(context.incident),
       ...blocks.flatMap((block) => [block, '']),
       `Cycle: started ${report.startedAt}.`,
     ].join('\n'),
@@ -219,6 +239,7 @@ export const resolvedMessage = (
       site: report.site,
       region: report.region ?? null,
       at,
+      incident: context.incident ?? null,
       checks: sorted.map(({ state, check }) => ({
         kind: state.kind,
         subject: state.subject,

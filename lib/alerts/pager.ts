@@ -1,73 +1,104 @@
 import { describeError } from '../errors/index.js';
-import { worstStatus, type Check } from '../health/index.js';
+import type { Check } from '../health/index.js';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
 import type { StateStore, StoredItem } from '../state/index.js';
-import { DEFAULT_REPAGE_MINUTES, KEY_PREFIXES, PAGE_STATE_TTL_MARGIN_SECONDS } from './constants.js';
+import {
+  DEFAULT_CONFIRM_CYCLES,
+  DEFAULT_CONFIRM_SECONDS,
+  DEFAULT_REPAGE_MINUTES,
+  KEY_PREFIXES,
+  PAGE_STATE_TTL_MARGIN_SECONDS,
+} from './constants.js';
 import { ALERTS_ERROR_CODES, AlertsError } from './errors.js';
+import { decideIncident, deferTo, groupIncidents, mergeMembers, type IncidentAction } from './incident.js';
 import { pageMessage, resolvedMessage, type PageItem } from './message.js';
 import { Pauses } from './pause.js';
 import type {
+  IncidentState,
   Notification,
   Notifier,
   PageState,
   PagingOutcome,
   PagingReport,
   PagingResult,
+  PeerView,
 } from './types.js';
 
 export interface PagerOptions {
   store: StateStore;
   notifier: Notifier;
   clock?: Clock;
-  /** Re-page interval while a check stays critical (topology `alerts.repageMinutes`). */
+  /** Re-page interval while an incident stays open (topology `alerts.repageMinutes`). */
   repageMinutes?: number;
+  /** Consecutive cycles a condition must hold before it pages (topology `alerts.confirmCycles`). */
+  confirmCycles?: number;
+  /** ...and seconds since first seen (topology `alerts.confirmSeconds`). */
+  confirmSeconds?: number;
   /** Base of runbook links (docs/metrics.md, or the URL where the docs are published). */
   runbookBase?: string;
+  /** The stage of a deployed agent: its pages tell how to pause against the deployed tables. */
+  deployedStage?: string;
 }
 
-export const pageKeyPrefix = (cluster: string, site: string): string =>
-  `${KEY_PREFIXES.page}${cluster}/${site}/`;
+export const incidentKeyPrefix = (cluster: string, site: string): string =>
+  `${KEY_PREFIXES.incident}${cluster}/${site}/`;
 
-const pageKey = (cluster: string, site: string, kind: string, subject: string): string =>
-  `${pageKeyPrefix(cluster, site)}${kind}/${encodeURIComponent(subject)}`;
+const incidentKey = (cluster: string, site: string, key: string): string =>
+  `${incidentKeyPrefix(cluster, site)}${encodeURIComponent(key)}`;
 
-const identity = (item: { kind: string; subject: string }): string => `${item.kind}\u0000${item.subject}`;
+/** An incident's checks as the messages name them, each with the incident's paging history. */
+const pageStates = (incident: IncidentState): PageState[] =>
+  incident.members.map((member) => ({
+    cluster: incident.cluster,
+    site: incident.site,
+    kind: member.kind,
+    subject: member.subject,
+    since: member.since,
+    lastPagedAt: incident.lastPagedAt ?? member.since,
+    pages: incident.pages,
+    summary: member.summary,
+  }));
 
-/** One check per identity; duplicates keep the worst status. */
-const checksByIdentity = (checks: readonly Check[]): Map<string, Check> => {
-  const map = new Map<string, Check>();
-  for (const check of checks) {
-    const id = identity(check);
-    const seen = map.get(id);
-    if (!seen || worstStatus([seen.status, check.status]) !== seen.status) map.set(id, check);
-  }
-  return map;
-};
+const findCheck = (checks: readonly Check[], state: Pick<PageState, 'kind' | 'subject'>) =>
+  checks.find((check) => check.kind === state.kind && check.subject === state.subject);
+
+/** A check of the incident that is no longer critical, as it was when it was. */
+const seenEarlier = (state: PageState): Check => ({
+  kind: state.kind,
+  site: state.site,
+  subject: state.subject,
+  status: 'critical',
+  summary: `${state.summary} (seen earlier in this incident; cleared since)`,
+  values: {},
+});
 
 interface Claim {
   event: PagingOutcome['event'];
   key: string;
-  check: Check | undefined;
-  previous: StoredItem<PageState> | undefined;
+  checks: readonly Check[];
+  previous: StoredItem<IncidentState> | undefined;
   /** The state written by the claim (undefined for a resolution, which deletes). */
-  written: StoredItem<PageState> | undefined;
+  written: StoredItem<IncidentState> | undefined;
 }
 
 /**
- * Decides, per (site, check), whether a cycle's report pages: on the transition to critical, again every
- * `repageMinutes` while it stays critical, and once when it clears. Each transition is claimed with a
- * conditional write before anything is sent, so two overlapping invocations never both page; a send that
- * fails gives its claim back, so the next cycle tries again. Transitions of one cycle go out together:
- * at most one message each for new, still-open and resolved problems.
+ * Decides, per incident (critical checks that share a cause, see incident.ts), whether a cycle's report
+ * pages: once the condition held for `confirmCycles` cycles and `confirmSeconds`, again every `repageMinutes` while it lasts,
+ * and once when it clears. A peer agent that has the incident in hand (`peers`) gets it instead. Each
+ * transition is claimed with a conditional write before anything is sent, so two overlapping invocations
+ * never both page; a send that fails gives its claim back, so the next cycle tries again.
  */
 export class Pager {
   private readonly store: StateStore;
   private readonly notifier: Notifier;
   private readonly clock: Clock;
   private readonly repageMs: number;
+  private readonly confirmCycles: number;
+  private readonly confirmMs: number;
   private readonly ttlSeconds: number;
   private readonly runbookBase: string | undefined;
+  private readonly deployedStage: string | undefined;
 
   constructor(options: PagerOptions) {
     this.store = options.store;
@@ -75,20 +106,25 @@ export class Pager {
     this.clock = options.clock ?? systemClock;
     const repageMinutes = options.repageMinutes ?? DEFAULT_REPAGE_MINUTES;
     this.repageMs = repageMinutes * 60_000;
+    this.confirmCycles = options.confirmCycles ?? DEFAULT_CONFIRM_CYCLES;
+    this.confirmMs = (options.confirmSeconds ?? DEFAULT_CONFIRM_SECONDS) * 1000;
     this.ttlSeconds = Math.ceil(repageMinutes * 60) + PAGE_STATE_TTL_MARGIN_SECONDS;
     this.runbookBase = options.runbookBase;
+    this.deployedStage = options.deployedStage;
   }
 
-  private get repageMinutes(): number {
-    return this.repageMs / 60_000;
-  }
-
-  /** The problems currently open (paged and not resolved) at a site, for `chdr status`. */
+  /** The checks of the incidents currently open (paged and not resolved) at a site, for `chdr status`. */
   async openProblems(cluster: string, site: string): Promise<PageState[]> {
-    return (await this.store.list<PageState>(pageKeyPrefix(cluster, site))).map((item) => item.value);
+    return (await this.incidents(cluster, site))
+      .filter((item) => item.value.phase === 'open')
+      .flatMap((item) => pageStates(item.value));
   }
 
-  async process(report: PagingReport): Promise<PagingResult> {
+  private async incidents(cluster: string, site: string): Promise<StoredItem<IncidentState>[]> {
+    return this.store.list<IncidentState>(incidentKeyPrefix(cluster, site));
+  }
+
+  async process(report: PagingReport, peers: readonly PeerView[] = []): Promise<PagingResult> {
     const pauses = new Pauses({
       store: this.store,
       notifier: this.notifier,
@@ -96,106 +132,142 @@ export class Pager {
       clock: this.clock,
     });
     const paused = await pauses.activePause(report.site);
-    if (paused) return { paused, outcomes: [], sent: 0 };
+    if (paused) return { paused, outcomes: [], sent: 0, open: [], pending: [], deferred: [] };
 
     const now = this.clock.now();
     const nowIso = new Date(now).toISOString();
     const stored = new Map(
-      (await this.store.list<PageState>(pageKeyPrefix(report.cluster, report.site))).map((item) => [
-        identity(item.value),
-        item,
-      ]),
+      (await this.incidents(report.cluster, report.site)).map((item) => [item.value.key, item]),
     );
-    const checks = checksByIdentity(report.checks);
-
+    const groups = groupIncidents(report.checks, new Set(stored.keys()));
     const claims: Claim[] = [];
-    const outcomes: PagingOutcome[] = [];
-    const claim = async (
-      event: Claim['event'],
-      check: Check,
-      previous: StoredItem<PageState> | undefined,
-    ): Promise<void> => {
-      const key = pageKey(report.cluster, report.site, check.kind, check.subject);
-      let written: StoredItem<PageState> | undefined;
-      let claimed: boolean;
-      if (event === 'resolved') {
-        claimed = await this.store.delete(key, { expectedVersion: previous!.version });
-      } else {
-        const state: PageState = {
-          cluster: report.cluster,
-          site: report.site,
-          kind: check.kind,
-          subject: check.subject,
-          since: previous?.value.since ?? nowIso,
-          lastPagedAt: nowIso,
-          pages: (previous?.value.pages ?? 0) + 1,
-          summary: check.summary,
-        };
-        written = await this.store.put(key, state, {
-          expectedVersion: previous?.version ?? 0,
-          ttlSeconds: this.ttlSeconds,
-        });
-        claimed = written !== undefined;
-      }
-      outcomes.push({ kind: check.kind, subject: check.subject, event, claimed });
-      if (claimed) claims.push({ event, key, check, previous, written });
-    };
+    const after = new Map<string, IncidentState>();
 
-    for (const [id, check] of checks) {
-      const previous = stored.get(id);
-      if (check.status === 'critical') {
-        if (!previous) await claim('critical', check, undefined);
-        else if (now - new Date(previous.value.lastPagedAt).getTime() >= this.repageMs)
-          await claim('repeat', check, previous);
-      } else if (previous) {
-        await claim('resolved', check, previous);
-      }
+    for (const key of new Set([...stored.keys(), ...groups.keys()])) {
+      const previous = stored.get(key);
+      const checks = groups.get(key) ?? [];
+      const action = decideIncident({
+        state: previous?.value,
+        holds: checks.length > 0,
+        confirmCycles: this.confirmCycles,
+        confirmMs: this.confirmMs,
+        repageMs: this.repageMs,
+        now,
+        deferredTo: deferTo(key, peers, previous?.value),
+      });
+      const applied = await this.apply(action, report, key, checks, previous, nowIso);
+      if (applied.state) after.set(key, applied.state);
+      if (applied.claim) claims.push(applied.claim);
     }
 
-    // What stays open after this cycle, for the "also open" line of the messages.
-    const resolvedIds = new Set(
-      claims.filter((c) => c.event === 'resolved').map((c) => identity(c.previous!.value)),
-    );
-    const open = [
-      ...[...stored.values()].map((item) => item.value).filter((state) => !resolvedIds.has(identity(state))),
-      ...claims.filter((c) => c.event === 'critical').map((c) => c.written!.value),
-    ];
-    const context = {
+    const sent = await this.send(report, claims, after, nowIso);
+    const states = [...after.values()];
+    return {
+      outcomes: claims.map((claim) => ({
+        incident: (claim.written ?? claim.previous)!.value.key,
+        event: claim.event,
+        checks: claim.checks.map((check) => `${check.kind} ${check.subject}`),
+      })),
+      sent,
+      open: states.filter((state) => state.phase === 'open').map((state) => state.key),
+      pending: states.filter((state) => state.phase === 'pending').map((state) => state.key),
+      deferred: states
+        .filter((state) => state.phase === 'deferred')
+        .map((state) => ({ incident: state.key, to: state.deferredTo! })),
+    };
+  }
+
+  /**
+   * Writes what the action changes (conditionally, so that of two overlapping invocations one wins). Returns
+   * the incident's state after this cycle and, for a transition to tell people about, the claim.
+   */
+  private async apply(
+    action: IncidentAction,
+    report: PagingReport,
+    key: string,
+    checks: readonly Check[],
+    previous: StoredItem<IncidentState> | undefined,
+    nowIso: string,
+  ): Promise<{ state?: IncidentState; claim?: Claim }> {
+    const storeKey = incidentKey(report.cluster, report.site, key);
+    if (action.do === 'nothing') return previous ? { state: previous.value } : {};
+    if (action.do === 'forget' || action.do === 'resolve') {
+      const deleted = await this.store.delete(storeKey, { expectedVersion: previous!.version });
+      if (!deleted) return previous ? { state: previous.value } : {};
+      return action.do === 'resolve'
+        ? { claim: { event: 'resolved', key: storeKey, checks, previous, written: undefined } }
+        : {};
+    }
+    const before = previous?.value;
+    const paging = action.do === 'page' || action.do === 'repeat';
+    const state: IncidentState = {
+      cluster: report.cluster,
+      site: report.site,
+      key,
+      phase: paging || action.do === 'hold' ? 'open' : action.do === 'defer' ? 'deferred' : 'pending',
+      cycles: (before?.cycles ?? 0) + 1,
+      since: before?.since ?? nowIso,
+      lastPagedAt: paging ? nowIso : (before?.lastPagedAt ?? null),
+      pages: (before?.pages ?? 0) + (paging ? 1 : 0),
+      deferredTo: action.do === 'defer' ? action.to : null,
+      members: mergeMembers(before?.members ?? [], checks, nowIso),
+    };
+    const written = await this.store.put(storeKey, state, {
+      expectedVersion: previous?.version ?? 0,
+      ttlSeconds: this.ttlSeconds,
+    });
+    if (!written) return previous ? { state: previous.value } : {};
+    if (!paging) return { state: written.value };
+    const event = action.do === 'page' ? 'critical' : 'repeat';
+    return { state: written.value, claim: { event, key: storeKey, checks, previous, written } };
+  }
+
+  /** One message per incident that paged, re-paged or resolved; a failed send gives its claim back. */
+  private async send(
+    report: PagingReport,
+    claims: readonly Claim[],
+    after: ReadonlyMap<string, IncidentState>,
+    nowIso: string,
+  ): Promise<number> {
+    const context = (incident: IncidentState) => ({
       report,
       at: nowIso,
-      repageMinutes: this.repageMinutes,
+      repageMinutes: this.repageMs / 60_000,
       runbookBase: this.runbookBase,
-      alsoOpen: open,
-    };
-
+      deployedStage: this.deployedStage,
+      incident: incident.key,
+      alsoOpen: [...after.values()]
+        .filter((other) => other.phase === 'open' && other.key !== incident.key)
+        .flatMap(pageStates),
+    });
     const failures: unknown[] = [];
     let sent = 0;
-    const send = async (group: Claim[], message: () => Notification): Promise<void> => {
-      if (group.length === 0) return;
+    for (const claim of claims) {
+      const message = (): Notification => {
+        if (claim.event === 'resolved') {
+          const incident = claim.previous!.value;
+          return resolvedMessage(
+            pageStates(incident).map((state) => ({ state, check: findCheck(report.checks, state) })),
+            context(incident),
+          );
+        }
+        const incident = claim.written!.value;
+        // Every check of the incident: those that cleared while it was being confirmed (the cause, often)
+        // are told as they were seen.
+        const items = pageStates(incident).map((state): PageItem => ({
+          check: findCheck(claim.checks, state) ?? seenEarlier(state),
+          state,
+        }));
+        return pageMessage(claim.event, items, context(incident));
+      };
       try {
         await this.notifier.notify(message());
         sent += 1;
       } catch (error) {
         failures.push(error);
-        await Promise.all(group.map((c) => this.giveBack(c)));
+        await this.giveBack(claim);
       }
-    };
-    const items = (event: Claim['event']) =>
-      claims
-        .filter((c) => c.event === event)
-        .map((c): PageItem => ({ check: c.check!, state: c.written!.value }));
-    const newGroup = claims.filter((c) => c.event === 'critical');
-    const repeatGroup = claims.filter((c) => c.event === 'repeat');
-    const resolvedGroup = claims.filter((c) => c.event === 'resolved');
-    await send(newGroup, () => pageMessage('critical', items('critical'), context));
-    await send(repeatGroup, () => pageMessage('repeat', items('repeat'), context));
-    await send(resolvedGroup, () =>
-      resolvedMessage(
-        resolvedGroup.map((c) => ({ state: c.previous!.value, check: c.check })),
-        context,
-      ),
-    );
-
+    }
     if (failures.length > 0) {
       throw new AlertsError(
         ALERTS_ERROR_CODES.notifyFailed,
@@ -203,7 +275,7 @@ export class Pager {
         { cause: failures[0] },
       );
     }
-    return { outcomes, sent };
+    return sent;
   }
 
   /** Undoes a claim whose message could not be sent, so that the next cycle makes the same decision. */

@@ -182,6 +182,17 @@ export const topologySchema = z
       .strictObject({
         snsTopicArn: z.string().startsWith('arn:').optional(),
         repageMinutes: z.number().positive().default(60),
+        /**
+         * Consecutive cycles a condition must hold before it pages: a single slow probe pages nothing.
+         * Where the schedule is a minute or longer, the cycle re-probes once within the invocation
+         * (`confirmSeconds` later) so that confirming costs seconds, not a period.
+         */
+        confirmCycles: z.number().int().min(1).max(10).default(2),
+        /**
+         * ...and for at least this long since first seen: a ZooKeeper/Keeper leader election leaves the
+         * replicas read-only for 10-15 s (measured on the local cluster), which should not page.
+         */
+        confirmSeconds: z.number().int().min(0).max(600).default(20),
       })
       .prefault({}),
     metrics: z

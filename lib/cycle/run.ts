@@ -6,8 +6,10 @@ import {
 } from '../clickhouse/index.js';
 import { findSite, otherSites, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { worstStatus, type Check } from '../health/index.js';
+import { deployedRoles, type ClusterRoles } from '../roles/index.js';
 import {
   assessHeartbeat,
+  emptyHeartbeatMemory,
   HEARTBEAT_LAG_METHOD,
   readHeartbeats,
   writeHeartbeat,
@@ -30,6 +32,7 @@ import {
   securityChecks,
   type Finding,
 } from '../security/index.js';
+import { expectationsOf, liveRoleOf, roleChecks } from './roles.js';
 import type { HealthReport } from './types.js';
 
 export interface CycleDeps {
@@ -45,6 +48,8 @@ export interface CycleDeps {
   previousHeartbeat?: HeartbeatMemory;
   /** Overall budget; defaults to `timeouts.cycleMs`. A Lambda passes what its timeout leaves. */
   deadlineMs?: number;
+  /** The live roles, read once per cycle by the caller; defaults to the deployed topology's. */
+  roles?: ClusterRoles;
 }
 
 /** Resolves to `fallback()` when `work` has not settled within `ms`; never rejects. */
@@ -87,6 +92,24 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
   const { topology, clock } = deps;
   const site = findSite(topology, deps.siteName);
   const startedAt = clock.now();
+  const roles = deps.roles ?? deployedRoles(topology);
+  const expectations = expectationsOf(roles);
+  const reportOf = (checks: Check[], heartbeatMemory: HeartbeatMemory): HealthReport => ({
+    cluster: topology.cluster,
+    site: site.name,
+    region: site.region,
+    role: liveRoleOf(roles, site.name),
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: clock.now() - startedAt,
+    status: worstStatus(checks.map((check) => check.status)),
+    checks,
+    lagMethod: HEARTBEAT_LAG_METHOD,
+    heartbeatMemory,
+  });
+  // A fenced site is expected down: nothing to probe, only the warning that names the way back.
+  if (expectations.inactiveSites.has(site.name)) {
+    return reportOf(roleChecks(site.name, roles, topology), deps.previousHeartbeat ?? emptyHeartbeatMemory());
+  }
   const probeMs = topology.timeouts.probeMs;
   const deadlineMs = deps.deadlineMs ?? topology.timeouts.cycleMs;
   const probeNode = deps.probeNode ?? probeCoordinationNode;
@@ -110,7 +133,8 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
     ),
   );
 
-  const members = topology.sites.flatMap((memberSite) =>
+  const activeSites = topology.sites.filter((other) => !expectations.inactiveSites.has(other.name));
+  const members = activeSites.flatMap((memberSite) =>
     memberSite.coordination.map(async (node) => {
       const unreachable = (): NodeProbe => {
         const failed = missedDeadline<never>();
@@ -174,7 +198,9 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
 
   const heartbeat = assessHeartbeat({
     selfSite: site.name,
-    sources: otherSites(topology, site).map((other) => other.name),
+    sources: otherSites(topology, site)
+      .map((other) => other.name)
+      .filter((name) => !expectations.inactiveSites.has(name)),
     read: readResult,
     write: writeResult,
     previous: deps.previousHeartbeat,
@@ -185,22 +211,13 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
     ...heartbeat.checks,
     ...ensemble
       .filter((member) => member.site === site.name)
-      .map((member) => assessCoordinationNode(site.name, member.node, member.probe, topology.thresholds)),
-    ...assessEnsemble(site.name, ensemble, topology.thresholds),
+      .map((member) =>
+        assessCoordinationNode(site.name, member.node, member.probe, topology.thresholds, expectations),
+      ),
+    ...assessEnsemble(site.name, ensemble, topology.thresholds, expectations),
     ...replicaResults.flat(),
     ...securityChecks(site.name, findings, topology.securityLint.acknowledge),
+    ...roleChecks(site.name, roles, topology),
   ];
-
-  return {
-    cluster: topology.cluster,
-    site: site.name,
-    region: site.region,
-    role: site.role,
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: clock.now() - startedAt,
-    status: worstStatus(checks.map((check) => check.status)),
-    checks,
-    lagMethod: HEARTBEAT_LAG_METHOD,
-    heartbeatMemory: heartbeat.memory,
-  };
+  return reportOf(checks, heartbeat.memory);
 };

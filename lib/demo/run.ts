@@ -19,6 +19,8 @@ import { MemoryStateStore } from '../state/index.js';
 
 export interface DemoOptions {
   dir?: string;
+  /** Shift every port (the default gives the ports of examples/local.yaml). */
+  portBase?: number;
   /** Leave the cluster running at the end, for exploring with `chdr status`. */
   keep?: boolean;
   intervalMs?: number;
@@ -43,6 +45,8 @@ interface Scene {
   inject?: (dir: string) => Promise<unknown>;
   /** The cycle that shows the fault was seen. */
   detected: (reports: HealthReport[]) => boolean;
+  /** A message this scene waits for: the page once the fault is confirmed, the resolution once healed. */
+  message?: 'critical' | 'resolved';
   heal?: (dir: string) => Promise<unknown>;
 }
 
@@ -60,9 +64,14 @@ const SCENES: Scene[] = [
     title: 'fault 1: SYSTEM STOP FETCHES on ch3 (standby stops replicating)',
     inject: (dir) => stopFetches(dir, 'ch3'),
     detected: (rs) => check(rs, 'standby', 'heartbeat-lag', 'primary')?.status === 'critical',
+    message: 'critical',
     heal: (dir) => startFetches(dir, 'ch3'),
   },
-  { title: 'healed: fetches restarted', detected: (rs) => rs.every((r) => r.status === 'ok') },
+  {
+    title: 'healed: fetches restarted',
+    detected: (rs) => rs.every((r) => r.status === 'ok'),
+    message: 'resolved',
+  },
   {
     title: 'fault 2: ZooKeeper participant zk1 stopped (quorum held)',
     inject: (dir) => stopNode(dir, 'zk1'),
@@ -73,7 +82,8 @@ const SCENES: Scene[] = [
 ];
 
 /** Cycles a scene waits for its verdict before it moves on regardless. */
-const MAX_CYCLES_PER_SCENE = 20;
+/** Enough for a page to be confirmed (alerts.confirmSeconds, 20 s by default) at 2 s a cycle. */
+const MAX_CYCLES_PER_SCENE = 30;
 
 /**
  * The one-command demo: brings the local two-site cluster up (with progress), runs the agent for both
@@ -88,7 +98,11 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
   write(
     'Starting the local two-site cluster (ZooKeeper 3.8: 3 participants + 1 observer; ClickHouse 18.16: 2 + 1 replicas)\n',
   );
-  const { state, elapsedMs } = await up({ dir, onProgress: (message) => write(`  … ${message}\n`) });
+  const { state, elapsedMs } = await up({
+    dir,
+    ...(options.portBase === undefined ? {} : { portBase: options.portBase }),
+    onProgress: (message) => write(`  … ${message}\n`),
+  });
   write(`Cluster up in ${(elapsedMs / 1000).toFixed(1)} s. Topology: ${state.topologyPath}\n`);
 
   const topology: Topology = await loadTopology(state.topologyPath);
@@ -112,6 +126,8 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
     store,
     notifier,
     repageMinutes: topology.alerts.repageMinutes,
+    confirmCycles: topology.alerts.confirmCycles,
+    confirmSeconds: topology.alerts.confirmSeconds,
   });
   const connect = await replicaConnector(topology, { env: process.env });
   const publisher = {
@@ -124,6 +140,10 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
       if (options.signal?.aborted) break;
       write(`\n━━ ${scene.title}\n`);
       const injectedAt = Date.now();
+      const sentBefore = notifier.sent.length;
+      const messageSent = () =>
+        scene.message === undefined ||
+        notifier.sent.slice(sentBefore).some((message) => message.attributes.event === scene.message);
       await scene.inject?.(dir);
       let seen = false;
       for (let cycle = 0; cycle < MAX_CYCLES_PER_SCENE && !seen && !options.signal?.aborted; cycle++) {
@@ -138,7 +158,7 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
         pages += results.reduce((sum, result) => sum + result.paging.sent, 0);
         const reports = results.map((result) => result.report);
         show(scene.title, reports);
-        seen = scene.detected(reports);
+        seen = scene.detected(reports) && messageSent();
         if (!seen) await sleep(intervalMs, options.signal);
       }
       const outcome = `━━ ${scene.title}: ${seen ? `seen after ${((Date.now() - injectedAt) / 1000).toFixed(1)} s` : 'not seen in time'}\n`;

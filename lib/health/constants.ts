@@ -9,4 +9,6 @@ export const CHECK_KINDS = [
   'replica-status',
   'replica-tables',
   'security',
+  /** The site's live role: fenced or lost sites are a warning naming the next step, not a page. */
+  'site-roles',
 ] as const;

@@ -18,3 +18,6 @@ export const HEARTBEAT_MEMORY_VERSION = 1;
 
 /** Exception types after which a write creates the heartbeat table and tries once more. */
 export const MISSING_TABLE_TYPES: readonly string[] = ['UNKNOWN_TABLE', 'UNKNOWN_DATABASE'];
+
+/** The monitoring user's name when the topology connects as `default` (which should not be used). */
+export const DEFAULT_MONITOR_USER = 'chdr_monitor';

@@ -6,3 +6,6 @@ export { assessHeartbeat } from './assess.js';
 export { parseHeartbeatMemory, emptyHeartbeatMemory } from './memory.js';
 export { HEARTBEAT_LAG_METHOD, HEARTBEAT_OUTCOMES, MAX_CLOCK_SKEW_SECONDS } from './constants.js';
 export type * from './types.js';
+export { setUpReplicas, type ReplicaSetup, type SetupOptions } from './setup.js';
+export { hasAccessManagement, monitorUserSql, monitorUserXml } from './monitor-user.js';
+export { DEFAULT_MONITOR_USER } from './constants.js';

@@ -12,6 +12,19 @@ export interface EnsembleMember {
   probe: NodeProbe;
 }
 
+/**
+ * What the ensemble should look like now (the live roles, not the deployed topology): which nodes vote,
+ * and which sites are fenced or lost, whose nodes are expected down and not counted.
+ */
+export interface EnsembleExpectations {
+  voters: ReadonlySet<string>;
+  inactiveSites: ReadonlySet<string>;
+}
+
+/** The role a node should have under the expectations (the topology's when none are given). */
+const expectedNode = (node: CoordinationNode, expectations?: EnsembleExpectations): CoordinationNode =>
+  expectations ? { ...node, role: expectations.voters.has(node.name) ? 'participant' : 'observer' } : node;
+
 const FAILURE_WORDS: Partial<Record<ProbeFailureCode, string>> = {
   [PROBE_FAILURES.timeout]: 'timed out',
   [PROBE_FAILURES.refused]: 'connection refused',
@@ -87,10 +100,12 @@ const roleMismatch = (node: CoordinationNode, probe: NodeProbe): string | undefi
  */
 export const assessCoordinationNode = (
   site: string,
-  node: CoordinationNode,
+  deployedNode: CoordinationNode,
   probe: NodeProbe,
   thresholds: NodeLimits,
+  expectations?: EnsembleExpectations,
 ): Check => {
+  const node = expectedNode(deployedNode, expectations);
   const figures = figuresOf(probe);
   const where = `${node.name} (${probe.endpoint})`;
   const check = (status: CheckStatus, summary: string): Check => ({
@@ -158,13 +173,18 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
  * Verdicts over the whole ensemble (both sites): exactly one leader, a quorum of the configured participants
  * (and, when the leader reports it, enough synced followers), and observers where the topology puts them.
  * Returns the `leader` and `quorum` checks, plus `observers` when the topology lists any. `thresholds` is
- * accepted for symmetry with the node verdict; no ensemble check uses it yet.
+ * accepted for symmetry with the node verdict; no ensemble check uses it yet. With `expectations`, the
+ * live voters replace the topology's roles and the members of inactive (fenced or lost) sites are left out.
  */
 export const assessEnsemble = (
   site: string,
-  members: readonly EnsembleMember[],
+  allMembers: readonly EnsembleMember[],
   _thresholds?: NodeLimits,
+  expectations?: EnsembleExpectations,
 ): Check[] => {
+  const members = allMembers
+    .filter((member) => !expectations?.inactiveSites.has(member.site))
+    .map((member) => ({ ...member, node: expectedNode(member.node, expectations) }));
   if (members.length === 0) return [];
   const participants = members.filter((member) => member.node.role === 'participant');
   const observers = members.filter((member) => member.node.role === 'observer');

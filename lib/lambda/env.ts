@@ -8,6 +8,8 @@ const lambdaEnvSchema = z.object({
   CHDR_STATE_TABLE: z.string().min(1, 'set it to the DynamoDB state table'),
   CHDR_TOPIC_ARN: z.string().startsWith('arn:', 'set it to the SNS topic ARN'),
   CHDR_RUNBOOK_BASE: z.string().optional(),
+  /** The deployment stage: the other sites' state tables are named after it (lib/state/sites.ts). */
+  CHDR_STAGE: z.string().min(1).default('prod'),
 });
 
 export type LambdaEnv = z.output<typeof lambdaEnvSchema>;

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { runAgentCycle, type AgentCycleResult } from '../agent/index.js';
+import { REPROBE_MIN_PERIOD_SECONDS, runAgentCycle, type AgentCycleResult } from '../agent/index.js';
+import { schedulePeriodSeconds } from '../metrics/index.js';
 import { systemClock } from '../probe/index.js';
 import type { MonitorRuntime } from './runtime.js';
 
@@ -17,7 +18,8 @@ export interface MonitorSummary {
 
 /**
  * One scheduled cycle. The probes get what the Lambda timeout leaves minus a publishing margin, so the
- * cycle always finishes and publishes (timeouts become critical checks) instead of being killed.
+ * cycle always finishes and publishes (timeouts become critical checks) instead of being killed. On a
+ * schedule of a minute or more, a condition awaiting confirmation is probed again if the time allows.
  */
 export const runScheduledCycle = async (
   runtime: MonitorRuntime,
@@ -27,7 +29,18 @@ export const runScheduledCycle = async (
     1_000,
     Math.min(runtime.topology.timeouts.cycleMs, context.getRemainingTimeInMillis() - PUBLISH_MARGIN_MS),
   );
-  const result = await runAgentCycle({ ...runtime, clock: systemClock, deadlineMs });
+  const longSchedule = schedulePeriodSeconds(runtime.topology.schedule) >= REPROBE_MIN_PERIOD_SECONDS;
+  const reprobe = {
+    afterMs: runtime.topology.alerts.confirmSeconds * 1000,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    remainingMs: () => context.getRemainingTimeInMillis() - PUBLISH_MARGIN_MS,
+  };
+  const result = await runAgentCycle({
+    ...runtime,
+    clock: systemClock,
+    deadlineMs,
+    ...(longSchedule ? { reprobe } : {}),
+  });
   const summary: MonitorSummary = {
     site: result.report.site,
     status: result.report.status,

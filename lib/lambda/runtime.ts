@@ -4,7 +4,7 @@ import { Pager, SnsNotifier } from '../alerts/index.js';
 import { findSite, loadTopology, type SecretDeps, type Topology } from '../config/index.js';
 import { replicaConnector, type Connect } from '../cycle/index.js';
 import { createCloudWatchClient, MetricsPublisher } from '../metrics/index.js';
-import { DynamoStateStore, type StateStore } from '../state/index.js';
+import { DynamoStateStore, siteStateTableName, type StateStore } from '../state/index.js';
 import { parseLambdaEnv } from './env.js';
 
 /** Everything a warm container keeps between invocations: config, secrets, clients, connections. */
@@ -13,6 +13,8 @@ export interface MonitorRuntime {
   siteName: string;
   connect: Connect;
   store: StateStore;
+  /** Another site's state table, in that site's region: where this agent leaves its verdict. */
+  peerStore: (site: string) => StateStore;
   publisher: MetricsPublisher;
   pager: Pager;
 }
@@ -28,11 +30,14 @@ export const once = <T>(create: () => Promise<T>): (() => Promise<T>) => {
 };
 
 /**
- * SDK clients for the kinds of secret the topology references, and only those: the SSM client alone is
+ * SDK clients for the kinds of secret this site's replicas reference, and only those: the SSM client alone is
  * the largest module a cold start would load, for a config that may reference no parameter at all.
  */
-const secretClients = async (topology: Topology): Promise<Pick<SecretDeps, 'ssm' | 'secretsManager'>> => {
-  const refs = topology.sites.flatMap((site) => site.replicas.map((replica) => replica.password));
+const secretClients = async (
+  topology: Topology,
+  siteName: string,
+): Promise<Pick<SecretDeps, 'ssm' | 'secretsManager'>> => {
+  const refs = findSite(topology, siteName).replicas.map((replica) => replica.password);
   const uses = (kind: 'ssm' | 'secretsManager') => refs.some((ref) => typeof ref === 'object' && kind in ref);
   return {
     ...(uses('ssm') ? { ssm: new (await import('@aws-sdk/client-ssm')).SSMClient({}) } : {}),
@@ -49,17 +54,34 @@ export const loadMonitorRuntime = async (
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
   const site = findSite(topology, settings.CHDR_SITE);
-  const connect = await replicaConnector(topology, { env, ...(await secretClients(topology)) });
+  // Only this site's secrets: they live in this region; the other site's may not exist here at all.
+  const connect = await replicaConnector(
+    topology,
+    { env, ...(await secretClients(topology, site.name)) },
+    { onlySite: site.name },
+  );
   const store = new DynamoStateStore({
     client: new DynamoDBClient({}),
     tableName: settings.CHDR_STATE_TABLE,
   });
+  const peerStores = new Map(
+    topology.sites
+      .filter((other) => other.name !== site.name)
+      .map((other) => [
+        other.name,
+        new DynamoStateStore({
+          client: new DynamoDBClient({ region: other.region }),
+          tableName: siteStateTableName(topology.cluster, other.name, settings.CHDR_STAGE),
+        }),
+      ]),
+  );
   const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: settings.CHDR_TOPIC_ARN });
   return {
     topology,
     siteName: site.name,
     connect,
     store,
+    peerStore: (name) => peerStores.get(name) ?? store,
     publisher: new MetricsPublisher({
       client: createCloudWatchClient(),
       namespace: topology.metrics.namespace,
@@ -68,6 +90,9 @@ export const loadMonitorRuntime = async (
       store,
       notifier,
       repageMinutes: topology.alerts.repageMinutes,
+      confirmCycles: topology.alerts.confirmCycles,
+      confirmSeconds: topology.alerts.confirmSeconds,
+      deployedStage: settings.CHDR_STAGE,
       ...(settings.CHDR_RUNBOOK_BASE ? { runbookBase: settings.CHDR_RUNBOOK_BASE } : {}),
     }),
   };

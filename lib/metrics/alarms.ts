@@ -1,6 +1,6 @@
 import type { Topology } from '../config/index.js';
 import { DIMENSIONS } from './constants.js';
-import { METRIC_CATALOG, type MetricCatalog } from './catalog.js';
+import { METRIC_CATALOG, RUNBOOK, type MetricCatalog } from './catalog.js';
 import { schedulePeriodSeconds } from './schedule.js';
 import type { AlarmComparison, AlarmInstance, DimensionName, MetricDefinition } from './types.js';
 
@@ -85,6 +85,7 @@ export const alarmInstances = (
         `Runbook: ${runbookBase}#${definition.runbook}`;
       return {
         logicalId,
+        backstop: definition.runbook === RUNBOOK.agent,
         alarmName: `chdr ${topology.cluster}/${site} ${definition.name}${source ? ` from ${source}` : ''}`,
         description: description.slice(0, MAX_DESCRIPTION_CHARS),
         namespace,
@@ -102,8 +103,20 @@ export const alarmInstances = (
   });
 };
 
-/** CloudFormation resources for the alarms; every state change notifies `topic` (e.g. `{ Ref: 'PagesTopic' }`). */
-export const alarmResources = (alarms: readonly AlarmInstance[], topic: unknown): Record<string, unknown> =>
+/** Where alarms notify: the dead-agent backstop to the pages topic, the rest to their own topic. */
+export interface AlarmTopics {
+  backstop: unknown;
+  others: unknown;
+}
+
+/**
+ * CloudFormation resources for the alarms; every state change notifies the backstop topic (e.g.
+ * `{ Ref: 'PagesTopic' }`) for the dead-agent alarms and the others topic (`{ Ref: 'AlarmsTopic' }`) for the rest.
+ */
+export const alarmResources = (
+  alarms: readonly AlarmInstance[],
+  topics: AlarmTopics,
+): Record<string, unknown> =>
   Object.fromEntries(
     alarms.map((alarm) => [
       alarm.logicalId,
@@ -122,8 +135,8 @@ export const alarmResources = (alarms: readonly AlarmInstance[], topic: unknown)
           Threshold: alarm.threshold,
           ComparisonOperator: alarm.comparison,
           TreatMissingData: alarm.treatMissingData,
-          AlarmActions: [topic],
-          OKActions: [topic],
+          AlarmActions: [alarm.backstop ? topics.backstop : topics.others],
+          OKActions: [alarm.backstop ? topics.backstop : topics.others],
         },
       },
     ]),

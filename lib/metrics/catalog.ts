@@ -29,6 +29,7 @@ export const RUNBOOK = {
   delay: 'runbook-replication-delay-and-queue',
   replicaDown: 'runbook-replica-unreachable',
   security: 'runbook-security-findings',
+  roles: 'runbook-site-fenced-or-lost',
 } as const;
 
 /**

@@ -62,12 +62,18 @@ export const lambdaCost = (topology: Topology, profile: LambdaCycleProfile): Lam
   };
 };
 
+/**
+ * One dashboard shows both regions (its widgets name their region); the standby's stack holds it, since it
+ * is needed most when the primary region is lost.
+ */
+export const dashboardSite = (topology: Topology): string =>
+  (topology.sites.find((site) => site.role !== 'primary') ?? topology.sites[0]!).name;
+
 export const costModel = (
   topology: Topology,
-  options: { catalog?: MetricCatalog; dashboardsPerRegion?: number; lambda?: LambdaCycleProfile } = {},
+  options: { catalog?: MetricCatalog; lambda?: LambdaCycleProfile } = {},
 ): { sites: SiteCost[]; totalUsd: number } => {
   const catalog: MetricCatalog = options.catalog ?? METRIC_CATALOG;
-  const dashboards = options.dashboardsPerRegion ?? 1;
   const lambda = options.lambda ? lambdaCost(topology, options.lambda).usd.total : 0;
   const sites = topology.sites.map((site): SiteCost => {
     const series = catalog.reduce(
@@ -77,6 +83,7 @@ export const costModel = (
     const alarms = alarmInstances(topology, site.name, { catalog }).length;
     // One PutMetricData per cycle: a site's datums are far below the 1000-datum and 1 MB limits.
     const putMetricDataPerMonth = Math.round(cyclesPerMonth(topology));
+    const dashboards = dashboardSite(topology) === site.name ? 1 : 0;
     const usd = {
       metrics: cents(series * PRICES_USD.customMetricMonth),
       requests: cents((putMetricDataPerMonth / 1000) * PRICES_USD.apiRequestsPer1000),

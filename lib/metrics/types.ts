@@ -69,6 +69,12 @@ export type PublishedDatum = Omit<MetricDatum, 'MetricName' | 'Dimensions' | 'Va
 export interface AlarmInstance {
   /** CloudFormation logical id: letters and digits only. */
   logicalId: string;
+  /**
+   * A dead-agent alarm (the agent stopped or fails): the one thing the agent cannot page itself, so it
+   * notifies the pages topic. Every other alarm watches what the agent already pages per incident and
+   * notifies its own alarms topic, so that nothing is said twice to the people on call.
+   */
+  backstop: boolean;
   alarmName: string;
   description: string;
   namespace: string;

@@ -55,4 +55,8 @@ export interface SiteVerdict {
   heartbeatWrittenAt: string | null;
   /** The lag (seconds) this agent last measured per source site, before it stopped advancing. */
   lagSeconds: Record<string, number | null>;
+  /** Incident keys this agent has paged and not resolved: the other agent leaves them to it. */
+  openIncidents?: string[];
+  /** Incident keys this agent is confirming (the primary's agent owns cluster-wide ones). */
+  pendingIncidents?: string[];
 }

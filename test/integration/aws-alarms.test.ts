@@ -53,18 +53,19 @@ let sqs: SQSClient;
 let dynamo: DynamoDBClient;
 let resources: Record<string, CfnResource>;
 let topicArn: string;
+let alarmsTopicArn: string;
 let tableName: string;
 let queue: Awaited<ReturnType<typeof subscribedQueue>>;
 
-/** Replaces `{ Ref: 'PagesTopic' }` with the topic's ARN, as CloudFormation would. */
-const resolveRefs = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(resolveRefs)
-    : value && typeof value === 'object'
-      ? 'Ref' in value && (value as { Ref: unknown }).Ref === 'PagesTopic'
-        ? topicArn
-        : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]))
-      : value;
+/** Replaces `{ Ref: 'PagesTopic' }` and `{ Ref: 'AlarmsTopic' }` with the topics' ARNs, as CloudFormation would. */
+const resolveRefs = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(resolveRefs);
+  if (!value || typeof value !== 'object') return value;
+  const ref = 'Ref' in value ? (value as { Ref: unknown }).Ref : undefined;
+  if (ref === 'PagesTopic') return topicArn;
+  if (ref === 'AlarmsTopic') return alarmsTopicArn;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]));
+};
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
@@ -82,6 +83,9 @@ beforeAll(async () => {
   const topic = resources['PagesTopic']!.Properties;
   topicArn = (await sns.send(new CreateTopicCommand({ Name: topic['TopicName'] as string }))).TopicArn!;
   queue = await subscribedQueue(sns, sqs, topicArn, 'on-call');
+  const alarmsTopic = resources['AlarmsTopic']!.Properties;
+  alarmsTopicArn = (await sns.send(new CreateTopicCommand({ Name: alarmsTopic['TopicName'] as string })))
+    .TopicArn!;
 
   const table = resources['StateTable']!.Properties;
   tableName = table['TableName'] as string;
@@ -180,9 +184,11 @@ describe('the packaged stack in moto', () => {
     const subscriptions =
       (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
     expect(subscriptions.map((s) => s.Endpoint)).toContain(queue.queueArn);
+    // Only the dead-agent alarms reach the people on call; the rest watch what the agent pages itself.
     for (const alarm of alarms) {
-      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([topicArn]);
-      expect(alarm.OKActions, alarm.AlarmName).toEqual([topicArn]);
+      const topic = ['CycleRan', 'AgentErrors'].includes(alarm.MetricName!) ? topicArn : alarmsTopicArn;
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([topic]);
+      expect(alarm.OKActions, alarm.AlarmName).toEqual([topic]);
     }
     expect(alarms.find((a) => a.MetricName === 'CycleRan')).toMatchObject({
       TreatMissingData: 'breaching',
@@ -254,6 +260,9 @@ describe('the packaged stack in moto', () => {
       store,
       notifier: new SnsNotifier({ client: sns, topicArn }),
       repageMinutes: topology.alerts.repageMinutes,
+      // Two cycles confirm it; the seconds floor is covered by incident-paging.test.ts.
+      confirmCycles: 2,
+      confirmSeconds: 0,
     });
     await queue.take();
 

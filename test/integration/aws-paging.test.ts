@@ -43,7 +43,8 @@ const environment = async () => {
   const clock = { now: () => now };
   const store = new DynamoStateStore({ client: dynamo, tableName, clock });
   const notifier = new SnsNotifier({ client: sns, topicArn: TopicArn! });
-  const pager = () => new Pager({ store, notifier, clock, repageMinutes: 60 });
+  const pager = () =>
+    new Pager({ store, notifier, clock, repageMinutes: 60, confirmCycles: 1, confirmSeconds: 0 });
   return { queue, store, notifier, clock, pager, advance: (minutes: number) => (now += minutes * 60_000) };
 };
 

@@ -2,7 +2,11 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadTopology } from '../../lib/config/index.js';
 import type { MonitorSummary } from '../../lib/lambda/index.js';
@@ -24,6 +28,18 @@ import {
 const clusterDir = inject('clusterDir');
 const REGION = 'us-east-1';
 const TABLE = 'chdr-local-state';
+
+/**
+ * The test cluster's topology, paging on the first critical cycle: these cases are about the handler's
+ * transitions; confirmation over cycles and seconds has its own tests (incident-paging.test.ts).
+ */
+const topologyPath = (() => {
+  const raw = parse(readFileSync(inject('topologyPath'), 'utf8')) as Record<string, unknown>;
+  raw['alerts'] = { ...(raw['alerts'] as object | undefined), confirmCycles: 1, confirmSeconds: 0 };
+  const path = join(mkdtempSync(join(tmpdir(), 'chdr-handler-')), 'topology.yaml');
+  writeFileSync(path, stringify(raw));
+  return path;
+})();
 
 let moto: MotoServer;
 let clients: { sns: SNSClient; sqs: SQSClient; dynamo: DynamoDBClient; cloudwatch: CloudWatchClient };
@@ -98,7 +114,7 @@ beforeAll(async () => {
   queue = await subscribedQueue(clients.sns, clients.sqs, TopicArn!, 'pages');
   await createStateTable(clients.dynamo, TABLE);
   restoreEnv = useFunctionEnvironment(moto, REGION, {
-    config: inject('topologyPath'),
+    config: topologyPath,
     site: 'primary',
     stateTable: TABLE,
     topicArn: TopicArn!,
@@ -115,7 +131,7 @@ afterAll(async () => {
 describe('scheduled monitor handler against the local cluster and moto', () => {
   it('publishes every cycle metric, read back with GetMetricData', async () => {
     const results = await cycleBoth();
-    const namespace = (await loadTopology(inject('topologyPath'))).metrics.namespace;
+    const namespace = (await loadTopology(topologyPath)).metrics.namespace;
     for (const [site, summary] of results) {
       const last = published.filter((batch) => batch.site === site).at(-1)!.data;
       // The batch read back is the one this cycle published, and the cycle measured everything.

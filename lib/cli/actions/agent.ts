@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { runAgentCyclesForAllSites } from '../../agent/index.js';
+import { runAgentCyclesForAllSites, verdictFreshMs } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
 import { loadTopology } from '../../config/index.js';
 import { replicaConnector } from '../../cycle/index.js';
@@ -26,6 +26,7 @@ export const agent = async (options: AgentOptions): Promise<void> => {
     ? localFenceGuard({ topology, clusterDir, store, connect, write: (text) => process.stdout.write(text) })
     : undefined;
   const limit = options.cycles === undefined ? Infinity : Number(options.cycles);
+  const intervalMs = Number(options.interval) * 1000;
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   try {
@@ -37,13 +38,14 @@ export const agent = async (options: AgentOptions): Promise<void> => {
         store,
         publisher: countingPublisher,
         pager,
+        verdictFreshMs: verdictFreshMs(intervalMs, topology.timeouts.cycleMs),
         ...(fenceGuard ? { fenceGuard } : {}),
       });
       const reports = results.map((result) => result.report);
       process.stdout.write(
         `\n── cycle ${cycle} at ${new Date().toISOString()} ──\n${renderStatusTree(topology, reports)}\n`,
       );
-      if (cycle < limit) await sleep(Number(options.interval) * 1000);
+      if (cycle < limit) await sleep(intervalMs);
     }
   } finally {
     await closeCachedConnections();

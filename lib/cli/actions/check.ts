@@ -1,9 +1,10 @@
 import { loadTopology } from '../../config/index.js';
 import { worstStatus } from '../../health/index.js';
 import { renderChecksTable, statusLabel } from '../../report/index.js';
-import { runCycles } from './run-cycles.js';
+import type { StateOptions } from '../state-option.js';
+import { rolesBySite, runCycles } from './run-cycles.js';
 
-export interface CheckOptions {
+export interface CheckOptions extends StateOptions {
   config: string;
   site?: string;
   json?: boolean;
@@ -11,7 +12,7 @@ export interface CheckOptions {
 
 export const check = async (options: CheckOptions): Promise<void> => {
   const topology = await loadTopology(options.config);
-  const reports = await runCycles(topology, options.site);
+  const reports = await runCycles(topology, options.site, await rolesBySite(topology, options));
   const status = worstStatus(reports.map((report) => report.status));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(options.site ? reports[0] : reports, null, 2)}\n`);

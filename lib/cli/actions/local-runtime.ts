@@ -38,7 +38,13 @@ export const localPaging = (topology: Topology, notifier: Notifier = new Printin
   return {
     store,
     notifier,
-    pager: new Pager({ store, notifier, repageMinutes: topology.alerts.repageMinutes }),
+    pager: new Pager({
+      store,
+      notifier,
+      repageMinutes: topology.alerts.repageMinutes,
+      confirmCycles: topology.alerts.confirmCycles,
+      confirmSeconds: topology.alerts.confirmSeconds,
+    }),
     pauses: new Pauses({ store, notifier, cluster: topology.cluster }),
   };
 };

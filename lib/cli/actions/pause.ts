@@ -1,9 +1,13 @@
 import { userInfo } from 'node:os';
-import { findSite, loadTopology } from '../../config/index.js';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { Pauses, SnsNotifier, type Notifier } from '../../alerts/index.js';
+import { findSite, loadTopology, type Topology } from '../../config/index.js';
 import { ChdrError } from '../../errors/index.js';
-import { localPaging } from './local-runtime.js';
+import type { StateOptions } from '../state-option.js';
+import { PrintingNotifier } from './local-runtime.js';
+import { siteStateStore } from './state-store.js';
 
-export interface PauseOptions {
+export interface PauseOptions extends StateOptions {
   config: string;
   site: string;
   until: string;
@@ -27,10 +31,24 @@ const parseUntil = (text: string): Date => {
   return date;
 };
 
+/** The pauses the site's agent reads: the local state file, or the site's deployed table (`--state aws`). */
+const pausesFor = (topology: Topology, site: string, options: StateOptions): Pauses => {
+  const topicArn = topology.alerts.snsTopicArn;
+  const notifier: Notifier =
+    options.state === 'aws' && topicArn
+      ? new SnsNotifier({ client: new SNSClient({ region: findSite(topology, site).region }), topicArn })
+      : new PrintingNotifier();
+  return new Pauses({
+    store: siteStateStore(topology, site, options),
+    notifier,
+    cluster: topology.cluster,
+  });
+};
+
 export const pause = async (options: PauseOptions): Promise<void> => {
   const topology = await loadTopology(options.config);
   findSite(topology, options.site);
-  const paused = await localPaging(topology).pauses.pauseSite(
+  const paused = await pausesFor(topology, options.site, options).pauseSite(
     options.site,
     parseUntil(options.until),
     options.reason,
@@ -39,9 +57,12 @@ export const pause = async (options: PauseOptions): Promise<void> => {
   process.stdout.write(`paused ${paused.site} until ${paused.until} (${paused.reason})\n`);
 };
 
-export const resume = async (options: { config: string; site: string }): Promise<void> => {
+export const resume = async (options: StateOptions & { config: string; site: string }): Promise<void> => {
   const topology = await loadTopology(options.config);
   findSite(topology, options.site);
-  const resumed = await localPaging(topology).pauses.resumeSite(options.site, userInfo().username);
+  const resumed = await pausesFor(topology, options.site, options).resumeSite(
+    options.site,
+    userInfo().username,
+  );
   process.stdout.write(resumed ? `resumed ${options.site}\n` : `${options.site} was not paused\n`);
 };

@@ -6,12 +6,14 @@ import { registerPauseCommands } from './pause.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerFailoverCommands } from './failover.js';
 import { registerFenceCommand } from './fence.js';
+import { registerSetupCommand } from './setup.js';
 import { registerStatusCommand } from './status.js';
 
 /** Each command lives in its own module and registers itself here. */
 export const registerCommands = (program: Command): void => {
   registerCheckCommand(program);
   registerStatusCommand(program);
+  registerSetupCommand(program);
   registerAgentCommand(program);
   registerPauseCommands(program);
   registerClusterCommand(program);

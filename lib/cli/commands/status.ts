@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
+import type { StateOptions } from '../state-option.js';
+import { stateOptions } from '../state-option.js';
 import { configOption } from '../topology-option.js';
 
-/** `chdr status`: the topology as a tree with what each node and replica reports now. */
+/** `chdr status`: the live roles, then the topology as a tree with what each node and replica reports now. */
 export const registerStatusCommand = (program: Command): void => {
-  program
+  const command = program
     .command('status')
-    .description('show sites, coordination nodes (role, zxid) and replicas (lag, readonly, queue) as a tree')
-    .addOption(configOption())
-    .action(async (options: { config: string }) => (await import('../actions/status.js')).status(options));
+    .description(
+      'show the live roles, then sites, coordination nodes (role, zxid) and replicas (lag, readonly, queue) as a tree',
+    )
+    .addOption(configOption());
+  for (const option of stateOptions()) command.addOption(option);
+  command.action(async (options: StateOptions & { config: string }) =>
+    (await import('../actions/status.js')).status(options),
+  );
 };

@@ -33,6 +33,19 @@ describe('page message', () => {
   lag.summary =
     'primary’s heartbeat is 412 s old here (critical at 300 s); its row has not changed for 7 cycles';
 
+  it('tells a deployed agent’s reader to pause against the deployed tables', () => {
+    const context = { report, at: '2025-11-23T02:51:00.000Z', repageMinutes: 60 };
+
+    const local = pageMessage('critical', [{ check: lag, state: state() }], context);
+    const deployed = pageMessage('critical', [{ check: lag, state: state() }], {
+      ...context,
+      deployedStage: 'prod',
+    });
+
+    expect(local.body).toContain('chdr pause --site standby --until');
+    expect(deployed.body).toContain('chdr pause --site standby --state aws --until');
+  });
+
   it('says what is wrong, the measured values, since when and the runbook step', () => {
     const message = pageMessage('critical', [{ check: lag, state: state() }], {
       report,
@@ -106,9 +119,13 @@ describe('SnsNotifier', () => {
     });
     const memory = new MemoryNotifier();
     const clock = { now: () => Date.parse('2025-11-23T02:51:00Z') };
-    await new Pager({ store: new MemoryStateStore(clock), notifier: memory, clock }).process(
-      standbyReport({ lagSeconds: 412 }),
-    );
+    await new Pager({
+      store: new MemoryStateStore(clock),
+      notifier: memory,
+      clock,
+      confirmCycles: 1,
+      confirmSeconds: 0,
+    }).process(standbyReport({ lagSeconds: 412 }));
 
     await notifier.notify(memory.sent[0]!);
 

@@ -10,14 +10,18 @@ const TTL_MINUTES = REPAGE_MINUTES + 60;
 
 type Event = 'critical' | 'repeat' | 'resolved';
 
-/** What the pager should send, step by step: the specification as a small state machine. */
+/**
+ * What the pager should send, step by step: the specification as a small state machine. The stored state
+ * is rewritten by every cycle that sees the incident critical, so it expires a TTL after the last of them.
+ */
 const model = (steps: readonly { status: CheckStatus; minutes: number }[]): Event[] => {
   const events: Event[] = [];
   let t = 0;
   let lastPaged: number | undefined;
+  let lastWritten = 0;
   for (const step of steps) {
     t += step.minutes;
-    if (lastPaged !== undefined && t - lastPaged >= TTL_MINUTES) lastPaged = undefined; // stale state expired
+    if (lastPaged !== undefined && t - lastWritten >= TTL_MINUTES) lastPaged = undefined; // stale state expired
     if (step.status === 'critical') {
       if (lastPaged === undefined) {
         events.push('critical');
@@ -26,6 +30,7 @@ const model = (steps: readonly { status: CheckStatus; minutes: number }[]): Even
         events.push('repeat');
         lastPaged = t;
       }
+      lastWritten = t;
     } else if (lastPaged !== undefined) {
       events.push('resolved');
       lastPaged = undefined;
@@ -43,6 +48,8 @@ const run = async (steps: readonly { status: CheckStatus; minutes: number }[]): 
     notifier,
     clock,
     repageMinutes: REPAGE_MINUTES,
+    confirmCycles: 1,
+    confirmSeconds: 0,
   });
   for (const step of steps) {
     now += step.minutes * 60_000;

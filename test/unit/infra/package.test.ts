@@ -66,8 +66,12 @@ describe('serverless package (standby site of the reference topology)', () => {
       expect(publishedKeys, id).toContain(
         key(alarm.Properties['MetricName'], alarm.Properties['Dimensions']),
       );
-      expect(alarm.Properties['AlarmActions'], id).toEqual([{ Ref: 'PagesTopic' }]);
-      expect(alarm.Properties['OKActions'], id).toEqual([{ Ref: 'PagesTopic' }]);
+      // The agent pages incidents itself: only the dead-agent alarms go to the pages topic.
+      const topic = ['CycleRan', 'AgentErrors'].includes(String(alarm.Properties['MetricName']))
+        ? 'PagesTopic'
+        : 'AlarmsTopic';
+      expect(alarm.Properties['AlarmActions'], id).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties['OKActions'], id).toEqual([{ Ref: topic }]);
     }
   });
 
@@ -112,10 +116,33 @@ describe('serverless package (standby site of the reference topology)', () => {
       expect(actions(put)).toEqual(['cloudwatch:PutMetricData']);
       const publish = statements.filter((s) => actions(s).includes('sns:Publish'));
       expect(publish.map((s) => s.Resource)).toEqual([{ Ref: 'PagesTopic' }]);
-      const tables = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
-      expect(tables[0]!.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
-      // Besides its own: the failover function's runs live in the target site's table (next test).
-      expect(tables.length).toBe(roleId === 'FailoverRole' ? 2 : 1);
+      const tableStatements = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+      expect(tableStatements[0]!.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+      // The monitor also leaves its site verdict in the other site's table, in that site's region; the
+      // failover function's runs live in the target site's table (next test).
+      expect(tableStatements.length).toBe(2);
+      if (roleId === 'MonitorRole')
+        expect(JSON.stringify(tableStatements.slice(1).map((s) => s.Resource))).toBe(
+          JSON.stringify([
+            [
+              {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':dynamodb:us-east-1:',
+                    { Ref: 'AWS::AccountId' },
+                    ':table/chdr-analytics-primary-state',
+                  ],
+                ],
+              },
+            ],
+          ]),
+        );
+      if (roleId === 'MonitorRole') {
+        expect(tableStatements.slice(1).flatMap(actions)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+      }
       const unscoped = statements.filter((s) => s.Resource === '*').flatMap(actions);
       expect(
         unscoped.filter(
@@ -152,6 +179,13 @@ describe('serverless package (standby site of the reference topology)', () => {
       /function:chdr-[^"]*-standby[^"]*-failover/,
     );
     expect(statementsOf('MonitorRole').flatMap(actions)).not.toContain('lambda:InvokeFunction');
+  });
+
+  it('lets the standby’s monitor read its own site’s secret only (the primary’s SSM parameter is not in this region)', () => {
+    const monitor = statementsOf('MonitorRole');
+
+    expect(monitor.flatMap(actions)).toContain('secretsmanager:GetSecretValue');
+    expect(monitor.flatMap(actions)).not.toContain('ssm:GetParameter');
   });
 
   it('gives SSM SendCommand and Route 53 changes to the failover function only, scoped to the topology', () => {

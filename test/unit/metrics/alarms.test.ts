@@ -82,20 +82,22 @@ describe('alarmInstances', () => {
     }
   });
 
-  it('renders CloudFormation alarms that notify the topic on alarm and on recovery', () => {
-    const resources = alarmResources(alarmInstances(topology, 'standby'), { Ref: 'PagesTopic' }) as Record<
-      string,
-      { Type: string; Properties: Record<string, unknown> }
-    >;
+  it('renders CloudFormation alarms that notify on alarm and on recovery: the dead-agent ones the pages topic, the rest their own', () => {
+    const resources = alarmResources(alarmInstances(topology, 'standby'), {
+      backstop: { Ref: 'PagesTopic' },
+      others: { Ref: 'AlarmsTopic' },
+    }) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
     const lag = resources['AlarmHeartbeatLagSecondsFromPrimary']!;
     expect(lag.Type).toBe('AWS::CloudWatch::Alarm');
     expect(lag.Properties).toMatchObject({
-      AlarmActions: [{ Ref: 'PagesTopic' }],
-      OKActions: [{ Ref: 'PagesTopic' }],
+      AlarmActions: [{ Ref: 'AlarmsTopic' }],
+      OKActions: [{ Ref: 'AlarmsTopic' }],
       Period: 60,
     });
     expect(lag.Properties).not.toHaveProperty('Unit');
+    const deadMan = Object.values(resources).filter((r) => r.Properties['MetricName'] === 'CycleRan');
+    expect(deadMan.map((r) => r.Properties['AlarmActions'])).toEqual([[{ Ref: 'PagesTopic' }]]);
   });
 });
 

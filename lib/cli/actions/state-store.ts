@@ -1,0 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { findSite, type Topology } from '../../config/index.js';
+import { DynamoStateStore, siteStateTableName, type StateStore } from '../../state/index.js';
+import type { StateOptions } from '../state-option.js';
+import { localStore } from './local-runtime.js';
+
+/** The state store a site's agent reads: the site's table in its region when deployed. */
+export const siteStateStore = (topology: Topology, siteName: string, options: StateOptions): StateStore => {
+  if (options.state === 'local') return localStore(topology);
+  const site = findSite(topology, siteName);
+  return new DynamoStateStore({
+    client: new DynamoDBClient({ region: site.region }),
+    tableName: siteStateTableName(topology.cluster, site.name, options.stage),
+  });
+};
