@@ -102,6 +102,8 @@ const commandTemplatesSchema = z.strictObject({
   forceRecoveryCoordination: z.string().min(1).optional(),
   /** Prints a file's modification time in epoch seconds (tells whether a server started after its config changed). */
   fileModifiedAt: z.string().min(1).optional(),
+  /** Moves a stopped replica's part directory (`{path}`) into its table's `detached/` folder (recovery keeps divergent parts). */
+  detachClickHousePart: z.string().min(1).optional(),
 });
 
 /** Config file locations; `{node}` is replaced by the node's name. Defaults: a standard systemd install. */

@@ -71,6 +71,13 @@ export const DEFAULT_COMMANDS = {
     "printf '%s' {contentBase64} | base64 -d > {path}.chdr-new && mv -f {path}.chdr-new {path}",
   /** Seconds since the epoch of the file's last change. */
   fileModifiedAt: 'stat -c %Y {path}',
+  /**
+   * Moves a part directory into `detached/` as `chdr-<runId>_<part>`, where replication leaves it alone;
+   * done already (moved by an earlier attempt) counts as success, a missing part as failure.
+   */
+  detachClickHousePart:
+    'p={path}; p="${p%/}"; t="$(dirname "$p")/detached/chdr-{runId}_$(basename "$p")"; ' +
+    'if [ -d "$t" ] && [ ! -e "$p" ]; then exit 0; fi; mkdir -p "$(dirname "$t")" && mv "$p" "$t"',
 } as const;
 
 export const SERVICES = {

@@ -5,6 +5,7 @@ import type { CoordinationNode, FailoverSettings, ReplicaEndpoint, Site, Topolog
 import type { HostExecutor } from '../executor/index.js';
 import type { Clock, ProbeResult } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
+import type { MeasuredLoss } from './divergence.js';
 import type { NOTIFY_EVENTS, OPERATION_KINDS, RUN_RESULTS, STEP_KINDS, STEP_STATES } from './constants.js';
 
 export type OperationKind = (typeof OPERATION_KINDS)[number];
@@ -28,6 +29,8 @@ export interface OperationRequest {
   ackRecent?: boolean;
   /** Who started it (IAM principal or local user), for the journal. */
   startedBy?: string;
+  /** Recover: put the rows only the old primary had (kept in side tables) back at the new primary. */
+  reinsertDivergent?: boolean;
 }
 
 /** One thing a step will do, rendered for the plan: the exact SQL, 4lw word, host command or AWS call. */
@@ -187,6 +190,8 @@ export interface RunRecord {
   rpoBasis?: string;
   /** Seconds from the start of the run to the first write accepted at the new primary. */
   rtoSeconds?: number | null;
+  /** Recover: what only the old primary had when it came back (rows, parts, tables), measured. */
+  measuredLoss?: MeasuredLoss;
   /** How many times the run was (re)started. */
   attempts: number;
   facts: Record<string, unknown>;

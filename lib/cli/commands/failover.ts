@@ -24,6 +24,7 @@ interface OperationOptions {
   ackRecent?: boolean;
   stateFile?: string;
   json?: boolean;
+  reinsertDivergent?: boolean;
 }
 
 const DESCRIPTIONS: Record<OperationKind, string> = {
@@ -73,6 +74,12 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
     .option('--ack-recent', 'proceed inside the anti-flapping block period after the last failover')
     .option('--json', 'print the plan or the run record as JSON')
     .addOption(stateFileOption())
+    .addOption(
+      new Option(
+        '--reinsert-divergent',
+        'recover: also insert the rows only the old primary had (kept in side tables) at the new primary',
+      ).hideHelp(kind !== 'recover'),
+    )
     .action(async (options: OperationOptions) => {
       const topology = await loadTopology(options.config);
       const request = {
@@ -82,6 +89,7 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
         ...(options.force ? { force: true } : {}),
         ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
         ...(options.ackRecent ? { ackRecent: true } : {}),
+        ...(options.reinsertDivergent && kind === 'recover' ? { reinsertDivergent: true } : {}),
       };
       const abort = abortOnSignal();
       const log = (line: string) => process.stdout.write(`${line}\n`);
