@@ -100,7 +100,8 @@ const ZOOKEEPER_DIRS =
  * `<storage_path>/logs|snapshots`, else the standalone default under /var/lib/clickhouse-keeper.
  */
 const KEEPER_DIRS =
-  'c=$(cat {path} $(ls "$(dirname {path})"/config.d/*.xml 2>/dev/null || true)); ' +
+  '[ -r {path} ] || { echo "cannot read {path}" >&2; exit 1; }; ' +
+  'c=$(cat {path}; for f in "$(dirname {path})"/config.d/*.xml; do if [ -f "$f" ]; then cat "$f"; fi; done); ' +
   'v() { printf "%s" "$c" | sed -n -E "s:.*<$1>[[:space:]]*([^<]*[^<[:space:]])[[:space:]]*</$1>.*:\\1:p" | tail -n 1; }; ' +
   's=$(v storage_path); s=${s:-/var/lib/clickhouse-keeper}; ' +
   'l=$(v log_storage_path); n=$(v snapshot_storage_path); printf "%s\\n%s\\n" "${l:-$s/logs}" "${n:-$s/snapshots}" | sort -u';
