@@ -29,6 +29,8 @@ export interface OperationRequest {
   ackRecent?: boolean;
   /** Who started it (IAM principal or local user), for the journal. */
   startedBy?: string;
+  /** Coordination nodes that may be left out of the most-up-to-date pick although they cannot be read. */
+  ackUnreadNodes?: string[];
   /** Recover: put the rows only the old primary had (kept in side tables) back at the new primary. */
   reinsertDivergent?: boolean;
 }

@@ -25,6 +25,7 @@ interface OperationOptions {
   stateFile?: string;
   json?: boolean;
   reinsertDivergent?: boolean;
+  ackUnreadNodes?: string;
 }
 
 const DESCRIPTIONS: Record<OperationKind, string> = {
@@ -74,6 +75,10 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
     .option('--ack-recent', 'proceed inside the anti-flapping block period after the last failover')
     .option('--json', 'print the plan or the run record as JSON')
     .addOption(stateFileOption())
+    .option(
+      '--ack-unread-nodes <nodes>',
+      'comma-separated coordination nodes that answer nothing and may be left out of the most-up-to-date pick',
+    )
     .addOption(
       new Option(
         '--reinsert-divergent',
@@ -90,6 +95,9 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
         ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
         ...(options.ackRecent ? { ackRecent: true } : {}),
         ...(options.reinsertDivergent && kind === 'recover' ? { reinsertDivergent: true } : {}),
+        ...(options.ackUnreadNodes
+          ? { ackUnreadNodes: options.ackUnreadNodes.split(',').map((node) => node.trim()) }
+          : {}),
       };
       const abort = abortOnSignal();
       const log = (line: string) => process.stdout.write(`${line}\n`);

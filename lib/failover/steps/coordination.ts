@@ -102,14 +102,18 @@ export const rejoinNode = async (
 ): Promise<void> => {
   await stopCoordination(ctx, node);
   await rewriteConfig(ctx, node, change);
-  await runCoordinationCommand(
+  await resetCoordinationData(ctx, node);
+  await startCoordination(ctx, node);
+};
+
+/** Moves a stopped node's data aside (kept under a run-named folder). */
+export const resetCoordinationData = (ctx: StepContext, node: CoordinationNode): Promise<unknown> =>
+  runCoordinationCommand(
     ctx,
     'resetCoordinationData',
     node,
     `moving ${node.name}'s old ${node.kind === 'keeper' ? 'Keeper data' : 'data'} aside`,
   );
-  await startCoordination(ctx, node);
-};
 
 /** The plan of `rejoinNode`, then the 4lw wait `until` the node has rejoined. */
 export const rejoinActions = (

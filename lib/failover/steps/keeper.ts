@@ -24,8 +24,7 @@ import {
   ensembleFormed,
   ensembleServing,
   inTurn,
-  rejoinActions,
-  rejoinNode,
+  resetCoordinationData,
   restoreAndRestart,
   rewriteConfig,
   type ConfigChange,
@@ -56,12 +55,32 @@ const describeCandidate = (c: RecoveryCandidate): string =>
     ? `${c.node} (last_log_term ${c.log.lastLogTerm}, last_log_idx ${c.log.lastLogIdx})`
     : `${c.node} (zxid 0x${(c.zxid ?? 0n).toString(16)})`;
 
+/**
+ * A node that answers neither `lgif` nor `srvr` may hold a newer log than every node that answers:
+ * picking without it may throw away acknowledged writes. Refused unless acknowledged by name.
+ */
+const refuseUnread = (ctx: StepContext, site: Site, candidates: readonly RecoveryCandidate[]): void => {
+  const unread = candidates.filter((c) => c.log === undefined && c.zxid === undefined).map((c) => c.node);
+  const acknowledged = new Set(ctx.request.ackUnreadNodes ?? []);
+  const refused = unread.filter((node) => !acknowledged.has(node));
+  if (refused.length === 0 || refused.length === candidates.length) {
+    if (unread.length > 0) ctx.note(`picking without ${unread.join(', ')} (unreadable, acknowledged)`);
+    return;
+  }
+  throw new FailoverError(
+    FAILOVER_ERROR_CODES.refused,
+    `refused (nothing changed): ${refused.join(', ')} at ${site.name} answer neither lgif nor srvr and may hold a ` +
+      `newer log than the nodes that answer; start them, or pass --ack-unread-nodes ${refused.join(',')} to pick without them`,
+  );
+};
+
 const pick = async (
   ctx: StepContext,
   site: Site,
 ): Promise<{ leader: CoordinationNode; candidates: RecoveryCandidate[] }> => {
   const saved = ctx.facts[`keeperRecoveryLeader:${site.name}`];
   const candidates = await recoveryCandidates(ctx, site);
+  if (typeof saved !== 'string') refuseUnread(ctx, site, candidates);
   const chosen = typeof saved === 'string' ? saved : pickRecoveryLeader(candidates)?.node;
   const leader = site.coordination.find((node) => node.name === chosen);
   if (!leader) {
@@ -221,12 +240,18 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         .map((s) => `${s.id}=${s.hostname}:${s.port}${s.canBecomeLeader ? '' : '(learner)'}`)
         .join(' ');
       return [
+        ...follower.coordination.flatMap((node) => [
+          commandAction(ctx, 'stopCoordination', node),
+          commandAction(ctx, 'resetCoordinationData', node),
+        ]),
         ...primary.coordination.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
         ),
-        ...follower.coordination.flatMap((node) =>
-          rejoinActions(ctx, node, `raft_configuration ${members}`, 'isro (until ro: a learner)'),
-        ),
+        ...follower.coordination.flatMap((node) => [
+          ...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
+          commandAction(ctx, 'startCoordination', node),
+          { target: node.name, via: '4lw' as const, text: 'isro (until ro: a learner)' },
+        ]),
       ];
     },
     async isDone(ctx) {
@@ -235,11 +260,20 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         (await configsHave(ctx, [...primary.coordination, ...follower.coordination], hasLearners))
       );
     },
+    // Keeper docs' order: the old nodes are stopped and their data moved aside before the serving cluster
+    // lists them, so it never talks to a node still holding the old term's log.
     async run(ctx) {
+      for (const node of follower.coordination) {
+        await stopCoordination(ctx, node);
+        await resetCoordinationData(ctx, node);
+      }
       const listed = learners(`with learners of ${follower.name} (run ${ctx.runId})`);
       for (const node of primary.coordination) await rewriteConfig(ctx, node, listed, 'skip');
       const learner = learners(`learner of ${primary.name} (run ${ctx.runId})`);
-      for (const node of follower.coordination) await rejoinNode(ctx, node, learner);
+      for (const node of follower.coordination) {
+        await rewriteConfig(ctx, node, learner);
+        await startCoordination(ctx, node);
+      }
       return {};
     },
     async verify(ctx) {

@@ -126,13 +126,16 @@ describe('Keeper config and recovery leader', () => {
  * A Keeper site in the middle of a disaster: the standby learner (keeper-usw2-a) and two spare nodes
  * that answer lgif; rcvr puts the picked node in recovery; started nodes follow it.
  */
-const keeperSim = (lastIdx: Record<string, number>) => {
+const keeperSim = (
+  lastIdx: Record<string, number>,
+  running = new Set(['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']),
+) => {
   const files = new Map<string, string>();
   const commands: string[] = [];
   const words: string[] = [];
-  const running = new Set(['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']);
   let leader: string | undefined;
-  for (const name of running) files.set(name, keeperXml(name));
+  for (const node of topology.sites.flatMap((site) => site.coordination))
+    files.set(node.name, keeperXml(node.name));
   const executor: HostExecutor = {
     kind: 'fake-ssm',
     run: async ({ target, command }) => {
@@ -142,6 +145,15 @@ const keeperSim = (lastIdx: Record<string, number>) => {
       const write = /^printf '%s' (\S+) \| base64 -d/.exec(command);
       if (write) files.set(target.name, Buffer.from(write[1]!, 'base64').toString('utf8'));
       if (command === 'systemctl stop clickhouse-keeper') running.delete(target.name);
+      // Moving the data of a running node aside is a bug this fake catches.
+      if (command.includes('mv "$d"') && running.has(target.name))
+        return {
+          exitCode: 1,
+          stdout: '',
+          stderr: 'data moved while running',
+          durationMs: 1,
+          timedOut: false,
+        };
       if (command === 'systemctl start clickhouse-keeper') running.add(target.name);
       return ok();
     },
@@ -287,5 +299,97 @@ describe('Keeper failover step', () => {
     );
     expect(report.result).toBe('refused');
     expect(sim.words).not.toContain('keeper-usw2-a rcvr');
+  });
+
+  it('refuses the pick while a node that may be newer answers nothing, unless that node is acknowledged', async () => {
+    const stepCtx = async (sim: ReturnType<typeof keeperSim>, ackUnreadNodes?: string[]) => {
+      const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
+      const ctx = {
+        topology,
+        settings: topology.failover,
+        request: {
+          kind: 'failover' as const,
+          from: 'primary',
+          to: 'standby',
+          ...(ackUnreadNodes ? { ackUnreadNodes } : {}),
+        },
+        runId: 'r1',
+        from: topology.sites[0]!,
+        to: topology.sites[1]!,
+        deps: {
+          ...sim.deps,
+          clock: { now: () => 0 },
+          sleep: async () => undefined,
+          pollIntervalMs: 1,
+        } as never,
+        facts: {},
+        deadline: 60_000,
+        note: () => undefined,
+        undo: {},
+        defer: (action: () => Promise<void>) => action(),
+      };
+      return { step: keeperRecoveryStep(topology.sites[1]!), ctx };
+    };
+    const lgifs = { 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 };
+    const down = keeperSim(lgifs, new Set(['keeper-usw2-a', 'keeper-usw2-b']));
+    const refused = await stepCtx(down);
+
+    await expect(refused.step.run(refused.ctx)).rejects.toThrow(
+      /keeper-usw2-c at standby answer neither lgif nor srvr .* --ack-unread-nodes keeper-usw2-c/,
+    );
+    expect(down.commands).toEqual([]);
+    expect(down.words).not.toContain('keeper-usw2-b rcvr');
+
+    const acknowledged = keeperSim(lgifs, new Set(['keeper-usw2-a', 'keeper-usw2-b']));
+    const allowed = await stepCtx(acknowledged, ['keeper-usw2-c']);
+    const output = await allowed.step.run(allowed.ctx);
+    expect(output.facts).toEqual({ 'keeperRecoveryLeader:standby': 'keeper-usw2-b' });
+  });
+
+  it('recover stops the old nodes and moves their data aside before the serving cluster lists them as learners', async () => {
+    const sim = keeperSim({}, new Set(['keeper-use1-a', 'keeper-use1-b', 'keeper-use1-c', 'keeper-usw2-a']));
+    const { keeperLearnersStep } = await import('../../../lib/failover/steps/keeper.js');
+    const [old, serving] = [topology.sites[0]!, topology.sites[1]!];
+    const step = keeperLearnersStep(old, serving);
+    const ctx = {
+      topology,
+      settings: topology.failover,
+      request: { kind: 'recover' as const, from: old.name, to: serving.name },
+      runId: 'r1',
+      from: old,
+      to: serving,
+      deps: {
+        ...sim.deps,
+        clock: { now: () => 0 },
+        sleep: async () => undefined,
+        pollIntervalMs: 1,
+      } as never,
+      facts: {},
+      deadline: 60_000,
+      note: () => undefined,
+      undo: {},
+      defer: (action: () => Promise<void>) => action(),
+    };
+
+    await step.run(ctx);
+
+    const order = sim.commands
+      .filter((c) => !/\] cat /.test(c))
+      .map((c) =>
+        c.replace(/\] (printf).*/, '] write').replace(/\] .*log_storage_path.*/, '] move data aside'),
+      );
+    const firstServingWrite = order.findIndex((c) => /^\[keeper-usw2-\w\] write$/.test(c));
+    const lastOldWipe = order.map((c) => /^\[keeper-use1-\w\] move data aside$/.test(c)).lastIndexOf(true);
+    expect(lastOldWipe).toBeGreaterThanOrEqual(0);
+    expect(firstServingWrite).toBeGreaterThan(lastOldWipe);
+    for (const name of ['keeper-use1-a', 'keeper-use1-b', 'keeper-use1-c']) {
+      const mine = order.filter((c) => c.startsWith(`[${name}]`));
+      expect(mine).toEqual([
+        `[${name}] systemctl stop clickhouse-keeper`,
+        `[${name}] move data aside`,
+        `[${name}] write`,
+        `[${name}] systemctl start clickhouse-keeper`,
+      ]);
+    }
   });
 });
