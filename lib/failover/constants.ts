@@ -133,16 +133,35 @@ export const DEFAULT_RESET_DATA_COMMANDS = {
   ),
 } as const;
 
-/** Copies the coordination data beside itself before a Keeper forced recovery (the Keeper docs' step 2). */
+/** Copies a folder beside itself as `<dir>.chdr-backup-<runId>` (through a temporary name), unless already there. */
+const BACKUP_BODY =
+  'if [ -d "$d.chdr-backup-{runId}" ]; then found=1; elif [ -d "$d" ]; then rm -rf "$d.chdr-tmp-{runId}"; ' +
+  'cp -a "$d" "$d.chdr-tmp-{runId}"; mv "$d.chdr-tmp-{runId}" "$d.chdr-backup-{runId}"; found=1; fi';
+
+/**
+ * Copies the coordination data beside itself before a new ensemble is formed from it (the Keeper docs'
+ * step 2; for ZooKeeper the undo's way back). A backup this run already made is kept, never overwritten
+ * with newer data.
+ */
 export const DEFAULT_BACKUP_COMMANDS = {
-  zookeeper: eachDir(
-    ZOOKEEPER_DIRS,
-    'if [ -d "$d" ]; then rm -rf "$d.chdr-backup-{runId}"; cp -a "$d" "$d.chdr-backup-{runId}"; found=1; fi',
-    'no ZooKeeper data folder found to back up',
-  ),
-  keeper: eachDir(
-    KEEPER_DIRS,
-    'if [ -d "$d" ]; then rm -rf "$d.chdr-backup-{runId}"; cp -a "$d" "$d.chdr-backup-{runId}"; found=1; fi',
-    'no Keeper log or snapshot folder found to back up',
-  ),
+  zookeeper: eachDir(ZOOKEEPER_DIRS, BACKUP_BODY, 'no ZooKeeper data folder found to back up'),
+  keeper: eachDir(KEEPER_DIRS, BACKUP_BODY, 'no Keeper log or snapshot folder found to back up'),
+} as const;
+
+/** Moves the new epoch's folder aside as `<dir>.chdr-epoch-<runId>` (never deleted) and copies the backup back. */
+const RESTORE_BODY =
+  '[ -d "$d.chdr-backup-{runId}" ] || { echo "no backup $d.chdr-backup-{runId} to restore" >&2; exit 1; }; ' +
+  'if [ -d "$d" ] && [ ! -e "$d.chdr-epoch-{runId}" ]; then mv "$d" "$d.chdr-epoch-{runId}"; fi; ' +
+  // Restored by an earlier attempt: the folder in place is the restored one (and what ran on it since).
+  'if [ ! -d "$d" ]; then rm -rf "$d.chdr-tmp-{runId}"; cp -a "$d.chdr-backup-{runId}" "$d.chdr-tmp-{runId}"; ' +
+  'mv "$d.chdr-tmp-{runId}" "$d"; fi; found=1';
+
+/**
+ * The undo of a new ensemble before the point of no return: each node gets back the data it had before
+ * this run, and what the new ensemble wrote meanwhile (its epoch) is kept aside, so that neither a retry
+ * nor the old ensemble's return ever meets a history from another epoch.
+ */
+export const DEFAULT_RESTORE_DATA_COMMANDS = {
+  zookeeper: eachDir(ZOOKEEPER_DIRS, RESTORE_BODY, 'no ZooKeeper data folder found to restore'),
+  keeper: eachDir(KEEPER_DIRS, RESTORE_BODY, 'no Keeper log or snapshot folder found to restore'),
 } as const;

@@ -3,6 +3,7 @@ import {
   DEFAULT_BACKUP_COMMANDS,
   DEFAULT_COMMANDS,
   DEFAULT_RESET_DATA_COMMANDS,
+  DEFAULT_RESTORE_DATA_COMMANDS,
   SERVICES,
 } from './constants.js';
 
@@ -31,6 +32,8 @@ export const commandTemplate = (
   if (configured) return configured;
   if (name === 'resetCoordinationData')
     return kind === 'clickhouse' ? undefined : DEFAULT_RESET_DATA_COMMANDS[kind];
+  if (name === 'restoreCoordinationData')
+    return kind === 'clickhouse' ? undefined : DEFAULT_RESTORE_DATA_COMMANDS[kind];
   if (name === 'backupCoordinationData')
     return kind === 'clickhouse' ? undefined : DEFAULT_BACKUP_COMMANDS[kind];
   if (name in DEFAULT_COMMANDS) return DEFAULT_COMMANDS[name as keyof typeof DEFAULT_COMMANDS];

@@ -142,7 +142,11 @@ export const together: ForEachNode = async (nodes, action) => {
   await Promise.all(nodes.map((node) => action(node)));
 };
 
-/** The undo of rewritten configs on restarted nodes: stop them, put the files back, start them. */
+/**
+ * The undo of rewritten configs on restarted nodes: stop them, put the files back, start them. With
+ * `data`, the nodes whose data this run backed up (`record.data.backedUp`) also get it back, the new
+ * epoch's data kept aside (a new ensemble rolled back before the point of no return).
+ */
 export const restoreAndRestart = async (
   ctx: StepContext,
   record: UndoRecord,
@@ -150,6 +154,24 @@ export const restoreAndRestart = async (
   forEach: ForEachNode,
 ): Promise<void> => {
   await forEach(nodes, (node) => stopCoordination(ctx, node));
+  const backedUp = new Set((record.data?.['backedUp'] as string[] | undefined) ?? []);
+  for (const node of nodes.filter((n) => backedUp.has(n.name))) {
+    await runCoordinationCommand(
+      ctx,
+      'restoreCoordinationData',
+      node,
+      `putting ${node.name}'s data from before the run back (new epoch kept aside)`,
+    );
+  }
   await restoreFiles(ctx, record, nodes);
   await forEach(nodes, (node) => startCoordination(ctx, node));
+};
+
+/** Copies stopped nodes' data aside first, and records them so that the undo can put it back. */
+export const backUpData = async (ctx: StepContext, nodes: readonly CoordinationNode[]): Promise<void> => {
+  const backedUp = ((ctx.undo.data ??= {})['backedUp'] ??= []) as string[];
+  for (const node of nodes) {
+    await runCoordinationCommand(ctx, 'backupCoordinationData', node, `backing up ${node.name}'s data`);
+    if (!backedUp.includes(node.name)) backedUp.push(node.name);
+  }
 };

@@ -20,6 +20,7 @@ import {
   writeAction,
 } from './common.js';
 import {
+  backUpData,
   configsHave,
   ensembleFormed,
   ensembleServing,
@@ -142,6 +143,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       const others = site.coordination.filter((node) => node.name !== leader?.name);
       actions.push(commandAction(ctx, 'backupCoordinationData', leaderNode, name));
       for (const node of others) actions.push(commandAction(ctx, 'stopCoordination', node));
+      for (const node of others) actions.push(commandAction(ctx, 'backupCoordinationData', node));
       for (const node of site.coordination)
         actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
       actions.push(
@@ -165,13 +167,10 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       const { leader, candidates } = await pick(ctx, site);
       ctx.note(`candidates: ${candidates.map(describeCandidate).join('; ')}; picked ${leader.name}`);
       const others = site.coordination.filter((node) => node.name !== leader.name);
-      await runCoordinationCommand(
-        ctx,
-        'backupCoordinationData',
-        leader,
-        `backing up ${leader.name}'s Keeper data`,
-      );
+      await backUpData(ctx, [leader]);
       await inTurn(others, (node) => stopCoordination(ctx, node));
+      // The others' logs too: the undo puts every node's data back and keeps the new term's aside.
+      await backUpData(ctx, others);
       const change = voters(ctx);
       for (const node of site.coordination) await rewriteConfig(ctx, node, change);
       if (ctx.settings.commands.forceRecoveryCoordination) {
@@ -210,7 +209,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
         return reason === null ? null : `${reason} (${describeStates(states)})`;
       });
     },
-    // A forced recovery cannot be taken back; the files are restored and the nodes restarted.
+    // Before the point of no return: files and data as they were; the new term's data is kept aside.
     undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, inTurn),
   };
 };

@@ -19,6 +19,7 @@ import {
   writeAction,
 } from './common.js';
 import {
+  backUpData,
   configsHave,
   ensembleFormed,
   ensembleServing,
@@ -62,6 +63,7 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       const lines = servers().map(zooKeeperServerLine).join(' ');
       return [
         ...site.coordination.map((node) => commandAction(ctx, 'stopCoordination', node)),
+        ...site.coordination.map((node) => commandAction(ctx, 'backupCoordinationData', node)),
         ...site.coordination.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `peerType=participant standaloneEnabled=false ${lines}`),
         ),
@@ -83,6 +85,8 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       const desired = servers();
       const change = voters(desired, ctx);
       await together(site.coordination, (node) => stopCoordination(ctx, node));
+      // The way back before the point of no return: the data as it was, the new epoch kept aside.
+      await backUpData(ctx, site.coordination);
       for (const node of site.coordination) await rewriteConfig(ctx, node, change);
       await together(site.coordination, (node) => startCoordination(ctx, node));
       return { notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`] };

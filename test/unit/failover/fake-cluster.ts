@@ -195,7 +195,8 @@ export class SimCluster {
     }
     m = /^stat -c %Y (\S+)$/.exec(command);
     if (m) return ok(`${Math.floor(this.mtimes.get(m[1]!)! / 1000)}\n`);
-    if (/version-2|log_storage_path/.test(command)) return ok();
+    // The data commands (move aside, back up, restore): recorded in `commands`, no data is simulated.
+    if (/dataLogDir|log_storage_path/.test(command)) return ok();
     if (command.includes('CHDR_PHASE')) return ok('hook ran');
     return fail(`sim: unknown command ${command}`);
   }

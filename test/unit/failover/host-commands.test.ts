@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ const executor = new LocalShellExecutor();
 let root: string;
 
 const run = async (
-  name: 'resetCoordinationData' | 'backupCoordinationData',
+  name: 'resetCoordinationData' | 'backupCoordinationData' | 'restoreCoordinationData',
   kind: 'zookeeper' | 'keeper',
   path: string,
 ) =>
@@ -63,6 +63,38 @@ describe('default ZooKeeper data commands', () => {
     const result = await run('backupCoordinationData', 'zookeeper', join(root, 'missing.cfg'));
 
     expect(result.exitCode).not.toBe(0);
+  });
+});
+
+describe('backup and restore of a new ensemble (its undo)', () => {
+  it('restores the data from before the run and keeps the new epoch aside; a second backup keeps the first', async () => {
+    const data = join(root, 'zk');
+    await mkdir(join(data, 'version-2'), { recursive: true });
+    await writeFile(join(data, 'version-2', 'log.1'), 'old epoch');
+    await writeFile(join(root, 'zoo.cfg'), `dataDir=${data}\n`);
+    const cfg = join(root, 'zoo.cfg');
+
+    expect((await run('backupCoordinationData', 'zookeeper', cfg)).exitCode).toBe(0);
+    await writeFile(join(data, 'version-2', 'log.2'), 'new epoch');
+    expect((await run('backupCoordinationData', 'zookeeper', cfg)).exitCode).toBe(0);
+    const restored = await run('restoreCoordinationData', 'zookeeper', cfg);
+    const again = await run('restoreCoordinationData', 'zookeeper', cfg);
+
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(await readdir(join(data, 'version-2'))).toEqual(['log.1']);
+    expect(await readFile(join(`${data}.chdr-epoch-r1`, 'version-2', 'log.2'), 'utf8')).toBe('new epoch');
+  });
+
+  it('refuses to restore without a backup of this run', async () => {
+    await mkdir(join(root, 'zk', 'version-2'), { recursive: true });
+    await writeFile(join(root, 'zoo.cfg'), `dataDir=${join(root, 'zk')}\n`);
+
+    const result = await run('restoreCoordinationData', 'zookeeper', join(root, 'zoo.cfg'));
+
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/no backup .*zk\.chdr-backup-r1 to restore/);
+    expect(await readdir(join(root, 'zk'))).toEqual(['version-2']);
   });
 });
 

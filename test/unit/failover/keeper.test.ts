@@ -264,6 +264,8 @@ describe('Keeper failover step', () => {
       expect.stringMatching(/^\[keeper-usw2-b\] .*cp -a/),
       '[keeper-usw2-a] systemctl stop clickhouse-keeper',
       '[keeper-usw2-c] systemctl stop clickhouse-keeper',
+      expect.stringMatching(/^\[keeper-usw2-a\] .*cp -a/),
+      expect.stringMatching(/^\[keeper-usw2-c\] .*cp -a/),
       "[keeper-usw2-a] printf '%s' <write>",
       "[keeper-usw2-b] printf '%s' <write>",
       "[keeper-usw2-c] printf '%s' <write>",
@@ -279,6 +281,9 @@ describe('Keeper failover step', () => {
       ]);
     }
     expect((ctx.undo as { files?: unknown[] }).files).toHaveLength(3);
+    expect((ctx.undo as { data?: Record<string, unknown> }).data).toEqual({
+      backedUp: ['keeper-usw2-b', 'keeper-usw2-a', 'keeper-usw2-c'],
+    });
   });
 
   it('fails over a Keeper topology end to end through the engine with SSM-style default commands', async () => {
