@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,8 +67,8 @@ const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 };
 
-const run = (request: OperationRequest) =>
-  executeOperation(topology, request, { ...runtime!.deps, pollIntervalMs: 250 });
+const run = (request: OperationRequest, on: Topology = topology) =>
+  executeOperation(on, request, { ...runtime!.deps, pollIntervalMs: 250 });
 
 /** A fresh cluster with `default.orders` on every replica and a primary heartbeat seen at the standby. */
 const freshCluster = async (): Promise<void> => {
@@ -190,5 +190,43 @@ describe('recover keeps what only the old primary had (real servers)', () => {
         "SELECT count() FROM system.tables WHERE name LIKE 'orders_chdr_divergent_%_reinserted'",
       ),
     ).toBe('1');
+  });
+});
+
+describe('rollback of a new ensemble before the point of no return (real ZooKeeper)', () => {
+  it('puts the observer back with its data from before the run and keeps the new epoch aside', async () => {
+    await freshCluster();
+    await sql('ch1', INSERT_500);
+    await waitFor(
+      'ch3 to have the rows',
+      async () => (await sql('ch3', 'SELECT count() FROM default.orders')) === '500',
+    );
+    await stopSite(DIR, 'primary', { hard: true });
+    const zooCfg = resolve(DIR, 'zk4', 'zoo.cfg');
+    const before = await readFile(zooCfg, 'utf8');
+    const dataDir = /^dataDir=(.*)$/m.exec(before)![1]!;
+    // ch3 cannot start again: the repoint fails after the new ensemble took its first writes.
+    const broken: Topology = {
+      ...topology,
+      failover: {
+        ...topology.failover,
+        commands: { ...topology.failover.commands, startClickHouse: 'false' },
+      },
+    };
+
+    const report = await run({ kind: 'failover', from: 'primary', to: 'standby', force: true }, broken);
+
+    expect(report.result, report.message).toBe('rolled-back');
+    expect(await readFile(zooCfg, 'utf8')).toBe(before);
+    const beside = await readdir(resolve(dataDir, '..'));
+    const name = dataDir.split('/').at(-1)!;
+    expect(beside).toContain(`${name}.chdr-epoch-${report.runId}`);
+    expect(beside).toContain(`${name}.chdr-backup-${report.runId}`);
+    const epochOf = async (dir: string) =>
+      (await readdir(resolve(dir, 'version-2'))).filter((f) => f.startsWith('log.')).sort();
+    // The new ensemble's log files (a new epoch) are aside, not in the restored folder.
+    const restored = await epochOf(dataDir);
+    const aside = await epochOf(`${dataDir}.chdr-epoch-${report.runId}`);
+    expect(aside.filter((f) => !restored.includes(f)).length).toBeGreaterThan(0);
   });
 });

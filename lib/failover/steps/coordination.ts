@@ -37,6 +37,8 @@ export const ensembleServing = (site: Site, states: readonly CoordinationState[]
 export interface ConfigChange {
   has: (text: string) => boolean;
   render: (text: string) => string;
+  /** Why this file must not be rewritten (refused with that reason), or null. */
+  unsupported?: (text: string) => string | null;
 }
 
 /** Whether every node's config file exists and has the change. */
@@ -82,6 +84,13 @@ export const rewriteConfig = async (
     );
   }
   if (change.has(current)) return;
+  const problem = change.unsupported?.(current);
+  if (problem) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `refused to rewrite ${coordinationPath(ctx, node)} on ${node.name}: ${problem}`,
+    );
+  }
   (ctx.undo.files ??= []).push({
     node: node.name,
     kind: 'coordination',

@@ -7,6 +7,7 @@ import {
   renderZooCfg,
   zooCfgHasMembership,
   zooCfgHasVoters,
+  zooCfgUnsupported,
   zooKeeperServerLine,
   type ZooKeeperServer,
 } from '../zookeeper-config.js';
@@ -39,6 +40,7 @@ const membership = (
 ): ConfigChange => ({
   has: (text) => zooCfgHasMembership(text, servers, peerType),
   render: (text) => renderZooCfg(text, { servers, peerType, note }),
+  unsupported: zooCfgUnsupported,
 });
 
 /**
