@@ -75,8 +75,10 @@ export class SimCluster {
     this.topology = parseTopologyText(text, 'sim');
     const zk = state.nodes.filter((n) => n.kind === 'zookeeper');
     for (const node of state.nodes) {
-      if (node.kind === 'zookeeper') this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
-      else
+      if (node.kind === 'zookeeper') {
+        this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
+        this.write(`${node.dataDir}/myid`, `${node.serverId}\n`);
+      } else
         this.write(
           `${DIR}/${node.name}/config.d/zookeeper.xml`,
           renderClickHouseZooKeeperConfig(zk.filter((z) => z.role === 'participant')),
