@@ -3,6 +3,7 @@ import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
 import {
   keeperHasMembership,
   keeperHasVoters,
+  parseKeeperServerId,
   parseLgif,
   pickRecoveryLeader,
   renderKeeperConfig,
@@ -10,10 +11,17 @@ import {
   type RecoveryCandidate,
 } from '../keeper-config.js';
 import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
-import { coordinationState, coordinationStates, describeStates, waitUntil } from '../observe.js';
+import {
+  coordinationState,
+  coordinationStates,
+  describeStates,
+  waitUntil,
+  type CoordinationState,
+} from '../observe.js';
 import type { FailoverStep, PlannedAction, StepContext } from '../types.js';
 import {
   commandAction,
+  readCoordinationConfig,
   runCoordinationCommand,
   startCoordination,
   stopCoordination,
@@ -25,6 +33,7 @@ import {
   ensembleFormed,
   ensembleServing,
   inTurn,
+  isLeader,
   resetCoordinationData,
   restoreAndRestart,
   rewriteConfig,
@@ -91,6 +100,23 @@ const pick = async (
     );
   }
   return { leader, candidates };
+};
+
+/** Refuses unless each node's `<server_id>` is the topology's serverId for it. */
+const checkServerIds = async (ctx: StepContext, site: Site): Promise<void> => {
+  const problems: string[] = [];
+  for (const node of site.coordination) {
+    const text = await readCoordinationConfig(ctx, node);
+    const id = text === null ? undefined : parseKeeperServerId(text);
+    if (id !== node.serverId)
+      problems.push(`${node.name}: server_id ${id ?? 'not set'}, the topology serverId ${node.serverId}`);
+  }
+  if (problems.length > 0) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `refused (nothing changed): server_id and serverId disagree, so the new raft_configuration would name the wrong nodes: ${problems.join('; ')}; fix the topology or the node`,
+    );
+  }
 };
 
 /** Keeper's `mntr`: the state it reports (`follower`, `leader`...), or why not. */
@@ -163,6 +189,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       return actions;
     },
     isDone: (ctx) => ensembleFormed(ctx, site, voters(ctx).has),
+    precondition: (ctx) => checkServerIds(ctx, site),
     async run(ctx) {
       const { leader, candidates } = await pick(ctx, site);
       ctx.note(`candidates: ${candidates.map(describeCandidate).join('; ')}; picked ${leader.name}`);
@@ -203,11 +230,21 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       };
     },
     async verify(ctx) {
+      let last: CoordinationState[] = [];
       await waitUntil(ctx, `a Keeper leader and quorum at ${site.name}`, async () => {
-        const states = await coordinationStates(ctx, site.coordination);
-        const reason = ensembleServing(site, states);
-        return reason === null ? null : `${reason} (${describeStates(states)})`;
+        last = await coordinationStates(ctx, site.coordination);
+        const reason = ensembleServing(site, last);
+        return reason === null ? null : `${reason} (${describeStates(last)})`;
       });
+      // The picked node has the newest log; Raft keeps it leader unless it lost its term meanwhile.
+      const picked = ctx.facts[`keeperRecoveryLeader:${site.name}`];
+      const leader = last.find((state) => isLeader(site, state));
+      if (typeof picked === 'string' && leader && leader.node !== picked) {
+        throw new FailoverError(
+          FAILOVER_ERROR_CODES.verifyFailed,
+          `${leader.node} leads, not ${picked} (the node with the newest log picked for the recovery): ${describeStates(last)}`,
+        );
+      }
     },
     // Before the point of no return: files and data as they were; the new term's data is kept aside.
     undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, inTurn),

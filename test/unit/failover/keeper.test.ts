@@ -135,7 +135,7 @@ const keeperSim = (
   const words: string[] = [];
   let leader: string | undefined;
   for (const node of topology.sites.flatMap((site) => site.coordination))
-    files.set(node.name, keeperXml(node.name));
+    files.set(node.name, keeperXml(node.name).replace('<server_id>4<', `<server_id>${node.serverId}<`));
   const executor: HostExecutor = {
     kind: 'fake-ssm',
     run: async ({ target, command }) => {
@@ -396,5 +396,35 @@ describe('Keeper failover step', () => {
         `[${name}] systemctl start clickhouse-keeper`,
       ]);
     }
+  });
+
+  it("refuses before any change when a node's server_id is not its serverId", async () => {
+    const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
+    sim.files.set('keeper-usw2-c', keeperXml('c').replace('<server_id>4<', '<server_id>9<'));
+    const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
+    const step = keeperRecoveryStep(topology.sites[1]!);
+    const ctx = {
+      topology,
+      settings: topology.failover,
+      request: { kind: 'failover' as const, from: 'primary', to: 'standby' },
+      runId: 'r1',
+      deps: {
+        ...sim.deps,
+        clock: { now: () => 0 },
+        sleep: async () => undefined,
+        pollIntervalMs: 1,
+      } as never,
+      facts: {},
+      deadline: 60_000,
+      note: () => undefined,
+      undo: {},
+    } as never;
+
+    await expect(step.precondition!(ctx)).rejects.toThrow(
+      /server_id and serverId disagree.*keeper-usw2-c: server_id 9, the topology serverId 6/,
+    );
+    sim.files.set('keeper-usw2-c', keeperXml('c').replace('<server_id>4<', '<server_id>6<'));
+    await expect(step.precondition!(ctx)).resolves.toBeUndefined();
+    expect(sim.commands.filter((c) => !c.includes('] cat '))).toEqual([]);
   });
 });
