@@ -8,6 +8,7 @@ import {
   planOperation,
   executeOperation,
   type FailoverDeps,
+  type UndoRecord,
 } from '../../../lib/failover/index.js';
 import {
   keeperHasVoters,
@@ -191,6 +192,28 @@ const keeperSim = (
   return { files, commands, words, deps, running };
 };
 
+/** A step context over a Keeper sim, as the engine builds it (clock and sleeps instant). */
+const stepContext = (
+  sim: ReturnType<typeof keeperSim>,
+  request: { kind: 'failover' | 'recover'; from: string; to: string; ackUnreadNodes?: string[] },
+) => {
+  const sites = (name: string) => topology.sites.find((site) => site.name === name)!;
+  return {
+    topology,
+    settings: topology.failover,
+    request,
+    runId: 'r1',
+    from: sites(request.from),
+    to: sites(request.to),
+    deps: { ...sim.deps, clock: { now: () => 0 }, sleep: async () => undefined, pollIntervalMs: 1 } as never,
+    facts: {},
+    deadline: 60_000,
+    note: () => undefined,
+    undo: {} as UndoRecord,
+    defer: (action: () => Promise<void>) => action(),
+  };
+};
+
 describe('Keeper failover step', () => {
   it('renders the recovery plan: picked node, backup, raft_configuration, rcvr, others one by one', async () => {
     const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
@@ -232,26 +255,7 @@ describe('Keeper failover step', () => {
     const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
     const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
     const step = keeperRecoveryStep(topology.sites[1]!);
-    const notes: string[] = [];
-    const ctx = {
-      topology,
-      settings: topology.failover,
-      request: { kind: 'failover' as const, from: 'primary', to: 'standby' },
-      runId: 'r1',
-      from: topology.sites[0]!,
-      to: topology.sites[1]!,
-      deps: {
-        ...sim.deps,
-        clock: { now: () => 0 },
-        sleep: async () => undefined,
-        pollIntervalMs: 1,
-      } as never,
-      facts: {},
-      deadline: 60_000,
-      note: (line: string) => void notes.push(line),
-      undo: {},
-      defer: (action: () => Promise<void>) => action(),
-    };
+    const ctx = stepContext(sim, { kind: 'failover' as const, from: 'primary', to: 'standby' });
 
     const output = await step.run(ctx);
     await step.verify(ctx);
@@ -309,30 +313,12 @@ describe('Keeper failover step', () => {
   it('refuses the pick while a node that may be newer answers nothing, unless that node is acknowledged', async () => {
     const stepCtx = async (sim: ReturnType<typeof keeperSim>, ackUnreadNodes?: string[]) => {
       const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
-      const ctx = {
-        topology,
-        settings: topology.failover,
-        request: {
-          kind: 'failover' as const,
-          from: 'primary',
-          to: 'standby',
-          ...(ackUnreadNodes ? { ackUnreadNodes } : {}),
-        },
-        runId: 'r1',
-        from: topology.sites[0]!,
-        to: topology.sites[1]!,
-        deps: {
-          ...sim.deps,
-          clock: { now: () => 0 },
-          sleep: async () => undefined,
-          pollIntervalMs: 1,
-        } as never,
-        facts: {},
-        deadline: 60_000,
-        note: () => undefined,
-        undo: {},
-        defer: (action: () => Promise<void>) => action(),
-      };
+      const ctx = stepContext(sim, {
+        kind: 'failover' as const,
+        from: 'primary',
+        to: 'standby',
+        ...(ackUnreadNodes ? { ackUnreadNodes } : {}),
+      });
       return { step: keeperRecoveryStep(topology.sites[1]!), ctx };
     };
     const lgifs = { 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 };
@@ -356,25 +342,7 @@ describe('Keeper failover step', () => {
     const { keeperLearnersStep } = await import('../../../lib/failover/steps/keeper.js');
     const [old, serving] = [topology.sites[0]!, topology.sites[1]!];
     const step = keeperLearnersStep(old, serving);
-    const ctx = {
-      topology,
-      settings: topology.failover,
-      request: { kind: 'recover' as const, from: old.name, to: serving.name },
-      runId: 'r1',
-      from: old,
-      to: serving,
-      deps: {
-        ...sim.deps,
-        clock: { now: () => 0 },
-        sleep: async () => undefined,
-        pollIntervalMs: 1,
-      } as never,
-      facts: {},
-      deadline: 60_000,
-      note: () => undefined,
-      undo: {},
-      defer: (action: () => Promise<void>) => action(),
-    };
+    const ctx = stepContext(sim, { kind: 'recover' as const, from: old.name, to: serving.name });
 
     await step.run(ctx);
 
@@ -403,22 +371,7 @@ describe('Keeper failover step', () => {
     sim.files.set('keeper-usw2-c', keeperXml('c').replace('<server_id>4<', '<server_id>9<'));
     const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
     const step = keeperRecoveryStep(topology.sites[1]!);
-    const ctx = {
-      topology,
-      settings: topology.failover,
-      request: { kind: 'failover' as const, from: 'primary', to: 'standby' },
-      runId: 'r1',
-      deps: {
-        ...sim.deps,
-        clock: { now: () => 0 },
-        sleep: async () => undefined,
-        pollIntervalMs: 1,
-      } as never,
-      facts: {},
-      deadline: 60_000,
-      note: () => undefined,
-      undo: {},
-    } as never;
+    const ctx = stepContext(sim, { kind: 'failover' as const, from: 'primary', to: 'standby' });
 
     await expect(step.precondition!(ctx)).rejects.toThrow(
       /server_id and serverId disagree.*keeper-usw2-c: server_id 9, the topology serverId 6/,
