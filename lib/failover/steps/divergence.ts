@@ -280,14 +280,15 @@ export const keepDivergentStep = (follower: Site, primary: Site): FailoverStep =
   async run(ctx) {
     const reference = await referenceReplica(ctx, primary);
     await Promise.all(follower.replicas.map((replica) => stopReplica(ctx, replica)));
-    const tables: TableDivergence[] = [];
+    // Each replica restarts on its own host: side by side. Compared one after the other, so that a part
+    // both hold is copied once.
+    await Promise.all(follower.replicas.map((replica) => startStandalone(ctx, replica)));
     const kept = new Set<string>();
-    for (const replica of follower.replicas) {
-      await startStandalone(ctx, replica);
-      const compared = await compareReplica(ctx, replica, reference, kept);
-      await detachDivergent(ctx, replica, compared);
-      tables.push(...compared.filter((t) => t.divergent.length + t.pending.length > 0));
-    }
+    const compared: TableDivergence[][] = [];
+    for (const replica of follower.replicas)
+      compared.push(await compareReplica(ctx, replica, reference, kept));
+    await Promise.all(follower.replicas.map((replica, i) => detachDivergent(ctx, replica, compared[i]!)));
+    const tables = compared.flat().filter((t) => t.divergent.length + t.pending.length > 0);
     const loss = measuredLoss(tables);
     const lines = describeDivergence(tables);
     return {
