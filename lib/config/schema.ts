@@ -96,8 +96,10 @@ const commandTemplatesSchema = z.strictObject({
   readClickHouseCoordinationConfig: z.string().min(1).optional(),
   /** Moves a coordination node's data aside before it rejoins as an observer (full snapshot from the leader). */
   resetCoordinationData: z.string().min(1).optional(),
-  /** Keeper: copies the picked node's log and snapshot folders aside before a forced recovery. */
+  /** Copies a node's data folders aside before a new ensemble is formed from them (kept if already there). */
   backupCoordinationData: z.string().min(1).optional(),
+  /** Undo of a new ensemble: moves the new epoch's data aside and puts the backup of this run back. */
+  restoreCoordinationData: z.string().min(1).optional(),
   /** Keeper: restarts the picked node with `--force-recovery` instead of sending it `rcvr`. */
   forceRecoveryCoordination: z.string().min(1).optional(),
   /** Fencing: keeps a node from starting (boot guard marker, service disabled) and stops it. */
@@ -106,6 +108,8 @@ const commandTemplatesSchema = z.strictObject({
   unfenceNode: z.string().min(1).optional(),
   /** Prints a file's modification time in epoch seconds (tells whether a server started after its config changed). */
   fileModifiedAt: z.string().min(1).optional(),
+  /** Moves a stopped replica's part directory (`{path}`) into its table's `detached/` folder (recovery keeps divergent parts). */
+  detachClickHousePart: z.string().min(1).optional(),
 });
 
 /** Config file locations; `{node}` is replaced by the node's name. Defaults: a standard systemd install. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
-import { EXIT_DRAIN_MS, EXIT_TIMED_OUT, MAX_OUTPUT_BYTES } from './constants.js';
+import { EXIT_DRAIN_MS, EXIT_TIMED_OUT, MAX_OUTPUT_BYTES, SHELL_OPTIONS } from './constants.js';
 import { EXECUTOR_ERROR_CODES, ExecutorError } from './errors.js';
 import type { HostCommand, HostCommandResult, HostExecutor } from './types.js';
 
@@ -35,7 +35,7 @@ export const processAlive = (pid: number): boolean => {
 };
 
 /**
- * Runs commands with `bash -c` on this machine, whatever the target's host: the local cluster
+ * Runs commands with `bash -e -o pipefail -c` on this machine, whatever the target's host: the local cluster
  * runs every node on loopback. The command runs in its own process group so that a timeout or an
  * abort ends the whole tree, not just bash.
  */
@@ -55,7 +55,7 @@ export class LocalShellExecutor implements HostExecutor {
     }
     const startedAt = this.clock.now();
     return new Promise((resolve, reject) => {
-      const child = spawn('bash', ['-c', command], {
+      const child = spawn('bash', [...SHELL_OPTIONS, '-c', command], {
         cwd: this.options.cwd,
         env: this.options.env ?? process.env,
         detached: true,
@@ -110,6 +110,7 @@ export class LocalShellExecutor implements HostExecutor {
         resolve({
           exitCode: timedOut ? EXIT_TIMED_OUT : (code ?? 1),
           stdout: stdout.text + (stdout.cut ? '\n[output cut]' : ''),
+          ...(stdout.cut ? { stdoutCut: true } : {}),
           stderr: stderr.text + (stderr.cut ? '\n[output cut]' : ''),
           durationMs: this.clock.now() - startedAt,
           timedOut,

@@ -7,7 +7,13 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
-import { DEFAULT_SSM_POLL_INTERVAL_MS, EXIT_TIMED_OUT, SSM_DOCUMENT } from './constants.js';
+import {
+  DEFAULT_SSM_POLL_INTERVAL_MS,
+  EXIT_TIMED_OUT,
+  SHELL_OPTIONS,
+  SSM_DOCUMENT,
+  SSM_MAX_OUTPUT_CHARS,
+} from './constants.js';
 import { EXECUTOR_ERROR_CODES, ExecutorError } from './errors.js';
 import type { HostCommand, HostCommandResult, HostExecutor } from './types.js';
 
@@ -39,6 +45,25 @@ export interface SsmExecutorOptions {
   /** Optional comment shown in the SSM console (e.g. the failover run id). */
   comment?: string;
 }
+
+/**
+ * AWS-RunShellScript runs its lines with `sh`; the command runs in bash with the same options as the
+ * local executor's, so that one template behaves the same on both.
+ */
+export const ssmShellLine = (command: string): string =>
+  `exec bash ${SHELL_OPTIONS.join(' ')} -c '${command.replace(/'/g, `'\\''`)}'`;
+
+/** SSM cuts standard output at 24,000 characters without saying so: output that long is taken as cut. */
+const outputOf = (
+  invocation: GetCommandInvocationCommandOutput | undefined,
+): { stdout: string; stderr: string; stdoutCut?: true } => {
+  const stdout = invocation?.StandardOutputContent ?? '';
+  return {
+    stdout,
+    stderr: invocation?.StandardErrorContent ?? '',
+    ...(stdout.length >= SSM_MAX_OUTPUT_CHARS ? { stdoutCut: true as const } : {}),
+  };
+};
 
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling']);
 
@@ -75,7 +100,7 @@ export class SsmExecutor implements HostExecutor {
         new SendCommandCommand({
           DocumentName: SSM_DOCUMENT,
           InstanceIds: [instanceId],
-          Parameters: { commands: [command], executionTimeout: [String(executionTimeout)] },
+          Parameters: { commands: [ssmShellLine(command)], executionTimeout: [String(executionTimeout)] },
           ...(this.options.comment ? { Comment: this.options.comment.slice(0, 100) } : {}),
         }),
         { abortSignal: signal },
@@ -150,8 +175,7 @@ export class SsmExecutor implements HostExecutor {
         await cancel();
         return {
           exitCode: EXIT_TIMED_OUT,
-          stdout: last?.StandardOutputContent ?? '',
-          stderr: last?.StandardErrorContent ?? '',
+          ...outputOf(last),
           durationMs: this.clock.now() - startedAt,
           timedOut: true,
         };
@@ -167,8 +191,7 @@ export class SsmExecutor implements HostExecutor {
           : 1;
     return {
       exitCode,
-      stdout: last.StandardOutputContent ?? '',
-      stderr: last.StandardErrorContent ?? '',
+      ...outputOf(last),
       durationMs: this.clock.now() - startedAt,
       timedOut,
     };

@@ -11,7 +11,7 @@ export interface HostTarget {
 
 export interface HostCommand {
   target: HostTarget;
-  /** Shell text, run by bash (`bash -c` locally, AWS-RunShellScript over SSM). */
+  /** Shell text, run by `bash -e -o pipefail -c` (locally, and inside AWS-RunShellScript over SSM). */
   command: string;
   timeoutMs: number;
   /** Stops waiting (and kills the local process) when aborted. */
@@ -26,6 +26,8 @@ export interface HostCommandResult {
   durationMs: number;
   /** True when the command was stopped because it ran past `timeoutMs`. */
   timedOut: boolean;
+  /** True when standard output was longer than the executor keeps (SSM: 24,000 characters): `stdout` is incomplete. */
+  stdoutCut?: boolean;
 }
 
 /** Runs host commands; injected so the same failover step works locally and over SSM. */

@@ -74,3 +74,16 @@ export const clickHouseHasCoordination = (
       .join(',');
   return key(parseClickHouseCoordination(xml)) === key(endpoints);
 };
+
+/**
+ * The file with no `<zookeeper>` section: the server starts standalone (replicated tables readonly but
+ * readable), so what it holds can be read before it rejoins any ensemble.
+ */
+export const renderClickHouseStandalone = (current: string | null, note: string): string => {
+  const comment = `<!-- chdr: ${note} -->`;
+  if (current === null || !ZOOKEEPER.test(current))
+    return ['<?xml version="1.0"?>', '<yandex>', `    ${comment}`, '</yandex>', ''].join('\n');
+  return current.replace(/[ \t]*<zookeeper>[\s\S]*?<\/zookeeper>/, `    ${comment}`);
+};
+
+export const clickHouseIsStandalone = (xml: string): boolean => !ZOOKEEPER.test(xml);

@@ -86,6 +86,13 @@ export const DEFAULT_COMMANDS = {
   /** The marker first (the boot guard then refuses any start), then stop and disable the service. */
   fenceNode: `mkdir -p ${dirname(FENCE_MARKER_PATH)} && echo {runId} > ${FENCE_MARKER_PATH} && systemctl disable --now {service}`,
   unfenceNode: `rm -f ${FENCE_MARKER_PATH} && systemctl enable {service}`,
+  /**
+   * Moves a part directory into `detached/` as `chdr-<runId>_<part>`, where replication leaves it alone;
+   * done already (moved by an earlier attempt) counts as success, a missing part as failure.
+   */
+  detachClickHousePart:
+    'p={path}; p="${p%/}"; t="$(dirname "$p")/detached/chdr-{runId}_$(basename "$p")"; ' +
+    'if [ -d "$t" ] && [ ! -e "$p" ]; then exit 0; fi; mkdir -p "$(dirname "$t")" && mv "$p" "$t"',
 } as const;
 
 export const SERVICES = {
@@ -95,17 +102,83 @@ export const SERVICES = {
 } as const;
 
 /**
+ * Shell that prints a ZooKeeper node's data folders, one a line: `dataDir` and `dataLogDir` from zoo.cfg
+ * (`key = value` with spaces too; the last setting wins, as in ZooKeeper).
+ */
+const ZOOKEEPER_DIRS =
+  'for k in dataDir dataLogDir; do ' +
+  'sed -n -E "s/^[[:space:]]*$k[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\\1/p" {path} | tail -n 1; done | sort -u';
+
+/**
+ * Shell that prints a Keeper node's log and snapshot folders as Keeper resolves them: the config file and
+ * its `config.d/*.xml` (later files win), `log_storage_path` / `snapshot_storage_path`, else
+ * `<storage_path>/logs|snapshots`, else the standalone default under /var/lib/clickhouse-keeper.
+ */
+const KEEPER_DIRS =
+  '[ -r {path} ] || { echo "cannot read {path}" >&2; exit 1; }; ' +
+  'c=$(cat {path}; for f in "$(dirname {path})"/config.d/*.xml; do if [ -f "$f" ]; then cat "$f"; fi; done); ' +
+  'v() { printf "%s" "$c" | sed -n -E "s:.*<$1>[[:space:]]*([^<]*[^<[:space:]])[[:space:]]*</$1>.*:\\1:p" | tail -n 1; }; ' +
+  's=$(v storage_path); s=${s:-/var/lib/clickhouse-keeper}; ' +
+  'l=$(v log_storage_path); n=$(v snapshot_storage_path); printf "%s\\n%s\\n" "${l:-$s/logs}" "${n:-$s/snapshots}" | sort -u';
+
+/** Runs `body` for each folder `dirs` prints, as `$d`; fails unless something was found to act on (`found=1`). */
+const eachDir = (dirs: string, body: string, nothing: string): string =>
+  `found=0; while IFS= read -r d; do [ -n "$d" ] || continue; ${body}; done < <(${dirs}); ` +
+  `[ "$found" = 1 ] || { echo "${nothing} (config {path})" >&2; exit 1; }`;
+
+/**
  * Moves a coordination node's data aside (kept as `<dir>.chdr-<runId>`, never deleted) so that a node
  * rejoining another ensemble takes a full snapshot from its leader instead of a diff against a history
  * the new leader never had (ZooKeeper would otherwise compare zxids across epochs; Raft terms likewise).
+ * Fails closed (the executors run bash with `-e -o pipefail`): a failed move stops it, and finding
+ * nothing to move (nor moved by this run already) is an error, not a success.
  */
 export const DEFAULT_RESET_DATA_COMMANDS = {
-  zookeeper:
-    'for k in dataDir dataLogDir; do d=$(sed -n "s/^$k=//p" {path}); ' +
-    'if [ -n "$d" ] && [ -d "$d/version-2" ]; then mv "$d/version-2" "$d/version-2.chdr-{runId}"; fi; done',
-  keeper:
-    'for t in log_storage_path snapshot_storage_path; do d=$(sed -n "s:.*<$t>\\(.*\\)</$t>.*:\\1:p" {path}); ' +
-    'if [ -n "$d" ] && [ -d "$d" ]; then mv "$d" "$d.chdr-{runId}" && mkdir -p "$d"; fi; done',
+  zookeeper: eachDir(
+    ZOOKEEPER_DIRS,
+    // Moved by an earlier attempt of this run: a version-2 beside it is the new epoch's, left alone.
+    'if [ -d "$d/version-2.chdr-{runId}" ]; then found=1; ' +
+      'elif [ -d "$d/version-2" ]; then mv "$d/version-2" "$d/version-2.chdr-{runId}"; found=1; fi',
+    'no ZooKeeper data (dataDir/version-2) found to move aside',
+  ),
+  keeper: eachDir(
+    KEEPER_DIRS,
+    'if [ -d "$d.chdr-{runId}" ]; then found=1; elif [ -d "$d" ]; then mv "$d" "$d.chdr-{runId}"; mkdir -p "$d"; found=1; fi',
+    'no Keeper log or snapshot folder found to move aside',
+  ),
+} as const;
+
+/** Copies a folder beside itself as `<dir>.chdr-backup-<runId>` (through a temporary name), unless already there. */
+const BACKUP_BODY =
+  'if [ -d "$d.chdr-backup-{runId}" ]; then found=1; elif [ -d "$d" ]; then rm -rf "$d.chdr-tmp-{runId}"; ' +
+  'cp -a "$d" "$d.chdr-tmp-{runId}"; mv "$d.chdr-tmp-{runId}" "$d.chdr-backup-{runId}"; found=1; fi';
+
+/**
+ * Copies the coordination data beside itself before a new ensemble is formed from it (the Keeper docs'
+ * step 2; for ZooKeeper the undo's way back). A backup this run already made is kept, never overwritten
+ * with newer data.
+ */
+export const DEFAULT_BACKUP_COMMANDS = {
+  zookeeper: eachDir(ZOOKEEPER_DIRS, BACKUP_BODY, 'no ZooKeeper data folder found to back up'),
+  keeper: eachDir(KEEPER_DIRS, BACKUP_BODY, 'no Keeper log or snapshot folder found to back up'),
+} as const;
+
+/** Moves the new epoch's folder aside as `<dir>.chdr-epoch-<runId>` (never deleted) and copies the backup back. */
+const RESTORE_BODY =
+  '[ -d "$d.chdr-backup-{runId}" ] || { echo "no backup $d.chdr-backup-{runId} to restore" >&2; exit 1; }; ' +
+  'if [ -d "$d" ] && [ ! -e "$d.chdr-epoch-{runId}" ]; then mv "$d" "$d.chdr-epoch-{runId}"; fi; ' +
+  // Restored by an earlier attempt: the folder in place is the restored one (and what ran on it since).
+  'if [ ! -d "$d" ]; then rm -rf "$d.chdr-tmp-{runId}"; cp -a "$d.chdr-backup-{runId}" "$d.chdr-tmp-{runId}"; ' +
+  'mv "$d.chdr-tmp-{runId}" "$d"; fi; found=1';
+
+/**
+ * The undo of a new ensemble before the point of no return: each node gets back the data it had before
+ * this run, and what the new ensemble wrote meanwhile (its epoch) is kept aside, so that neither a retry
+ * nor the old ensemble's return ever meets a history from another epoch.
+ */
+export const DEFAULT_RESTORE_DATA_COMMANDS = {
+  zookeeper: eachDir(ZOOKEEPER_DIRS, RESTORE_BODY, 'no ZooKeeper data folder found to restore'),
+  keeper: eachDir(KEEPER_DIRS, RESTORE_BODY, 'no Keeper log or snapshot folder found to restore'),
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import type { CoordinationNode, ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
-import type { HostTarget } from '../executor/index.js';
+import type { HostCommandResult, HostTarget } from '../executor/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import { commandTemplate, renderTemplate, serviceOf, type CommandName } from './templates.js';
 import type { StepContext } from './types.js';
@@ -57,7 +57,7 @@ export const runOnNode = async (
   command: string,
   what: string,
   options: { allowFailure?: boolean } = {},
-): Promise<{ exitCode: number; stdout: string; stderr: string }> => {
+): Promise<HostCommandResult> => {
   const remaining = Math.max(1_000, ctx.deadline - ctx.deps.clock.now());
   ctx.note(`$ [${node.name}] ${redactCommand(command)}`);
   let result;
@@ -85,7 +85,47 @@ export const runOnNode = async (
   return result;
 };
 
-/** Reads a config file on a node; null when the file does not exist. */
+/** Bytes per read when a file's output was cut (below SSM's 24,000 characters). */
+const READ_CHUNK_BYTES = 16_000;
+
+/**
+ * Reads a file through its read command in pieces, and checks the pieces add up to the file's size.
+ * The tail of each piece is drained (`cat >/dev/null`) so that `pipefail` sees no broken pipe.
+ */
+const readInChunks = async (
+  ctx: StepContext,
+  node: CoordinationNode | ReplicaEndpoint,
+  command: string,
+  path: string,
+): Promise<string> => {
+  const size = Number((await runOnNode(ctx, node, `${command} | wc -c`, `measuring ${path}`)).stdout.trim());
+  const pieces: Buffer[] = [];
+  let read = 0;
+  while (read < size) {
+    const piece = await runOnNode(
+      ctx,
+      node,
+      `${command} | tail -c +${read + 1} | { head -c ${READ_CHUNK_BYTES}; cat >/dev/null; }`,
+      `reading ${path} from byte ${read}`,
+    );
+    const bytes = Buffer.from(piece.stdout, 'utf8');
+    if (piece.stdoutCut || bytes.length === 0) break;
+    pieces.push(bytes);
+    read += bytes.length;
+  }
+  if (!Number.isFinite(size) || read !== size) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.hostCommand,
+      `reading ${path} on ${node.name}: got ${read} of ${size} bytes; the executor cuts the output, so the file cannot be read completely`,
+    );
+  }
+  return Buffer.concat(pieces).toString('utf8');
+};
+
+/**
+ * Reads a config file on a node; null when the file does not exist. Output the executor cut (SSM keeps
+ * 24,000 characters) is read again in pieces and checked against the file's size, never used as it is.
+ */
 export const readNodeFile = async (
   ctx: StepContext,
   node: CoordinationNode | ReplicaEndpoint,
@@ -95,7 +135,7 @@ export const readNodeFile = async (
 ): Promise<string | null> => {
   const command = renderCommand(ctx, name, kind, node, { path });
   const result = await runOnNode(ctx, node, command, `reading ${path}`, { allowFailure: true });
-  if (result.exitCode === 0) return result.stdout;
+  if (result.exitCode === 0) return result.stdoutCut ? readInChunks(ctx, node, command, path) : result.stdout;
   if (/no such file/i.test(result.stderr)) return null;
   throw new FailoverError(
     FAILOVER_ERROR_CODES.hostCommand,

@@ -41,6 +41,12 @@ const renderServer = (server: KeeperServer, indent: string): string =>
   '</server>';
 
 /** The file with a new `<raft_configuration>`; a `<secure>` setting inside it is kept. */
+/** `<keeper_server><server_id>`, or undefined when the file does not set it. */
+export const parseKeeperServerId = (xml: string): number | undefined => {
+  const id = /<server_id>\s*(\d+)\s*<\/server_id>/.exec(xml)?.[1];
+  return id === undefined ? undefined : Number(id);
+};
+
 export const renderKeeperConfig = (
   current: string,
   servers: readonly KeeperServer[],

@@ -24,6 +24,7 @@ export const zooKeeperServer = (node: CoordinationNode, role: ZooKeeperServer['r
   peerPort: need(node.peerPort, node, 'peerPort'),
   electionPort: need(node.electionPort, node, 'electionPort'),
   role,
+  clientPort: node.clientPort,
 });
 
 export const keeperServer = (node: CoordinationNode, canBecomeLeader: boolean): KeeperServer => ({

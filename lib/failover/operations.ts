@@ -10,6 +10,7 @@ import {
   verifyWritableStep,
 } from './steps/checks.js';
 import { fenceSourceStep, liftFenceStep } from './steps/fence.js';
+import { keepDivergentStep, reinsertDivergentStep } from './steps/divergence.js';
 import { hooksStep } from './steps/hooks.js';
 import { keeperLearnersStep, keeperRecoveryStep } from './steps/keeper.js';
 import { route53Step } from './steps/route53.js';
@@ -102,7 +103,20 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
         ...post,
       ];
     case 'recover':
-      return [recoverPreflightStep(from, to), liftFenceStep(from, to), ...recoverSteps(topology, from, to)];
+      return [
+        recoverPreflightStep(from, to),
+        // The boot guard goes first: the comparison below starts the old replicas (standalone).
+        liftFenceStep(from, to),
+        // The old replicas stop and are compared first: before their coordination nodes, before they rejoin.
+        keepDivergentStep(from, to),
+        ...recoverSteps(topology, from, to),
+        {
+          ...catchUpStep(to, from),
+          id: `catch-up-${to.name}`,
+          title: `Wait until ${to.name}'s replicas have fetched what only ${from.name} had and the new ensemble knows`,
+        },
+        ...(request.reinsertDivergent ? [reinsertDivergentStep(from, to)] : []),
+      ];
     case 'failback':
     case 'switchover': {
       const promoted = promote(topology, to);

@@ -1,5 +1,11 @@
 import type { CoordinationKind, FailoverSettings } from '../config/index.js';
-import { DEFAULT_COMMANDS, DEFAULT_RESET_DATA_COMMANDS, SERVICES } from './constants.js';
+import {
+  DEFAULT_BACKUP_COMMANDS,
+  DEFAULT_COMMANDS,
+  DEFAULT_RESET_DATA_COMMANDS,
+  DEFAULT_RESTORE_DATA_COMMANDS,
+  SERVICES,
+} from './constants.js';
 
 export type CommandName = keyof FailoverSettings['commands'];
 export type PathName = keyof FailoverSettings['paths'];
@@ -26,6 +32,8 @@ export const commandTemplate = (
   if (configured) return configured;
   if (name === 'resetCoordinationData')
     return kind === 'clickhouse' ? undefined : DEFAULT_RESET_DATA_COMMANDS[kind];
+  if (name === 'restoreCoordinationData')
+    return kind === 'clickhouse' ? undefined : DEFAULT_RESTORE_DATA_COMMANDS[kind];
   if (name === 'backupCoordinationData')
     return kind === 'clickhouse' ? undefined : DEFAULT_BACKUP_COMMANDS[kind];
   if (name in DEFAULT_COMMANDS) return DEFAULT_COMMANDS[name as keyof typeof DEFAULT_COMMANDS];
@@ -37,13 +45,3 @@ export const serviceOf = (kind: CoordinationKind | 'clickhouse'): string => SERV
 /** A config path for a node: the configured (or default) path with `{node}` replaced. */
 export const pathFor = (settings: FailoverSettings, name: PathName, node: string): string =>
   settings.paths[name].replace(/\{node\}/g, node);
-
-/** Copies the coordination data beside itself before a Keeper forced recovery (the Keeper docs' step 2). */
-export const DEFAULT_BACKUP_COMMANDS = {
-  zookeeper:
-    'for k in dataDir dataLogDir; do d=$(sed -n "s/^$k=//p" {path}); ' +
-    'if [ -n "$d" ] && [ -d "$d" ]; then cp -a "$d" "$d.chdr-backup-{runId}"; fi; done',
-  keeper:
-    'for t in log_storage_path snapshot_storage_path; do d=$(sed -n "s:.*<$t>\\(.*\\)</$t>.*:\\1:p" {path}); ' +
-    'if [ -n "$d" ] && [ -d "$d" ]; then cp -a "$d" "$d.chdr-backup-{runId}"; fi; done',
-} as const;

@@ -6,6 +6,7 @@ import type { HostExecutor } from '../executor/index.js';
 import type { InstanceFencer } from '../fence/types.js';
 import type { Clock, ProbeResult } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
+import type { MeasuredLoss } from './divergence.js';
 import type { NOTIFY_EVENTS, OPERATION_KINDS, RUN_RESULTS, STEP_KINDS, STEP_STATES } from './constants.js';
 
 export type OperationKind = (typeof OPERATION_KINDS)[number];
@@ -57,6 +58,10 @@ export interface OperationRequest {
    * handed over with. The lock is taken over once (a duplicate delivery of the event is refused).
    */
   continues?: Continuation;
+  /** Coordination nodes that may be left out of the most-up-to-date pick although they cannot be read. */
+  ackUnreadNodes?: string[];
+  /** Recover: put the rows only the old primary had (kept in side tables) back at the new primary. */
+  reinsertDivergent?: boolean;
 }
 
 /** One thing a step will do, rendered for the plan: the exact SQL, 4lw word, host command or AWS call. */
@@ -239,6 +244,8 @@ export interface RunRecord {
   rpoBasis?: string;
   /** Seconds from the start of the run to the first write accepted at the new primary. */
   rtoSeconds?: number | null;
+  /** Recover: what only the old primary had when it came back (rows, parts, tables), measured. */
+  measuredLoss?: MeasuredLoss;
   /** How many times the run was (re)started. */
   attempts: number;
   /** Where the live roles were recorded when the run succeeded (a lost region's table may fail). */

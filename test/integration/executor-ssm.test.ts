@@ -35,7 +35,10 @@ describe('SsmExecutor on moto', () => {
     expect(listed.Commands?.[0]).toMatchObject({
       DocumentName: 'AWS-RunShellScript',
       InstanceIds: ['i-0f1e2d3c4b5a60011'],
-      Parameters: { commands: ['systemctl stop zookeeper'], executionTimeout: ['10'] },
+      Parameters: {
+        commands: ["exec bash -e -o pipefail -c 'systemctl stop zookeeper'"],
+        executionTimeout: ['10'],
+      },
       Comment: 'chdr run r1',
     });
   });

@@ -29,6 +29,8 @@ export interface OperationOptions {
   abandonOpenRun?: boolean;
   stateFile?: string;
   json?: boolean;
+  reinsertDivergent?: boolean;
+  ackUnreadNodes?: string;
 }
 
 /** Stops between steps on Ctrl-C: the run stays open and the same command resumes it. */
@@ -63,6 +65,10 @@ export const operation = async (kind: OperationKind, options: OperationOptions):
     ...(options.expectPrimary ? { expectPrimary: options.expectPrimary } : {}),
     ...(options.ackRecent ? { ackRecent: true } : {}),
     ...(options.abandonOpenRun ? { abandonOpenRun: true } : {}),
+    ...(options.reinsertDivergent && kind === 'recover' ? { reinsertDivergent: true } : {}),
+    ...(options.ackUnreadNodes
+      ? { ackUnreadNodes: options.ackUnreadNodes.split(',').map((node) => node.trim()) }
+      : {}),
   };
   const abort = abortOnSignal();
   const log = (line: string) => process.stdout.write(`${line}\n`);

@@ -49,6 +49,16 @@ const registerOperation = (program: Command, kind: OperationKind): void => {
     )
     .option('--json', 'print the plan or the run record as JSON')
     .addOption(stateFileOption())
+    .option(
+      '--ack-unread-nodes <nodes>',
+      'comma-separated coordination nodes that answer nothing and may be left out of the most-up-to-date pick',
+    )
+    .addOption(
+      new Option(
+        '--reinsert-divergent',
+        'recover: also insert the rows only the old primary had (kept in side tables) at the new primary',
+      ).hideHelp(kind !== 'recover'),
+    )
     .action(async (options: OperationOptions) =>
       (await import('../actions/failover.js')).operation(kind, options),
     );

@@ -74,6 +74,21 @@ const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Pr
   return modifiedAt !== undefined && startedAt !== undefined && startedAt >= modifiedAt;
 };
 
+/** Whether a replica runs with `ensembleOf`'s coordination nodes in its current config and is writable. */
+export const replicaServesWith = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  ensembleOf: Site,
+): Promise<boolean> => {
+  const text = await readClickHouseConfig(ctx, replica);
+  if (text === null || !clickHouseHasCoordination(text, clientEndpoints(ensembleOf))) return false;
+  try {
+    return (await runsCurrentConfig(ctx, replica)) && (await replicaWritableReason(ctx, replica)) === null;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Points `replicasOf`'s ClickHouse replicas at `ensembleOf`'s coordination nodes: rewrites the
  * `<zookeeper>` section, restarts the server (18.16 reads it only at start; restart also where a server
@@ -89,15 +104,8 @@ export const repointReplicasStep = (
     endpoints()
       .map((e) => `${e.host}:${e.port}`)
       .join(', ');
-  const replicaDone = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
-    const text = await readClickHouseConfig(ctx, replica);
-    if (text === null || !clickHouseHasCoordination(text, endpoints())) return false;
-    try {
-      return (await runsCurrentConfig(ctx, replica)) && (await replicaWritableReason(ctx, replica)) === null;
-    } catch {
-      return false;
-    }
-  };
+  const replicaDone = (ctx: StepContext, replica: ReplicaEndpoint) =>
+    replicaServesWith(ctx, replica, ensembleOf);
   return {
     id: options.id,
     title: options.title,

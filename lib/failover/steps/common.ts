@@ -21,6 +21,7 @@ const DATA_COMMANDS: ReadonlySet<CommandName> = new Set([
   'backupCoordinationData',
   'forceRecoveryCoordination',
   'resetCoordinationData',
+  'restoreCoordinationData',
 ]);
 
 export const coordinationCommand = (ctx: StepContext, name: CommandName, node: CoordinationNode): string =>

@@ -37,6 +37,8 @@ export const ensembleServing = (site: Site, states: readonly CoordinationState[]
 export interface ConfigChange {
   has: (text: string) => boolean;
   render: (text: string) => string;
+  /** Why this file must not be rewritten (refused with that reason), or null. */
+  unsupported?: (text: string) => string | null;
 }
 
 /** Whether every node's config file exists and has the change. */
@@ -82,6 +84,13 @@ export const rewriteConfig = async (
     );
   }
   if (change.has(current)) return;
+  const problem = change.unsupported?.(current);
+  if (problem) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `refused to rewrite ${coordinationPath(ctx, node)} on ${node.name}: ${problem}`,
+    );
+  }
   (ctx.undo.files ??= []).push({
     node: node.name,
     kind: 'coordination',
@@ -102,14 +111,18 @@ export const rejoinNode = async (
 ): Promise<void> => {
   await stopCoordination(ctx, node);
   await rewriteConfig(ctx, node, change);
-  await runCoordinationCommand(
+  await resetCoordinationData(ctx, node);
+  await startCoordination(ctx, node);
+};
+
+/** Moves a stopped node's data aside (kept under a run-named folder). */
+export const resetCoordinationData = (ctx: StepContext, node: CoordinationNode): Promise<unknown> =>
+  runCoordinationCommand(
     ctx,
     'resetCoordinationData',
     node,
     `moving ${node.name}'s old ${node.kind === 'keeper' ? 'Keeper data' : 'data'} aside`,
   );
-  await startCoordination(ctx, node);
-};
 
 /** The plan of `rejoinNode`, then the 4lw wait `until` the node has rejoined. */
 export const rejoinActions = (
@@ -138,7 +151,11 @@ export const together: ForEachNode = async (nodes, action) => {
   await Promise.all(nodes.map((node) => action(node)));
 };
 
-/** The undo of rewritten configs on restarted nodes: stop them, put the files back, start them. */
+/**
+ * The undo of rewritten configs on restarted nodes: stop them, put the files back, start them. With
+ * `data`, the nodes whose data this run backed up (`record.data.backedUp`) also get it back, the new
+ * epoch's data kept aside (a new ensemble rolled back before the point of no return).
+ */
 export const restoreAndRestart = async (
   ctx: StepContext,
   record: UndoRecord,
@@ -146,6 +163,24 @@ export const restoreAndRestart = async (
   forEach: ForEachNode,
 ): Promise<void> => {
   await forEach(nodes, (node) => stopCoordination(ctx, node));
+  const backedUp = new Set((record.data?.['backedUp'] as string[] | undefined) ?? []);
+  for (const node of nodes.filter((n) => backedUp.has(n.name))) {
+    await runCoordinationCommand(
+      ctx,
+      'restoreCoordinationData',
+      node,
+      `putting ${node.name}'s data from before the run back (new epoch kept aside)`,
+    );
+  }
   await restoreFiles(ctx, record, nodes);
   await forEach(nodes, (node) => startCoordination(ctx, node));
+};
+
+/** Copies stopped nodes' data aside first, and records them so that the undo can put it back. */
+export const backUpData = async (ctx: StepContext, nodes: readonly CoordinationNode[]): Promise<void> => {
+  const backedUp = ((ctx.undo.data ??= {})['backedUp'] ??= []) as string[];
+  for (const node of nodes) {
+    await runCoordinationCommand(ctx, 'backupCoordinationData', node, `backing up ${node.name}'s data`);
+    if (!backedUp.includes(node.name)) backedUp.push(node.name);
+  }
 };

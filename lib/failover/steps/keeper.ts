@@ -3,6 +3,7 @@ import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
 import {
   keeperHasMembership,
   keeperHasVoters,
+  parseKeeperServerId,
   parseLgif,
   pickRecoveryLeader,
   renderKeeperConfig,
@@ -10,22 +11,30 @@ import {
   type RecoveryCandidate,
 } from '../keeper-config.js';
 import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
-import { coordinationState, coordinationStates, describeStates, waitUntil } from '../observe.js';
+import {
+  coordinationState,
+  coordinationStates,
+  describeStates,
+  waitUntil,
+  type CoordinationState,
+} from '../observe.js';
 import type { FailoverStep, PlannedAction, StepContext } from '../types.js';
 import {
   commandAction,
+  readCoordinationConfig,
   runCoordinationCommand,
   startCoordination,
   stopCoordination,
   writeAction,
 } from './common.js';
 import {
+  backUpData,
   configsHave,
   ensembleFormed,
   ensembleServing,
   inTurn,
-  rejoinActions,
-  rejoinNode,
+  isLeader,
+  resetCoordinationData,
   restoreAndRestart,
   rewriteConfig,
   type ConfigChange,
@@ -56,12 +65,32 @@ const describeCandidate = (c: RecoveryCandidate): string =>
     ? `${c.node} (last_log_term ${c.log.lastLogTerm}, last_log_idx ${c.log.lastLogIdx})`
     : `${c.node} (zxid 0x${(c.zxid ?? 0n).toString(16)})`;
 
+/**
+ * A node that answers neither `lgif` nor `srvr` may hold a newer log than every node that answers:
+ * picking without it may throw away acknowledged writes. Refused unless acknowledged by name.
+ */
+const refuseUnread = (ctx: StepContext, site: Site, candidates: readonly RecoveryCandidate[]): void => {
+  const unread = candidates.filter((c) => c.log === undefined && c.zxid === undefined).map((c) => c.node);
+  const acknowledged = new Set(ctx.request.ackUnreadNodes ?? []);
+  const refused = unread.filter((node) => !acknowledged.has(node));
+  if (refused.length === 0 || refused.length === candidates.length) {
+    if (unread.length > 0) ctx.note(`picking without ${unread.join(', ')} (unreadable, acknowledged)`);
+    return;
+  }
+  throw new FailoverError(
+    FAILOVER_ERROR_CODES.refused,
+    `refused (nothing changed): ${refused.join(', ')} at ${site.name} answer neither lgif nor srvr and may hold a ` +
+      `newer log than the nodes that answer; start them, or pass --ack-unread-nodes ${refused.join(',')} to pick without them`,
+  );
+};
+
 const pick = async (
   ctx: StepContext,
   site: Site,
 ): Promise<{ leader: CoordinationNode; candidates: RecoveryCandidate[] }> => {
   const saved = ctx.facts[`keeperRecoveryLeader:${site.name}`];
   const candidates = await recoveryCandidates(ctx, site);
+  if (typeof saved !== 'string') refuseUnread(ctx, site, candidates);
   const chosen = typeof saved === 'string' ? saved : pickRecoveryLeader(candidates)?.node;
   const leader = site.coordination.find((node) => node.name === chosen);
   if (!leader) {
@@ -71,6 +100,23 @@ const pick = async (
     );
   }
   return { leader, candidates };
+};
+
+/** Refuses unless each node's `<server_id>` is the topology's serverId for it. */
+const checkServerIds = async (ctx: StepContext, site: Site): Promise<void> => {
+  const problems: string[] = [];
+  for (const node of site.coordination) {
+    const text = await readCoordinationConfig(ctx, node);
+    const id = text === null ? undefined : parseKeeperServerId(text);
+    if (id !== node.serverId)
+      problems.push(`${node.name}: server_id ${id ?? 'not set'}, the topology serverId ${node.serverId}`);
+  }
+  if (problems.length > 0) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `refused (nothing changed): server_id and serverId disagree, so the new raft_configuration would name the wrong nodes: ${problems.join('; ')}; fix the topology or the node`,
+    );
+  }
 };
 
 /** Keeper's `mntr`: the state it reports (`follower`, `leader`...), or why not. */
@@ -123,6 +169,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       const others = site.coordination.filter((node) => node.name !== leader?.name);
       actions.push(commandAction(ctx, 'backupCoordinationData', leaderNode, name));
       for (const node of others) actions.push(commandAction(ctx, 'stopCoordination', node));
+      for (const node of others) actions.push(commandAction(ctx, 'backupCoordinationData', node));
       for (const node of site.coordination)
         actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
       actions.push(
@@ -142,17 +189,15 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       return actions;
     },
     isDone: (ctx) => ensembleFormed(ctx, site, voters(ctx).has),
+    precondition: (ctx) => checkServerIds(ctx, site),
     async run(ctx) {
       const { leader, candidates } = await pick(ctx, site);
       ctx.note(`candidates: ${candidates.map(describeCandidate).join('; ')}; picked ${leader.name}`);
       const others = site.coordination.filter((node) => node.name !== leader.name);
-      await runCoordinationCommand(
-        ctx,
-        'backupCoordinationData',
-        leader,
-        `backing up ${leader.name}'s Keeper data`,
-      );
+      await backUpData(ctx, [leader]);
       await inTurn(others, (node) => stopCoordination(ctx, node));
+      // The others' logs too: the undo puts every node's data back and keeps the new term's aside.
+      await backUpData(ctx, others);
       const change = voters(ctx);
       for (const node of site.coordination) await rewriteConfig(ctx, node, change);
       if (ctx.settings.commands.forceRecoveryCoordination) {
@@ -185,13 +230,23 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       };
     },
     async verify(ctx) {
+      let last: CoordinationState[] = [];
       await waitUntil(ctx, `a Keeper leader and quorum at ${site.name}`, async () => {
-        const states = await coordinationStates(ctx, site.coordination);
-        const reason = ensembleServing(site, states);
-        return reason === null ? null : `${reason} (${describeStates(states)})`;
+        last = await coordinationStates(ctx, site.coordination);
+        const reason = ensembleServing(site, last);
+        return reason === null ? null : `${reason} (${describeStates(last)})`;
       });
+      // The picked node has the newest log; Raft keeps it leader unless it lost its term meanwhile.
+      const picked = ctx.facts[`keeperRecoveryLeader:${site.name}`];
+      const leader = last.find((state) => isLeader(site, state));
+      if (typeof picked === 'string' && leader && leader.node !== picked) {
+        throw new FailoverError(
+          FAILOVER_ERROR_CODES.verifyFailed,
+          `${leader.node} leads, not ${picked} (the node with the newest log picked for the recovery): ${describeStates(last)}`,
+        );
+      }
     },
-    // A forced recovery cannot be taken back; the files are restored and the nodes restarted.
+    // Before the point of no return: files and data as they were; the new term's data is kept aside.
     undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, inTurn),
   };
 };
@@ -221,12 +276,18 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         .map((s) => `${s.id}=${s.hostname}:${s.port}${s.canBecomeLeader ? '' : '(learner)'}`)
         .join(' ');
       return [
+        ...follower.coordination.flatMap((node) => [
+          commandAction(ctx, 'stopCoordination', node),
+          commandAction(ctx, 'resetCoordinationData', node),
+        ]),
         ...primary.coordination.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
         ),
-        ...follower.coordination.flatMap((node) =>
-          rejoinActions(ctx, node, `raft_configuration ${members}`, 'isro (until ro: a learner)'),
-        ),
+        ...follower.coordination.flatMap((node) => [
+          ...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
+          commandAction(ctx, 'startCoordination', node),
+          { target: node.name, via: '4lw' as const, text: 'isro (until ro: a learner)' },
+        ]),
       ];
     },
     async isDone(ctx) {
@@ -235,11 +296,20 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         (await configsHave(ctx, [...primary.coordination, ...follower.coordination], hasLearners))
       );
     },
+    // Keeper docs' order: the old nodes are stopped and their data moved aside before the serving cluster
+    // lists them, so it never talks to a node still holding the old term's log.
     async run(ctx) {
+      for (const node of follower.coordination) {
+        await stopCoordination(ctx, node);
+        await resetCoordinationData(ctx, node);
+      }
       const listed = learners(`with learners of ${follower.name} (run ${ctx.runId})`);
       for (const node of primary.coordination) await rewriteConfig(ctx, node, listed, 'skip');
       const learner = learners(`learner of ${primary.name} (run ${ctx.runId})`);
-      for (const node of follower.coordination) await rejoinNode(ctx, node, learner);
+      for (const node of follower.coordination) {
+        await rewriteConfig(ctx, node, learner);
+        await startCoordination(ctx, node);
+      }
       return {};
     },
     async verify(ctx) {

@@ -4,14 +4,18 @@ import { ensembleServers, ensembleWithObservers } from '../membership.js';
 import { coordinationStates, describeStates, waitUntil, type CoordinationState } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
 import {
+  parseZooCfg,
   renderZooCfg,
   zooCfgHasMembership,
   zooCfgHasVoters,
+  zooCfgUnsupported,
   zooKeeperServerLine,
   type ZooKeeperServer,
 } from '../zookeeper-config.js';
+import { readNodeFile } from '../host.js';
 import {
   commandAction,
+  coordinationPath,
   readCoordinationConfig,
   restoreFiles,
   startCoordination,
@@ -19,6 +23,7 @@ import {
   writeAction,
 } from './common.js';
 import {
+  backUpData,
   configsHave,
   ensembleFormed,
   ensembleServing,
@@ -38,7 +43,60 @@ const membership = (
 ): ConfigChange => ({
   has: (text) => zooCfgHasMembership(text, servers, peerType),
   render: (text) => renderZooCfg(text, { servers, peerType, note }),
+  unsupported: zooCfgUnsupported,
 });
+
+/** The guide's ensemble: three voters survive the loss of one. */
+const MIN_SAFE_VOTERS = 3;
+
+const fewVotersWarning = (site: Site): string | null =>
+  site.coordination.length >= MIN_SAFE_VOTERS
+    ? null
+    : `WARNING: the new ensemble at ${site.name} has ${site.coordination.length} voter(s); the DR guide asks for ` +
+      `three ("start additional Zookeeper servers as necessary to create a 3 node ensemble"): list more ` +
+      `ZooKeeper nodes of ${site.name} in the topology, or accept that losing one node stops it`;
+
+/** Refuses unless each node's `myid` (in its dataDir) is the topology's serverId for it. */
+const checkMyIds = async (ctx: StepContext, site: Site): Promise<void> => {
+  const problems: string[] = [];
+  for (const node of site.coordination) {
+    const text = await readCoordinationConfig(ctx, node);
+    const dataDir = text === null ? undefined : parseZooCfg(text).settings.dataDir;
+    if (!dataDir) {
+      problems.push(`${node.name}: no dataDir in ${coordinationPath(ctx, node)}`);
+      continue;
+    }
+    const path = `${dataDir.replace(/\/+$/, '')}/myid`;
+    const myid = await readNodeFile(ctx, node, 'readCoordinationConfig', 'zookeeper', path);
+    if (myid === null) problems.push(`${node.name}: ${path} does not exist`);
+    else if (Number(myid.trim()) !== node.serverId)
+      problems.push(`${node.name}: ${path} says ${myid.trim()}, the topology serverId ${node.serverId}`);
+  }
+  if (problems.length > 0) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `refused (nothing changed): myid and serverId disagree, so the rewritten server.N lines would name the wrong nodes: ${problems.join('; ')}; fix the topology or the node`,
+    );
+  }
+};
+
+/** The node(s) with the highest zxid seen before the nodes stopped: the new leader must be one of them. */
+const zxidsKey = (site: Site) => `zxidsBefore:${site.name}`;
+
+const leaderIsMostRecent = (
+  ctx: StepContext,
+  site: Site,
+  states: readonly CoordinationState[],
+): string | null => {
+  const before = ctx.facts[zxidsKey(site)] as Record<string, string> | undefined;
+  const leader = states.find((s) => s.mode === 'leader' || s.mode === 'standalone');
+  if (!before || !leader || Object.keys(before).length === 0) return null;
+  const newest = Object.values(before).reduce((max, z) => (BigInt(z) > max ? BigInt(z) : max), 0n);
+  const mine = before[leader.node];
+  return mine !== undefined && BigInt(mine) === newest
+    ? null
+    : `${leader.node} leads but had zxid ${mine ?? 'unknown'} before the failover, another node 0x${newest.toString(16)}: transactions only that node had may be lost`;
+};
 
 /**
  * Failover, ZooKeeper (Altinity DR guide): stop the target site's ZooKeeper servers, rewrite their
@@ -60,8 +118,21 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
     kind: 'change',
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
+      const warning = fewVotersWarning(site);
       return [
+        ...(warning ? [{ target: site.name, via: 'wait' as const, text: warning }] : []),
+        ...site.coordination.map((node) => ({
+          target: node.name,
+          via: 'host' as const,
+          text: `read myid in dataDir (must be serverId ${node.serverId})`,
+        })),
+        ...site.coordination.map((node) => ({
+          target: node.name,
+          via: '4lw' as const,
+          text: 'srvr (zxid before)',
+        })),
         ...site.coordination.map((node) => commandAction(ctx, 'stopCoordination', node)),
+        ...site.coordination.map((node) => commandAction(ctx, 'backupCoordinationData', node)),
         ...site.coordination.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `peerType=participant standaloneEnabled=false ${lines}`),
         ),
@@ -79,13 +150,31 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       ];
     },
     isDone: (ctx) => ensembleFormed(ctx, site, (text) => zooCfgHasVoters(text, servers())),
+    precondition: (ctx) => checkMyIds(ctx, site),
     async run(ctx) {
       const desired = servers();
       const change = voters(desired, ctx);
+      const warning = fewVotersWarning(site);
+      if (warning) ctx.note(warning);
+      const known = ctx.facts[zxidsKey(site)] as Record<string, string> | undefined;
+      const before =
+        known ??
+        Object.fromEntries(
+          (await coordinationStates(ctx, site.coordination))
+            .filter((state) => state.zxid !== null)
+            .map((state) => [state.node, `0x${state.zxid!.toString(16)}`]),
+        );
+      // Kept before anything changes, so that a resumed attempt compares with the same zxids.
+      ctx.facts[zxidsKey(site)] = before;
       await together(site.coordination, (node) => stopCoordination(ctx, node));
+      // The way back before the point of no return: the data as it was, the new epoch kept aside.
+      await backUpData(ctx, site.coordination);
       for (const node of site.coordination) await rewriteConfig(ctx, node, change);
       await together(site.coordination, (node) => startCoordination(ctx, node));
-      return { notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`] };
+      return {
+        notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`],
+        facts: { [zxidsKey(site)]: before },
+      };
     },
     async verify(ctx) {
       let last: CoordinationState[] = [];
@@ -94,6 +183,8 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
         return ensembleServing(site, last);
       });
       ctx.note(`serving: ${describeStates(last)}`);
+      const stale = leaderIsMostRecent(ctx, site, last);
+      if (stale) throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, stale);
     },
     undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, together),
   };

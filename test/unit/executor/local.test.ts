@@ -17,6 +17,14 @@ describe('LocalShellExecutor', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('runs with -e and pipefail: a failing command or pipeline stage fails the whole command', async () => {
+    const stopped = await executor.run({ target, command: 'false; echo after', timeoutMs: 5_000 });
+    const piped = await executor.run({ target, command: 'cat /nonexistent | wc -c', timeoutMs: 5_000 });
+
+    expect(stopped).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(piped.exitCode).not.toBe(0);
+  });
+
   it('kills the whole process tree at the timeout and says so', async () => {
     const startedAt = Date.now();
     const result = await executor.run({ target, command: 'sleep 5 & sleep 5; echo never', timeoutMs: 300 });

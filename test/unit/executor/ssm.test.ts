@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EXIT_TIMED_OUT, SsmExecutor } from '../../../lib/executor/index.js';
+import { execFileSync } from 'node:child_process';
+import { EXIT_TIMED_OUT, SsmExecutor, ssmShellLine } from '../../../lib/executor/index.js';
 
 const ssm = mockClient(SSMClient);
 const target = { name: 'zk4', host: 'zk4.internal', instanceId: 'i-0abc', region: 'us-west-2' };
@@ -50,7 +51,10 @@ describe('SsmExecutor', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toEqual({
       DocumentName: 'AWS-RunShellScript',
       InstanceIds: ['i-0abc'],
-      Parameters: { commands: ['systemctl stop zookeeper'], executionTimeout: ['30'] },
+      Parameters: {
+        commands: ["exec bash -e -o pipefail -c 'systemctl stop zookeeper'"],
+        executionTimeout: ['30'],
+      },
     });
     expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(3);
   });
@@ -128,5 +132,43 @@ describe('SsmExecutor', () => {
       code: 'EXECUTOR_NO_INSTANCE_ID',
       message: expect.stringContaining('zk9 has no instanceId'),
     });
+  });
+
+  it('flags standard output of 24,000 characters as cut (SSM keeps no more)', async () => {
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-3' } });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'x'.repeat(24_000) });
+    const executor = new SsmExecutor({ ssm: ssm as unknown as SSMClient, ...fakeTime() });
+
+    const result = await executor.run({ target, command: 'cat /etc/big.cfg', timeoutMs: 30_000 });
+
+    expect(result).toMatchObject({ exitCode: 0, stdoutCut: true });
+  });
+});
+
+describe('ssmShellLine', () => {
+  it('runs a bash command under sh (as AWS-RunShellScript does) with bash and fail-closed options', () => {
+    const command = `for x in a "b c"; do echo "$x's"; done; [[ -n x ]] && echo bash`;
+
+    const out = execFileSync('sh', ['-c', ssmShellLine(command)], { encoding: 'utf8' });
+
+    expect(out).toBe("a's\nb c's\nbash\n");
+  });
+
+  it('stops at the first failing command and fails on a failing pipeline stage', () => {
+    const run = (command: string) => {
+      try {
+        return { code: 0, out: execFileSync('sh', ['-c', ssmShellLine(command)], { encoding: 'utf8' }) };
+      } catch (error) {
+        return {
+          code: (error as { status: number }).status,
+          out: String((error as { stdout: string }).stdout),
+        };
+      }
+    };
+
+    expect(run('false; echo after')).toEqual({ code: 1, out: '' });
+    expect(run('cat /nonexistent | wc -c').code).not.toBe(0);
   });
 });

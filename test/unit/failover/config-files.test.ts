@@ -9,6 +9,7 @@ import {
   renderZooCfg,
   zooCfgHasMembership,
   zooCfgHasVoters,
+  zooCfgUnsupported,
 } from '../../../lib/failover/zookeeper-config.js';
 import { renderTemplate, shellQuote } from '../../../lib/failover/templates.js';
 import { planCluster } from '../../../lib/localcluster/index.js';
@@ -90,6 +91,43 @@ describe('zoo.cfg', () => {
     });
     expect(zooCfgHasVoters(withObservers, voters)).toBe(true);
     expect(zooCfgHasVoters(zk4Cfg, voters)).toBe(false);
+  });
+});
+
+describe('zoo.cfg forms chdr must keep or refuse', () => {
+  const voters = [
+    { id: 1, host: 'a', peerPort: 2888, electionPort: 3888, role: 'participant' as const, clientPort: 2181 },
+    { id: 2, host: 'b', peerPort: 2888, electionPort: 3888, role: 'participant' as const, clientPort: 2181 },
+  ];
+
+  it('keeps the ;client suffix of each server line on rewrite', () => {
+    const text = 'dataDir=/d\nserver.1=a:2888:3888:participant;0.0.0.0:2181\nserver.2=b:2888:3888;2182\n';
+
+    const out = renderZooCfg(text, { servers: voters, peerType: 'participant', note: 'x' });
+
+    expect(out).toContain('server.1=a:2888:3888:participant;0.0.0.0:2181');
+    expect(out).toContain('server.2=b:2888:3888:participant;2182');
+    expect(zooCfgHasVoters(out, voters)).toBe(true);
+  });
+
+  it('gives a line its client port from the topology when the file has no clientPort setting', () => {
+    const out = renderZooCfg('dataDir=/d\nserver.1=a:2888:3888;2181\n', {
+      servers: voters,
+      peerType: 'participant',
+      note: 'x',
+    });
+
+    expect(out).toContain('server.2=b:2888:3888:participant;2181');
+  });
+
+  it('refuses dynamicConfigFile and reconfigEnabled=true, naming the fix', () => {
+    expect(zooCfgUnsupported('dataDir=/d\ndynamicConfigFile=/etc/zk/zoo.cfg.dynamic\n')).toMatch(
+      /dynamicConfigFile=\/etc\/zk\/zoo.cfg.dynamic.*remove dynamicConfigFile/,
+    );
+    expect(zooCfgUnsupported('reconfigEnabled=true\nserver.1=a:2888:3888\n')).toMatch(
+      /set reconfigEnabled=false/,
+    );
+    expect(zooCfgUnsupported('reconfigEnabled=false\nserver.1=a:2888:3888\n')).toBeNull();
   });
 });
 

@@ -92,8 +92,10 @@ export class SimCluster {
     this.topology = parseTopologyText(text, 'sim');
     const zk = state.nodes.filter((n) => n.kind === 'zookeeper');
     for (const node of state.nodes) {
-      if (node.kind === 'zookeeper') this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
-      else
+      if (node.kind === 'zookeeper') {
+        this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
+        this.write(`${node.dataDir}/myid`, `${node.serverId}\n`);
+      } else
         this.write(
           `${DIR}/${node.name}/config.d/zookeeper.xml`,
           renderClickHouseZooKeeperConfig(zk.filter((z) => z.role === 'participant')),
@@ -229,7 +231,8 @@ export class SimCluster {
     }
     m = /^stat -c %Y (\S+)$/.exec(command);
     if (m) return ok(`${Math.floor(this.mtimes.get(m[1]!)! / 1000)}\n`);
-    if (/version-2|log_storage_path/.test(command)) return ok();
+    // The data commands (move aside, back up, restore): recorded in `commands`, no data is simulated.
+    if (/dataLogDir|log_storage_path/.test(command)) return ok();
     if (command.includes('CHDR_PHASE')) return ok('hook ran');
     return fail(`sim: unknown command ${command}`);
   }
@@ -275,6 +278,9 @@ export class SimCluster {
         if (sql === 'SELECT 1 AS one') return [{ one: 1 }] as T[];
         if (sql.includes('FROM system.parts'))
           return [...this.partRows].map(([t, rows]) => ({ t, rows })) as T[];
+        // The divergence check of recover: the simulated replicas hold no parts, so nothing diverges.
+        if (sql.includes('FROM system.tables')) return [] as T[];
+        if (sql.includes('system.zookeeper')) return [{ n: 0 }] as T[];
         if (sql.includes('system.replicas')) {
           const ro = this.replicaReadonly(replica.name) ? 1 : 0;
           return [

@@ -8,6 +8,7 @@ import {
   planOperation,
   executeOperation,
   type FailoverDeps,
+  type UndoRecord,
 } from '../../../lib/failover/index.js';
 import {
   keeperHasVoters,
@@ -126,13 +127,16 @@ describe('Keeper config and recovery leader', () => {
  * A Keeper site in the middle of a disaster: the standby learner (keeper-usw2-a) and two spare nodes
  * that answer lgif; rcvr puts the picked node in recovery; started nodes follow it.
  */
-const keeperSim = (lastIdx: Record<string, number>) => {
+const keeperSim = (
+  lastIdx: Record<string, number>,
+  running = new Set(['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']),
+) => {
   const files = new Map<string, string>();
   const commands: string[] = [];
   const words: string[] = [];
-  const running = new Set(['keeper-usw2-a', 'keeper-usw2-b', 'keeper-usw2-c']);
   let leader: string | undefined;
-  for (const name of running) files.set(name, keeperXml(name));
+  for (const node of topology.sites.flatMap((site) => site.coordination))
+    files.set(node.name, keeperXml(node.name).replace('<server_id>4<', `<server_id>${node.serverId}<`));
   const executor: HostExecutor = {
     kind: 'fake-ssm',
     run: async ({ target, command }) => {
@@ -142,6 +146,15 @@ const keeperSim = (lastIdx: Record<string, number>) => {
       const write = /^printf '%s' (\S+) \| base64 -d/.exec(command);
       if (write) files.set(target.name, Buffer.from(write[1]!, 'base64').toString('utf8'));
       if (command === 'systemctl stop clickhouse-keeper') running.delete(target.name);
+      // Moving the data of a running node aside is a bug this fake catches.
+      if (command.includes('mv "$d"') && running.has(target.name))
+        return {
+          exitCode: 1,
+          stdout: '',
+          stderr: 'data moved while running',
+          durationMs: 1,
+          timedOut: false,
+        };
       if (command === 'systemctl start clickhouse-keeper') running.add(target.name);
       return ok();
     },
@@ -177,6 +190,28 @@ const keeperSim = (lastIdx: Record<string, number>) => {
     pollIntervalMs: 1,
   };
   return { files, commands, words, deps, running };
+};
+
+/** A step context over a Keeper sim, as the engine builds it (clock and sleeps instant). */
+const stepContext = (
+  sim: ReturnType<typeof keeperSim>,
+  request: { kind: 'failover' | 'recover'; from: string; to: string; ackUnreadNodes?: string[] },
+) => {
+  const sites = (name: string) => topology.sites.find((site) => site.name === name)!;
+  return {
+    topology,
+    settings: topology.failover,
+    request,
+    runId: 'r1',
+    from: sites(request.from),
+    to: sites(request.to),
+    deps: { ...sim.deps, clock: { now: () => 0 }, sleep: async () => undefined, pollIntervalMs: 1 } as never,
+    facts: {},
+    deadline: 60_000,
+    note: () => undefined,
+    undo: {} as UndoRecord,
+    defer: (action: () => Promise<void>) => action(),
+  };
 };
 
 describe('Keeper failover step', () => {
@@ -220,26 +255,7 @@ describe('Keeper failover step', () => {
     const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
     const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
     const step = keeperRecoveryStep(topology.sites[1]!);
-    const notes: string[] = [];
-    const ctx = {
-      topology,
-      settings: topology.failover,
-      request: { kind: 'failover' as const, from: 'primary', to: 'standby' },
-      runId: 'r1',
-      from: topology.sites[0]!,
-      to: topology.sites[1]!,
-      deps: {
-        ...sim.deps,
-        clock: { now: () => 0 },
-        sleep: async () => undefined,
-        pollIntervalMs: 1,
-      } as never,
-      facts: {},
-      deadline: 60_000,
-      note: (line: string) => void notes.push(line),
-      undo: {},
-      defer: (action: () => Promise<void>) => action(),
-    };
+    const ctx = stepContext(sim, { kind: 'failover' as const, from: 'primary', to: 'standby' });
 
     const output = await step.run(ctx);
     await step.verify(ctx);
@@ -252,6 +268,8 @@ describe('Keeper failover step', () => {
       expect.stringMatching(/^\[keeper-usw2-b\] .*cp -a/),
       '[keeper-usw2-a] systemctl stop clickhouse-keeper',
       '[keeper-usw2-c] systemctl stop clickhouse-keeper',
+      expect.stringMatching(/^\[keeper-usw2-a\] .*cp -a/),
+      expect.stringMatching(/^\[keeper-usw2-c\] .*cp -a/),
       "[keeper-usw2-a] printf '%s' <write>",
       "[keeper-usw2-b] printf '%s' <write>",
       "[keeper-usw2-c] printf '%s' <write>",
@@ -267,6 +285,9 @@ describe('Keeper failover step', () => {
       ]);
     }
     expect((ctx.undo as { files?: unknown[] }).files).toHaveLength(3);
+    expect((ctx.undo as { data?: Record<string, unknown> }).data).toEqual({
+      backedUp: ['keeper-usw2-b', 'keeper-usw2-a', 'keeper-usw2-c'],
+    });
   });
 
   it('fails over a Keeper topology end to end through the engine with SSM-style default commands', async () => {
@@ -287,5 +308,76 @@ describe('Keeper failover step', () => {
     );
     expect(report.result).toBe('refused');
     expect(sim.words).not.toContain('keeper-usw2-a rcvr');
+  });
+
+  it('refuses the pick while a node that may be newer answers nothing, unless that node is acknowledged', async () => {
+    const stepCtx = async (sim: ReturnType<typeof keeperSim>, ackUnreadNodes?: string[]) => {
+      const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
+      const ctx = stepContext(sim, {
+        kind: 'failover' as const,
+        from: 'primary',
+        to: 'standby',
+        ...(ackUnreadNodes ? { ackUnreadNodes } : {}),
+      });
+      return { step: keeperRecoveryStep(topology.sites[1]!), ctx };
+    };
+    const lgifs = { 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 };
+    const down = keeperSim(lgifs, new Set(['keeper-usw2-a', 'keeper-usw2-b']));
+    const refused = await stepCtx(down);
+
+    await expect(refused.step.run(refused.ctx)).rejects.toThrow(
+      /keeper-usw2-c at standby answer neither lgif nor srvr .* --ack-unread-nodes keeper-usw2-c/,
+    );
+    expect(down.commands).toEqual([]);
+    expect(down.words).not.toContain('keeper-usw2-b rcvr');
+
+    const acknowledged = keeperSim(lgifs, new Set(['keeper-usw2-a', 'keeper-usw2-b']));
+    const allowed = await stepCtx(acknowledged, ['keeper-usw2-c']);
+    const output = await allowed.step.run(allowed.ctx);
+    expect(output.facts).toEqual({ 'keeperRecoveryLeader:standby': 'keeper-usw2-b' });
+  });
+
+  it('recover stops the old nodes and moves their data aside before the serving cluster lists them as learners', async () => {
+    const sim = keeperSim({}, new Set(['keeper-use1-a', 'keeper-use1-b', 'keeper-use1-c', 'keeper-usw2-a']));
+    const { keeperLearnersStep } = await import('../../../lib/failover/steps/keeper.js');
+    const [old, serving] = [topology.sites[0]!, topology.sites[1]!];
+    const step = keeperLearnersStep(old, serving);
+    const ctx = stepContext(sim, { kind: 'recover' as const, from: old.name, to: serving.name });
+
+    await step.run(ctx);
+
+    const order = sim.commands
+      .filter((c) => !/\] cat /.test(c))
+      .map((c) =>
+        c.replace(/\] (printf).*/, '] write').replace(/\] .*log_storage_path.*/, '] move data aside'),
+      );
+    const firstServingWrite = order.findIndex((c) => /^\[keeper-usw2-\w\] write$/.test(c));
+    const lastOldWipe = order.map((c) => /^\[keeper-use1-\w\] move data aside$/.test(c)).lastIndexOf(true);
+    expect(lastOldWipe).toBeGreaterThanOrEqual(0);
+    expect(firstServingWrite).toBeGreaterThan(lastOldWipe);
+    for (const name of ['keeper-use1-a', 'keeper-use1-b', 'keeper-use1-c']) {
+      const mine = order.filter((c) => c.startsWith(`[${name}]`));
+      expect(mine).toEqual([
+        `[${name}] systemctl stop clickhouse-keeper`,
+        `[${name}] move data aside`,
+        `[${name}] write`,
+        `[${name}] systemctl start clickhouse-keeper`,
+      ]);
+    }
+  });
+
+  it("refuses before any change when a node's server_id is not its serverId", async () => {
+    const sim = keeperSim({ 'keeper-usw2-a': 90, 'keeper-usw2-b': 120, 'keeper-usw2-c': 80 });
+    sim.files.set('keeper-usw2-c', keeperXml('c').replace('<server_id>4<', '<server_id>9<'));
+    const { keeperRecoveryStep } = await import('../../../lib/failover/steps/keeper.js');
+    const step = keeperRecoveryStep(topology.sites[1]!);
+    const ctx = stepContext(sim, { kind: 'failover' as const, from: 'primary', to: 'standby' });
+
+    await expect(step.precondition!(ctx)).rejects.toThrow(
+      /server_id and serverId disagree.*keeper-usw2-c: server_id 9, the topology serverId 6/,
+    );
+    sim.files.set('keeper-usw2-c', keeperXml('c').replace('<server_id>4<', '<server_id>6<'));
+    await expect(step.precondition!(ctx)).resolves.toBeUndefined();
+    expect(sim.commands.filter((c) => !c.includes('] cat '))).toEqual([]);
   });
 });

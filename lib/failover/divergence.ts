@@ -1,0 +1,203 @@
+/**
+ * What only the old primary had: its replicated tables' active parts compared with the new primary's, so
+ * that recovery can report the difference and keep it instead of letting replication decide its fate.
+ */
+
+import { z } from 'zod';
+import { quoteString } from '../clickhouse/index.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
+
+/** An active part as `system.parts` shows it (18.16 and current servers). */
+export interface PartInfo {
+  database: string;
+  table: string;
+  name: string;
+  partitionId: string;
+  minBlock: number;
+  maxBlock: number;
+  rows: number;
+  /** The part's directory on the replica's host. */
+  path: string;
+}
+
+/** A replicated table of the old replica: where its coordination data lives. */
+export interface ReplicatedTable {
+  database: string;
+  table: string;
+  zookeeperPath: string;
+  replicaName: string;
+}
+
+/** Parts of one table that only the old replica has, split by whether the new ensemble knows them. */
+export interface TableDivergence {
+  replica: string;
+  database: string;
+  table: string;
+  /** Not known to the new ensemble: replication will never bring them to the new primary. */
+  divergent: { name: string; rows: number; path: string }[];
+  /** Known to the new ensemble under the old replica: the new primary fetches them once it rejoins. */
+  pending: { name: string; rows: number }[];
+  divergentRows: number;
+  pendingRows: number;
+  /** Time range of the divergent rows (first Date/DateTime column), when the table has one. */
+  timeRange?: { column: string; from: string; to: string };
+  /** Where the divergent rows were copied (a plain MergeTree table on the old replica). */
+  sideTable?: string;
+  /** Divergent parts whose rows an earlier replica of the site already kept (detached here, not copied twice). */
+  keptElsewhere?: string[];
+}
+
+export const PARTS_SQL =
+  'SELECT database, table, name, partition_id, min_block_number, max_block_number, rows, path ' +
+  'FROM system.parts WHERE active AND (database, table) IN (SELECT database, table FROM system.replicas) ' +
+  'ORDER BY database, table, name';
+
+export const REPLICATED_TABLES_SQL =
+  'SELECT database, table, zookeeper_path, replica_name FROM system.replicas ORDER BY database, table';
+
+const count = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
+
+const partRow = z.object({
+  database: z.string(),
+  table: z.string(),
+  name: z.string(),
+  partition_id: z.string(),
+  min_block_number: count,
+  max_block_number: count,
+  rows: count,
+  path: z.string().default(''),
+});
+
+const tableRow = z.object({
+  database: z.string(),
+  table: z.string(),
+  zookeeper_path: z.string(),
+  replica_name: z.string(),
+});
+
+const parseRows = <T>(schema: z.ZodType<T>, rows: readonly unknown[], what: string): T[] =>
+  rows.map((row, index) => {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success) {
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.verifyFailed,
+        `${what} row ${index + 1}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    return parsed.data;
+  });
+
+export const parsePartRows = (rows: readonly unknown[]): PartInfo[] =>
+  parseRows(partRow, rows, 'system.parts').map((r) => ({
+    database: r.database,
+    table: r.table,
+    name: r.name,
+    partitionId: r.partition_id,
+    minBlock: r.min_block_number,
+    maxBlock: r.max_block_number,
+    rows: r.rows,
+    path: r.path,
+  }));
+
+export const parseReplicatedTables = (rows: readonly unknown[]): ReplicatedTable[] =>
+  parseRows(tableRow, rows, 'system.replicas').map((r) => ({
+    database: r.database,
+    table: r.table,
+    zookeeperPath: r.zookeeper_path,
+    replicaName: r.replica_name,
+  }));
+
+/** The part names the new ensemble lists under the old replica (what it will keep when it rejoins). */
+export const knownPartsSql = (table: ReplicatedTable): string =>
+  `SELECT name FROM system.zookeeper WHERE path = ${quoteString(`${table.zookeeperPath}/replicas/${table.replicaName}/parts`)}`;
+
+const covers = (outer: PartInfo, inner: PartInfo): boolean =>
+  outer.partitionId === inner.partitionId &&
+  outer.minBlock <= inner.minBlock &&
+  outer.maxBlock >= inner.maxBlock;
+
+/**
+ * The parts of `table` at the old replica that the new primary has neither under the same name nor
+ * inside a bigger (merged) part. Block numbers come from the ensemble that allocated them: a covering
+ * part only counts when the new ensemble also knows the old part (else the same numbers may have been
+ * handed out again by the new ensemble, to other rows).
+ */
+export const compareTable = (
+  replica: string,
+  table: ReplicatedTable,
+  oldParts: readonly PartInfo[],
+  newParts: readonly PartInfo[],
+  known: ReadonlySet<string>,
+): TableDivergence => {
+  const mine = (p: PartInfo) => p.database === table.database && p.table === table.table;
+  const theirs = newParts.filter(mine);
+  const onlyOld = oldParts
+    .filter(mine)
+    .filter((part) => !theirs.some((n) => n.name === part.name || (known.has(part.name) && covers(n, part))));
+  const divergent = onlyOld.filter((p) => !known.has(p.name));
+  const pending = onlyOld.filter((p) => known.has(p.name));
+  const sum = (parts: readonly PartInfo[]) => parts.reduce((total, p) => total + p.rows, 0);
+  return {
+    replica,
+    database: table.database,
+    table: table.table,
+    divergent: divergent.map((p) => ({ name: p.name, rows: p.rows, path: p.path })),
+    pending: pending.map((p) => ({ name: p.name, rows: p.rows })),
+    divergentRows: sum(divergent),
+    pendingRows: sum(pending),
+  };
+};
+
+/** One line per table with anything only the old replica had. */
+export const describeDivergence = (tables: readonly TableDivergence[]): string[] =>
+  tables
+    .filter((t) => t.divergent.length + t.pending.length > 0)
+    .map((t) =>
+      [
+        `${t.replica} ${t.database}.${t.table}:`,
+        t.divergent.length > 0
+          ? `${t.divergentRows} rows in ${t.divergent.length} parts unknown to the new ensemble` +
+            `${t.timeRange ? ` (${t.timeRange.column} ${t.timeRange.from} .. ${t.timeRange.to})` : ''}` +
+            `${t.sideTable ? `, kept in ${t.sideTable} and moved to detached/` : ''}`
+          : '',
+        t.pending.length > 0
+          ? `${t.pendingRows} rows in ${t.pending.length} parts the new ensemble knows (fetched by the new primary on rejoin)`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    );
+
+/** The measured loss of a run: what only the old primary had when it came back, in rows and parts. */
+export interface MeasuredLoss {
+  /** Rows only the old primary had (divergent + pending). */
+  rows: number;
+  parts: number;
+  /** Of those, rows the new ensemble never knew of (replication cannot bring them back). */
+  divergentRows: number;
+  tables: string[];
+}
+
+/** Counted once per part: the old site's replicas usually hold the same parts. */
+export const measuredLoss = (tables: readonly TableDivergence[]): MeasuredLoss => {
+  const parts = new Map<string, { rows: number; divergent: boolean; table: string }>();
+  for (const t of tables) {
+    const table = `${t.database}.${t.table}`;
+    for (const p of t.divergent) parts.set(`${table}/${p.name}`, { rows: p.rows, divergent: true, table });
+    for (const p of t.pending) parts.set(`${table}/${p.name}`, { rows: p.rows, divergent: false, table });
+  }
+  const all = [...parts.values()];
+  return {
+    rows: all.reduce((n, p) => n + p.rows, 0),
+    parts: all.length,
+    divergentRows: all.filter((p) => p.divergent).reduce((n, p) => n + p.rows, 0),
+    tables: [...new Set(all.map((p) => p.table))],
+  };
+};
+
+/** What names a side table: `<table>_chdr_divergent_<run>`. */
+export const SIDE_TABLE_MARK = '_chdr_divergent_';
+
+/** The side table that keeps a table's divergent rows on the old replica (a name per run). */
+export const sideTableName = (table: { database: string; table: string }, runId: string): string =>
+  `${table.database}.${table.table}${SIDE_TABLE_MARK}${runId.replace(/[^A-Za-z0-9]/g, '_')}`;

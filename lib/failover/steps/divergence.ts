@@ -1,0 +1,407 @@
+/**
+ * Recovery keeps what only the old primary had. Before its replicas rejoin, each is started standalone
+ * (no `<zookeeper>` section) and its parts are compared with the new primary's. Parts the new ensemble
+ * never heard of would be thrown out (or stop the server) on rejoin: their rows are copied into a side
+ * table and the parts moved to `detached/`, and `--reinsert-divergent` puts the rows back at the new
+ * primary as a step of its own.
+ */
+
+import { qualifiedName, quoteIdentifier, quoteString } from '../../clickhouse/index.js';
+import type { ReplicaEndpoint, Site } from '../../config/index.js';
+import { describeError } from '../../errors/index.js';
+import { clickHouseIsStandalone, renderClickHouseStandalone } from '../clickhouse-config.js';
+import {
+  compareTable,
+  describeDivergence,
+  knownPartsSql,
+  measuredLoss,
+  parsePartRows,
+  parseReplicatedTables,
+  PARTS_SQL,
+  REPLICATED_TABLES_SQL,
+  sideTableName,
+  SIDE_TABLE_MARK,
+  type PartInfo,
+  type ReplicatedTable,
+  type TableDivergence,
+} from '../divergence.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { renderCommand, runOnNode } from '../host.js';
+import { listRuns } from '../journal.js';
+import { execReplica, queryReplica, replicaTables, waitUntil } from '../observe.js';
+import type { FailoverStep, StepContext } from '../types.js';
+import { replicaServesWith } from './clickhouse.js';
+import {
+  clickhousePath,
+  hostAction,
+  readClickHouseConfig,
+  restoreFiles,
+  startReplica,
+  stopReplica,
+  writeAction,
+  writeClickHouseConfig,
+} from './common.js';
+
+/** Rows moved per INSERT when putting divergent rows back (one block each: a retried chunk is deduplicated). */
+const REINSERT_CHUNK_ROWS = 10_000;
+
+const tableSql = (t: { database: string; table: string }) => qualifiedName(t.database, t.table);
+
+const sideSql = (name: string): string => {
+  const [database, ...rest] = name.split('.');
+  return qualifiedName(database!, rest.join('.'));
+};
+
+/** Whether a ZooKeeper path exists in the ensemble `replica` uses (each level looked up in its parent). */
+const zooKeeperPathExists = async (ctx: StepContext, replica: ReplicaEndpoint, path: string) => {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 0; i < parts.length; i += 1) {
+    const parent = `/${parts.slice(0, i).join('/')}`;
+    const rows = await queryReplica<{ n: number | string }>(
+      ctx,
+      replica,
+      `SELECT count() AS n FROM system.zookeeper WHERE path = ${quoteString(parent)} AND name = ${quoteString(parts[i]!)}`,
+    );
+    if (Number(rows[0]?.n ?? 0) === 0) return false;
+  }
+  return true;
+};
+
+/** The parts the new ensemble lists under the old replica of `table` (empty when it never heard of it). */
+const knownParts = async (
+  ctx: StepContext,
+  reference: ReplicaEndpoint,
+  table: ReplicatedTable,
+): Promise<Set<string>> => {
+  if (
+    !(await zooKeeperPathExists(ctx, reference, `${table.zookeeperPath}/replicas/${table.replicaName}/parts`))
+  )
+    return new Set();
+  const rows = await queryReplica<{ name: string }>(ctx, reference, knownPartsSql(table));
+  return new Set(rows.map((row) => row.name));
+};
+
+/** The first replica of the serving primary that answers: the reference of the comparison. */
+const referenceReplica = async (ctx: StepContext, primary: Site): Promise<ReplicaEndpoint> => {
+  const reasons: string[] = [];
+  for (const replica of primary.replicas) {
+    try {
+      await replicaTables(ctx, replica);
+      return replica;
+    } catch (error) {
+      reasons.push(describeError(error));
+    }
+  }
+  throw new FailoverError(
+    FAILOVER_ERROR_CODES.verifyFailed,
+    `no replica of ${primary.name} answers, so what only the old primary had cannot be told: ${reasons.join('; ')}`,
+  );
+};
+
+/** The first Date/DateTime column of a table and the range of the divergent rows in it. */
+const timeRange = async (ctx: StepContext, replica: ReplicaEndpoint, t: TableDivergence) => {
+  const columns = await queryReplica<{ name: string }>(
+    ctx,
+    replica,
+    `SELECT name FROM system.columns WHERE database = ${quoteString(t.database)} AND table = ${quoteString(t.table)} AND type LIKE 'Date%' LIMIT 1`,
+  );
+  const column = columns[0]?.name;
+  if (!column) return undefined;
+  const parts = t.divergent.map((p) => quoteString(p.name)).join(', ');
+  const rows = await queryReplica<{ from: string; to: string }>(
+    ctx,
+    replica,
+    `SELECT toString(min(${quoteIdentifier(column)})) AS from, toString(max(${quoteIdentifier(column)})) AS to FROM ${tableSql(t)} WHERE _part IN (${parts})`,
+  );
+  return rows[0] ? { column, from: rows[0].from, to: rows[0].to } : undefined;
+};
+
+const rowCount = async (ctx: StepContext, replica: ReplicaEndpoint, table: string): Promise<number> => {
+  const rows = await queryReplica<{ n: number | string }>(ctx, replica, `SELECT count() AS n FROM ${table}`);
+  return Number(rows[0]?.n ?? 0);
+};
+
+/**
+ * Copies the divergent parts' rows into a plain MergeTree side table on the old replica, checked by count.
+ * A side table left by an earlier attempt with another count is refused, never dropped.
+ */
+const keepInSideTable = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  t: TableDivergence,
+  kept: Set<string>,
+) => {
+  const key = (part: { name: string }) => `${t.database}.${t.table}/${part.name}`;
+  const copy = t.divergent.filter((p) => !kept.has(key(p)));
+  t.keptElsewhere = t.divergent.filter((p) => kept.has(key(p))).map((p) => p.name);
+  if (copy.length === 0) return;
+  const expected = copy.reduce((n, p) => n + p.rows, 0);
+  const side = sideTableName(t, ctx.runId);
+  await execReplica(
+    ctx,
+    replica,
+    `CREATE TABLE IF NOT EXISTS ${sideSql(side)} AS ${tableSql(t)} ENGINE = MergeTree ORDER BY tuple()`,
+  );
+  if ((await rowCount(ctx, replica, sideSql(side))) === 0) {
+    const parts = copy.map((p) => quoteString(p.name)).join(', ');
+    await execReplica(
+      ctx,
+      replica,
+      `INSERT INTO ${sideSql(side)} SELECT * FROM ${tableSql(t)} WHERE _part IN (${parts})`,
+    );
+  }
+  const after = await rowCount(ctx, replica, sideSql(side));
+  if (after !== expected) {
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.verifyFailed,
+      `${replica.name}: ${side} holds ${after} rows, the divergent parts of ${t.database}.${t.table} ${expected}; ` +
+        'nothing was detached: compare them by hand, then drop the side table and run recover again',
+    );
+  }
+  t.sideTable = side;
+  for (const p of copy) kept.add(key(p));
+};
+
+/** Reads one old replica standalone and compares each replicated table with the new primary's. */
+const compareReplica = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  reference: ReplicaEndpoint,
+  kept: Set<string>,
+): Promise<TableDivergence[]> => {
+  const tables = parseReplicatedTables(await queryReplica<unknown>(ctx, replica, REPLICATED_TABLES_SQL));
+  const oldParts = parsePartRows(await queryReplica<unknown>(ctx, replica, PARTS_SQL));
+  const newParts: PartInfo[] = parsePartRows(await queryReplica<unknown>(ctx, reference, PARTS_SQL));
+  const result: TableDivergence[] = [];
+  for (const table of tables) {
+    const known = await knownParts(ctx, reference, table);
+    const compared = compareTable(replica.name, table, oldParts, newParts, known);
+    if (compared.divergent.length > 0) {
+      const range = await timeRange(ctx, replica, compared);
+      if (range) compared.timeRange = range;
+      await keepInSideTable(ctx, replica, compared, kept);
+    }
+    result.push(compared);
+  }
+  return result;
+};
+
+/** Stops the replica and moves its divergent part directories to `detached/`. */
+const detachDivergent = async (ctx: StepContext, replica: ReplicaEndpoint, tables: TableDivergence[]) => {
+  await stopReplica(ctx, replica);
+  for (const part of tables.flatMap((t) => t.divergent)) {
+    await runOnNode(
+      ctx,
+      replica,
+      renderCommand(ctx, 'detachClickHousePart', 'clickhouse', replica, { path: part.path }),
+      `moving part ${part.name} to detached/`,
+    );
+  }
+};
+
+/** Starts a stopped replica with no coordination configured and waits until it answers. */
+const startStandalone = async (ctx: StepContext, replica: ReplicaEndpoint) => {
+  const current = await readClickHouseConfig(ctx, replica);
+  if (current === null || !clickHouseIsStandalone(current)) {
+    (ctx.undo.files ??= []).push({
+      node: replica.name,
+      kind: 'clickhouse',
+      path: clickhousePath(ctx, replica),
+      before: current,
+    });
+    await writeClickHouseConfig(
+      ctx,
+      replica,
+      renderClickHouseStandalone(current, `standalone for the divergence check (run ${ctx.runId})`),
+    );
+  }
+  await startReplica(ctx, replica);
+  await waitUntil(ctx, `${replica.name} answering standalone`, async () => {
+    await replicaTables(ctx, replica);
+    return null;
+  });
+};
+
+/** The preflight estimate of the failover this recovery follows (the latest one towards `primary`). */
+const lossEstimate = async (ctx: StepContext, follower: Site, primary: Site) => {
+  const runs = await listRuns(ctx.deps.store).catch(() => []);
+  const failover = runs
+    .filter(
+      (r) =>
+        r.kind === 'failover' &&
+        r.from === follower.name &&
+        r.to === primary.name &&
+        r.result === 'succeeded',
+    )
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  return failover
+    ? { runId: failover.runId, rpoSeconds: failover.rpoSeconds ?? null, rpoBasis: failover.rpoBasis ?? null }
+    : null;
+};
+
+/**
+ * Recovery, before the old replicas rejoin: stop them (before their coordination nodes), read each
+ * standalone, report per table what only it had, keep the rows the new ensemble never knew of in a
+ * side table and move those parts to `detached/`. The replicas stay stopped; the rejoin step starts them.
+ */
+export const keepDivergentStep = (follower: Site, primary: Site): FailoverStep => ({
+  id: `divergence-${follower.name}`,
+  title: `Stop ${follower.name}'s replicas, compare them (standalone) with ${primary.name} and keep what only they had`,
+  kind: 'change',
+  async plan(ctx) {
+    return follower.replicas.flatMap((replica) => [
+      hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)),
+      ...writeAction(ctx, replica, 'clickhouse', 'no <zookeeper> section (standalone, tables readonly)'),
+      hostAction(replica.name, renderCommand(ctx, 'startClickHouse', 'clickhouse', replica)),
+      { target: replica.name, via: 'sql' as const, text: `${REPLICATED_TABLES_SQL}; ${PARTS_SQL}` },
+      {
+        target: primary.name,
+        via: 'sql' as const,
+        text: `${PARTS_SQL}; system.zookeeper <zookeeper_path>/replicas/${replica.name}/parts`,
+      },
+      {
+        target: replica.name,
+        via: 'sql' as const,
+        text: 'CREATE TABLE <table>_chdr_divergent_<run> AS <table> ENGINE = MergeTree ORDER BY tuple(); INSERT INTO it SELECT * FROM <table> WHERE _part IN (<parts unknown to the new ensemble>)',
+      },
+      hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)),
+      hostAction(
+        replica.name,
+        renderCommand(ctx, 'detachClickHousePart', 'clickhouse', replica, { path: '<part path>' }),
+      ),
+    ]);
+  },
+  async isDone(ctx) {
+    if (ctx.facts['divergence'] !== undefined) return true;
+    for (const replica of follower.replicas)
+      if (!(await replicaServesWith(ctx, replica, primary))) return false;
+    return true;
+  },
+  async run(ctx) {
+    const reference = await referenceReplica(ctx, primary);
+    await Promise.all(follower.replicas.map((replica) => stopReplica(ctx, replica)));
+    // Each replica restarts on its own host: side by side. Compared one after the other, so that a part
+    // both hold is copied once.
+    await Promise.all(follower.replicas.map((replica) => startStandalone(ctx, replica)));
+    const kept = new Set<string>();
+    const compared: TableDivergence[][] = [];
+    for (const replica of follower.replicas)
+      compared.push(await compareReplica(ctx, replica, reference, kept));
+    await Promise.all(follower.replicas.map((replica, i) => detachDivergent(ctx, replica, compared[i]!)));
+    const tables = compared.flat().filter((t) => t.divergent.length + t.pending.length > 0);
+    const loss = measuredLoss(tables);
+    const lines = describeDivergence(tables);
+    return {
+      notes: lines.length > 0 ? lines : [`nothing only ${follower.name} had`],
+      facts: {
+        divergence: tables,
+        measuredLoss: loss,
+        lossEstimate: await lossEstimate(ctx, follower, primary),
+      },
+    };
+  },
+  async verify() {},
+  async undo(ctx, record) {
+    // The side tables and detached parts are kept: a rollback never drops data.
+    await restoreFiles(ctx, record, follower.replicas);
+  },
+});
+
+/** A side table left by the divergence step and not yet put back. */
+interface SideTable {
+  replica: ReplicaEndpoint;
+  database: string;
+  table: string;
+  side: string;
+  rows: number;
+}
+
+const doneName = (side: string) => `${side}_reinserted`;
+
+/** The side tables on `site`'s replicas still waiting to be put back (found by name, so a later run finds them too). */
+const pendingSideTables = async (ctx: StepContext, site: Site): Promise<SideTable[]> => {
+  const found: SideTable[] = [];
+  for (const replica of site.replicas) {
+    const rows = await queryReplica<{ database: string; name: string }>(
+      ctx,
+      replica,
+      `SELECT database, name FROM system.tables WHERE position(name, ${quoteString(SIDE_TABLE_MARK)}) > 0 AND NOT endsWith(name, '_reinserted')`,
+    );
+    for (const row of rows) {
+      const side = `${row.database}.${row.name}`;
+      found.push({
+        replica,
+        database: row.database,
+        table: row.name.slice(0, row.name.indexOf(SIDE_TABLE_MARK)),
+        side,
+        rows: await rowCount(ctx, replica, sideSql(side)),
+      });
+    }
+  }
+  return found;
+};
+
+/** Copies a side table's rows into the table at the new primary, in deterministic chunks. */
+const reinsertTable = async (ctx: StepContext, to: ReplicaEndpoint, t: SideTable) => {
+  const columns = await queryReplica<{ name: string }>(
+    ctx,
+    t.replica,
+    `SELECT name FROM system.columns WHERE database = ${quoteString(t.database)} AND table = ${quoteString(t.table)}`,
+  );
+  const order = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  for (let offset = 0; offset < t.rows; offset += REINSERT_CHUNK_ROWS) {
+    const rows = await queryReplica<Record<string, unknown>>(
+      ctx,
+      t.replica,
+      `SELECT * FROM ${sideSql(t.side)} ORDER BY ${order} LIMIT ${REINSERT_CHUNK_ROWS} OFFSET ${offset}`,
+    );
+    await execReplica(
+      ctx,
+      to,
+      `INSERT INTO ${tableSql(t)} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
+    );
+  }
+  await execReplica(ctx, t.replica, `RENAME TABLE ${sideSql(t.side)} TO ${sideSql(doneName(t.side))}`);
+};
+
+/**
+ * `--reinsert-divergent`: puts the rows kept aside by the divergence step back at the new primary. Each
+ * side table is renamed `<side>_reinserted` once copied (the record of what was put back); a chunk
+ * retried after a crash is deduplicated by the replicated table's block hashes.
+ */
+export const reinsertDivergentStep = (follower: Site, primary: Site): FailoverStep => ({
+  id: `reinsert-divergent-${follower.name}`,
+  title: `Insert the rows only ${follower.name} had (kept in side tables) at ${primary.name}`,
+  kind: 'change',
+  async plan(ctx) {
+    const tables = await pendingSideTables(ctx, follower).catch(() => []);
+    if (tables.length === 0)
+      return [
+        {
+          target: primary.name,
+          via: 'sql' as const,
+          text: '(rows of the side tables the divergence step fills, if any)',
+        },
+      ];
+    return tables.map((t) => ({
+      target: primary.name,
+      via: 'sql' as const,
+      text: `INSERT INTO ${t.database}.${t.table} FORMAT JSONEachRow <${t.rows} rows of ${t.side} at ${t.replica.name}>`,
+    }));
+  },
+  async isDone(ctx) {
+    return (await pendingSideTables(ctx, follower)).length === 0;
+  },
+  async run(ctx) {
+    const to = await referenceReplica(ctx, primary);
+    const notes: string[] = [];
+    for (const t of await pendingSideTables(ctx, follower)) {
+      await reinsertTable(ctx, to, t);
+      notes.push(
+        `${t.rows} rows of ${t.database}.${t.table} inserted at ${to.name} from ${t.side} (${t.replica.name})`,
+      );
+    }
+    return { notes: notes.length > 0 ? notes : ['nothing to put back'], facts: { reinserted: notes } };
+  },
+  async verify() {},
+});

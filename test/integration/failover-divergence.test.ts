@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTopologyText, type Topology } from '../../lib/config/index.js';
+import {
+  createFailoverRuntime,
+  executeOperation,
+  formatHistory,
+  listRuns,
+  planOperation,
+  formatPlan,
+  type FailoverRuntime,
+  type OperationRequest,
+} from '../../lib/failover/index.js';
+import {
+  down,
+  renderTopology,
+  startNode,
+  stopFetches,
+  stopNode,
+  stopSite,
+  up,
+} from '../../lib/localcluster/index.js';
+import { FileStateStore } from '../../lib/state/index.js';
+
+/**
+ * Issue 12.1 on real servers (ZooKeeper 3.8 + ClickHouse 18.16): rows that only the old primary had when
+ * it was lost are reported by `recover`, kept, and (on request) put back at the new primary.
+ * Each case runs on a fresh local cluster of its own. The forced failover uses `force: true` on this
+ * branch (the preflight refuses a standby that never saw a heartbeat; fencing is another branch's work).
+ */
+
+const DIR = resolve('.chdr/divergence-test');
+const PORT_BASE = Number(process.env['CHDR_DIVERGENCE_PORT_BASE'] ?? 54_050);
+const STATE_FILE = resolve(DIR, '..', 'divergence-state.json');
+const TOPOLOGY_FILE = resolve(DIR, '..', 'divergence-topology.yaml');
+const ORDERS_DDL = (replica: string) =>
+  'CREATE TABLE IF NOT EXISTS default.orders (id UInt64, at DateTime, amount Float64) ' +
+  `ENGINE = ReplicatedMergeTree('/clickhouse/tables/01/orders', '${replica}') PARTITION BY toYYYYMM(at) ORDER BY id`;
+const INSERT_500 =
+  "INSERT INTO default.orders SELECT number, toDateTime('2026-11-30 00:00:00') + number, number / 10 " +
+  'FROM system.numbers LIMIT 500';
+
+let topology: Topology;
+let runtime: FailoverRuntime | undefined;
+let ports: Record<string, number> = {};
+
+const sql = async (replica: string, query: string): Promise<string> => {
+  const response = await fetch(`http://127.0.0.1:${ports[replica]}/`, {
+    method: 'POST',
+    body: query,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${replica}: ${text.trim()}`);
+  return text.trim();
+};
+
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+};
+
+const run = (request: OperationRequest, on: Topology = topology) =>
+  executeOperation(on, request, { ...runtime!.deps, pollIntervalMs: 250 });
+
+/** A fresh cluster with `default.orders` on every replica and a primary heartbeat seen at the standby. */
+const freshCluster = async (): Promise<void> => {
+  await runtime?.close();
+  await down({ dir: DIR });
+  await rm(DIR, { recursive: true, force: true });
+  await rm(STATE_FILE, { force: true });
+  const { state } = await up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 });
+  ports = Object.fromEntries(
+    state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
+  );
+  const text = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
+  await writeFile(TOPOLOGY_FILE, text);
+  topology = parseTopologyText(text, TOPOLOGY_FILE);
+  runtime = await createFailoverRuntime(topology, { store: new FileStateStore(STATE_FILE) });
+  for (const replica of ['ch1', 'ch2', 'ch3']) await sql(replica, ORDERS_DDL(replica));
+};
+
+const failover = async (): Promise<void> => {
+  await stopSite(DIR, 'primary', { hard: true });
+  const report = await run({
+    kind: 'failover',
+    from: 'primary',
+    to: 'standby',
+    // The standby missed the rows on purpose: the operator accepts the loss the preflight estimates.
+    acceptDataLoss: true,
+    startedBy: 'test',
+  });
+  expect(report.result, report.message).toBe('succeeded');
+};
+
+beforeAll(() => {
+  execFileSync('node', ['scripts/build-cli.mjs'], { stdio: 'inherit' });
+});
+
+afterAll(async () => {
+  await runtime?.close();
+  await down({ dir: DIR });
+});
+
+describe('recover keeps what only the old primary had (real servers)', () => {
+  it('reports the 500 rows the standby never fetched; the new primary has them after recover; history shows estimate and measured loss', async () => {
+    await freshCluster();
+    await stopFetches(DIR, 'ch3');
+    await sql('ch1', INSERT_500);
+    await waitFor(
+      'ch2 to have the rows',
+      async () => (await sql('ch2', 'SELECT count() FROM default.orders')) === '500',
+    );
+    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('0');
+    await failover();
+    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('0');
+
+    const plan = formatPlan(
+      await planOperation(topology, { kind: 'recover', from: 'primary', to: 'standby' }, runtime!.deps),
+    );
+    expect(plan).toContain('divergence-primary');
+    const report = await run({ kind: 'recover', from: 'primary', to: 'standby', startedBy: 'test' });
+
+    expect(report.result, report.message).toBe('succeeded');
+    const order = report.record.steps.map((s) => s.stepId);
+    expect(order.indexOf('divergence-primary')).toBeLessThan(order.indexOf('observers-primary'));
+    const divergence = report.record.steps.find((s) => s.stepId === 'divergence-primary')!;
+    expect(divergence.output).toMatch(/ch1 default\.orders: 500 rows in 1 parts the new ensemble knows/);
+    expect(report.record.facts['measuredLoss']).toMatchObject({
+      rows: 500,
+      parts: 1,
+      tables: ['default.orders'],
+    });
+    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('500');
+    expect(await sql('ch1', 'SELECT count() FROM default.orders')).toBe('500');
+    const history = formatHistory(await listRuns(runtime!.deps.store));
+    expect(history).toMatch(
+      /measured loss: 500 rows in 1 parts only the old primary had \(default\.orders\)/,
+    );
+    expect(history).toMatch(/estimated at failover: RPO .*run \S+/);
+  });
+
+  it('keeps rows the new ensemble never knew of in a side table, detaches their parts, and --reinsert-divergent brings the new primary to 500 rows', async () => {
+    await freshCluster();
+    // The observer misses the insert (and the standby's replica the part): the new ensemble built from
+    // the observer never hears of these parts.
+    await stopFetches(DIR, 'ch3');
+    await stopNode(DIR, 'zk4');
+    await sql('ch1', INSERT_500);
+    await waitFor(
+      'ch2 to have the rows',
+      async () => (await sql('ch2', 'SELECT count() FROM default.orders')) === '500',
+    );
+    await stopSite(DIR, 'primary', { hard: true });
+    await startNode(DIR, 'zk4');
+    await failover();
+    await sql('ch3', "INSERT INTO default.orders VALUES (100000, '2026-12-01 00:00:00', 1)");
+
+    const report = await run({
+      kind: 'recover',
+      from: 'primary',
+      to: 'standby',
+      reinsertDivergent: true,
+      startedBy: 'test',
+    });
+
+    expect(report.result, report.message).toBe('succeeded');
+    const divergence = report.record.steps.find((s) => s.stepId === 'divergence-primary')!;
+    expect(divergence.output).toMatch(
+      /ch1 default\.orders: 500 rows in 1 parts unknown to the new ensemble \(at 2026-11-30 00:00:00 \.\. 2026-11-30 00:08:19\), kept in default\.orders_chdr_divergent_/,
+    );
+    expect(report.record.facts['measuredLoss']).toMatchObject({ divergentRows: 500 });
+    expect(report.record.steps.find((s) => s.stepId === 'reinsert-divergent-primary')?.state).toBe(
+      'verified',
+    );
+    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('501');
+    await waitFor(
+      'ch1 to fetch the reinserted rows',
+      async () => (await sql('ch1', 'SELECT count() FROM default.orders')) === '501',
+    );
+    expect(
+      await sql(
+        'ch1',
+        "SELECT count() FROM system.tables WHERE name LIKE 'orders_chdr_divergent_%_reinserted'",
+      ),
+    ).toBe('1');
+  });
+});
+
+describe('rollback of a new ensemble before the point of no return (real ZooKeeper)', () => {
+  it('puts the observer back with its data from before the run and keeps the new epoch aside', async () => {
+    await freshCluster();
+    await sql('ch1', INSERT_500);
+    await waitFor(
+      'ch3 to have the rows',
+      async () => (await sql('ch3', 'SELECT count() FROM default.orders')) === '500',
+    );
+    await stopSite(DIR, 'primary', { hard: true });
+    const zooCfg = resolve(DIR, 'zk4', 'zoo.cfg');
+    const before = await readFile(zooCfg, 'utf8');
+    const dataDir = /^dataDir=(.*)$/m.exec(before)![1]!;
+    // ch3 cannot start again: the repoint fails after the new ensemble took its first writes.
+    const broken: Topology = {
+      ...topology,
+      failover: {
+        ...topology.failover,
+        commands: { ...topology.failover.commands, startClickHouse: 'false' },
+      },
+    };
+
+    const report = await run({ kind: 'failover', from: 'primary', to: 'standby', acceptDataLoss: true }, broken);
+
+    expect(report.result, report.message).toBe('rolled-back');
+    expect(await readFile(zooCfg, 'utf8')).toBe(before);
+    const beside = await readdir(resolve(dataDir, '..'));
+    const name = dataDir.split('/').at(-1)!;
+    expect(beside).toContain(`${name}.chdr-epoch-${report.runId}`);
+    expect(beside).toContain(`${name}.chdr-backup-${report.runId}`);
+    const epochOf = async (dir: string) =>
+      Number(await readFile(resolve(dir, 'version-2', 'currentEpoch'), 'utf8'));
+    // The new ensemble's epoch is kept aside; the restored folder is at the epoch before the run.
+    expect(await epochOf(`${dataDir}.chdr-epoch-${report.runId}`)).toBeGreaterThan(await epochOf(dataDir));
+  });
+});
