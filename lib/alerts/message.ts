@@ -56,17 +56,11 @@ export const byPriority = <T extends { kind: Check['kind']; subject: string }>(i
   );
 
 /** The runbook link for a check; replica-status points at the section that matches what is wrong. */
-export const runbookLink = (
-  check: Pick<Check, 'kind' | 'values'>,
-  runbookBase = DEFAULT_RUNBOOK_BASE,
-): string => {
+export const runbookLink = (check: Check, runbookBase = DEFAULT_RUNBOOK_BASE): string => {
   let anchor = FIRST_STEPS[check.kind].anchor;
   if (check.kind === 'replica-status') {
-    if (check.values['reachable'] === false) anchor = 'runbook-replica-unreachable';
-    else if (
-      !(Number(check.values['readonlyTables'] ?? 0) > 0) &&
-      !(Number(check.values['sessionExpiredTables'] ?? 0) > 0)
-    ) {
+    if (!check.values.reachable) anchor = 'runbook-replica-unreachable';
+    else if (!((check.values.readonlyTables ?? 0) > 0) && !((check.values.sessionExpiredTables ?? 0) > 0)) {
       anchor = 'runbook-replication-delay-and-queue';
     }
   }
@@ -91,7 +85,12 @@ export interface MessageContext {
 const where = (report: PagingReport): string =>
   `${report.cluster}/${report.site}${report.region ? ` (${report.region})` : ''}`;
 
-const subjectFor = (tag: string, report: PagingReport, items: readonly PageItem[], suffix = ''): string => {
+const subjectFor = (
+  tag: string,
+  report: PagingReport,
+  items: readonly { check: Pick<Check, 'kind' | 'subject'> }[],
+  suffix = '',
+): string => {
   const first = items[0]!;
   const more = items.length > 1 ? ` (+${items.length - 1} more)` : '';
   return safeSubject(
@@ -190,14 +189,7 @@ export const resolvedMessage = (
   );
   const subjectItems = sorted.map(({ state, check }) => ({
     state,
-    check: check ?? {
-      kind: state.kind,
-      subject: state.subject,
-      site: state.site,
-      status: 'ok' as const,
-      summary: '',
-      values: {},
-    },
+    check: check ?? { kind: state.kind, subject: state.subject },
   }));
   return {
     subject: subjectFor(

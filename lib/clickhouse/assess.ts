@@ -219,7 +219,19 @@ export const assessReplica = (
           : answered
             ? `${replica.name}: cannot read replication state: ${what} — ${hint}`
             : `${replica.name}: unreachable: ${what} — ${hint}`,
-        values: { ...baseValues, reachable: answered, reason: facts.reason },
+        values: {
+          ...baseValues,
+          reachable: answered,
+          reason: facts.reason,
+          tables: null,
+          readonlyTables: null,
+          sessionExpiredTables: null,
+          maxAbsoluteDelay: null,
+          maxQueueSize: null,
+          maxLogLag: null,
+          maxInsertsInQueue: null,
+          tablesWithInactiveReplicas: null,
+        },
       },
     ];
   }
@@ -319,12 +331,14 @@ export const assessReplica = (
     values: {
       ...baseValues,
       reachable: true,
+      reason: null,
       tables: tables.length,
       readonlyTables: readonlyTables.length,
       sessionExpiredTables: tables.filter((table) => table.sessionExpired).length,
       maxAbsoluteDelay: maxDelay,
       maxQueueSize: maxQueue,
       maxLogLag,
+      maxInsertsInQueue: maxBy(tables, (table) => table.insertsInQueue)?.insertsInQueue ?? null,
       tablesWithInactiveReplicas: inactive.length,
     },
   };

@@ -56,6 +56,9 @@ const figuresOf = (probe: NodeProbe) => {
     zxid: srvr?.zxidHex ?? null,
     outstanding: mntr?.outstandingRequests ?? srvr?.outstanding ?? null,
     avgLatencyMs: mntr?.avgLatencyMs ?? srvr?.latency?.avgMs ?? null,
+    maxLatencyMs: mntr?.maxLatencyMs ?? srvr?.latency?.maxMs ?? null,
+    openFileDescriptors: mntr?.openFileDescriptors ?? null,
+    maxFileDescriptors: mntr?.maxFileDescriptors ?? null,
     znodeCount: mntr?.znodeCount ?? srvr?.nodeCount ?? null,
     aliveConnections: mntr?.numAliveConnections ?? srvr?.connections ?? null,
   };
@@ -99,7 +102,13 @@ export const assessCoordinationNode = (
     subject: node.name,
     status,
     summary,
-    values: { role: probe.role, expectedRole: node.role, ...figures, elapsedMs: probe.elapsedMs },
+    values: {
+      role: probe.role,
+      expectedRole: node.role,
+      inactive: false,
+      ...figures,
+      elapsedMs: probe.elapsedMs,
+    },
   });
 
   // A node down is a warning on its own: the ensemble verdict says critical once the quorum is gone,
@@ -195,9 +204,10 @@ export const assessEnsemble = (
     : null;
 
   const values = {
-    leader: leaders.length === 0 ? null : leaders.map((member) => member.node.name).join(','),
+    leaders: leaders.map((member) => member.node.name),
     participantsUp: up.length,
     participantsTotal: participants.length,
+    participantsUnknown: 0,
     observersUp: observersUp.length,
     observersTotal: observers.length,
     syncedFollowers,

@@ -11,19 +11,8 @@ export const FOUR_LETTER_WORDS = {
   conf: 'conf',
 } as const;
 
-/**
- * What a probed node turned out to be. `not-serving`: it answers but refuses requests (no leader, no quorum,
- * recovery mode, ZooKeeper read-only mode); `unknown`: it answers but would not say its state (4lw not allowed).
- */
-export const NODE_ROLES = [
-  'leader',
-  'follower',
-  'observer',
-  'standalone',
-  'not-serving',
-  'unreachable',
-  'unknown',
-] as const;
+/** What a probed node turned out to be (the vocabulary is shared with the checks, in lib/health). */
+export { NODE_ROLES } from '../health/index.js';
 
 /** Largest reply accepted: a ZooKeeper 3.8 leader's `mntr` is about 19 KiB with two learners. */
 export const DEFAULT_MAX_REPLY_BYTES = 1_048_576;

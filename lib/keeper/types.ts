@@ -1,9 +1,9 @@
-import type { CheckStatus } from '../health/index.js';
+import type { CheckStatus, NodeRole } from '../health/index.js';
 import type { Clock, ProbeFailureCode, ProbeResult } from '../probe/index.js';
-import type { ALLOW_LIST_FINDINGS, FOUR_LETTER_WORDS, NODE_ROLES } from './constants.js';
+import type { ALLOW_LIST_FINDINGS, FOUR_LETTER_WORDS } from './constants.js';
 
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[keyof typeof FOUR_LETTER_WORDS];
-export type NodeRole = (typeof NODE_ROLES)[number];
+export type { NodeRole };
 export type IsroMode = 'ro' | 'rw';
 
 /** A parser's answer: the typed value, or why the reply is not one (never throws). */
@@ -20,6 +20,9 @@ export interface MntrReport {
   outstandingRequests: number | null;
   znodeCount: number | null;
   numAliveConnections: number | null;
+  /** Unix servers only. */
+  openFileDescriptors: number | null;
+  maxFileDescriptors: number | null;
   /** Keeper < 26.3 and 26.3 leaders; ZooKeeper ≥ 3.6 has none. */
   followers?: number;
   syncedFollowers?: number;

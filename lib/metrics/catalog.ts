@@ -1,4 +1,4 @@
-import { DIMENSIONS, VALUE_KEYS } from './constants.js';
+import { DIMENSIONS } from './constants.js';
 import {
   always,
   checksOf,
@@ -12,6 +12,7 @@ import {
   leaderCount,
   maxOf,
   sumOf,
+  valuesOf,
 } from './derive.js';
 import type { MetricDefinition } from './types.js';
 
@@ -144,7 +145,7 @@ export const METRIC_CATALOG = [
     description: 'Whether the Keeper/ZooKeeper ensemble has a quorum (1) or not (0)',
     derivation: 'coordination-ensemble checks: values.quorum',
     runbook: RUNBOOK.quorum,
-    derive: (report) => ensembleValue(report, VALUE_KEYS.quorum),
+    derive: (report) => ensembleValue(report, (values) => values.quorum),
     alarm: {
       statistic: 'Minimum',
       comparison: 'LessThanThreshold',
@@ -159,7 +160,7 @@ export const METRIC_CATALOG = [
     unit: 'Count',
     dimensions: SITE,
     description: 'Leaders the ensemble reports (1 is healthy)',
-    derivation: 'coordination-ensemble checks: names in values.leader',
+    derivation: 'coordination-ensemble checks: length of values.leaders',
     runbook: RUNBOOK.quorum,
     derive: leaderCount,
     alarm: {
@@ -179,7 +180,7 @@ export const METRIC_CATALOG = [
     description: 'Voting participants that serve',
     derivation: 'coordination-ensemble checks: values.participantsUp',
     runbook: RUNBOOK.quorum,
-    derive: (report) => ensembleValue(report, VALUE_KEYS.participantsUp),
+    derive: (report) => ensembleValue(report, (values) => values.participantsUp),
   },
   {
     name: 'CoordinationNodesDown',
@@ -206,7 +207,7 @@ export const METRIC_CATALOG = [
     description: 'Most outstanding requests on any coordination node',
     derivation: 'coordination-node checks: max of values.outstanding',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(checksOf(report, 'coordination-node'), VALUE_KEYS.outstanding),
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.outstanding)),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanThreshold',
@@ -224,7 +225,7 @@ export const METRIC_CATALOG = [
     description: 'Highest average request latency of any coordination node',
     derivation: 'coordination-node checks: max of values.avgLatencyMs',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(checksOf(report, 'coordination-node'), VALUE_KEYS.avgLatencyMs),
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.avgLatencyMs)),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanThreshold',
@@ -242,7 +243,7 @@ export const METRIC_CATALOG = [
     description: 'Most znodes on any coordination node',
     derivation: 'coordination-node checks: max of values.znodeCount',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(checksOf(report, 'coordination-node'), VALUE_KEYS.znodeCount),
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.znodeCount)),
   },
   {
     name: 'ReplicasUnreachable',
@@ -287,7 +288,7 @@ export const METRIC_CATALOG = [
     description: 'Read-only replicated tables over all replicas',
     derivation: 'replica-status checks: sum of values.readonlyTables',
     runbook: RUNBOOK.readonly,
-    derive: (report) => sumOf(checksOf(report, 'replica-status'), VALUE_KEYS.readonlyTables),
+    derive: (report) => sumOf(valuesOf(report, 'replica-status', (values) => values.readonlyTables)),
   },
   {
     name: 'SessionExpiredReplicas',
@@ -314,7 +315,7 @@ export const METRIC_CATALOG = [
     description: 'Largest absolute replication delay of any replica',
     derivation: 'replica-status checks: max of values.maxAbsoluteDelay',
     runbook: RUNBOOK.delay,
-    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.maxAbsoluteDelay),
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxAbsoluteDelay)),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanThreshold',
@@ -332,7 +333,7 @@ export const METRIC_CATALOG = [
     description: 'Largest replication queue of any replica',
     derivation: 'replica-status checks: max of values.maxQueueSize',
     runbook: RUNBOOK.delay,
-    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.maxQueueSize),
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxQueueSize)),
   },
   {
     name: 'ReplicaTablesNotOk',

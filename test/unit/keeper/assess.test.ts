@@ -79,7 +79,7 @@ describe('assessEnsemble', () => {
       summary: 'keeper-1 (site primary) is the only leader',
     });
     expect(quorum!.values).toMatchObject({
-      leader: 'keeper-1',
+      leaders: ['keeper-1'],
       participantsUp: 3,
       participantsTotal: 3,
       observersUp: 1,
@@ -106,7 +106,7 @@ describe('assessEnsemble', () => {
       ['observers', 'ok'],
     ]);
     expect(checks[0]!.values).toMatchObject({
-      leader: 'zk-1',
+      leaders: ['zk-1'],
       syncedFollowers: 2,
       syncedObservers: 1,
       observersUp: 1,
@@ -139,7 +139,7 @@ describe('assessEnsemble', () => {
     expect(quorum!.summary).toMatch(
       /^no quorum: 3 of 3 participants down \(keeper-1 not serving, keeper-2 unreachable/,
     );
-    expect(leader).toMatchObject({ status: 'critical', values: { leader: null } });
+    expect(leader).toMatchObject({ status: 'critical', values: { leaders: [] } });
     expect(leader!.summary).toMatch(/^no leader among 3 participants/);
   });
 
@@ -189,7 +189,7 @@ describe('assessEnsemble', () => {
     const checks = assessEnsemble('primary', await membersOf(keeperPlan({ k4: standbyLeader })), thresholds);
 
     const { leader } = byKind(checks);
-    expect(leader).toMatchObject({ status: 'critical', values: { leader: 'keeper-1,keeper-4' } });
+    expect(leader).toMatchObject({ status: 'critical', values: { leaders: ['keeper-1', 'keeper-4'] } });
     expect(leader!.summary).toMatch(/^2 leaders \(keeper-1 at primary, keeper-4 at standby\): split brain/);
   });
 
@@ -253,7 +253,7 @@ describe('assessEnsemble', () => {
     const checks = assessEnsemble('primary', members, thresholds);
 
     expect(checks.map((check) => check.status)).toEqual(['ok', 'ok']);
-    expect(checks[0]!.values).toMatchObject({ leader: 'keeper-solo', quorum: true });
+    expect(checks[0]!.values).toMatchObject({ leaders: ['keeper-solo'], quorum: true });
   });
 
   it('returns no checks when the topology has no coordination nodes', () => {
