@@ -20,6 +20,7 @@ import {
   assessEnsemble,
   probeCoordinationNode,
   type NodeProbe,
+  type SendWord,
 } from '../keeper/index.js';
 import { PROBE_FAILURES, type Clock, type ProbeResult } from '../probe/index.js';
 import {
@@ -41,6 +42,8 @@ export interface CycleDeps {
   connect(replica: ReplicaEndpoint): ClickHouseConnection;
   /** Defaults to real 4lw probes over TCP. */
   probeNode?: typeof probeCoordinationNode;
+  /** The 4lw seam for probes and the security lint; defaults to real connections (TLS where configured). */
+  sendWord?: SendWord;
   /** What the previous cycle remembered about heartbeats (stall detection). */
   previousHeartbeat?: HeartbeatMemory;
   /** Overall budget; defaults to `timeouts.cycleMs`. A Lambda passes what its timeout leaves. */
@@ -127,7 +130,7 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
         };
       };
       const probe = await withinDeadline(
-        probeNode(node, { timeoutMs: probeMs, clock }),
+        probeNode(node, { timeoutMs: probeMs, clock, send: deps.sendWord }),
         deadlineMs,
         unreachable,
       );
@@ -148,7 +151,9 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
   // Security lint: the config itself, Keeper allow lists of this site's nodes, users on one local replica.
   const noFindings = (): Finding[] => [];
   const remoteFindings = Promise.all([
-    ...site.coordination.map((node) => withinDeadline(lintKeeperNode(node, probeMs), deadlineMs, noFindings)),
+    ...site.coordination.map((node) =>
+      withinDeadline(lintKeeperNode(node, probeMs, deps.sendWord), deadlineMs, noFindings),
+    ),
     withinDeadline(
       lintUsers(site.replicas[0]!.name, deps.connect(site.replicas[0]!), probeMs),
       deadlineMs,

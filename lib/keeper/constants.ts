@@ -9,7 +9,12 @@ export const FOUR_LETTER_WORDS = {
   stat: 'stat',
   isro: 'isro',
   conf: 'conf',
+  /** Keeper: last log index and term (the failover engine picks the most advanced node with it). */
+  lgif: 'lgif',
 } as const;
+
+/** Sent only by the failover engine, on purpose: `rcvr` forces a Keeper into recovery mode. */
+export const STATE_CHANGING_FOUR_LETTER_WORDS = { rcvr: 'rcvr' } as const;
 
 /** What a probed node turned out to be (the vocabulary is shared with the checks, in lib/health). */
 export { NODE_ROLES } from '../health/index.js';

@@ -1,16 +1,16 @@
 import type { CoordinationNode } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { PROBE_FAILURES, failureCodeOf, probeFailed, type Clock, type ProbeResult } from '../probe/index.js';
-import { sendFourLetterWord } from './client.js';
 import { FOUR_LETTER_WORDS } from './constants.js';
 import { parseIsro, parseMntr, parseRuok, parseSrvr } from './parse.js';
-import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendFourLetterWord } from './types.js';
+import { sendWord } from './send-word.js';
+import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendWord } from './types.js';
 
 export interface ProbeNodeOptions {
   timeoutMs: number;
   clock: Clock;
-  /** Defaults to `sendFourLetterWord` (a real TCP connection per word). */
-  send?: SendFourLetterWord;
+  /** The 4lw seam; defaults to `sendWord` (a real connection per word, TLS when the node says so). */
+  send?: SendWord;
 }
 
 const TRANSPORT_FAILURES: ReadonlySet<string> = new Set([
@@ -67,8 +67,7 @@ export const probeCoordinationNode = async (
   options: ProbeNodeOptions,
 ): Promise<NodeProbe> => {
   const { clock, timeoutMs } = options;
-  const send = options.send ?? sendFourLetterWord;
-  const target = { host: node.host, port: node.clientPort };
+  const send = options.send ?? sendWord;
   const startedAt = clock.now();
 
   const ask = async <T>(
@@ -77,7 +76,7 @@ export const probeCoordinationNode = async (
   ): Promise<ProbeResult<T>> => {
     let reply: ProbeResult<string>;
     try {
-      reply = await send(target, word, { timeoutMs, clock });
+      reply = await send(node, word, timeoutMs);
     } catch (error) {
       return probeFailed(failureCodeOf(error), `${word}: ${describeError(error)}`, startedAt, clock);
     }

@@ -10,6 +10,8 @@ export const PROBE_FAILURES = {
   httpError: 'HTTP_ERROR',
   serverError: 'SERVER_ERROR',
   authFailed: 'AUTH_FAILED',
+  /** TLS handshake failed: untrusted or mismatched certificate, or the port does not speak TLS. */
+  tls: 'TLS_ERROR',
 } as const;
 export type ProbeFailureCode = (typeof PROBE_FAILURES)[keyof typeof PROBE_FAILURES];
 

@@ -2,7 +2,7 @@ import { quoteString, type ClickHouseConnection } from '../clickhouse/index.js';
 import type { CoordinationNode, Site, Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import type { Check } from '../health/index.js';
-import { allowListFindings, sendFourLetterWord } from '../keeper/index.js';
+import { allowListFindings, sendWord, type SendWord } from '../keeper/index.js';
 import { SECURITY_FINDINGS } from './constants.js';
 
 export type SecurityFindingCode = (typeof SECURITY_FINDINGS)[keyof typeof SECURITY_FINDINGS];
@@ -66,9 +66,13 @@ export const lintCrossRegionCoordination = (
     }));
 
 /** Keeper's `conf`: an allow list of `*` or one naming `rcvr` lets anyone on the client port force recovery. */
-export const lintKeeperNode = async (node: CoordinationNode, timeoutMs: number): Promise<Finding[]> => {
+export const lintKeeperNode = async (
+  node: CoordinationNode,
+  timeoutMs: number,
+  send: SendWord = sendWord,
+): Promise<Finding[]> => {
   if (node.kind !== 'keeper') return [];
-  const reply = await sendFourLetterWord({ host: node.host, port: node.clientPort }, 'conf', { timeoutMs });
+  const reply = await send(node, 'conf', timeoutMs);
   if (!reply.ok) return [];
   return allowListFindings(reply.value).map((finding) => ({
     code: finding.code as SecurityFindingCode,

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  probeCoordinationNode,
-  type FourLetterWord,
-  type SendFourLetterWord,
-} from '../../../lib/keeper/index.js';
+import { probeCoordinationNode, type SendWord } from '../../../lib/keeper/index.js';
 import type { ProbeResult } from '../../../lib/probe/index.js';
 import {
   DOWN,
@@ -24,13 +20,17 @@ const probe = (node = keeper, script: Script) =>
 
 describe('probeCoordinationNode', () => {
   it('asks ruok, mntr, srvr and isro at once, one call each, on the client port', async () => {
-    const calls: { word: FourLetterWord; port: number; timeoutMs: number }[] = [];
+    const calls: { word: string; port: number; timeoutMs: number }[] = [];
     const release: (() => void)[] = [];
-    const send: SendFourLetterWord = (target, word, options) => {
-      calls.push({ word, port: target.port, timeoutMs: options.timeoutMs });
+    const send: SendWord = (node, word, timeoutMs) => {
+      calls.push({ word, port: node.clientPort, timeoutMs });
       return new Promise<ProbeResult<string>>((resolve) =>
         release.push(() =>
-          resolve({ ok: true, value: (keeperScripts.leader as Script)[word] ?? '', elapsedMs: 1 }),
+          resolve({
+            ok: true,
+            value: (keeperScripts.leader as Record<string, string | undefined>)[word] ?? '',
+            elapsedMs: 1,
+          }),
         ),
       );
     };
@@ -123,7 +123,7 @@ describe('probeCoordinationNode', () => {
   });
 
   it('turns a send that throws into a failed result instead of throwing', async () => {
-    const send: SendFourLetterWord = async () => {
+    const send: SendWord = async () => {
       throw Object.assign(new Error('boom'), { code: 'ECONNRESET' });
     };
 
