@@ -61,16 +61,16 @@ export const sendFourLetterWord = (
       resolve(result);
     };
 
+    let connected = false;
     const timer = setTimeout(
       () =>
-        finish(
-          probeFailed(
-            PROBE_FAILURES.timeout,
-            `${where}: no reply within ${options.timeoutMs} ms`,
-            startedAt,
-            clock,
-          ),
-        ),
+        finish({
+          ok: false,
+          code: PROBE_FAILURES.timeout,
+          reason: `${where}: ${connected ? 'connected, but ' : ''}no reply within ${options.timeoutMs} ms`,
+          elapsedMs: clock.now() - startedAt,
+          ...(connected ? { connected } : {}),
+        }),
       options.timeoutMs,
     );
 
@@ -81,6 +81,9 @@ export const sendFourLetterWord = (
       return;
     }
 
+    socket.on('connect', () => {
+      connected = true;
+    });
     socket.on('error', (error) =>
       finish(probeFailed(failureCodeOf(error), `${where}: ${errorCodeOf(error)}`, startedAt, clock)),
     );

@@ -58,6 +58,40 @@ const deriveRole = (
   }
 };
 
+type Answers = Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>;
+
+/**
+ * A plain-TCP client on a TLS port (Keeper `tcp_port_secure`, ZooKeeper `secureClientPort`) gets no reply:
+ * the server waits for a handshake. When every word timed out after the connection was accepted, one TLS
+ * handshake tells a TLS port apart from a hung server; a TLS port's node is then unknown, not unreachable.
+ */
+const explainSilence = async (
+  node: CoordinationNode,
+  answers: Answers,
+  send: SendWord,
+  timeoutMs: number,
+): Promise<Answers> => {
+  const all = Object.values(answers) as ProbeResult<unknown>[];
+  const silent = all.every(
+    (result) => !result.ok && result.code === PROBE_FAILURES.timeout && result.connected,
+  );
+  if (node.tls || !silent) return answers;
+  const overTls = await send({ ...node, tls: true, caFile: undefined }, FOUR_LETTER_WORDS.ruok, timeoutMs);
+  if (!overTls.ok && overTls.code !== PROBE_FAILURES.tls) return answers;
+  const speaksTls = (word: FourLetterWord, result: ProbeResult<unknown>) => ({
+    ok: false as const,
+    code: PROBE_FAILURES.tls,
+    reason: `${word}: no reply in plain TCP, but the port completes a TLS handshake: set tls: true on ${node.name} (and caFile for a private CA)`,
+    elapsedMs: result.elapsedMs,
+  });
+  return {
+    ruok: speaksTls(FOUR_LETTER_WORDS.ruok, answers.ruok),
+    mntr: speaksTls(FOUR_LETTER_WORDS.mntr, answers.mntr),
+    srvr: speaksTls(FOUR_LETTER_WORDS.srvr, answers.srvr),
+    isro: speaksTls(FOUR_LETTER_WORDS.isro, answers.isro),
+  };
+};
+
 /**
  * Asks one Keeper or ZooKeeper node `ruok`, `mntr`, `srvr` and `isro` at once (one connection each, as 4lw
  * requires) and derives its role. Never throws, even when an injected `send` does.
@@ -93,7 +127,7 @@ export const probeCoordinationNode = async (
     ask(FOUR_LETTER_WORDS.srvr, parseSrvr),
     ask(FOUR_LETTER_WORDS.isro, parseIsro),
   ]);
-  const results = { ruok, mntr, srvr, isro };
+  const results = await explainSilence(node, { ruok, mntr, srvr, isro }, send, timeoutMs);
   return {
     node: node.name,
     kind: node.kind,

@@ -70,7 +70,7 @@ export interface FourLetterTarget {
 /** The part of a socket the 4lw client uses; `net.Socket` fits. */
 export interface FourLetterSocket {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'connect' | 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   write(data: string): unknown;
   destroy(): unknown;

@@ -24,6 +24,8 @@ export type ProbeResult<T> =
       elapsedMs: number;
       /** ClickHouse exception type (e.g. TABLE_IS_READ_ONLY) when the server said why. */
       serverErrorType?: string;
+      /** A timeout after the TCP connection was accepted: something listens but did not answer. */
+      connected?: boolean;
     };
 
 /** The clock, injected so tests control time. Milliseconds since the epoch. */
