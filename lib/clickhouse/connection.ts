@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
@@ -17,18 +19,51 @@ import type {
   ReplicasStatusRequest,
 } from './types.js';
 
-export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tls' | 'user'>;
+export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tls' | 'user' | 'caFile'>;
 
 /** What the connection touches, replaceable in tests. */
 export interface ConnectionDeps {
   createClient: typeof createClient;
   fetch: typeof fetch;
+  /** GET over HTTPS trusting `ca` (fetch cannot take a CA bundle). */
+  getWithCa?: (url: string, ca: string, signal: AbortSignal) => Promise<HttpReply>;
+  readCa?: (path: string) => string;
 }
 
-const defaultDeps: ConnectionDeps = { createClient, fetch: (...args) => fetch(...args) };
+const getWithCa = (url: string, ca: string, signal: AbortSignal): Promise<HttpReply> =>
+  new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ca, signal }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () =>
+        resolve({ httpStatus: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    request.on('error', reject);
+  });
+
+const defaultDeps: ConnectionDeps = {
+  createClient,
+  fetch: (...args) => fetch(...args),
+  getWithCa,
+  readCa: (path) => readFileSync(path, 'utf8'),
+};
 
 /** Shortest password that is masked in messages; shorter ones would mangle ordinary words. */
 const MIN_MASKED_PASSWORD_LENGTH = 4;
+
+const readBundle = (
+  endpoint: ClickHouseEndpoint,
+  readCa: (path: string) => string,
+): { ok: true; ca?: string } | { ok: false; problem: string } => {
+  if (!endpoint.tls || endpoint.caFile === undefined) return { ok: true };
+  try {
+    return { ok: true, ca: readCa(endpoint.caFile) };
+  } catch (error) {
+    return { ok: false, problem: `caFile ${endpoint.caFile} cannot be read (${describeError(error)})` };
+  }
+};
 
 export const endpointUrl = (endpoint: ClickHouseEndpoint): string => {
   const host =
@@ -51,6 +86,10 @@ export const createClickHouseConnection = (
 ): ClickHouseConnection => {
   const url = endpointUrl(endpoint);
   const label = `${url} as ${endpoint.user}`;
+  // A private CA for HTTPS, read once per connection (connections are cached per replica). A file that
+  // cannot be read fails every request with its name, instead of throwing here.
+  const bundle = readBundle(endpoint, deps.readCa ?? defaultDeps.readCa!);
+  const ca = bundle.ok ? bundle.ca : undefined;
   const client = deps.createClient({
     url,
     username: endpoint.user,
@@ -61,6 +100,7 @@ export const createClickHouseConnection = (
     compression: { request: false, response: false },
     // Errors are returned to the caller as values; the library's own logging would duplicate them.
     log: { level: ClickHouseLogLevel.OFF },
+    ...(ca === undefined ? {} : { tls: { ca_cert: Buffer.from(ca) } }),
   });
 
   const mask = (text: string): string =>
@@ -118,6 +158,15 @@ export const createClickHouseConnection = (
     requested: number,
     action: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
+    if (!bundle.ok) {
+      throw new ClickHouseRequestError(
+        CLICKHOUSE_ERROR_CODES.transport,
+        `${what} on ${label}: ${bundle.problem}`,
+        {
+          failure: PROBE_FAILURES.tls,
+        },
+      );
+    }
     const timeoutMs = timeoutOf(requested);
     const signal = AbortSignal.timeout(timeoutMs);
     try {
@@ -144,7 +193,9 @@ export const createClickHouseConnection = (
     replicasStatus: ({ verbose, timeoutMs }: ReplicasStatusRequest) =>
       run('/replicas_status', timeoutMs, async (signal): Promise<HttpReply> => {
         // The handler needs no credentials, so none are sent.
-        const response = await deps.fetch(`${url}/replicas_status${verbose ? '?verbose=1' : ''}`, { signal });
+        const statusUrl = `${url}/replicas_status${verbose ? '?verbose=1' : ''}`;
+        if (ca !== undefined) return (deps.getWithCa ?? getWithCa)(statusUrl, ca, signal);
+        const response = await deps.fetch(statusUrl, { signal });
         return { httpStatus: response.status, body: await response.text() };
       }),
 
