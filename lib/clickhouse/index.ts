@@ -22,11 +22,13 @@ export {
   type ReplicaProbeOptions,
 } from './probe.js';
 export { assessReplica, type ReplicaThresholds } from './assess.js';
+export { probeServerHealth, parseCounters, SERVER_QUERIES } from './server-probe.js';
 export { quoteString, quoteIdentifier, qualifiedName } from './sql.js';
 export {
   CLICKHOUSE_ERROR_CODES,
   CLICKHOUSE_EXCEPTION_TYPES,
   REPLICA_COLUMNS,
+  SERVER_COUNTERS,
   TABLE_STATES,
 } from './constants.js';
 export type * from './types.js';

@@ -3,6 +3,7 @@ import {
   probeReplica,
   type ClickHouseConnection,
   type ReplicaProbe,
+  type ServerCounters,
 } from '../clickhouse/index.js';
 import { findSite, otherSites, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { worstStatus, type Check } from '../health/index.js';
@@ -44,6 +45,11 @@ export interface CycleDeps {
   probeNode?: typeof probeCoordinationNode;
   /** The 4lw seam for probes and the security lint; defaults to real connections (TLS where configured). */
   sendWord?: SendWord;
+  /**
+   * Each replica's `system.events` counters of the previous cycle, by replica name; the cycle reads and
+   * updates it, so counters are judged per cycle. Keep one map for the process (agent loop, warm Lambda).
+   */
+  serverCounters?: Map<string, ServerCounters>;
   /** What the previous cycle remembered about heartbeats (stall detection). */
   previousHeartbeat?: HeartbeatMemory;
   /** Overall budget; defaults to `timeouts.cycleMs`. A Lambda passes what its timeout leaves. */
@@ -145,7 +151,9 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
       deadlineMs,
       failed,
     );
-    return assessReplica(site.name, replica, probe, topology.thresholds);
+    const previous = deps.serverCounters?.get(replica.name);
+    if (probe.server?.ok) deps.serverCounters?.set(replica.name, probe.server.value.counters);
+    return assessReplica(site.name, replica, probe, topology.thresholds, previous);
   });
 
   // Security lint: the config itself, Keeper allow lists of this site's nodes, users on one local replica.

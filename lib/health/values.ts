@@ -73,6 +73,15 @@ export type ReplicaStatusValues = {
   maxLogLag: number | null;
   maxInsertsInQueue: number | null;
   tablesWithInactiveReplicas: number | null;
+  /** Active parts in the server's busiest partition. */
+  maxPartsPerPartition: number | null;
+  /** The server's clock minus the agent's, seconds (positive: ahead). */
+  clockSkewSeconds: number | null;
+  zooKeeperSessions: number | null;
+  /** Changes of `system.events` counters since the previous cycle; null on the first cycle. */
+  zooKeeperHardwareExceptions: number | null;
+  delayedInserts: number | null;
+  rejectedInserts: number | null;
 };
 
 /** One replicated table on one server that is not fine. */

@@ -10,7 +10,15 @@ import {
 import { PROBE_FAILURES, type ProbeResult } from '../../../lib/probe/index.js';
 import { fixture, fixture1816, jsonLines } from './fixtures.js';
 
-const thresholds = { replicaDelayWarnSeconds: 60, replicaDelayCriticalSeconds: 300, queueSizeWarn: 100 };
+const thresholds = {
+  replicaDelayWarnSeconds: 60,
+  replicaDelayCriticalSeconds: 300,
+  queueSizeWarn: 100,
+  logLagWarn: 100,
+  insertsInQueueWarn: 50,
+  partsPerPartitionWarn: 100,
+  clockSkewWarnSeconds: 5,
+};
 
 const ok = <T>(value: T): ProbeResult<T> => ({ ok: true, value, elapsedMs: 3 });
 const failed = <T>(

@@ -64,11 +64,23 @@ describe('alarmInstances', () => {
   });
 
   it('follows a slower schedule so that quiet minutes are not missing data', () => {
-    const slow = parseTopology({ ...structuredClone(topology), schedule: 'rate(5 minutes)' });
+    const slow = parseTopology({
+      ...structuredClone(topology),
+      schedule: 'rate(5 minutes)',
+      thresholds: { ...topology.thresholds, heartbeatLagWarnSeconds: 600, heartbeatLagCriticalSeconds: 900 },
+    });
 
     const deadMan = alarmInstances(slow, 'primary').find((a) => a.metricName === 'CycleRan')!;
 
     expect(deadMan).toMatchObject({ periodSeconds: 300, evaluationPeriods: 1 });
+  });
+
+  it('refuses a heartbeat warn threshold under two schedule periods, naming the field and the fix', () => {
+    const slow = parseTopology({ ...structuredClone(topology), schedule: 'rate(5 minutes)' });
+
+    expect(() => alarmInstances(slow, 'primary')).toThrow(
+      'thresholds.heartbeatLagWarnSeconds: 120 s is under two schedule periods (600 s with rate(5 minutes)); raise it to 600 or more, or run the schedule more often',
+    );
   });
 
   it('watches only time series the site publishes', () => {

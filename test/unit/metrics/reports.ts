@@ -60,6 +60,12 @@ const DEFAULT_VALUES: { [K in CheckKind]: CheckValuesByKind[K] } = {
     maxLogLag: 0,
     maxInsertsInQueue: 0,
     tablesWithInactiveReplicas: 0,
+    maxPartsPerPartition: 3,
+    clockSkewSeconds: 0,
+    zooKeeperSessions: 1,
+    zooKeeperHardwareExceptions: 0,
+    delayedInserts: 0,
+    rejectedInserts: 0,
   },
   'replica-tables': {
     absoluteDelay: null,
