@@ -219,22 +219,30 @@ export const METRIC_CATALOG = [
     },
   },
   {
-    name: 'CoordinationAvgLatencyMs',
+    name: 'CoordinationMaxLatencyMs',
     unit: 'Milliseconds',
     dimensions: SITE,
-    description: 'Highest average request latency of any coordination node',
-    derivation: 'coordination-node checks: max of values.avgLatencyMs',
+    // Replaces the average, a lifetime average that never moves. No alarm: the max only resets with the
+    // node's counters (srst or a restart), so an alarm would stay on; the node check warns instead.
+    description: 'Highest max request latency of any coordination node (since its counters were reset)',
+    derivation: 'coordination-node checks: max of values.maxLatencyMs',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.avgLatencyMs)),
-    alarm: {
-      statistic: 'Maximum',
-      comparison: 'GreaterThanThreshold',
-      threshold: (thresholds) => thresholds.avgLatencyWarnMs,
-      forSeconds: 900,
-      treatMissingData: 'missing',
-      reason:
-        'Altinity’s clickhouse-operator: latency above 500 ms for 15 minutes (disk, CPU or memory starved)',
-    },
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.maxLatencyMs)),
+  },
+  {
+    name: 'CoordinationFileDescriptorsPercent',
+    unit: 'Percent',
+    dimensions: SITE,
+    description: 'Largest share of its file descriptor limit any coordination node has open',
+    derivation:
+      'coordination-node checks: max of 100 × values.openFileDescriptors / values.maxFileDescriptors',
+    runbook: RUNBOOK.node,
+    derive: (report) =>
+      maxOf(
+        valuesOf(report, 'coordination-node', ({ openFileDescriptors: open, maxFileDescriptors: max }) =>
+          open === null || max === null || max === 0 ? null : Math.round((1000 * open) / max) / 10,
+        ),
+      ),
   },
   {
     name: 'CoordinationZnodes',
@@ -334,6 +342,67 @@ export const METRIC_CATALOG = [
     derivation: 'replica-status checks: max of values.maxQueueSize',
     runbook: RUNBOOK.delay,
     derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxQueueSize)),
+  },
+  {
+    name: 'ReplicationLogLag',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Most replication log entries any replica has not yet pulled into its queue',
+    derivation: 'replica-status checks: max of values.maxLogLag (log_max_index - log_pointer)',
+    runbook: RUNBOOK.delay,
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxLogLag)),
+  },
+  {
+    name: 'InsertsInQueue',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Most inserts waiting in any replica’s replication queue',
+    derivation: 'replica-status checks: max of values.maxInsertsInQueue',
+    runbook: RUNBOOK.delay,
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxInsertsInQueue)),
+  },
+  {
+    name: 'MaxPartsPerPartition',
+    unit: 'Count',
+    dimensions: SITE,
+    description:
+      'Most active parts in one partition on any server (inserts are delayed, then refused, above the limits)',
+    derivation: 'replica-status checks: max of values.maxPartsPerPartition',
+    runbook: RUNBOOK.delay,
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxPartsPerPartition)),
+  },
+  {
+    name: 'ClockSkewSeconds',
+    unit: 'Seconds',
+    dimensions: SITE,
+    description: 'Largest distance between a server’s clock and the agent’s',
+    derivation: 'replica-status checks: max of |values.clockSkewSeconds|',
+    runbook: RUNBOOK.delay,
+    derive: (report) =>
+      maxOf(
+        valuesOf(report, 'replica-status', (values) =>
+          values.clockSkewSeconds === null ? null : Math.abs(values.clockSkewSeconds),
+        ),
+      ),
+  },
+  {
+    name: 'ZooKeeperHardwareExceptions',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Coordination connection losses and session expiries since the previous cycle, all servers',
+    derivation: 'replica-status checks: sum of values.zooKeeperHardwareExceptions (system.events delta)',
+    runbook: RUNBOOK.readonly,
+    derive: (report) =>
+      sumOf(valuesOf(report, 'replica-status', (values) => values.zooKeeperHardwareExceptions)),
+  },
+  {
+    name: 'RejectedInserts',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Inserts refused with TOO_MANY_PARTS since the previous cycle, all servers',
+    derivation: 'replica-status checks: sum of values.rejectedInserts (system.events delta)',
+    runbook: RUNBOOK.delay,
+    derive: (report) => sumOf(valuesOf(report, 'replica-status', (values) => values.rejectedInserts)),
   },
   {
     name: 'ReplicaTablesNotOk',

@@ -15,7 +15,7 @@ describe('alarmInstances', () => {
   it('makes one alarm per alarmed metric for the standby, lag from the primary with the configured threshold', () => {
     const alarms = alarmInstances(topology, 'standby');
 
-    expect(alarms).toHaveLength(13);
+    expect(alarms).toHaveLength(12);
     const lag = alarms.find((alarm) => alarm.metricName === 'HeartbeatLagSeconds')!;
     expect(lag).toMatchObject({
       logicalId: 'AlarmHeartbeatLagSecondsFromPrimary',
@@ -41,10 +41,7 @@ describe('alarmInstances', () => {
       threshold: 10,
       evaluationPeriods: 10,
     });
-    expect(alarms.find((a) => a.metricName === 'CoordinationAvgLatencyMs')).toMatchObject({
-      threshold: 500,
-      evaluationPeriods: 15,
-    });
+    expect(alarms.find((a) => a.metricName === 'CoordinationMaxLatencyMs')).toBeUndefined();
     expect(alarms.find((a) => a.metricName === 'MaxReplicaDelaySeconds')).toMatchObject({
       threshold: 300,
       comparison: 'GreaterThanThreshold',
