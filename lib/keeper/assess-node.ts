@@ -6,6 +6,7 @@ import type {
   CoordinationNodeValues,
   ExpectedNodeRole,
 } from '../health/index.js';
+import { PROBE_FAILURES } from '../probe/index.js';
 import { allowListName, firstFailure, serverName, stateOf, unreadableHint } from './describe.js';
 import type { EnsembleExpectations, NodeProbe } from './types.js';
 
@@ -145,6 +146,11 @@ export const assessCoordinationNode = (
     const why = firstFailure(probe)?.code === undefined ? '' : ` (${unreadableHint(probe)})`;
     problems.push(
       `answers but its state cannot be read${why}; not counted as down. chdr needs ruok, mntr, srvr and isro in ${allowListName(probe)}`,
+    );
+  }
+  if (probe.role !== 'unknown' && !probe.mntr.ok && probe.mntr.code === PROBE_FAILURES.notAllowed) {
+    problems.push(
+      `refuses mntr: allow it in ${allowListName(probe)} (latency, file descriptors and synced followers are not measured)`,
     );
   }
   const mismatch = roleMismatch(expectedRole, probe);

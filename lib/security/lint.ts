@@ -55,14 +55,16 @@ export const lintCrossRegionCoordination = (
 ): Finding[] =>
   topology.sites
     .filter((other) => other.name !== site.name && other.region !== site.region)
-    .flatMap((other) => other.coordination.filter((node) => reachable.some((r) => r.name === node.name)))
+    .flatMap((other) =>
+      other.coordination.filter((node) => !node.tls && reachable.some((r) => r.name === node.name)),
+    )
     .map((node) => ({
       code: SECURITY_FINDINGS.plainCoordinationAcrossRegions,
       subject: node.name,
       message:
         `${node.name}: client port ${node.clientPort} answers plain TCP from ${site.region} — ` +
         (node.kind === 'keeper' ? 'enable tcp_port_secure' : 'enable secureClientPort') +
-        ' and <secure>1</secure> in ClickHouse’s <zookeeper> nodes',
+        ' and <secure>1</secure> in ClickHouse’s <zookeeper> nodes, then set tls: true on the node',
     }));
 
 /** Keeper's `conf`: an allow list of `*` or one naming `rcvr` lets anyone on the client port force recovery. */
