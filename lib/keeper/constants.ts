@@ -47,3 +47,6 @@ export const ALLOW_LIST_FINDINGS = {
   dangerousWord: 'KEEPER_4LW_DANGEROUS_WORD',
   unreadable: 'KEEPER_CONF_UNREADABLE',
 } as const;
+
+/** How long a silent node gets to start a TLS handshake before it counts as hung rather than a TLS port. */
+export const MAX_TLS_SNIFF_MS = 500;

@@ -1,7 +1,7 @@
 import type { CoordinationNode } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { PROBE_FAILURES, failureCodeOf, probeFailed, type Clock, type ProbeResult } from '../probe/index.js';
-import { FOUR_LETTER_WORDS } from './constants.js';
+import { FOUR_LETTER_WORDS, MAX_TLS_SNIFF_MS } from './constants.js';
 import { parseIsro, parseMntr, parseRuok, parseSrvr } from './parse.js';
 import { sendWord } from './send-word.js';
 import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendWord } from './types.js';
@@ -76,7 +76,9 @@ const explainSilence = async (
     (result) => !result.ok && result.code === PROBE_FAILURES.timeout && result.connected,
   );
   if (node.tls || !silent) return answers;
-  const overTls = await send({ ...node, tls: true, caFile: undefined }, FOUR_LETTER_WORDS.ruok, timeoutMs);
+  // A TLS server answers a ClientHello within one round trip: a short wait keeps a hung server's cost low.
+  const sniffMs = Math.min(timeoutMs, MAX_TLS_SNIFF_MS);
+  const overTls = await send({ ...node, tls: true, caFile: undefined }, FOUR_LETTER_WORDS.ruok, sniffMs);
   if (!overTls.ok && overTls.code !== PROBE_FAILURES.tls) return answers;
   const speaksTls = (word: FourLetterWord, result: ProbeResult<unknown>) => ({
     ok: false as const,
