@@ -30,8 +30,12 @@ export const renderStatusTree = (topology: Topology, reports: readonly HealthRep
     const nodes = site.coordination.map((node) => {
       const check = find('coordination-node', site.name, node.name);
       const role = check?.values.role ?? 'not probed';
+      // The live roles decide what a node should be now (after a failover the standby's node votes).
+      const expected = check?.values.inactive
+        ? 'down: site fenced or lost'
+        : (check?.values.expectedRole ?? node.role);
       return [
-        `${statusLabel(check?.status ?? 'critical').padEnd(4)} ${node.name}  ${node.kind} ${role} (expected ${node.role})  zxid ${figure(check?.values.zxid)}`,
+        `${statusLabel(check?.status ?? 'critical').padEnd(4)} ${node.name}  ${node.kind} ${role} (expected ${expected})  zxid ${figure(check?.values.zxid)}`,
       ];
     });
     const lags = checks.filter(
@@ -59,10 +63,14 @@ export const renderStatusTree = (topology: Topology, reports: readonly HealthRep
       ]),
     ];
   });
+  // Every site reports the ensemble; the topology's primary first, else any site that reported (its region
+  // may be gone).
+  const ensembleSite = [
+    topology.sites.find((s) => s.role === 'primary')?.name,
+    ...reports.map((r) => r.site),
+  ].find((name) => checks.some((check) => check.kind === 'coordination-ensemble' && check.site === name));
   const ensemble = checks.filter(
-    (check) =>
-      check.kind === 'coordination-ensemble' &&
-      check.site === topology.sites.find((s) => s.role === 'primary')?.name,
+    (check) => check.kind === 'coordination-ensemble' && check.site === ensembleSite,
   );
   const ensembleLines = ensemble.map((check) => [`${statusLabel(check.status).padEnd(4)} ${check.summary}`]);
   return [
