@@ -1,4 +1,4 @@
-import type { ReplicaEndpoint, Thresholds } from '../config/index.js';
+import type { ReplicaEndpoint } from '../config/index.js';
 import {
   gradeAbove,
   worstStatus,
@@ -8,27 +8,18 @@ import {
   type ReplicaStatusValues,
 } from '../health/index.js';
 import type { ProbeResult } from '../probe/index.js';
+import { counterDeltas, serverFindings } from './assess-server.js';
+import { HINTS, plural, type Finding } from './findings.js';
 import { explainFailure } from './explain.js';
 import type {
   ReplicaProbe,
   ReplicaTableState,
+  ReplicaThresholds,
   ReplicasStatusReport,
   ServerCounters,
-  ServerHealth,
 } from './types.js';
 
 type ProbeFailure = Extract<ProbeResult<unknown>, { ok: false }>;
-
-export type ReplicaThresholds = Pick<
-  Thresholds,
-  | 'replicaDelayWarnSeconds'
-  | 'replicaDelayCriticalSeconds'
-  | 'queueSizeWarn'
-  | 'logLagWarn'
-  | 'insertsInQueueWarn'
-  | 'partsPerPartitionWarn'
-  | 'clockSkewWarnSeconds'
->;
 
 /** One table as both views see it; null where neither said. */
 interface TableView {
@@ -44,30 +35,6 @@ interface TableView {
   activeReplicas: number | null;
   totalReplicas: number | null;
 }
-
-interface Finding {
-  status: CheckStatus;
-  text: string;
-  hint: string;
-}
-
-const HINTS = {
-  readonly: 'check coordination quorum',
-  readonlyNoSession: 'check the coordination config and that the ensemble has quorum',
-  readonlyOther: 'check system.replicas and the server log (metadata missing in coordination?)',
-  delay: 'check fetches and merges on this replica and the network to the others',
-  queue: 'check merges and fetches on this replica (system.replication_queue)',
-  inactive: 'another replica is down or has lost its coordination session',
-  logLag: 'the replica is slow to pull the replication log: check its coordination session and load',
-  inserts: 'fetches of new parts are falling behind: check the network to the other replicas',
-  parts: 'merges are falling behind inserts: insert bigger, rarer batches or check merges',
-  clock: 'check NTP (chrony) on the server and on the agent',
-  sessions: 'more than one coordination session: check the <zookeeper> config for duplicates',
-  hardware: 'the server lost or re-created its coordination session: check the ensemble and the network',
-  rejected: 'inserts were refused (TOO_MANY_PARTS): clients lost those writes unless they retried',
-} as const;
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const ok = <T>(result: ProbeResult<T>): T | undefined => (result.ok ? result.value : undefined);
 
@@ -360,78 +327,6 @@ const inactiveTables = (tables: TableView[]): TableView[] =>
       t.totalReplicas !== null &&
       t.activeReplicas < t.totalReplicas,
   );
-
-/** Counter changes since the previous cycle; a counter that went down means the server restarted. */
-export const counterDeltas = (
-  now: ServerCounters,
-  previous: ServerCounters | undefined,
-): ServerCounters | undefined => {
-  if (previous === undefined) return undefined;
-  const delta = (key: keyof ServerCounters) =>
-    now[key] >= previous[key] ? now[key] - previous[key] : now[key];
-  return {
-    zooKeeperHardwareExceptions: delta('zooKeeperHardwareExceptions'),
-    delayedInserts: delta('delayedInserts'),
-    rejectedInserts: delta('rejectedInserts'),
-  };
-};
-
-/** Clock skew, parts per partition, coordination sessions and the counters' changes this cycle. */
-const serverFindings = (
-  server: ServerHealth | undefined,
-  deltas: ServerCounters | undefined,
-  thresholds: ReplicaThresholds,
-): Finding[] => {
-  if (server === undefined) return [];
-  const findings: Finding[] = [];
-  const skew = server.clockSkewSeconds;
-  if (skew !== null && Math.abs(skew) > thresholds.clockSkewWarnSeconds) {
-    findings.push({
-      status: 'warn',
-      text: `clock ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the agent's (warn above ${thresholds.clockSkewWarnSeconds} s)`,
-      hint: HINTS.clock,
-    });
-  }
-  const busiest = server.busiestPartition;
-  if (busiest !== null && busiest.parts >= thresholds.partsPerPartitionWarn) {
-    findings.push({
-      status: 'warn',
-      text: `${busiest.parts} active parts in partition ${busiest.partition} of ${busiest.table} (warn ≥ ${thresholds.partsPerPartitionWarn})`,
-      hint: HINTS.parts,
-    });
-  }
-  if (server.zooKeeperSessions > 1) {
-    findings.push({
-      status: 'warn',
-      text: `${server.zooKeeperSessions} coordination sessions`,
-      hint: HINTS.sessions,
-    });
-  }
-  if (deltas !== undefined) {
-    if (deltas.rejectedInserts > 0) {
-      findings.push({
-        status: 'critical',
-        text: `${plural(deltas.rejectedInserts, 'insert')} rejected since the last cycle`,
-        hint: HINTS.rejected,
-      });
-    }
-    if (deltas.delayedInserts > 0) {
-      findings.push({
-        status: 'warn',
-        text: `${plural(deltas.delayedInserts, 'insert')} delayed since the last cycle`,
-        hint: HINTS.parts,
-      });
-    }
-    if (deltas.zooKeeperHardwareExceptions > 0) {
-      findings.push({
-        status: 'warn',
-        text: `${plural(deltas.zooKeeperHardwareExceptions, 'ZooKeeper hardware exception')} since the last cycle`,
-        hint: HINTS.hardware,
-      });
-    }
-  }
-  return findings;
-};
 
 /** Views that could not be read, and a 503 without a table list. */
 const viewFindings = (

@@ -21,7 +21,8 @@ export {
   REPLICAS_QUERY,
   type ReplicaProbeOptions,
 } from './probe.js';
-export { assessReplica, type ReplicaThresholds } from './assess.js';
+export { assessReplica } from './assess.js';
+export { counterDeltas } from './assess-server.js';
 export { probeServerHealth, parseCounters, SERVER_QUERIES } from './server-probe.js';
 export { quoteString, quoteIdentifier, qualifiedName } from './sql.js';
 export {

@@ -1,3 +1,4 @@
+import type { Thresholds } from '../config/index.js';
 import type { ProbeResult } from '../probe/index.js';
 import type { CLICKHOUSE_ERROR_CODES, SERVER_COUNTERS, TABLE_STATES } from './constants.js';
 
@@ -139,3 +140,15 @@ export interface ReplicaProbe {
   /** Absent when the caller did not ask (or the cycle deadline cut the probe short). */
   server?: ProbeResult<ServerHealth>;
 }
+
+/** The thresholds a replica's verdict uses. */
+export type ReplicaThresholds = Pick<
+  Thresholds,
+  | 'replicaDelayWarnSeconds'
+  | 'replicaDelayCriticalSeconds'
+  | 'queueSizeWarn'
+  | 'logLagWarn'
+  | 'insertsInQueueWarn'
+  | 'partsPerPartitionWarn'
+  | 'clockSkewWarnSeconds'
+>;
