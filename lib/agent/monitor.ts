@@ -1,6 +1,7 @@
 import type { Pager, PagingResult } from '../alerts/index.js';
 import type { Topology } from '../config/index.js';
 import { runCycle, type Connect, type CycleDeps, type HealthReport } from '../cycle/index.js';
+import { parseServerCounterMemory } from '../clickhouse/index.js';
 import { parseHeartbeatMemory } from '../heartbeat/index.js';
 import { metricDataFromReport, type MetricsPublisher, type PublishedDatum } from '../metrics/index.js';
 import type { Clock } from '../probe/index.js';
@@ -10,6 +11,9 @@ import type { StateStore } from '../state/index.js';
 const HEARTBEAT_MEMORY_TTL_SECONDS = 86_400;
 
 export const heartbeatMemoryKey = (cluster: string, site: string): string => `heartbeat/${cluster}/${site}`;
+
+/** Each replica's system.events counters of the last cycle: counters are judged per cycle. */
+export const serverCountersKey = (cluster: string, site: string): string => `counters/${cluster}/${site}`;
 
 export interface AgentDeps {
   topology: Topology;
@@ -36,19 +40,24 @@ export interface AgentCycleResult {
 export const runAgentCycle = async (deps: AgentDeps): Promise<AgentCycleResult> => {
   const { topology, siteName, store } = deps;
   const memoryKey = heartbeatMemoryKey(topology.cluster, siteName);
-  const previous = parseHeartbeatMemory((await store.get(memoryKey))?.value);
+  const countersKey = serverCountersKey(topology.cluster, siteName);
+  const [storedMemory, storedCounters] = await Promise.all([store.get(memoryKey), store.get(countersKey)]);
+  const previous = parseHeartbeatMemory(storedMemory?.value);
+  const serverCounters = parseServerCounterMemory(storedCounters?.value);
   const report = await runCycle({
     topology,
     siteName,
     clock: deps.clock,
     connect: deps.connect,
+    serverCounters,
     ...(previous ? { previousHeartbeat: previous } : {}),
     ...(deps.deadlineMs === undefined ? {} : { deadlineMs: deps.deadlineMs }),
     ...(deps.probeNode ? { probeNode: deps.probeNode } : {}),
   });
   const datums = metricDataFromReport(report);
-  const [, , paging] = await Promise.all([
+  const [, , , paging] = await Promise.all([
     store.put(memoryKey, report.heartbeatMemory, { ttlSeconds: HEARTBEAT_MEMORY_TTL_SECONDS }),
+    store.put(countersKey, Object.fromEntries(serverCounters), { ttlSeconds: HEARTBEAT_MEMORY_TTL_SECONDS }),
     deps.publisher.publish(datums),
     deps.pager.process(report),
   ]);

@@ -23,7 +23,12 @@ export {
 } from './probe.js';
 export { assessReplica } from './assess.js';
 export { counterDeltas } from './assess-server.js';
-export { probeServerHealth, parseCounters, SERVER_QUERIES } from './server-probe.js';
+export {
+  probeServerHealth,
+  parseCounters,
+  parseServerCounterMemory,
+  SERVER_QUERIES,
+} from './server-probe.js';
 export { quoteString, quoteIdentifier, qualifiedName } from './sql.js';
 export {
   CLICKHOUSE_ERROR_CODES,

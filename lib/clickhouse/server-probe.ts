@@ -24,6 +24,23 @@ const toNumber = (value: unknown): number | null => {
   return Number.isFinite(number) ? number : null;
 };
 
+/**
+ * Counters kept between cycles (`{ replica: { field: value } }` in the state store), as the cycle's map.
+ * Anything unreadable is dropped: the next cycle then has nothing to compare with, which is safe.
+ */
+export const parseServerCounterMemory = (stored: unknown): Map<string, ServerCounters> => {
+  const memory = new Map<string, ServerCounters>();
+  if (typeof stored !== 'object' || stored === null) return memory;
+  for (const [replica, value] of Object.entries(stored)) {
+    const fields = Object.keys(SERVER_COUNTERS) as (keyof ServerCounters)[];
+    const counters = value as Partial<Record<keyof ServerCounters, unknown>> | null;
+    if (counters !== null && fields.every((field) => typeof counters[field] === 'number')) {
+      memory.set(replica, counters as ServerCounters);
+    }
+  }
+  return memory;
+};
+
 /** system.events lists only events that happened: a missing counter is zero. */
 export const parseCounters = (rows: readonly unknown[]): ServerCounters => {
   const byEvent = new Map(
