@@ -78,8 +78,12 @@ const explainSilence = async (
   if (node.tls || !silent) return answers;
   // A TLS server answers a ClientHello within one round trip: a short wait keeps a hung server's cost low.
   const sniffMs = Math.min(timeoutMs, MAX_TLS_SNIFF_MS);
-  const overTls = await send({ ...node, tls: true, caFile: undefined }, FOUR_LETTER_WORDS.ruok, sniffMs);
-  if (!overTls.ok && overTls.code !== PROBE_FAILURES.tls) return answers;
+  const overTls = await send(
+    { ...node, tls: true, caFile: undefined },
+    FOUR_LETTER_WORDS.ruok,
+    sniffMs,
+  ).catch(() => undefined);
+  if (overTls === undefined || (!overTls.ok && overTls.code !== PROBE_FAILURES.tls)) return answers;
   const speaksTls = (word: FourLetterWord, result: ProbeResult<unknown>) => ({
     ok: false as const,
     code: PROBE_FAILURES.tls,

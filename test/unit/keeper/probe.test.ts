@@ -133,3 +133,48 @@ describe('probeCoordinationNode', () => {
     expect(result.ruok).toMatchObject({ ok: false, code: 'CONNECTION_RESET', reason: 'ruok: boom' });
   });
 });
+
+describe('probeCoordinationNode on a node that accepts connections but never answers', () => {
+  const silent =
+    (overTls: ProbeResult<string> | Error): SendWord =>
+    async (node, word) => {
+      if (node.tls) {
+        if (overTls instanceof Error) throw overTls;
+        return overTls;
+      }
+      return {
+        ok: false,
+        code: 'TIMEOUT',
+        reason: `${word}: connected, but no reply`,
+        elapsedMs: 1000,
+        connected: true,
+      };
+    };
+
+  it('calls it unknown with a TLS hint when the port completes a TLS handshake', async () => {
+    const probe = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: silent({ ok: false, code: 'TLS_ERROR', reason: 'ruok: SELF_SIGNED_CERT_IN_CHAIN', elapsedMs: 3 }),
+    });
+
+    expect(probe.role).toBe('unknown');
+    expect(probe.srvr).toMatchObject({ ok: false, code: 'TLS_ERROR' });
+  });
+
+  it('keeps it unreachable when the TLS attempt times out too (a hung server), even if that send throws', async () => {
+    const timedOut = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: silent({ ok: false, code: 'TIMEOUT', reason: 'ruok: no reply', elapsedMs: 500 }),
+    });
+    const threw = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: silent(new Error('boom')),
+    });
+
+    expect(timedOut.role).toBe('unreachable');
+    expect(threw.role).toBe('unreachable');
+  });
+});
