@@ -3,6 +3,7 @@ import type { Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import type { FenceEnforcement } from '../fence/index.js';
 import { runCycle, type Connect, type CycleDeps, type HealthReport } from '../cycle/index.js';
+import { parseServerCounterMemory, type ServerCounters } from '../clickhouse/index.js';
 import { parseHeartbeatMemory, type HeartbeatMemory } from '../heartbeat/index.js';
 import {
   metricDataFromReport,
@@ -27,6 +28,9 @@ export interface Reprobe {
   /** What the invocation has left for another cycle (the caller keeps its publishing margin back). */
   remainingMs(): number;
 }
+
+/** Each replica's system.events counters of the last cycle: counters are judged per cycle. */
+export const serverCountersKey = (cluster: string, site: string): string => `counters/${cluster}/${site}`;
 
 export interface AgentDeps {
   topology: Topology;
@@ -61,13 +65,20 @@ export interface AgentCycleResult {
   verdictFailures: string[];
 }
 
-const cycleOf = (deps: AgentDeps, roles: ClusterRoles, memory: HeartbeatMemory | undefined) =>
+/** The cycle of this site; `serverCounters` holds the last cycle's counters and is updated in place. */
+const cycleOf = (
+  deps: AgentDeps,
+  roles: ClusterRoles,
+  memory: HeartbeatMemory | undefined,
+  serverCounters: Map<string, ServerCounters>,
+) =>
   runCycle({
     topology: deps.topology,
     siteName: deps.siteName,
     clock: deps.clock,
     connect: deps.connect,
     roles,
+    serverCounters,
     ...(memory ? { previousHeartbeat: memory } : {}),
     ...(deps.deadlineMs === undefined ? {} : { deadlineMs: deps.deadlineMs }),
     ...(deps.probeNode ? { probeNode: deps.probeNode } : {}),
@@ -78,6 +89,7 @@ const probeAndPage = async (
   deps: AgentDeps,
   roles: ClusterRoles,
   memory: HeartbeatMemory | undefined,
+  serverCounters: Map<string, ServerCounters>,
 ): Promise<{ report: HealthReport; paging: PagingResult }> => {
   const { topology, siteName, store, clock } = deps;
   const freshMs =
@@ -85,13 +97,13 @@ const probeAndPage = async (
     verdictFreshMs(schedulePeriodSeconds(topology.schedule) * 1000, topology.timeouts.cycleMs);
   const page = async (report: HealthReport) =>
     deps.pager.process(report, await peerViews(store, topology, siteName, roles, clock.now(), freshMs));
-  const report = await cycleOf(deps, roles, memory);
+  const report = await cycleOf(deps, roles, memory, serverCounters);
   const paging = await page(report);
   const { reprobe } = deps;
   const budget = (deps.deadlineMs ?? topology.timeouts.cycleMs) + (reprobe?.afterMs ?? 0);
   if (!reprobe || paging.pending.length === 0 || reprobe.remainingMs() < budget) return { report, paging };
   await reprobe.sleep(reprobe.afterMs);
-  const again = await cycleOf(deps, roles, report.heartbeatMemory);
+  const again = await cycleOf(deps, roles, report.heartbeatMemory, serverCounters);
   return { report: again, paging: await page(again) };
 };
 
@@ -108,19 +120,22 @@ export const runAgentCycle = async (deps: AgentDeps): Promise<AgentCycleResult> 
   const fence = deps.fenceGuard
     ? await deps.fenceGuard(siteName).catch((error: unknown) => ({ failed: describeError(error) }))
     : undefined;
-  const [roles, memory, previousVerdict] = await Promise.all([
+  const countersKey = serverCountersKey(topology.cluster, siteName);
+  const [roles, memory, previousVerdict, serverCounters] = await Promise.all([
     readRoles(store, topology),
     store.get(memoryKey).then((item) => parseHeartbeatMemory(item?.value)),
     readVerdict(store, topology.cluster, siteName),
+    store.get(countersKey).then((item) => parseServerCounterMemory(item?.value)),
   ]);
-  const { report, paging } = await probeAndPage(deps, roles, memory);
+  const { report, paging } = await probeAndPage(deps, roles, memory, serverCounters);
   const datums = metricDataFromReport(report);
   const verdict = siteVerdictOf(report, paging, previousVerdict, new Date(deps.clock.now()).toISOString());
   const peerStores = topology.sites
     .filter((site) => site.name !== siteName)
     .map((site) => deps.peerStore?.(site.name) ?? store);
-  const [, , verdictFailures] = await Promise.all([
+  const [, , , verdictFailures] = await Promise.all([
     store.put(memoryKey, report.heartbeatMemory, { ttlSeconds: HEARTBEAT_MEMORY_TTL_SECONDS }),
+    store.put(countersKey, Object.fromEntries(serverCounters), { ttlSeconds: HEARTBEAT_MEMORY_TTL_SECONDS }),
     deps.publisher.publish(datums),
     leaveVerdict(verdict, [...new Set([store, ...peerStores])]),
   ]);

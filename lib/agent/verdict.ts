@@ -1,15 +1,10 @@
 import type { PagingResult, PeerView } from '../alerts/index.js';
 import type { Topology } from '../config/index.js';
 import type { HealthReport } from '../cycle/index.js';
-import type { Check } from '../health/index.js';
+import { isCheckOf, type Check } from '../health/index.js';
 import { readVerdict, writeVerdict, type ClusterRoles, type SiteVerdict } from '../roles/index.js';
 import { describeError } from '../errors/index.js';
 import type { StateStore } from '../state/index.js';
-
-const numberValue = (check: Check, key: string): number | null => {
-  const value = check.values[key];
-  return typeof value === 'number' ? value : null;
-};
 
 /**
  * What this agent leaves for the other region's agent and for the failover preflight. The lag per source
@@ -25,9 +20,9 @@ export const siteVerdictOf = (
   const write = report.checks.find((check) => check.kind === 'heartbeat-write');
   const writable = write?.status === 'ok';
   const lagSeconds: Record<string, number | null> = { ...previous?.lagSeconds };
-  for (const lag of report.checks.filter((check) => check.kind === 'heartbeat-lag')) {
-    const advancing = numberValue(lag, 'unchangedCycles') === 0;
-    const measured = numberValue(lag, 'lagSeconds');
+  for (const lag of report.checks.filter(isCheckOf('heartbeat-lag'))) {
+    const advancing = lag.values.unchangedCycles === 0;
+    const measured = lag.values.lagSeconds;
     if (advancing && measured !== null) lagSeconds[lag.subject] = measured;
     else lagSeconds[lag.subject] ??= null;
   }

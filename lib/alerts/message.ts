@@ -1,7 +1,14 @@
 import type { Check } from '../health/index.js';
 import { DEFAULT_RUNBOOK_BASE } from '../metrics/index.js';
 import { FIRST_STEPS, INCIDENT_KEYS, KIND_PRIORITY, MAX_SUBJECT_CHARS, SUBJECT_TAGS } from './constants.js';
-import type { Notification, NotificationEvent, PageState, PagingReport, Pause } from './types.js';
+import type {
+  Notification,
+  NotificationAttributes,
+  NotificationEvent,
+  PageState,
+  PagingReport,
+  Pause,
+} from './types.js';
 
 /** An SNS-safe subject: printable ASCII on one line, at most MAX_SUBJECT_CHARS, cut with "...". */
 export const safeSubject = (text: string): string => {
@@ -43,7 +50,7 @@ const duration = (from: string, to: string): string => {
 };
 
 const formatValues = (values: Check['values']): string => {
-  const parts = Object.entries(values)
+  const parts = Object.entries(values as Record<string, unknown>)
     .filter(([, value]) => value !== null && value !== '')
     .map(([key, value]) => `${key}=${String(value)}`);
   return parts.length > 0 ? parts.join(', ') : '(no values)';
@@ -56,27 +63,26 @@ export const byPriority = <T extends { kind: Check['kind']; subject: string }>(i
   );
 
 /** The runbook link for a check; replica-status points at the section that matches what is wrong. */
-export const runbookLink = (
-  check: Pick<Check, 'kind' | 'values'>,
-  runbookBase = DEFAULT_RUNBOOK_BASE,
-): string => {
+export const runbookLink = (check: Check, runbookBase = DEFAULT_RUNBOOK_BASE): string => {
   let anchor = FIRST_STEPS[check.kind].anchor;
   if (check.kind === 'replica-status') {
-    if (check.values['reachable'] === false) anchor = 'runbook-replica-unreachable';
-    else if (
-      !(Number(check.values['readonlyTables'] ?? 0) > 0) &&
-      !(Number(check.values['sessionExpiredTables'] ?? 0) > 0)
-    ) {
+    if (!check.values.reachable) anchor = 'runbook-replica-unreachable';
+    else if (!((check.values.readonlyTables ?? 0) > 0) && !((check.values.sessionExpiredTables ?? 0) > 0)) {
       anchor = 'runbook-replication-delay-and-queue';
     }
   }
   return `${runbookBase}#${anchor}`;
 };
 
+/** A check of the incident; `check` is absent when it cleared while the incident was being confirmed. */
 export interface PageItem {
-  check: Check;
+  check: Check | undefined;
   state: PageState;
 }
+
+/** The runbook link of a check seen earlier in the incident and cleared since: its kind's section. */
+const kindRunbookLink = (kind: Check['kind'], runbookBase = DEFAULT_RUNBOOK_BASE): string =>
+  `${runbookBase}#${FIRST_STEPS[kind].anchor}`;
 
 export interface MessageContext {
   report: PagingReport;
@@ -103,7 +109,12 @@ const incidentLine = (incident: string | undefined): string[] =>
 const where = (report: PagingReport): string =>
   `${report.cluster}/${report.site}${report.region ? ` (${report.region})` : ''}`;
 
-const subjectFor = (tag: string, report: PagingReport, items: readonly PageItem[], suffix = ''): string => {
+const subjectFor = (
+  tag: string,
+  report: PagingReport,
+  items: readonly { check: Pick<Check, 'kind' | 'subject'> }[],
+  suffix = '',
+): string => {
   const first = items[0]!;
   const more = items.length > 1 ? ` (+${items.length - 1} more)` : '';
   return safeSubject(
@@ -127,7 +138,7 @@ export const pageMessage = (
 ): Notification => {
   const { report, at } = context;
   const sorted = byPriority(
-    items.map((item) => ({ ...item, kind: item.check.kind, subject: item.check.subject })),
+    items.map((item) => ({ ...item, kind: item.state.kind, subject: item.state.subject })),
   );
   const first = sorted[0]!;
   const suffix = event === 'repeat' ? ` for ${duration(first.state.since, at)}` : '';
@@ -137,12 +148,12 @@ export const pageMessage = (
       : `STILL CRITICAL at ${where(report)}: ${sorted.length === 1 ? 'a problem is' : `${sorted.length} problems are`} still open.`;
   const blocks = sorted.map(({ check, state }, i) =>
     [
-      `${i + 1}. ${checkTitle(check.kind, check.subject)}`,
-      `   What is wrong: ${check.summary}`,
-      `   Measured:      ${formatValues(check.values)}`,
+      `${i + 1}. ${checkTitle(state.kind, state.subject)}`,
+      `   What is wrong: ${check ? check.summary : `${state.summary} (seen earlier in this incident; cleared since)`}`,
+      ...(check ? [`   Measured:      ${formatValues(check.values)}`] : []),
       `   Since:         ${state.since} (${duration(state.since, at)})${state.pages > 1 ? `, page ${state.pages}` : ''}`,
-      `   First step:    ${FIRST_STEPS[check.kind].step}`,
-      `   Runbook:       ${runbookLink(check, context.runbookBase)}`,
+      `   First step:    ${FIRST_STEPS[state.kind].step}`,
+      `   Runbook:       ${check ? runbookLink(check, context.runbookBase) : kindRunbookLink(state.kind, context.runbookBase)}`,
     ].join('\n'),
   );
   const also = (context.alsoOpen ?? []).filter(
@@ -166,7 +177,12 @@ export const pageMessage = (
     pauseHint(report, context.deployedStage),
   ];
   return {
-    subject: subjectFor(SUBJECT_TAGS[event], report, sorted, suffix),
+    subject: subjectFor(
+      SUBJECT_TAGS[event],
+      report,
+      sorted.map(({ check, state }) => ({ check: check ?? { kind: state.kind, subject: state.subject } })),
+      suffix,
+    ),
     body: lines.join('\n'),
     attributes: {
       event,
@@ -177,14 +193,16 @@ export const pageMessage = (
       at,
       incident: context.incident ?? null,
       checks: sorted.map(({ check, state }) => ({
-        kind: check.kind,
-        subject: check.subject,
-        status: check.status,
-        summary: check.summary,
+        kind: state.kind,
+        subject: state.subject,
+        status: check?.status ?? null,
+        summary: check?.summary ?? state.summary,
         since: state.since,
         pages: state.pages,
-        values: check.values,
-        runbook: runbookLink(check, context.runbookBase),
+        values: (check?.values as NotificationAttributes[string] | undefined) ?? null,
+        runbook: check
+          ? runbookLink(check, context.runbookBase)
+          : kindRunbookLink(state.kind, context.runbookBase),
       })),
     },
   };
@@ -209,14 +227,7 @@ export const resolvedMessage = (
   );
   const subjectItems = sorted.map(({ state, check }) => ({
     state,
-    check: check ?? {
-      kind: state.kind,
-      subject: state.subject,
-      site: state.site,
-      status: 'ok' as const,
-      summary: '',
-      values: {},
-    },
+    check: check ?? { kind: state.kind, subject: state.subject },
   }));
   return {
     subject: subjectFor(
@@ -246,7 +257,7 @@ export const resolvedMessage = (
         status: check?.status ?? null,
         since: state.since,
         pages: state.pages,
-        values: check?.values ?? null,
+        values: (check?.values as NotificationAttributes[string] | undefined) ?? null,
       })),
     },
   };

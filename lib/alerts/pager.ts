@@ -63,16 +63,6 @@ const pageStates = (incident: IncidentState): PageState[] =>
 const findCheck = (checks: readonly Check[], state: Pick<PageState, 'kind' | 'subject'>) =>
   checks.find((check) => check.kind === state.kind && check.subject === state.subject);
 
-/** A check of the incident that is no longer critical, as it was when it was. */
-const seenEarlier = (state: PageState): Check => ({
-  kind: state.kind,
-  site: state.site,
-  subject: state.subject,
-  status: 'critical',
-  summary: `${state.summary} (seen earlier in this incident; cleared since)`,
-  values: {},
-});
-
 interface Claim {
   event: PagingOutcome['event'];
   key: string;
@@ -255,7 +245,7 @@ export class Pager {
         // Every check of the incident: those that cleared while it was being confirmed (the cause, often)
         // are told as they were seen.
         const items = pageStates(incident).map((state): PageItem => ({
-          check: findCheck(claim.checks, state) ?? seenEarlier(state),
+          check: findCheck(claim.checks, state),
           state,
         }));
         return pageMessage(claim.event, items, context(incident));

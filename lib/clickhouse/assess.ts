@@ -1,15 +1,25 @@
-import type { ReplicaEndpoint, Thresholds } from '../config/index.js';
-import { gradeAbove, worstStatus, type Check, type CheckStatus } from '../health/index.js';
+import type { ReplicaEndpoint } from '../config/index.js';
+import {
+  gradeAbove,
+  worstStatus,
+  type Check,
+  type CheckOf,
+  type CheckStatus,
+  type ReplicaStatusValues,
+} from '../health/index.js';
 import type { ProbeResult } from '../probe/index.js';
+import { counterDeltas, serverFindings } from './assess-server.js';
+import { HINTS, plural, type Finding } from './findings.js';
 import { explainFailure } from './explain.js';
-import type { ReplicaProbe, ReplicaTableState, ReplicasStatusReport } from './types.js';
+import type {
+  ReplicaProbe,
+  ReplicaTableState,
+  ReplicaThresholds,
+  ReplicasStatusReport,
+  ServerCounters,
+} from './types.js';
 
 type ProbeFailure = Extract<ProbeResult<unknown>, { ok: false }>;
-
-export type ReplicaThresholds = Pick<
-  Thresholds,
-  'replicaDelayWarnSeconds' | 'replicaDelayCriticalSeconds' | 'queueSizeWarn'
->;
 
 /** One table as both views see it; null where neither said. */
 interface TableView {
@@ -25,23 +35,6 @@ interface TableView {
   activeReplicas: number | null;
   totalReplicas: number | null;
 }
-
-interface Finding {
-  status: CheckStatus;
-  text: string;
-  hint: string;
-}
-
-const HINTS = {
-  readonly: 'check coordination quorum',
-  readonlyNoSession: 'check the coordination config and that the ensemble has quorum',
-  readonlyOther: 'check system.replicas and the server log (metadata missing in coordination?)',
-  delay: 'check fetches and merges on this replica and the network to the others',
-  queue: 'check merges and fetches on this replica (system.replication_queue)',
-  inactive: 'another replica is down or has lost its coordination session',
-} as const;
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const ok = <T>(result: ProbeResult<T>): T | undefined => (result.ok ? result.value : undefined);
 
@@ -182,51 +175,57 @@ const failureText = (label: string, result: ProbeResult<unknown>): Finding | und
   return { status: 'warn', text: `${label} unavailable: ${what}`, hint };
 };
 
-/**
- * Turns one server's replication probe into checks: one `replica-status` for the server, and one
- * `replica-tables` for each table that is not fine (subject `db.table@replica`). Critical: unreachable,
- * a readonly table, an expired session; delay graded against the thresholds; queue size warns.
- */
-export const assessReplica = (
+type StatusCheck = CheckOf<'replica-status'>;
+
+const readonlyFromStatus = (probe: ReplicaProbe): boolean =>
+  !probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY';
+
+/** The server answered neither view: unreachable, or it answered with an exception that says why. */
+const unreadableCheck = (
   site: string,
-  replica: Pick<ReplicaEndpoint, 'name'>,
+  name: string,
   probe: ReplicaProbe,
-  thresholds: ReplicaThresholds,
-): Check[] => {
-  const rows = ok(probe.tables);
-  const status = ok(probe.status);
-  const baseValues = {
-    statusProbe: probe.status.ok ? 'ok' : probe.status.code,
-    tablesProbe: probe.tables.ok ? 'ok' : probe.tables.code,
-    httpStatus: status?.httpStatus ?? null,
+  base: Pick<ReplicaStatusValues, 'statusProbe' | 'tablesProbe' | 'httpStatus'>,
+): StatusCheck => {
+  // Prefer the explanation of a server that answered with an exception.
+  const failures = [probe.tables, probe.status].filter((result): result is ProbeFailure => !result.ok);
+  const facts = failures.find((failure) => failure.serverErrorType !== undefined) ?? failures[0]!;
+  const { what, hint } = explainFailure(facts);
+  const answered = facts.serverErrorType !== undefined;
+  return {
+    kind: 'replica-status',
+    site,
+    subject: name,
+    status: 'critical',
+    summary: readonlyFromStatus(probe)
+      ? `${name}: tables readonly (TABLE_IS_READ_ONLY from /replicas_status) — ${HINTS.readonly}`
+      : answered
+        ? `${name}: cannot read replication state: ${what} — ${hint}`
+        : `${name}: unreachable: ${what} — ${hint}`,
+    values: {
+      ...base,
+      reachable: answered,
+      reason: facts.reason,
+      tables: null,
+      readonlyTables: null,
+      sessionExpiredTables: null,
+      maxAbsoluteDelay: null,
+      maxQueueSize: null,
+      maxLogLag: null,
+      maxInsertsInQueue: null,
+      tablesWithInactiveReplicas: null,
+      maxPartsPerPartition: null,
+      clockSkewSeconds: null,
+      zooKeeperSessions: null,
+      zooKeeperHardwareExceptions: null,
+      delayedInserts: null,
+      rejectedInserts: null,
+    },
   };
+};
 
-  if (rows === undefined && status === undefined) {
-    // Neither view: prefer the explanation of a server that answered with an exception.
-    const failures = [probe.tables, probe.status].filter((result): result is ProbeFailure => !result.ok);
-    const facts = failures.find((failure) => failure.serverErrorType !== undefined) ?? failures[0]!;
-    const { what, hint } = explainFailure(facts);
-    const answered = facts.serverErrorType !== undefined;
-    const readonlyFromStatus = !probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY';
-    return [
-      {
-        kind: 'replica-status',
-        site,
-        subject: replica.name,
-        status: 'critical',
-        summary: readonlyFromStatus
-          ? `${replica.name}: tables readonly (TABLE_IS_READ_ONLY from /replicas_status) — ${HINTS.readonly}`
-          : answered
-            ? `${replica.name}: cannot read replication state: ${what} — ${hint}`
-            : `${replica.name}: unreachable: ${what} — ${hint}`,
-        values: { ...baseValues, reachable: answered, reason: facts.reason },
-      },
-    ];
-  }
-
-  const tables = mergeViews(rows, status);
-  const perTable = tables.map((table) => ({ table, findings: tableFindings(table, thresholds) }));
-
+/** Readonly tables and lost sessions, from both views. */
+const readonlyFindings = (tables: TableView[], probe: ReplicaProbe): Finding[] => {
   const findings: Finding[] = [];
   const readonlyTables = tables.filter((table) => table.readonly);
   if (readonlyTables.length > 0) findings.push(readonlyFinding(readonlyTables));
@@ -239,14 +238,34 @@ export const assessReplica = (
     });
   }
   // Servers before the readonly branch (18.16 too) answer /replicas_status with a 500 TABLE_IS_READ_ONLY.
-  const statusSaysReadonly = !probe.status.ok && probe.status.serverErrorType === 'TABLE_IS_READ_ONLY';
-  if (statusSaysReadonly && readonlyTables.length === 0) {
+  if (readonlyFromStatus(probe) && readonlyTables.length === 0) {
     findings.push({
       status: 'critical',
       text: 'tables readonly (TABLE_IS_READ_ONLY from /replicas_status)',
       hint: HINTS.readonly,
     });
   }
+  return findings;
+};
+
+/** The largest of a per-table figure at or above its warn threshold, as a finding. */
+const largestAbove = (
+  tables: TableView[],
+  figure: (table: TableView) => number | null,
+  warn: number,
+  describe: (value: number, table: string) => string,
+  hint: string,
+): Finding[] => {
+  const worst = maxBy(tables, figure);
+  const value = worst === undefined ? null : figure(worst);
+  return value !== null && value >= warn
+    ? [{ status: 'warn', text: `${describe(value, tableName(worst!))} (warn ≥ ${warn})`, hint }]
+    : [];
+};
+
+/** Delay, queue, log lag, queued inserts and inactive replicas over all tables. */
+const lagFindings = (tables: TableView[], thresholds: ReplicaThresholds): Finding[] => {
+  const findings: Finding[] = [];
   const slowest = maxBy(tables, (table) => table.absoluteDelay);
   const maxDelay = slowest?.absoluteDelay ?? null;
   if (slowest !== undefined && maxDelay !== null) {
@@ -265,22 +284,30 @@ export const assessReplica = (
       });
     }
   }
-  const longest = maxBy(tables, (table) => table.queueSize);
-  const maxQueue = longest?.queueSize ?? null;
-  if (longest !== undefined && maxQueue !== null && maxQueue >= thresholds.queueSizeWarn) {
-    findings.push({
-      status: 'warn',
-      text: `queue of ${maxQueue} entries on ${tableName(longest)} (warn ≥ ${thresholds.queueSizeWarn})`,
-      hint: HINTS.queue,
-    });
-  }
-  const inactive = tables.filter(
-    (t) =>
-      !t.readonly &&
-      t.activeReplicas !== null &&
-      t.totalReplicas !== null &&
-      t.activeReplicas < t.totalReplicas,
+  findings.push(
+    ...largestAbove(
+      tables,
+      (t) => t.queueSize,
+      thresholds.queueSizeWarn,
+      (v, t) => `queue of ${v} entries on ${t}`,
+      HINTS.queue,
+    ),
+    ...largestAbove(
+      tables,
+      (t) => t.logLag,
+      thresholds.logLagWarn,
+      (v, t) => `${v} log entries not yet pulled on ${t}`,
+      HINTS.logLag,
+    ),
+    ...largestAbove(
+      tables,
+      (t) => t.insertsInQueue,
+      thresholds.insertsInQueueWarn,
+      (v, t) => `${v} inserts queued on ${t}`,
+      HINTS.inserts,
+    ),
   );
+  const inactive = inactiveTables(tables);
   if (inactive.length > 0) {
     const sample = inactive[0]!;
     findings.push({
@@ -289,6 +316,25 @@ export const assessReplica = (
       hint: HINTS.inactive,
     });
   }
+  return findings;
+};
+
+const inactiveTables = (tables: TableView[]): TableView[] =>
+  tables.filter(
+    (t) =>
+      !t.readonly &&
+      t.activeReplicas !== null &&
+      t.totalReplicas !== null &&
+      t.activeReplicas < t.totalReplicas,
+  );
+
+/** Views that could not be read, and a 503 without a table list. */
+const viewFindings = (
+  probe: ReplicaProbe,
+  rows: ReplicaTableState[] | undefined,
+  status: ReplicasStatusReport | undefined,
+): Finding[] => {
+  const findings: Finding[] = [];
   if (rows === undefined && status !== undefined && !status.listed && status.httpStatus === 503) {
     findings.push({
       status: 'warn',
@@ -298,14 +344,69 @@ export const assessReplica = (
   }
   for (const missing of [
     failureText('system.replicas', probe.tables),
-    statusSaysReadonly ? undefined : failureText('/replicas_status', probe.status),
+    readonlyFromStatus(probe) ? undefined : failureText('/replicas_status', probe.status),
   ]) {
     if (missing !== undefined) findings.push(missing);
   }
-  findings.sort((a, b) => rank(b.status) - rank(a.status));
+  return findings;
+};
 
-  const maxLogLag = maxBy(tables, (table) => table.logLag)?.logLag ?? null;
-  const statusCheck: Check = {
+const tableCheck = (site: string, replica: string, table: TableView, problems: Finding[]): Check => {
+  const subject = `${tableName(table)}@${replica}`;
+  return {
+    kind: 'replica-tables',
+    site,
+    subject,
+    status: worstStatus(problems.map((problem) => problem.status)),
+    summary: summarise(subject, problems),
+    values: {
+      absoluteDelay: table.absoluteDelay,
+      queueSize: table.queueSize,
+      insertsInQueue: table.insertsInQueue,
+      logLag: table.logLag,
+      activeReplicas: table.activeReplicas,
+      totalReplicas: table.totalReplicas,
+      readonly: table.readonly,
+      sessionExpired: table.sessionExpired,
+    },
+  };
+};
+
+/**
+ * Turns one server's probe into checks: one `replica-status` for the server, and one `replica-tables` for
+ * each table that is not fine (subject `db.table@replica`). Critical: unreachable, a readonly table, an
+ * expired session, rejected inserts; delay graded against the thresholds; queue, log lag, queued inserts,
+ * parts per partition, clock skew, coordination sessions and ZooKeeper exceptions warn. `previousCounters`
+ * are the server's `system.events` counters of the previous cycle (no counter verdict without them).
+ */
+export const assessReplica = (
+  site: string,
+  replica: Pick<ReplicaEndpoint, 'name'>,
+  probe: ReplicaProbe,
+  thresholds: ReplicaThresholds,
+  previousCounters?: ServerCounters,
+): Check[] => {
+  const rows = ok(probe.tables);
+  const status = ok(probe.status);
+  const base = {
+    statusProbe: probe.status.ok ? 'ok' : probe.status.code,
+    tablesProbe: probe.tables.ok ? 'ok' : probe.tables.code,
+    httpStatus: status?.httpStatus ?? null,
+  };
+  if (rows === undefined && status === undefined) return [unreadableCheck(site, replica.name, probe, base)];
+
+  const tables = mergeViews(rows, status);
+  const server = probe.server?.ok ? probe.server.value : undefined;
+  const deltas = server === undefined ? undefined : counterDeltas(server.counters, previousCounters);
+  const findings = [
+    ...readonlyFindings(tables, probe),
+    ...lagFindings(tables, thresholds),
+    ...serverFindings(server, deltas, thresholds),
+    ...viewFindings(probe, rows, status),
+  ].sort((a, b) => rank(b.status) - rank(a.status));
+
+  const maxDelay = maxBy(tables, (table) => table.absoluteDelay)?.absoluteDelay ?? null;
+  const statusCheck: StatusCheck = {
     kind: 'replica-status',
     site,
     subject: replica.name,
@@ -317,40 +418,30 @@ export const assessReplica = (
           ? `${replica.name}: reachable, no replicated tables`
           : `${replica.name}: ${plural(tables.length, 'replicated table')} in sync (max delay ${maxDelay ?? 0} s)`,
     values: {
-      ...baseValues,
+      ...base,
       reachable: true,
+      reason: null,
       tables: tables.length,
-      readonlyTables: readonlyTables.length,
+      readonlyTables: tables.filter((table) => table.readonly).length,
       sessionExpiredTables: tables.filter((table) => table.sessionExpired).length,
       maxAbsoluteDelay: maxDelay,
-      maxQueueSize: maxQueue,
-      maxLogLag,
-      tablesWithInactiveReplicas: inactive.length,
+      maxQueueSize: maxBy(tables, (table) => table.queueSize)?.queueSize ?? null,
+      maxLogLag: maxBy(tables, (table) => table.logLag)?.logLag ?? null,
+      maxInsertsInQueue: maxBy(tables, (table) => table.insertsInQueue)?.insertsInQueue ?? null,
+      tablesWithInactiveReplicas: inactiveTables(tables).length,
+      maxPartsPerPartition: server?.busiestPartition?.parts ?? (server ? 0 : null),
+      clockSkewSeconds: server?.clockSkewSeconds ?? null,
+      zooKeeperSessions: server?.zooKeeperSessions ?? null,
+      zooKeeperHardwareExceptions: deltas?.zooKeeperHardwareExceptions ?? null,
+      delayedInserts: deltas?.delayedInserts ?? null,
+      rejectedInserts: deltas?.rejectedInserts ?? null,
     },
   };
 
-  const tableChecks = perTable
-    .filter(({ findings: problems }) => problems.length > 0)
-    .map(({ table, findings: problems }): Check => {
-      const subject = `${tableName(table)}@${replica.name}`;
-      return {
-        kind: 'replica-tables',
-        site,
-        subject,
-        status: worstStatus(problems.map((problem) => problem.status)),
-        summary: summarise(subject, problems),
-        values: {
-          absoluteDelay: table.absoluteDelay,
-          queueSize: table.queueSize,
-          insertsInQueue: table.insertsInQueue,
-          logLag: table.logLag,
-          activeReplicas: table.activeReplicas,
-          totalReplicas: table.totalReplicas,
-          readonly: table.readonly,
-          sessionExpired: table.sessionExpired,
-        },
-      };
-    });
+  const tableChecks = tables
+    .map((table) => ({ table, problems: tableFindings(table, thresholds) }))
+    .filter(({ problems }) => problems.length > 0)
+    .map(({ table, problems }) => tableCheck(site, replica.name, table, problems));
 
   return [statusCheck, ...tableChecks];
 };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ReplicaEndpoint } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { failureCodeOf, PROBE_FAILURES } from '../probe/index.js';
@@ -16,14 +17,18 @@ import type {
   ReplicasStatusRequest,
 } from './types.js';
 
-export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tls' | 'user'>;
+export type ClickHouseEndpoint = Pick<ReplicaEndpoint, 'host' | 'httpPort' | 'tls' | 'user' | 'caFile'>;
 
 /** What the connection touches, replaceable in tests. */
 export interface ConnectionDeps {
   createTransport: typeof createHttpTransport;
+  readCa?: (path: string) => string;
 }
 
-const defaultDeps: ConnectionDeps = { createTransport: createHttpTransport };
+const defaultDeps: ConnectionDeps = {
+  createTransport: createHttpTransport,
+  readCa: (path) => readFileSync(path, 'utf8'),
+};
 
 /** JSONEachRow: one JSON object per line. */
 const rowsOf = <T>(body: string): T[] =>
@@ -34,6 +39,18 @@ const rowsOf = <T>(body: string): T[] =>
 
 /** Shortest password that is masked in messages; shorter ones would mangle ordinary words. */
 const MIN_MASKED_PASSWORD_LENGTH = 4;
+
+const readBundle = (
+  endpoint: ClickHouseEndpoint,
+  readCa: (path: string) => string,
+): { ok: true; ca?: string } | { ok: false; problem: string } => {
+  if (!endpoint.tls || endpoint.caFile === undefined) return { ok: true };
+  try {
+    return { ok: true, ca: readCa(endpoint.caFile) };
+  } catch (error) {
+    return { ok: false, problem: `caFile ${endpoint.caFile} cannot be read (${describeError(error)})` };
+  }
+};
 
 export const endpointUrl = (endpoint: ClickHouseEndpoint): string => {
   const host =
@@ -55,11 +72,16 @@ export const createClickHouseConnection = (
 ): ClickHouseConnection => {
   const url = endpointUrl(endpoint);
   const label = `${url} as ${endpoint.user}`;
+  // A private CA for HTTPS, read once per connection (connections are cached per replica). A file that
+  // cannot be read fails every request with its name, instead of throwing here.
+  const bundle = readBundle(endpoint, deps.readCa ?? defaultDeps.readCa!);
+  const ca = bundle.ok ? bundle.ca : undefined;
   const transport = deps.createTransport({
     url,
     username: endpoint.user,
     password: password ?? '',
     keepAlive: options.keepAlive,
+    ...(ca === undefined ? {} : { ca }),
   });
 
   const mask = (text: string): string =>
@@ -117,6 +139,15 @@ export const createClickHouseConnection = (
     requested: number,
     action: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
+    if (!bundle.ok) {
+      throw new ClickHouseRequestError(
+        CLICKHOUSE_ERROR_CODES.transport,
+        `${what} on ${label}: ${bundle.problem}`,
+        {
+          failure: PROBE_FAILURES.tls,
+        },
+      );
+    }
     const timeoutMs = timeoutOf(requested);
     const signal = AbortSignal.timeout(timeoutMs);
     try {

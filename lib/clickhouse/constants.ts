@@ -102,3 +102,13 @@ export const NEVER_LOADED_DELAY_SECONDS = 315_360_000;
 export const MAX_SERVER_MESSAGE_LENGTH = 500;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Cumulative `system.events` counters judged per cycle (deltas), by field name. */
+export const SERVER_COUNTERS = {
+  /** Connection loss and session expiry between ClickHouse and ZooKeeper/Keeper. */
+  zooKeeperHardwareExceptions: 'ZooKeeperHardwareExceptions',
+  /** INSERTs throttled because a partition had too many parts (parts_to_delay_insert). */
+  delayedInserts: 'DelayedInserts',
+  /** INSERTs refused with TOO_MANY_PARTS (parts_to_throw_insert): the client's data was not written. */
+  rejectedInserts: 'RejectedInserts',
+} as const;

@@ -80,6 +80,10 @@ const BY_FAILURE: Record<ProbeFailureCode, FailureExplanation> = {
     what: 'credentials refused',
     hint: 'check the user and its password secret',
   },
+  [PROBE_FAILURES.tls]: {
+    what: 'TLS handshake failed (certificate not trusted, wrong host name, or not an HTTPS port)',
+    hint: "set caFile on the replica to the CA bundle that signed the server's certificate, and check https_port",
+  },
 };
 
 /** Explains a failed probe; branches on the exception type first, then on the failure code. */

@@ -16,6 +16,8 @@ export interface TransportConfig {
   username: string;
   password: string;
   keepAlive: boolean;
+  /** PEM bundle trusted for HTTPS (a private CA) instead of Node's default roots. */
+  ca?: string;
   /** Defaults to IDLE_SOCKET_TTL_MS. */
   idleSocketTtlMs?: number;
 }
@@ -35,7 +37,9 @@ export interface ClickHouseTransport {
  */
 export const createHttpTransport = (config: TransportConfig): ClickHouseTransport => {
   const tls = config.url.startsWith('https:');
-  const agent = new (tls ? HttpsAgent : HttpAgent)({ keepAlive: config.keepAlive });
+  const agent = tls
+    ? new HttpsAgent({ keepAlive: config.keepAlive, ...(config.ca === undefined ? {} : { ca: config.ca }) })
+    : new HttpAgent({ keepAlive: config.keepAlive });
   const request = tls ? httpsRequest : httpRequest;
   const ttlMs = config.idleSocketTtlMs ?? IDLE_SOCKET_TTL_MS;
   const idleSince = new WeakMap<Socket, number>();

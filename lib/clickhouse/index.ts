@@ -21,12 +21,20 @@ export {
   REPLICAS_QUERY,
   type ReplicaProbeOptions,
 } from './probe.js';
-export { assessReplica, type ReplicaThresholds } from './assess.js';
+export { assessReplica } from './assess.js';
+export { counterDeltas } from './assess-server.js';
+export {
+  probeServerHealth,
+  parseCounters,
+  parseServerCounterMemory,
+  SERVER_QUERIES,
+} from './server-probe.js';
 export { quoteString, quoteIdentifier, qualifiedName } from './sql.js';
 export {
   CLICKHOUSE_ERROR_CODES,
   CLICKHOUSE_EXCEPTION_TYPES,
   REPLICA_COLUMNS,
+  SERVER_COUNTERS,
   TABLE_STATES,
 } from './constants.js';
 export type * from './types.js';

@@ -2,6 +2,7 @@ import { probeFailed, probeOk, PROBE_FAILURES, type Clock, type ProbeResult } fr
 import { REPLICA_COLUMNS } from './constants.js';
 import { describeException, failureOfException, probeFailureOf } from './errors.js';
 import { parseReplicaRows, parseReplicasStatus } from './parse.js';
+import { probeServerHealth } from './server-probe.js';
 import type { ClickHouseConnection, ReplicaProbe, ReplicaTableState, ReplicasStatusReport } from './types.js';
 
 /** Every replicated table on the server, in every database (circular layouts keep shards in several). */
@@ -48,14 +49,18 @@ export const probeReplicaTables = async (
   }
 };
 
-/** Asks one server both ways at once: `/replicas_status?verbose=1` and `system.replicas`. Never throws. */
+/**
+ * Asks one server both ways at once (`/replicas_status?verbose=1` and `system.replicas`) and its server-wide
+ * figures. Never throws.
+ */
 export const probeReplica = async (
   connection: ClickHouseConnection,
   options: ReplicaProbeOptions,
 ): Promise<ReplicaProbe> => {
-  const [status, tables] = await Promise.all([
+  const [status, tables, server] = await Promise.all([
     probeReplicasStatus(connection, options),
     probeReplicaTables(connection, options),
+    probeServerHealth(connection, options),
   ]);
-  return { status, tables };
+  return { status, tables, server };
 };

@@ -1,5 +1,6 @@
+import type { Thresholds } from '../config/index.js';
 import type { ProbeResult } from '../probe/index.js';
-import type { CLICKHOUSE_ERROR_CODES, TABLE_STATES } from './constants.js';
+import type { CLICKHOUSE_ERROR_CODES, SERVER_COUNTERS, TABLE_STATES } from './constants.js';
 
 /** Codes of `ClickHouseRequestError`: server exception, transport failure, timeout, unreadable reply. */
 export type ClickHouseErrorCode = (typeof CLICKHOUSE_ERROR_CODES)[keyof typeof CLICKHOUSE_ERROR_CODES];
@@ -118,8 +119,36 @@ export interface ReplicaTableState {
   replicaIsActive: Record<string, boolean> | null;
 }
 
-/** Both views of one server's replication, each a probe result of its own. */
+export type ServerCounters = Record<keyof typeof SERVER_COUNTERS, number>;
+
+/** Server-wide figures (see `probeServerHealth`). */
+export interface ServerHealth {
+  /** The server's clock minus the agent's, in seconds (positive: the server is ahead). */
+  clockSkewSeconds: number | null;
+  /** The partition with the most active parts. */
+  busiestPartition: { table: string; partition: string; parts: number } | null;
+  /** Cumulative since the server started; the cycle judges the change since the previous cycle. */
+  counters: ServerCounters;
+  /** Open ZooKeeper/Keeper sessions (`system.metrics` ZooKeeperSession); more than one is a misconfiguration. */
+  zooKeeperSessions: number;
+}
+
+/** Both views of one server's replication, each a probe result of its own, and its server-wide figures. */
 export interface ReplicaProbe {
   status: ProbeResult<ReplicasStatusReport>;
   tables: ProbeResult<ReplicaTableState[]>;
+  /** Absent when the caller did not ask (or the cycle deadline cut the probe short). */
+  server?: ProbeResult<ServerHealth>;
 }
+
+/** The thresholds a replica's verdict uses. */
+export type ReplicaThresholds = Pick<
+  Thresholds,
+  | 'replicaDelayWarnSeconds'
+  | 'replicaDelayCriticalSeconds'
+  | 'queueSizeWarn'
+  | 'logLagWarn'
+  | 'insertsInQueueWarn'
+  | 'partsPerPartitionWarn'
+  | 'clockSkewWarnSeconds'
+>;

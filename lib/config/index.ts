@@ -13,4 +13,5 @@ export {
 export { topologySchema, type TopologyInput } from './schema.js';
 export { configReferenceMarkdown } from './reference.js';
 export { EXIT_USAGE } from './constants.js';
+export { schedulePeriodSeconds, scheduleThresholdProblems } from './schedule.js';
 export type * from './types.js';

@@ -36,6 +36,8 @@ const replicaSchema = z.strictObject({
   host,
   httpPort: port.default(8123),
   tls: z.boolean().default(false),
+  /** PEM bundle of the CA that signed the server's certificate, when it is not a public CA (HTTPS only). */
+  caFile: z.string().min(1).optional(),
   user: z.string().min(1).default('default'),
   password: secretRefSchema.optional(),
   /** EC2 instance that runs this server, for host commands over SSM. */
@@ -48,6 +50,10 @@ const coordinationNodeSchema = z
     kind: z.enum(COORDINATION_KINDS),
     host,
     clientPort: port.optional(),
+    /** The client port speaks TLS (Keeper `tcp_port_secure`, ZooKeeper `secureClientPort`): 4lw goes over TLS. */
+    tls: z.boolean().default(false),
+    /** PEM bundle of the CA that signed the node's certificate, when `tls` is on and the CA is private. */
+    caFile: z.string().min(1).optional(),
     role: z.enum(COORDINATION_ROLES).default('participant'),
     /** `myid` (ZooKeeper) or `server_id` (Keeper): needed to render ensemble configs on failover. */
     serverId: z.number().int().min(1).max(255).optional(),
@@ -81,6 +87,18 @@ const thresholdsSchema = z.strictObject({
   outstandingRequestsWarn: z.number().int().nonnegative().default(10),
   /** Altinity's operator alerts at an average latency above 500 ms. */
   avgLatencyWarnMs: z.number().nonnegative().default(500),
+  /** Largest request latency since the node's counters were reset (`mntr` zk_max_latency); the average never moves. */
+  maxLatencyWarnMs: z.number().nonnegative().default(2000),
+  /** Share of the process's file descriptor limit in use (`mntr` zk_open/max_file_descriptor_count). */
+  openFileDescriptorsWarnRatio: z.number().gt(0).max(1).default(0.8),
+  /** Replication log entries not yet pulled into a replica's queue (`log_max_index - log_pointer`). */
+  logLagWarn: z.number().int().nonnegative().default(100),
+  /** INSERTs waiting in a replica's replication queue (`system.replicas.inserts_in_queue`). */
+  insertsInQueueWarn: z.number().int().nonnegative().default(50),
+  /** Active parts in one partition; ClickHouse delays inserts at parts_to_delay_insert (150 on 18.16). */
+  partsPerPartitionWarn: z.number().int().positive().default(100),
+  /** How far a server's clock (its `now()`) may be from the agent's. */
+  clockSkewWarnSeconds: z.number().positive().default(5),
   /** Cycles in which a site's heartbeat row may stay unchanged before it counts as stalled. */
   stalledCycles: z.number().int().min(1).default(2),
 });

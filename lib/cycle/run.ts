@@ -3,6 +3,7 @@ import {
   probeReplica,
   type ClickHouseConnection,
   type ReplicaProbe,
+  type ServerCounters,
 } from '../clickhouse/index.js';
 import { findSite, otherSites, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { worstStatus, type Check } from '../health/index.js';
@@ -22,6 +23,7 @@ import {
   assessEnsemble,
   probeCoordinationNode,
   type NodeProbe,
+  type SendWord,
 } from '../keeper/index.js';
 import { PROBE_FAILURES, type Clock, type ProbeResult } from '../probe/index.js';
 import {
@@ -44,6 +46,13 @@ export interface CycleDeps {
   connect(replica: ReplicaEndpoint): ClickHouseConnection;
   /** Defaults to real 4lw probes over TCP. */
   probeNode?: typeof probeCoordinationNode;
+  /** The 4lw seam for probes and the security lint; defaults to real connections (TLS where configured). */
+  sendWord?: SendWord;
+  /**
+   * Each replica's `system.events` counters of the previous cycle, by replica name; the cycle reads and
+   * updates it, so counters are judged per cycle. Keep one map for the process (agent loop, warm Lambda).
+   */
+  serverCounters?: Map<string, ServerCounters>;
   /** What the previous cycle remembered about heartbeats (stall detection). */
   previousHeartbeat?: HeartbeatMemory;
   /** Overall budget; defaults to `timeouts.cycleMs`. A Lambda passes what its timeout leaves. */
@@ -151,7 +160,7 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
         };
       };
       const probe = await withinDeadline(
-        probeNode(node, { timeoutMs: probeMs, clock }),
+        probeNode(node, { timeoutMs: probeMs, clock, send: deps.sendWord }),
         deadlineMs,
         unreachable,
       );
@@ -166,13 +175,17 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
       deadlineMs,
       failed,
     );
-    return assessReplica(site.name, replica, probe, topology.thresholds);
+    const previous = deps.serverCounters?.get(replica.name);
+    if (probe.server?.ok) deps.serverCounters?.set(replica.name, probe.server.value.counters);
+    return assessReplica(site.name, replica, probe, topology.thresholds, previous);
   });
 
   // Security lint: the config itself, Keeper allow lists of this site's nodes, users on one local replica.
   const noFindings = (): Finding[] => [];
   const remoteFindings = Promise.all([
-    ...site.coordination.map((node) => withinDeadline(lintKeeperNode(node, probeMs), deadlineMs, noFindings)),
+    ...site.coordination.map((node) =>
+      withinDeadline(lintKeeperNode(node, probeMs, deps.sendWord), deadlineMs, noFindings),
+    ),
     withinDeadline(
       lintUsers(site.replicas[0]!.name, deps.connect(site.replicas[0]!), probeMs),
       deadlineMs,

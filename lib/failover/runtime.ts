@@ -8,7 +8,7 @@ import { createClickHouseConnection } from '../clickhouse/connection.js';
 import type { ClickHouseConnection } from '../clickhouse/types.js';
 import { findSite, resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
 import { LocalShellExecutor, SsmExecutor, type HostExecutor } from '../executor/index.js';
-import { sendFourLetterWord, type FourLetterWord } from '../keeper/index.js';
+import { sendWord } from '../keeper/index.js';
 import { Ec2InstanceFencer, type InstanceFencer } from '../fence/index.js';
 import { DynamoStateStore, FileStateStore, siteStateTableName, type StateStore } from '../state/index.js';
 import { SnsFailoverNotifier } from './notifier.js';
@@ -39,8 +39,8 @@ export interface FailoverRuntime {
 }
 
 /** 4lw over TCP to the node's client port (including `rcvr` and `lgif`, which monitoring never sends). */
-export const tcpSendWord: SendWord = (node, word, timeoutMs) =>
-  sendFourLetterWord({ host: node.host, port: node.clientPort }, word as FourLetterWord, { timeoutMs });
+/** The keeper module's 4lw sender (TLS when the node says so); the name is kept for existing callers. */
+export const tcpSendWord: SendWord = sendWord;
 
 const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || undefined;
 

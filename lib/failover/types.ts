@@ -1,10 +1,11 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ClickHouseConnection } from '../clickhouse/types.js';
-import type { CoordinationNode, FailoverSettings, ReplicaEndpoint, Site, Topology } from '../config/index.js';
+import type { FailoverSettings, ReplicaEndpoint, Site, Topology } from '../config/index.js';
 import type { HostExecutor } from '../executor/index.js';
 import type { InstanceFencer } from '../fence/types.js';
-import type { Clock, ProbeResult } from '../probe/index.js';
+import type { SendWord } from '../keeper/index.js';
+import type { Clock } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
 import type { MeasuredLoss } from './divergence.js';
 import type { NOTIFY_EVENTS, OPERATION_KINDS, RUN_RESULTS, STEP_KINDS, STEP_STATES } from './constants.js';
@@ -117,12 +118,8 @@ export interface FailoverStep {
   undo?(ctx: StepContext, record: UndoRecord): Promise<void>;
 }
 
-/** Sends a 4lw word (including the state-changing `rcvr`) to a coordination node. */
-export type SendWord = (
-  node: CoordinationNode,
-  word: string,
-  timeoutMs: number,
-) => Promise<ProbeResult<string>>;
+/** Sends a 4lw word (including the state-changing `rcvr`) to a coordination node: the keeper module's seam. */
+export type { SendWord };
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 

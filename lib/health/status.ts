@@ -1,5 +1,5 @@
 import { CHECK_STATUSES } from './constants.js';
-import type { CheckStatus } from './types.js';
+import type { Check, CheckKind, CheckStatus } from './types.js';
 
 export const worstStatus = (statuses: Iterable<CheckStatus>): CheckStatus => {
   let worst = 0;
@@ -10,3 +10,17 @@ export const worstStatus = (statuses: Iterable<CheckStatus>): CheckStatus => {
 /** Grades a measured value against warn/critical thresholds (higher is worse). */
 export const gradeAbove = (value: number, warn: number, critical: number): CheckStatus =>
   value >= critical ? 'critical' : value >= warn ? 'warn' : 'ok';
+
+/** A type guard for one kind of check: `checks.filter(isCheckOf('heartbeat-lag'))` has typed values. */
+export const isCheckOf =
+  <K extends CheckKind>(kind: K) =>
+  (check: Check): check is Extract<Check, { kind: K }> =>
+    check.kind === kind;
+
+/** The check of a kind about a subject, typed by its kind. */
+export const findCheck = <K extends CheckKind>(
+  checks: readonly Check[],
+  kind: K,
+  subject: string,
+): Extract<Check, { kind: K }> | undefined =>
+  checks.filter(isCheckOf(kind)).find((check) => check.subject === subject);

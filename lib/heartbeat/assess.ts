@@ -33,6 +33,7 @@ const writeCheck = (selfSite: string, write: ProbeResult<HeartbeatWrite>): Check
         elapsedMs: write.elapsedMs,
         writtenAt: write.value.writtenAt,
         createdTable: write.value.createdTable,
+        reason: null,
       },
     };
   }
@@ -46,6 +47,8 @@ const writeCheck = (selfSite: string, write: ProbeResult<HeartbeatWrite>): Check
     values: {
       outcome: write.serverErrorType ?? write.code,
       elapsedMs: write.elapsedMs,
+      writtenAt: null,
+      createdTable: null,
       reason: write.reason,
     },
   };

@@ -1,4 +1,5 @@
-import { createConnection } from 'node:net';
+import { createConnection, isIP } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { describeError } from '../errors/index.js';
 import {
   PROBE_FAILURES,
@@ -9,9 +10,20 @@ import {
   type ProbeResult,
 } from '../probe/index.js';
 import { DEFAULT_MAX_REPLY_BYTES } from './constants.js';
-import type { Connect, FourLetterSocket, FourLetterTarget, FourLetterWord, SendOptions } from './types.js';
+import type {
+  Connect,
+  FourLetterSocket,
+  FourLetterTarget,
+  FourLetterWord,
+  SendOptions,
+  StateChangingWord,
+} from './types.js';
 
-const defaultConnect: Connect = ({ host, port }) => createConnection({ host, port });
+/** Plain TCP, or TLS when the target asks for it (SNI only for host names, as TLS allows). */
+const defaultConnect: Connect = ({ host, port, tls }) =>
+  tls === undefined
+    ? createConnection({ host, port })
+    : connectTls({ host, port, ca: tls.ca, servername: isIP(host) === 0 ? host : undefined });
 
 const errorCodeOf = (error: unknown): string =>
   (error as { code?: unknown })?.code !== undefined
@@ -26,7 +38,7 @@ const errorCodeOf = (error: unknown): string =>
  */
 export const sendFourLetterWord = (
   target: FourLetterTarget,
-  word: FourLetterWord,
+  word: FourLetterWord | StateChangingWord,
   options: SendOptions,
 ): Promise<ProbeResult<string>> => {
   const clock = options.clock ?? systemClock;
@@ -49,16 +61,16 @@ export const sendFourLetterWord = (
       resolve(result);
     };
 
+    let connected = false;
     const timer = setTimeout(
       () =>
-        finish(
-          probeFailed(
-            PROBE_FAILURES.timeout,
-            `${where}: no reply within ${options.timeoutMs} ms`,
-            startedAt,
-            clock,
-          ),
-        ),
+        finish({
+          ok: false,
+          code: PROBE_FAILURES.timeout,
+          reason: `${where}: ${connected ? 'connected, but ' : ''}no reply within ${options.timeoutMs} ms`,
+          elapsedMs: clock.now() - startedAt,
+          ...(connected ? { connected } : {}),
+        }),
       options.timeoutMs,
     );
 
@@ -69,6 +81,9 @@ export const sendFourLetterWord = (
       return;
     }
 
+    socket.on('connect', () => {
+      connected = true;
+    });
     socket.on('error', (error) =>
       finish(probeFailed(failureCodeOf(error), `${where}: ${errorCodeOf(error)}`, startedAt, clock)),
     );

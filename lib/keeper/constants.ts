@@ -9,21 +9,15 @@ export const FOUR_LETTER_WORDS = {
   stat: 'stat',
   isro: 'isro',
   conf: 'conf',
+  /** Keeper: last log index and term (the failover engine picks the most advanced node with it). */
+  lgif: 'lgif',
 } as const;
 
-/**
- * What a probed node turned out to be. `not-serving`: it answers but refuses requests (no leader, no quorum,
- * recovery mode, ZooKeeper read-only mode); `unknown`: it answers but would not say its state (4lw not allowed).
- */
-export const NODE_ROLES = [
-  'leader',
-  'follower',
-  'observer',
-  'standalone',
-  'not-serving',
-  'unreachable',
-  'unknown',
-] as const;
+/** Sent only by the failover engine, on purpose: `rcvr` forces a Keeper into recovery mode. */
+export const STATE_CHANGING_FOUR_LETTER_WORDS = { rcvr: 'rcvr' } as const;
+
+/** What a probed node turned out to be (the vocabulary is shared with the checks, in lib/health). */
+export { NODE_ROLES } from '../health/index.js';
 
 /** Largest reply accepted: a ZooKeeper 3.8 leader's `mntr` is about 19 KiB with two learners. */
 export const DEFAULT_MAX_REPLY_BYTES = 1_048_576;
@@ -53,3 +47,6 @@ export const ALLOW_LIST_FINDINGS = {
   dangerousWord: 'KEEPER_4LW_DANGEROUS_WORD',
   unreadable: 'KEEPER_CONF_UNREADABLE',
 } as const;
+
+/** How long a silent node gets to start a TLS handshake before it counts as hung rather than a TLS port. */
+export const MAX_TLS_SNIFF_MS = 500;

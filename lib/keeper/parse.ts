@@ -71,6 +71,8 @@ const MNTR_NUMBERS = {
   outstandingRequests: 'zk_outstanding_requests',
   znodeCount: 'zk_znode_count',
   numAliveConnections: 'zk_num_alive_connections',
+  openFileDescriptors: 'zk_open_file_descriptor_count',
+  maxFileDescriptors: 'zk_max_file_descriptor_count',
 } as const;
 
 const MNTR_LEADER_COUNTS = {

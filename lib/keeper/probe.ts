@@ -1,16 +1,16 @@
 import type { CoordinationNode } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { PROBE_FAILURES, failureCodeOf, probeFailed, type Clock, type ProbeResult } from '../probe/index.js';
-import { sendFourLetterWord } from './client.js';
-import { FOUR_LETTER_WORDS } from './constants.js';
+import { FOUR_LETTER_WORDS, MAX_TLS_SNIFF_MS } from './constants.js';
 import { parseIsro, parseMntr, parseRuok, parseSrvr } from './parse.js';
-import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendFourLetterWord } from './types.js';
+import { sendWord } from './send-word.js';
+import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendWord } from './types.js';
 
 export interface ProbeNodeOptions {
   timeoutMs: number;
   clock: Clock;
-  /** Defaults to `sendFourLetterWord` (a real TCP connection per word). */
-  send?: SendFourLetterWord;
+  /** The 4lw seam; defaults to `sendWord` (a real connection per word, TLS when the node says so). */
+  send?: SendWord;
 }
 
 const TRANSPORT_FAILURES: ReadonlySet<string> = new Set([
@@ -58,6 +58,46 @@ const deriveRole = (
   }
 };
 
+type Answers = Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>;
+
+/**
+ * A plain-TCP client on a TLS port (Keeper `tcp_port_secure`, ZooKeeper `secureClientPort`) gets no reply:
+ * the server waits for a handshake. When every word timed out after the connection was accepted, one TLS
+ * handshake tells a TLS port apart from a hung server; a TLS port's node is then unknown, not unreachable.
+ */
+const explainSilence = async (
+  node: CoordinationNode,
+  answers: Answers,
+  send: SendWord,
+  timeoutMs: number,
+): Promise<Answers> => {
+  const all = Object.values(answers) as ProbeResult<unknown>[];
+  const silent = all.every(
+    (result) => !result.ok && result.code === PROBE_FAILURES.timeout && result.connected,
+  );
+  if (node.tls || !silent) return answers;
+  // A TLS server answers a ClientHello within one round trip: a short wait keeps a hung server's cost low.
+  const sniffMs = Math.min(timeoutMs, MAX_TLS_SNIFF_MS);
+  const overTls = await send(
+    { ...node, tls: true, caFile: undefined },
+    FOUR_LETTER_WORDS.ruok,
+    sniffMs,
+  ).catch(() => undefined);
+  if (overTls === undefined || (!overTls.ok && overTls.code !== PROBE_FAILURES.tls)) return answers;
+  const speaksTls = (word: FourLetterWord, result: ProbeResult<unknown>) => ({
+    ok: false as const,
+    code: PROBE_FAILURES.tls,
+    reason: `${word}: no reply in plain TCP, but the port completes a TLS handshake: set tls: true on ${node.name} (and caFile for a private CA)`,
+    elapsedMs: result.elapsedMs,
+  });
+  return {
+    ruok: speaksTls(FOUR_LETTER_WORDS.ruok, answers.ruok),
+    mntr: speaksTls(FOUR_LETTER_WORDS.mntr, answers.mntr),
+    srvr: speaksTls(FOUR_LETTER_WORDS.srvr, answers.srvr),
+    isro: speaksTls(FOUR_LETTER_WORDS.isro, answers.isro),
+  };
+};
+
 /**
  * Asks one Keeper or ZooKeeper node `ruok`, `mntr`, `srvr` and `isro` at once (one connection each, as 4lw
  * requires) and derives its role. Never throws, even when an injected `send` does.
@@ -67,8 +107,7 @@ export const probeCoordinationNode = async (
   options: ProbeNodeOptions,
 ): Promise<NodeProbe> => {
   const { clock, timeoutMs } = options;
-  const send = options.send ?? sendFourLetterWord;
-  const target = { host: node.host, port: node.clientPort };
+  const send = options.send ?? sendWord;
   const startedAt = clock.now();
 
   const ask = async <T>(
@@ -77,7 +116,7 @@ export const probeCoordinationNode = async (
   ): Promise<ProbeResult<T>> => {
     let reply: ProbeResult<string>;
     try {
-      reply = await send(target, word, { timeoutMs, clock });
+      reply = await send(node, word, timeoutMs);
     } catch (error) {
       return probeFailed(failureCodeOf(error), `${word}: ${describeError(error)}`, startedAt, clock);
     }
@@ -94,7 +133,7 @@ export const probeCoordinationNode = async (
     ask(FOUR_LETTER_WORDS.srvr, parseSrvr),
     ask(FOUR_LETTER_WORDS.isro, parseIsro),
   ]);
-  const results = { ruok, mntr, srvr, isro };
+  const results = await explainSilence(node, { ruok, mntr, srvr, isro }, send, timeoutMs);
   return {
     node: node.name,
     kind: node.kind,

@@ -1,9 +1,17 @@
-import type { CheckStatus } from '../health/index.js';
+import type { CheckStatus, NodeRole } from '../health/index.js';
 import type { Clock, ProbeFailureCode, ProbeResult } from '../probe/index.js';
-import type { ALLOW_LIST_FINDINGS, FOUR_LETTER_WORDS, NODE_ROLES } from './constants.js';
+import type { CoordinationNode } from '../config/index.js';
+import type {
+  ALLOW_LIST_FINDINGS,
+  FOUR_LETTER_WORDS,
+  STATE_CHANGING_FOUR_LETTER_WORDS,
+} from './constants.js';
 
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[keyof typeof FOUR_LETTER_WORDS];
-export type NodeRole = (typeof NODE_ROLES)[number];
+/** Words that change the server's state: only the failover engine sends them. */
+export type StateChangingWord =
+  (typeof STATE_CHANGING_FOUR_LETTER_WORDS)[keyof typeof STATE_CHANGING_FOUR_LETTER_WORDS];
+export type { NodeRole };
 export type IsroMode = 'ro' | 'rw';
 
 /** A parser's answer: the typed value, or why the reply is not one (never throws). */
@@ -20,6 +28,9 @@ export interface MntrReport {
   outstandingRequests: number | null;
   znodeCount: number | null;
   numAliveConnections: number | null;
+  /** Unix servers only. */
+  openFileDescriptors: number | null;
+  maxFileDescriptors: number | null;
   /** Keeper < 26.3 and 26.3 leaders; ZooKeeper ≥ 3.6 has none. */
   followers?: number;
   syncedFollowers?: number;
@@ -52,12 +63,14 @@ export interface SrvrReport {
 export interface FourLetterTarget {
   host: string;
   port: number;
+  /** Speak TLS on this port; `ca` is the PEM bundle to trust (the system's CAs when absent). */
+  tls?: { ca?: string };
 }
 
 /** The part of a socket the 4lw client uses; `net.Socket` fits. */
 export interface FourLetterSocket {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'connect' | 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   write(data: string): unknown;
   destroy(): unknown;
@@ -75,8 +88,18 @@ export interface SendOptions {
 
 export type SendFourLetterWord = (
   target: FourLetterTarget,
-  word: FourLetterWord,
+  word: FourLetterWord | StateChangingWord,
   options: SendOptions,
+) => Promise<ProbeResult<string>>;
+
+/**
+ * The one 4lw seam, injected into the cycle (probes, security lint) and the failover engine: sends one word
+ * to a coordination node over plain TCP or TLS as the node's config says. Never throws.
+ */
+export type SendWord = (
+  node: CoordinationNode,
+  word: FourLetterWord | StateChangingWord,
+  timeoutMs: number,
 ) => Promise<ProbeResult<string>>;
 
 /** What one node answered to ruok, mntr, srvr and isro, and the role derived from it. */
@@ -98,4 +121,13 @@ export interface AllowListFinding {
   code: AllowListFindingCode;
   status: CheckStatus;
   message: string;
+}
+
+/**
+ * What the live cluster roles (lib/roles) expect of the ensemble now: the nodes that vote, and the sites
+ * that are fenced or lost, whose nodes are expected down and not counted. Defaults to the topology.
+ */
+export interface EnsembleExpectations {
+  voters: ReadonlySet<string>;
+  inactiveSites: ReadonlySet<string>;
 }

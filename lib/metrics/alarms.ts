@@ -1,7 +1,7 @@
 import type { Topology } from '../config/index.js';
 import { DIMENSIONS } from './constants.js';
 import { METRIC_CATALOG, RUNBOOK, type MetricCatalog } from './catalog.js';
-import { schedulePeriodSeconds } from './schedule.js';
+import { deployedPeriodSeconds } from './schedule.js';
 import type { AlarmComparison, AlarmInstance, DimensionName, MetricDefinition } from './types.js';
 
 /** CloudWatch allows an alarm to look back at most one day. */
@@ -62,7 +62,7 @@ export const alarmInstances = (
 ): AlarmInstance[] => {
   const catalog: MetricCatalog = options.catalog ?? METRIC_CATALOG;
   const runbookBase = options.runbookBase ?? DEFAULT_RUNBOOK_BASE;
-  const periodSeconds = schedulePeriodSeconds(topology.schedule);
+  const periodSeconds = deployedPeriodSeconds(topology);
   const namespace = topology.metrics.namespace;
   const seen = new Set<string>();
   return catalog.flatMap((definition) => {

@@ -1,4 +1,4 @@
-import { DIMENSIONS, VALUE_KEYS } from './constants.js';
+import { DIMENSIONS } from './constants.js';
 import {
   always,
   checksOf,
@@ -12,6 +12,7 @@ import {
   leaderCount,
   maxOf,
   sumOf,
+  valuesOf,
 } from './derive.js';
 import type { MetricDefinition } from './types.js';
 
@@ -145,7 +146,7 @@ export const METRIC_CATALOG = [
     description: 'Whether the Keeper/ZooKeeper ensemble has a quorum (1) or not (0)',
     derivation: 'coordination-ensemble checks: values.quorum',
     runbook: RUNBOOK.quorum,
-    derive: (report) => ensembleValue(report, VALUE_KEYS.quorum),
+    derive: (report) => ensembleValue(report, (values) => values.quorum),
     alarm: {
       statistic: 'Minimum',
       comparison: 'LessThanThreshold',
@@ -160,7 +161,7 @@ export const METRIC_CATALOG = [
     unit: 'Count',
     dimensions: SITE,
     description: 'Leaders the ensemble reports (1 is healthy)',
-    derivation: 'coordination-ensemble checks: names in values.leader',
+    derivation: 'coordination-ensemble checks: length of values.leaders',
     runbook: RUNBOOK.quorum,
     derive: leaderCount,
     alarm: {
@@ -180,7 +181,7 @@ export const METRIC_CATALOG = [
     description: 'Voting participants that serve',
     derivation: 'coordination-ensemble checks: values.participantsUp',
     runbook: RUNBOOK.quorum,
-    derive: (report) => ensembleValue(report, VALUE_KEYS.participantsUp),
+    derive: (report) => ensembleValue(report, (values) => values.participantsUp),
   },
   {
     name: 'CoordinationNodesDown',
@@ -207,7 +208,7 @@ export const METRIC_CATALOG = [
     description: 'Most outstanding requests on any coordination node',
     derivation: 'coordination-node checks: max of values.outstanding',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(checksOf(report, 'coordination-node'), VALUE_KEYS.outstanding),
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.outstanding)),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanThreshold',
@@ -219,22 +220,30 @@ export const METRIC_CATALOG = [
     },
   },
   {
-    name: 'CoordinationAvgLatencyMs',
+    name: 'CoordinationMaxLatencyMs',
     unit: 'Milliseconds',
     dimensions: SITE,
-    description: 'Highest average request latency of any coordination node',
-    derivation: 'coordination-node checks: max of values.avgLatencyMs',
+    // Replaces the average, a lifetime average that never moves. No alarm: the max only resets with the
+    // node's counters (srst or a restart), so an alarm would stay on; the node check warns instead.
+    description: 'Highest max request latency of any coordination node (since its counters were reset)',
+    derivation: 'coordination-node checks: max of values.maxLatencyMs',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(checksOf(report, 'coordination-node'), VALUE_KEYS.avgLatencyMs),
-    alarm: {
-      statistic: 'Maximum',
-      comparison: 'GreaterThanThreshold',
-      threshold: (thresholds) => thresholds.avgLatencyWarnMs,
-      forSeconds: 900,
-      treatMissingData: 'missing',
-      reason:
-        'Altinity’s clickhouse-operator: latency above 500 ms for 15 minutes (disk, CPU or memory starved)',
-    },
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.maxLatencyMs)),
+  },
+  {
+    name: 'CoordinationFileDescriptorsPercent',
+    unit: 'Percent',
+    dimensions: SITE,
+    description: 'Largest share of its file descriptor limit any coordination node has open',
+    derivation:
+      'coordination-node checks: max of 100 × values.openFileDescriptors / values.maxFileDescriptors',
+    runbook: RUNBOOK.node,
+    derive: (report) =>
+      maxOf(
+        valuesOf(report, 'coordination-node', ({ openFileDescriptors: open, maxFileDescriptors: max }) =>
+          open === null || max === null || max === 0 ? null : Math.round((1000 * open) / max) / 10,
+        ),
+      ),
   },
   {
     name: 'CoordinationZnodes',
@@ -243,7 +252,7 @@ export const METRIC_CATALOG = [
     description: 'Most znodes on any coordination node',
     derivation: 'coordination-node checks: max of values.znodeCount',
     runbook: RUNBOOK.node,
-    derive: (report) => maxOf(checksOf(report, 'coordination-node'), VALUE_KEYS.znodeCount),
+    derive: (report) => maxOf(valuesOf(report, 'coordination-node', (values) => values.znodeCount)),
   },
   {
     name: 'ReplicasUnreachable',
@@ -288,7 +297,7 @@ export const METRIC_CATALOG = [
     description: 'Read-only replicated tables over all replicas',
     derivation: 'replica-status checks: sum of values.readonlyTables',
     runbook: RUNBOOK.readonly,
-    derive: (report) => sumOf(checksOf(report, 'replica-status'), VALUE_KEYS.readonlyTables),
+    derive: (report) => sumOf(valuesOf(report, 'replica-status', (values) => values.readonlyTables)),
   },
   {
     name: 'SessionExpiredReplicas',
@@ -315,7 +324,7 @@ export const METRIC_CATALOG = [
     description: 'Largest absolute replication delay of any replica',
     derivation: 'replica-status checks: max of values.maxAbsoluteDelay',
     runbook: RUNBOOK.delay,
-    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.maxAbsoluteDelay),
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxAbsoluteDelay)),
     alarm: {
       statistic: 'Maximum',
       comparison: 'GreaterThanThreshold',
@@ -333,7 +342,68 @@ export const METRIC_CATALOG = [
     description: 'Largest replication queue of any replica',
     derivation: 'replica-status checks: max of values.maxQueueSize',
     runbook: RUNBOOK.delay,
-    derive: (report) => maxOf(checksOf(report, 'replica-status'), VALUE_KEYS.maxQueueSize),
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxQueueSize)),
+  },
+  {
+    name: 'ReplicationLogLag',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Most replication log entries any replica has not yet pulled into its queue',
+    derivation: 'replica-status checks: max of values.maxLogLag (log_max_index - log_pointer)',
+    runbook: RUNBOOK.delay,
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxLogLag)),
+  },
+  {
+    name: 'InsertsInQueue',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Most inserts waiting in any replica’s replication queue',
+    derivation: 'replica-status checks: max of values.maxInsertsInQueue',
+    runbook: RUNBOOK.delay,
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxInsertsInQueue)),
+  },
+  {
+    name: 'MaxPartsPerPartition',
+    unit: 'Count',
+    dimensions: SITE,
+    description:
+      'Most active parts in one partition on any server (inserts are delayed, then refused, above the limits)',
+    derivation: 'replica-status checks: max of values.maxPartsPerPartition',
+    runbook: RUNBOOK.delay,
+    derive: (report) => maxOf(valuesOf(report, 'replica-status', (values) => values.maxPartsPerPartition)),
+  },
+  {
+    name: 'ClockSkewSeconds',
+    unit: 'Seconds',
+    dimensions: SITE,
+    description: 'Largest distance between a server’s clock and the agent’s',
+    derivation: 'replica-status checks: max of |values.clockSkewSeconds|',
+    runbook: RUNBOOK.delay,
+    derive: (report) =>
+      maxOf(
+        valuesOf(report, 'replica-status', (values) =>
+          values.clockSkewSeconds === null ? null : Math.abs(values.clockSkewSeconds),
+        ),
+      ),
+  },
+  {
+    name: 'ZooKeeperHardwareExceptions',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Coordination connection losses and session expiries since the previous cycle, all servers',
+    derivation: 'replica-status checks: sum of values.zooKeeperHardwareExceptions (system.events delta)',
+    runbook: RUNBOOK.readonly,
+    derive: (report) =>
+      sumOf(valuesOf(report, 'replica-status', (values) => values.zooKeeperHardwareExceptions)),
+  },
+  {
+    name: 'RejectedInserts',
+    unit: 'Count',
+    dimensions: SITE,
+    description: 'Inserts refused with TOO_MANY_PARTS since the previous cycle, all servers',
+    derivation: 'replica-status checks: sum of values.rejectedInserts (system.events delta)',
+    runbook: RUNBOOK.delay,
+    derive: (report) => sumOf(valuesOf(report, 'replica-status', (values) => values.rejectedInserts)),
   },
   {
     name: 'ReplicaTablesNotOk',

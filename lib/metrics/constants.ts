@@ -1,3 +1,5 @@
+import type { NodeRole } from '../health/index.js';
+
 /**
  * PutMetricData limits (CloudWatch API reference, PutMetricData): at most 1000 metric data per request and
  * 1 MB per request body. The byte budget keeps a margin below the limit for the request envelope.
@@ -20,27 +22,8 @@ export const DIMENSIONS = {
   sourceSite: 'SourceSite',
 } as const;
 
-/** Keys of `Check.values` that the catalog reads, per check kind (one place to align with the probes). */
-export const VALUE_KEYS = {
-  lagSeconds: 'lagSeconds',
-  unchangedCycles: 'unchangedCycles',
-  role: 'role',
-  outstanding: 'outstanding',
-  avgLatencyMs: 'avgLatencyMs',
-  znodeCount: 'znodeCount',
-  quorum: 'quorum',
-  leader: 'leader',
-  participantsUp: 'participantsUp',
-  participantsTotal: 'participantsTotal',
-  readonlyTables: 'readonlyTables',
-  maxAbsoluteDelay: 'maxAbsoluteDelay',
-  maxQueueSize: 'maxQueueSize',
-  sessionExpiredTables: 'sessionExpiredTables',
-  reachable: 'reachable',
-} as const;
-
 /** Coordination node roles that mean the node does not serve. */
-export const DOWN_ROLES: ReadonlySet<string> = new Set(['unreachable', 'not-serving']);
+export const DOWN_ROLES: ReadonlySet<NodeRole> = new Set<NodeRole>(['unreachable', 'not-serving']);
 
 /** List prices (USD, us-east-1, standard resolution) used by the cost model in docs/metrics.md. */
 export const PRICES_USD = {

@@ -82,8 +82,8 @@ export const dashboardBody = (
       [...lines('CoordinationNodesDown', 'Maximum'), ...lines('CoordinationParticipantsUp', 'Minimum')],
       'Maximum',
     ),
-    graph('Coordination avg latency (ms)', lines('CoordinationAvgLatencyMs', 'Maximum'), 'Maximum', [
-      { value: t.avgLatencyWarnMs, label: 'warn' },
+    graph('Coordination max latency (ms)', lines('CoordinationMaxLatencyMs', 'Maximum'), 'Maximum', [
+      { value: t.maxLatencyWarnMs, label: 'warn' },
     ]),
     graph(
       'Coordination outstanding requests',

@@ -1,82 +1,73 @@
-import type { Check, CheckKind } from '../health/index.js';
-import { DOWN_ROLES, VALUE_KEYS } from './constants.js';
+import { isCheckOf, type Check, type CheckKind, type CheckValuesByKind } from '../health/index.js';
+import { DOWN_ROLES } from './constants.js';
 import type { DerivedValue, MetricsReport } from './types.js';
 
-/** Small, total helpers the catalog's `derive` functions are written with. */
+/** Small, total helpers the catalog's `derive` functions are written with; they read typed check values. */
 
-export const checksOf = (report: MetricsReport, kind: CheckKind): readonly Check[] =>
-  report.checks.filter((check) => check.kind === kind);
+type CheckFor<K extends CheckKind> = Extract<Check, { kind: K }>;
 
-/** A finite number from a check value (numbers, numeric strings and booleans), or undefined. */
-export const numberOf = (value: Check['values'][string] | undefined): number | undefined => {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
-  return undefined;
+export const checksOf = <K extends CheckKind>(report: MetricsReport, kind: K): readonly CheckFor<K>[] =>
+  report.checks.filter(isCheckOf(kind));
+
+/** One figure from every check of a kind (null where the check did not measure it). */
+export const valuesOf = <K extends CheckKind, V>(
+  report: MetricsReport,
+  kind: K,
+  pick: (values: CheckValuesByKind[K]) => V,
+): V[] => checksOf(report, kind).map((check) => pick(check.values as CheckValuesByKind[K]));
+
+const measured = (values: readonly (number | null)[]): number[] =>
+  values.filter((value): value is number => value !== null && Number.isFinite(value));
+
+/** The largest measured figure; no datum when nothing was measured. */
+export const maxOf = (values: readonly (number | null)[]): DerivedValue[] => {
+  const present = measured(values);
+  return present.length === 0 ? [] : [{ value: Math.max(...present) }];
 };
 
-const numbers = (checks: readonly Check[], key: string): number[] =>
-  checks.flatMap((check) => {
-    const value = numberOf(check.values[key]);
-    return value === undefined ? [] : [value];
-  });
-
-/** The largest value of `key` over the checks; no datum when no check carries it. */
-export const maxOf = (checks: readonly Check[], key: string): DerivedValue[] => {
-  const values = numbers(checks, key);
-  return values.length === 0 ? [] : [{ value: Math.max(...values) }];
-};
-
-/** The sum of `key` over the checks; no datum when no check carries it. */
-export const sumOf = (checks: readonly Check[], key: string): DerivedValue[] => {
-  const values = numbers(checks, key);
-  return values.length === 0 ? [] : [{ value: values.reduce((sum, value) => sum + value, 0) }];
+/** The sum of the measured figures; no datum when nothing was measured. */
+export const sumOf = (values: readonly (number | null)[]): DerivedValue[] => {
+  const present = measured(values);
+  return present.length === 0 ? [] : [{ value: present.reduce((sum, value) => sum + value, 0) }];
 };
 
 /** How many checks match; no datum when there are no checks of that kind at all (nothing was probed). */
-export const countOf = (checks: readonly Check[], predicate: (check: Check) => boolean): DerivedValue[] =>
-  checks.length === 0 ? [] : [{ value: checks.filter(predicate).length }];
+export const countOf = <C extends Check>(
+  checks: readonly C[],
+  predicate: (check: C) => boolean,
+): DerivedValue[] => (checks.length === 0 ? [] : [{ value: checks.filter(predicate).length }]);
 
 export const always = (value: number): DerivedValue[] => [{ value }];
 
-/** The ensemble's view, from the first coordination-ensemble check that carries the key. */
-export const ensembleValue = (report: MetricsReport, key: string): DerivedValue[] => {
-  for (const check of checksOf(report, 'coordination-ensemble')) {
-    const value = numberOf(check.values[key]);
-    if (value !== undefined) return [{ value }];
-  }
-  return [];
+/** A figure of the ensemble's view (every ensemble check carries the same values); a boolean is 1 or 0. */
+export const ensembleValue = (
+  report: MetricsReport,
+  pick: (values: CheckValuesByKind['coordination-ensemble']) => number | boolean | null,
+): DerivedValue[] => {
+  const [first] = valuesOf(report, 'coordination-ensemble', pick);
+  if (first === undefined || first === null) return [];
+  return [{ value: typeof first === 'boolean' ? Number(first) : first }];
 };
 
-/** Leaders the ensemble reports: the `leader` value lists their names, comma-separated, or is null. */
-export const leaderCount = (report: MetricsReport): DerivedValue[] => {
-  const checks = checksOf(report, 'coordination-ensemble').filter(
-    (check) => VALUE_KEYS.leader in check.values,
-  );
-  if (checks.length === 0) return [];
-  const leader = checks[0]!.values[VALUE_KEYS.leader];
-  const names = typeof leader === 'string' ? leader.split(',').filter((name) => name.trim() !== '') : [];
-  return [{ value: names.length }];
-};
+/** Leaders the ensemble reports. */
+export const leaderCount = (report: MetricsReport): DerivedValue[] =>
+  ensembleValue(report, (values) => values.leaders.length);
 
-export const isNodeDown = (check: Check): boolean =>
-  check.status === 'critical' || DOWN_ROLES.has(String(check.values[VALUE_KEYS.role]));
+/** Down: critical, unreachable or not serving. A node whose state is unknown is not counted as down. */
+export const isNodeDown = (check: CheckFor<'coordination-node'>): boolean =>
+  !check.values.inactive && (check.status === 'critical' || DOWN_ROLES.has(check.values.role));
 
 /** A replica the cycle could not ask: marked unreachable by the probe. */
-export const isReplicaUnreachable = (check: Check): boolean => check.values[VALUE_KEYS.reachable] === false;
+export const isReplicaUnreachable = (check: CheckFor<'replica-status'>): boolean => !check.values.reachable;
 
-export const hasReadonlyTables = (check: Check): boolean =>
-  (numberOf(check.values[VALUE_KEYS.readonlyTables]) ?? 0) > 0;
+export const hasReadonlyTables = (check: CheckFor<'replica-status'>): boolean =>
+  (check.values.readonlyTables ?? 0) > 0;
 
-export const hasExpiredSession = (check: Check): boolean =>
-  (numberOf(check.values[VALUE_KEYS.sessionExpiredTables]) ?? 0) > 0;
+export const hasExpiredSession = (check: CheckFor<'replica-status'>): boolean =>
+  (check.values.sessionExpiredTables ?? 0) > 0;
 
 /** Heartbeat lag per source site (the check's subject); checks without a measured lag give no datum. */
 export const lagPerSource = (report: MetricsReport): DerivedValue[] =>
-  checksOf(report, 'heartbeat-lag').flatMap((check) => {
-    const value = numberOf(check.values[VALUE_KEYS.lagSeconds]);
-    return value === undefined ? [] : [{ value, sourceSite: check.subject }];
-  });
+  checksOf(report, 'heartbeat-lag').flatMap((check) =>
+    check.values.lagSeconds === null ? [] : [{ value: check.values.lagSeconds, sourceSite: check.subject }],
+  );

@@ -1,35 +1,27 @@
+import {
+  schedulePeriodSeconds as periodOf,
+  scheduleThresholdProblems,
+  type Topology,
+} from '../config/index.js';
 import { METRICS_ERROR_CODES, MetricsError } from './errors.js';
 
-const UNIT_SECONDS: Record<string, number> = {
-  minute: 60,
-  minutes: 60,
-  hour: 3600,
-  hours: 3600,
-  day: 86_400,
-  days: 86_400,
-};
-
 /**
- * Seconds between two cycles for an EventBridge schedule expression: `rate(N unit)`, or a `cron(...)` whose
- * minute field is `*`, `* /N` or `0/N` and whose other fields repeat every hour. Alarm periods follow it, so
- * that a slower schedule does not look like missing data to the dead man's switch.
+ * Seconds between two cycles for the schedule expression. Alarm periods follow it, so that a slower schedule
+ * does not look like missing data to the dead man's switch; an irregular schedule is an error.
  */
 export const schedulePeriodSeconds = (schedule: string): number => {
-  const rate = /^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$/.exec(schedule.trim());
-  if (rate) {
-    const value = Number(rate[1]) * UNIT_SECONDS[rate[2]!]!;
-    if (value > 0) return value;
-  }
-  const cron = /^cron\((.+)\)$/.exec(schedule.trim());
-  if (cron) {
-    const [minute, hour] = cron[1]!.trim().split(/\s+/);
-    const everyHour = hour === '*' || hour === '*/1';
-    if (everyHour && (minute === '*' || minute === '0/1' || minute === '*/1')) return 60;
-    const step = /^(?:\*|0)\/(\d+)$/.exec(minute ?? '');
-    if (everyHour && step && 60 % Number(step[1]) === 0) return Number(step[1]) * 60;
-  }
+  const period = periodOf(schedule);
+  if (period !== undefined) return period;
   throw new MetricsError(
     METRICS_ERROR_CODES.badSchedule,
     `schedule ${schedule}: alarms need a regular interval; use rate(N minutes) or a cron whose minute field is */N`,
   );
+};
+
+/** The period of a deployed schedule, refusing thresholds that cannot work with it (a config error). */
+export const deployedPeriodSeconds = (topology: Pick<Topology, 'schedule' | 'thresholds'>): number => {
+  const period = schedulePeriodSeconds(topology.schedule);
+  const problems = scheduleThresholdProblems(topology);
+  if (problems.length > 0) throw new MetricsError(METRICS_ERROR_CODES.badSchedule, problems.join('\n'));
+  return period;
 };

@@ -20,6 +20,9 @@ export const probeFailed = <T>(
   ...(serverErrorType === undefined ? {} : { serverErrorType }),
 });
 
+/** OpenSSL and Node TLS error codes: certificate not trusted, expired, wrong host name, not a TLS port. */
+const TLS_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_)/;
+
 /** Maps a Node socket/fetch error to a probe failure code. */
 export const failureCodeOf = (error: unknown): ProbeFailureCode => {
   const code =
@@ -34,7 +37,10 @@ export const failureCodeOf = (error: unknown): ProbeFailureCode => {
     case 'ETIMEDOUT':
     case 'ABORT_ERR':
       return PROBE_FAILURES.timeout;
+    case 'EPROTO':
+      return PROBE_FAILURES.tls;
     default:
+      if (code !== undefined && TLS_ERROR_CODE.test(code)) return PROBE_FAILURES.tls;
       return (error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError'
         ? PROBE_FAILURES.timeout
         : PROBE_FAILURES.unreachable;

@@ -10,6 +10,8 @@ export const PROBE_FAILURES = {
   httpError: 'HTTP_ERROR',
   serverError: 'SERVER_ERROR',
   authFailed: 'AUTH_FAILED',
+  /** TLS handshake failed: untrusted or mismatched certificate, or the port does not speak TLS. */
+  tls: 'TLS_ERROR',
 } as const;
 export type ProbeFailureCode = (typeof PROBE_FAILURES)[keyof typeof PROBE_FAILURES];
 
@@ -22,6 +24,8 @@ export type ProbeResult<T> =
       elapsedMs: number;
       /** ClickHouse exception type (e.g. TABLE_IS_READ_ONLY) when the server said why. */
       serverErrorType?: string;
+      /** A timeout after the TCP connection was accepted: something listens but did not answer. */
+      connected?: boolean;
     };
 
 /** The clock, injected so tests control time. Milliseconds since the epoch. */

@@ -2,7 +2,7 @@ import { quoteString, type ClickHouseConnection } from '../clickhouse/index.js';
 import type { CoordinationNode, Site, Topology } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import type { Check } from '../health/index.js';
-import { allowListFindings, sendFourLetterWord } from '../keeper/index.js';
+import { allowListFindings, sendWord, type SendWord } from '../keeper/index.js';
 import { SECURITY_FINDINGS } from './constants.js';
 
 export type SecurityFindingCode = (typeof SECURITY_FINDINGS)[keyof typeof SECURITY_FINDINGS];
@@ -55,20 +55,26 @@ export const lintCrossRegionCoordination = (
 ): Finding[] =>
   topology.sites
     .filter((other) => other.name !== site.name && other.region !== site.region)
-    .flatMap((other) => other.coordination.filter((node) => reachable.some((r) => r.name === node.name)))
+    .flatMap((other) =>
+      other.coordination.filter((node) => !node.tls && reachable.some((r) => r.name === node.name)),
+    )
     .map((node) => ({
       code: SECURITY_FINDINGS.plainCoordinationAcrossRegions,
       subject: node.name,
       message:
         `${node.name}: client port ${node.clientPort} answers plain TCP from ${site.region} — ` +
         (node.kind === 'keeper' ? 'enable tcp_port_secure' : 'enable secureClientPort') +
-        ' and <secure>1</secure> in ClickHouse’s <zookeeper> nodes',
+        ' and <secure>1</secure> in ClickHouse’s <zookeeper> nodes, then set tls: true on the node',
     }));
 
 /** Keeper's `conf`: an allow list of `*` or one naming `rcvr` lets anyone on the client port force recovery. */
-export const lintKeeperNode = async (node: CoordinationNode, timeoutMs: number): Promise<Finding[]> => {
+export const lintKeeperNode = async (
+  node: CoordinationNode,
+  timeoutMs: number,
+  send: SendWord = sendWord,
+): Promise<Finding[]> => {
   if (node.kind !== 'keeper') return [];
-  const reply = await sendFourLetterWord({ host: node.host, port: node.clientPort }, 'conf', { timeoutMs });
+  const reply = await send(node, 'conf', timeoutMs);
   if (!reply.ok) return [];
   return allowListFindings(reply.value).map((finding) => ({
     code: finding.code as SecurityFindingCode,

@@ -215,7 +215,10 @@ describe('rollback of a new ensemble before the point of no return (real ZooKeep
       },
     };
 
-    const report = await run({ kind: 'failover', from: 'primary', to: 'standby', acceptDataLoss: true }, broken);
+    const report = await run(
+      { kind: 'failover', from: 'primary', to: 'standby', acceptDataLoss: true },
+      broken,
+    );
 
     expect(report.result, report.message).toBe('rolled-back');
     expect(await readFile(zooCfg, 'utf8')).toBe(before);

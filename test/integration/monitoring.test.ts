@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeCachedConnections } from '../../lib/clickhouse/index.js';
 import { loadTopology, parseTopology, withExtraEndpoints, type Topology } from '../../lib/config/index.js';
 import { replicaConnector, runCycle, type Connect, type HealthReport } from '../../lib/cycle/index.js';
-import type { Check } from '../../lib/health/index.js';
+import { findCheck, type CheckKind } from '../../lib/health/index.js';
 import type { HeartbeatMemory } from '../../lib/heartbeat/index.js';
 import {
   startBlackhole,
@@ -40,8 +40,8 @@ const cycle = async (
   return report;
 };
 const bothSites = () => Promise.all([cycle('primary'), cycle('standby')]);
-const find = (report: HealthReport, kind: Check['kind'], subject: string) =>
-  report.checks.find((check) => check.kind === kind && check.subject === subject);
+const find = <K extends CheckKind>(report: HealthReport, kind: K, subject: string) =>
+  findCheck(report.checks, kind, subject);
 
 beforeAll(async () => {
   base = await loadTopology(inject('topologyPath'));

@@ -56,7 +56,7 @@ describe('page message', () => {
     expect(message.subject).toBe('[CRITICAL] analytics/standby heartbeat-lag from primary');
     expect(message.body).toContain('CRITICAL at analytics/standby (us-west-2)');
     expect(message.body).toContain(`What is wrong: ${lag.summary}`);
-    expect(message.body).toContain('Measured:      lagSeconds=412, unchangedCycles=7');
+    expect(message.body).toContain('Measured:      outcome=ok, lagSeconds=412, unchangedCycles=7');
     expect(message.body).toContain('Since:         2025-11-23T02:14:00.000Z (37 min)');
     expect(message.body).toContain('Runbook:       docs/metrics.md#runbook-heartbeat-lag');
     expect(message.body).toContain('First step:    on this site');

@@ -1,3 +1,4 @@
+import { findCheck } from '../../../lib/health/index.js';
 import { describe, expect, it } from 'vitest';
 import {
   assessReplica,
@@ -9,7 +10,15 @@ import {
 import { PROBE_FAILURES, type ProbeResult } from '../../../lib/probe/index.js';
 import { fixture, fixture1816, jsonLines } from './fixtures.js';
 
-const thresholds = { replicaDelayWarnSeconds: 60, replicaDelayCriticalSeconds: 300, queueSizeWarn: 100 };
+const thresholds = {
+  replicaDelayWarnSeconds: 60,
+  replicaDelayCriticalSeconds: 300,
+  queueSizeWarn: 100,
+  logLagWarn: 100,
+  insertsInQueueWarn: 50,
+  partsPerPartitionWarn: 100,
+  clockSkewWarnSeconds: 5,
+};
 
 const ok = <T>(value: T): ProbeResult<T> => ({ ok: true, value, elapsedMs: 3 });
 const failed = <T>(
@@ -162,7 +171,7 @@ describe('assessReplica', () => {
     expect(server?.summary).toBe(
       'ch-03: 1 table readonly (ZooKeeper session expired) — check coordination quorum',
     );
-    expect(table?.values.absoluteDelay).toBeNull();
+    expect(table?.kind === 'replica-tables' && table.values.absoluteDelay).toBeNull();
   });
 
   it('calls a server that answers neither way unreachable', () => {
@@ -194,7 +203,7 @@ describe('assessReplica', () => {
     expect(checks[0]?.summary).toBe(
       'ch-01: cannot read replication state: credentials refused (AUTHENTICATION_FAILED) — check the user and its password secret',
     );
-    expect(checks[0]?.values.reachable).toBe(true);
+    expect(findCheck(checks, 'replica-status', 'ch-01')?.values.reachable).toBe(true);
   });
 
   it('reads an 18.16 readonly replica (500 TABLE_IS_READ_ONLY from /replicas_status) as readonly, not as unavailable', () => {

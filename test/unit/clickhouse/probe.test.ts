@@ -5,7 +5,7 @@ import { fakeConnection, manualClock, serverError, transportError } from './fake
 import { fixture, jsonLines } from './fixtures.js';
 
 describe('probeReplica', () => {
-  it('asks /replicas_status and system.replicas at the same time and parses both', async () => {
+  it('asks /replicas_status, system.replicas and the server-wide figures at the same time and parses both views', async () => {
     let inFlight = 0;
     let most = 0;
     const track = async <T>(value: T): Promise<T> => {
@@ -22,10 +22,10 @@ describe('probeReplica', () => {
 
     const probe = await probeReplica(connection, { timeoutMs: 1500, clock: manualClock() });
 
-    expect(most).toBe(2);
+    expect(most).toBe(6);
     expect(probe.status).toMatchObject({ ok: true, value: { kind: 'delayed', httpStatus: 503 } });
     expect(probe.tables.ok && probe.tables.value.map((table) => table.absoluteDelay)).toEqual([912, 131, 0]);
-    expect(connection.calls.map((call) => call.timeoutMs)).toEqual([1500, 1500]);
+    expect(connection.calls.map((call) => call.timeoutMs)).toEqual(Array(6).fill(1500));
   });
 
   it('queries every database with a column list that ClickHouse 18.16 has, without a FORMAT clause', () => {

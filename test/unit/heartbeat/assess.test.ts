@@ -1,3 +1,4 @@
+import { findCheck } from '../../../lib/health/index.js';
 import { describe, expect, it } from 'vitest';
 import {
   assessHeartbeat,
@@ -35,7 +36,7 @@ const input = (overrides: Partial<HeartbeatAssessInput>): HeartbeatAssessInput =
 });
 
 const lagCheck = (checks: ReturnType<typeof assessHeartbeat>['checks'], source = 'standby') =>
-  checks.find((check) => check.kind === 'heartbeat-lag' && check.subject === source)!;
+  findCheck(checks, 'heartbeat-lag', source)!;
 
 describe('assessHeartbeat', () => {
   it('is ok when the write worked and the other site’s heartbeat is fresh', () => {
@@ -48,7 +49,7 @@ describe('assessHeartbeat', () => {
         subject: 'primary',
         status: 'ok',
         summary: 'heartbeat of primary written in 9 ms',
-        values: { outcome: 'ok', elapsedMs: 9, writtenAt: NOW * 1000, createdTable: false },
+        values: { outcome: 'ok', elapsedMs: 9, writtenAt: NOW * 1000, createdTable: false, reason: null },
       },
       {
         kind: 'heartbeat-lag',

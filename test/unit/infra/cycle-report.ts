@@ -1,7 +1,7 @@
 import type { ClickHouseConnection } from '../../../lib/clickhouse/index.js';
 import type { CoordinationNode, Topology } from '../../../lib/config/index.js';
 import { runCycle, type HealthReport } from '../../../lib/cycle/index.js';
-import { probeCoordinationNode } from '../../../lib/keeper/index.js';
+import type { SendWord } from '../../../lib/keeper/index.js';
 import { fixture, keeperScripts, scriptedSend } from '../keeper/support.js';
 
 // The verbatim Keeper fixtures by role, as the keeper unit tests use them.
@@ -48,15 +48,12 @@ export const cycleReport = async (
       .filter((n) => n.role === 'participant');
     return participants[0]?.name === node.name ? 'leader' : 'follower';
   };
-  return runCycle({
-    topology,
-    siteName,
-    clock,
-    connect: () => connection,
-    probeNode: (node, options) =>
-      probeCoordinationNode(node, {
-        ...options,
-        send: scriptedSend(KEEPER_REPLIES[roleOf(node)]),
-      }),
-  });
+  const send: SendWord = (node, word, timeoutMs) =>
+    scriptedSend({ ...KEEPER_REPLIES[roleOf(node)], conf: fixture('keeper/conf.txt') })(
+      node,
+      word,
+      timeoutMs,
+    );
+  // Every 4lw word (probes and the security lint) is answered from fixtures: no socket to the topology's hosts.
+  return runCycle({ topology, siteName, clock, connect: () => connection, sendWord: send });
 };

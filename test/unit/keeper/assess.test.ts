@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CoordinationNode, Thresholds } from '../../../lib/config/index.js';
+import type { CoordinationNode } from '../../../lib/config/index.js';
 import type { Check } from '../../../lib/health/index.js';
 import {
   assessCoordinationNode,
   assessEnsemble,
   probeCoordinationNode,
   type EnsembleMember,
+  type NodeLimits,
 } from '../../../lib/keeper/index.js';
 import {
   DOWN,
@@ -18,9 +19,11 @@ import {
   type Script,
 } from './support.js';
 
-const thresholds: Pick<Thresholds, 'outstandingRequestsWarn' | 'avgLatencyWarnMs'> = {
+const thresholds: NodeLimits = {
   outstandingRequestsWarn: 10,
   avgLatencyWarnMs: 500,
+  maxLatencyWarnMs: 2000,
+  openFileDescriptorsWarnRatio: 0.8,
 };
 
 type Plan = [site: string, node: CoordinationNode, script: Script][];
@@ -79,7 +82,7 @@ describe('assessEnsemble', () => {
       summary: 'keeper-1 (site primary) is the only leader',
     });
     expect(quorum!.values).toMatchObject({
-      leader: 'keeper-1',
+      leaders: ['keeper-1'],
       participantsUp: 3,
       participantsTotal: 3,
       observersUp: 1,
@@ -106,7 +109,7 @@ describe('assessEnsemble', () => {
       ['observers', 'ok'],
     ]);
     expect(checks[0]!.values).toMatchObject({
-      leader: 'zk-1',
+      leaders: ['zk-1'],
       syncedFollowers: 2,
       syncedObservers: 1,
       observersUp: 1,
@@ -139,7 +142,7 @@ describe('assessEnsemble', () => {
     expect(quorum!.summary).toMatch(
       /^no quorum: 3 of 3 participants down \(keeper-1 not serving, keeper-2 unreachable/,
     );
-    expect(leader).toMatchObject({ status: 'critical', values: { leader: null } });
+    expect(leader).toMatchObject({ status: 'critical', values: { leaders: [] } });
     expect(leader!.summary).toMatch(/^no leader among 3 participants/);
   });
 
@@ -189,7 +192,7 @@ describe('assessEnsemble', () => {
     const checks = assessEnsemble('primary', await membersOf(keeperPlan({ k4: standbyLeader })), thresholds);
 
     const { leader } = byKind(checks);
-    expect(leader).toMatchObject({ status: 'critical', values: { leader: 'keeper-1,keeper-4' } });
+    expect(leader).toMatchObject({ status: 'critical', values: { leaders: ['keeper-1', 'keeper-4'] } });
     expect(leader!.summary).toMatch(/^2 leaders \(keeper-1 at primary, keeper-4 at standby\): split brain/);
   });
 
@@ -253,11 +256,134 @@ describe('assessEnsemble', () => {
     const checks = assessEnsemble('primary', members, thresholds);
 
     expect(checks.map((check) => check.status)).toEqual(['ok', 'ok']);
-    expect(checks[0]!.values).toMatchObject({ leader: 'keeper-solo', quorum: true });
+    expect(checks[0]!.values).toMatchObject({ leaders: ['keeper-solo'], quorum: true });
   });
 
   it('returns no checks when the topology has no coordination nodes', () => {
     expect(assessEnsemble('primary', [], thresholds)).toEqual([]);
+  });
+});
+
+describe('assessEnsemble when a node cannot be read', () => {
+  const zkPlan = (z3: Script, z2: Script = zooKeeperScripts.follower): Plan => [
+    ['primary', zkNodes.z1, zooKeeperScripts.leader],
+    ['primary', zkNodes.z2, z2],
+    ['primary', zkNodes.z3, z3],
+    ['standby', zkNodes.z4, zooKeeperScripts.observer],
+  ];
+
+  it('says what is known when a participant refuses mntr and srvr: quorum held, no critical', async () => {
+    const checks = assessEnsemble(
+      'primary',
+      await membersOf(zkPlan(zooKeeperScripts.restricted)),
+      thresholds,
+    );
+
+    const { quorum, leader } = byKind(checks);
+    expect(checks.filter((check) => check.status === 'critical')).toEqual([]);
+    expect(leader!.status).toBe('ok');
+    expect(quorum).toMatchObject({
+      status: 'warn',
+      values: { quorum: true, participantsUp: 2, participantsUnknown: 1, participantsTotal: 3 },
+    });
+    expect(quorum!.summary).toBe(
+      'quorum held: 2 of 3 participants confirmed serving; zk-3 unreadable: allow mntr and srvr in 4lw.commands.whitelist',
+    );
+  });
+
+  it('cannot tell (warn, quorum null) when too few participants are readable to decide', async () => {
+    const members = await membersOf([
+      ['primary', zkNodes.z1, zooKeeperScripts.restricted],
+      ['primary', zkNodes.z2, zooKeeperScripts.follower],
+      ['primary', zkNodes.z3, zooKeeperScripts.restricted],
+    ]);
+
+    const checks = assessEnsemble('primary', members, thresholds);
+
+    const { quorum, leader } = byKind(checks);
+    expect(quorum).toMatchObject({ status: 'warn', values: { quorum: null, participantsUnknown: 2 } });
+    expect(quorum!.summary).toMatch(
+      /^cannot tell whether the quorum holds: 1 of 3 participants confirmed serving; zk-1 unreadable/,
+    );
+    expect(leader!.status).toBe('warn');
+  });
+
+  it('still says no quorum when the readable participants alone prove it lost', async () => {
+    const checks = assessEnsemble(
+      'primary',
+      await membersOf(
+        zkPlan(zooKeeperScripts.restricted, DOWN).map(([site, node, script]) =>
+          node.name === 'zk-1' ? [site, node, DOWN] : [site, node, script],
+        ) as Plan,
+      ),
+      thresholds,
+    );
+
+    expect(byKind(checks).quorum).toMatchObject({ status: 'critical', values: { quorum: false } });
+  });
+
+  it('treats empty replies to every word (a TLS port probed in plain TCP) as unknown, hinting at tls', async () => {
+    const silent: Script = {};
+    const checks = assessEnsemble('primary', await membersOf(keeperPlan({ k3: silent })), thresholds);
+
+    const { quorum } = byKind(checks);
+    expect(quorum).toMatchObject({ status: 'warn', values: { quorum: true, participantsUnknown: 1 } });
+    expect(quorum!.summary).toContain('set tls: true on the node');
+  });
+});
+
+describe('assessEnsemble against the live roles', () => {
+  const afterFailover = {
+    voters: new Set(['keeper-4']),
+    inactiveSites: new Set(['primary']),
+  };
+  const soloLeader = { ...keeperScripts.leader, mntr: fixture('keeper/mntr-standalone.txt') };
+
+  it('accepts the promoted standby node as the only voter once the primary is lost: no critical', async () => {
+    const members = await membersOf(keeperPlan({ k1: DOWN, k2: DOWN, k3: DOWN, k4: soloLeader }));
+
+    const checks = assessEnsemble('standby', members, thresholds, afterFailover);
+    const nodes = members.map((member) =>
+      assessCoordinationNode(member.site, member.node, member.probe, thresholds, afterFailover),
+    );
+
+    expect([...checks, ...nodes].filter((check) => check.status !== 'ok')).toEqual([]);
+    expect(byKind(checks).quorum!.values).toMatchObject({
+      quorum: true,
+      participantsUp: 1,
+      participantsTotal: 1,
+      leaders: ['keeper-4'],
+    });
+    expect(nodes[3]!.values).toMatchObject({ expectedRole: 'participant', inactive: false });
+    expect(nodes[0]!.summary).toContain('as expected: site primary is fenced or lost');
+  });
+
+  it('judges the same ensemble by the topology without live roles: critical (the old behaviour)', async () => {
+    const members = await membersOf(keeperPlan({ k1: DOWN, k2: DOWN, k3: DOWN, k4: soloLeader }));
+
+    const checks = assessEnsemble('standby', members, thresholds);
+
+    expect(byKind(checks).quorum!.status).toBe('critical');
+  });
+
+  it('calls a leader in the fenced site a split brain', async () => {
+    const members = await membersOf(keeperPlan({ k2: DOWN, k3: DOWN, k4: soloLeader }));
+
+    const checks = assessEnsemble('standby', members, thresholds, afterFailover);
+    const oldLeader = assessCoordinationNode(
+      'primary',
+      keeperNodes.k1,
+      members[0]!.probe,
+      thresholds,
+      afterFailover,
+    );
+
+    expect(byKind(checks).leader).toMatchObject({
+      status: 'critical',
+      values: { leaders: ['keeper-1', 'keeper-4'] },
+    });
+    expect(oldLeader).toMatchObject({ status: 'warn', values: { inactive: true } });
+    expect(oldLeader.summary).toContain('stop it so it cannot form a second ensemble');
   });
 });
 
@@ -326,7 +452,7 @@ describe('assessCoordinationNode', () => {
       values: { role: 'observer', expectedRole: 'participant' },
     });
     expect(check.summary).toContain(
-      'keeper-3 (10.0.1.23:9181) is an observer but the topology expects a voting participant',
+      'keeper-3 (10.0.1.23:9181) is an observer but a voting participant is expected',
     );
   });
 
@@ -334,7 +460,7 @@ describe('assessCoordinationNode', () => {
     const check = await assessOne('standby', zkNodes.z4, zooKeeperScripts.follower);
 
     expect(check).toMatchObject({ status: 'warn', values: { role: 'follower', expectedRole: 'observer' } });
-    expect(check.summary).toContain('votes as follower but the topology expects an observer');
+    expect(check.summary).toContain('votes as follower but an observer is expected');
   });
 
   it('warns when a Keeper expected to observe says standalone and isro cannot confirm it', async () => {

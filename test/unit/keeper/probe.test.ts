@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  probeCoordinationNode,
-  type FourLetterWord,
-  type SendFourLetterWord,
-} from '../../../lib/keeper/index.js';
+import { probeCoordinationNode, type SendWord } from '../../../lib/keeper/index.js';
 import type { ProbeResult } from '../../../lib/probe/index.js';
 import {
   DOWN,
@@ -24,13 +20,17 @@ const probe = (node = keeper, script: Script) =>
 
 describe('probeCoordinationNode', () => {
   it('asks ruok, mntr, srvr and isro at once, one call each, on the client port', async () => {
-    const calls: { word: FourLetterWord; port: number; timeoutMs: number }[] = [];
+    const calls: { word: string; port: number; timeoutMs: number }[] = [];
     const release: (() => void)[] = [];
-    const send: SendFourLetterWord = (target, word, options) => {
-      calls.push({ word, port: target.port, timeoutMs: options.timeoutMs });
+    const send: SendWord = (node, word, timeoutMs) => {
+      calls.push({ word, port: node.clientPort, timeoutMs });
       return new Promise<ProbeResult<string>>((resolve) =>
         release.push(() =>
-          resolve({ ok: true, value: (keeperScripts.leader as Script)[word] ?? '', elapsedMs: 1 }),
+          resolve({
+            ok: true,
+            value: (keeperScripts.leader as Record<string, string | undefined>)[word] ?? '',
+            elapsedMs: 1,
+          }),
         ),
       );
     };
@@ -123,7 +123,7 @@ describe('probeCoordinationNode', () => {
   });
 
   it('turns a send that throws into a failed result instead of throwing', async () => {
-    const send: SendFourLetterWord = async () => {
+    const send: SendWord = async () => {
       throw Object.assign(new Error('boom'), { code: 'ECONNRESET' });
     };
 
@@ -131,5 +131,50 @@ describe('probeCoordinationNode', () => {
 
     expect(result.role).toBe('unreachable');
     expect(result.ruok).toMatchObject({ ok: false, code: 'CONNECTION_RESET', reason: 'ruok: boom' });
+  });
+});
+
+describe('probeCoordinationNode on a node that accepts connections but never answers', () => {
+  const silent =
+    (overTls: ProbeResult<string> | Error): SendWord =>
+    async (node, word) => {
+      if (node.tls) {
+        if (overTls instanceof Error) throw overTls;
+        return overTls;
+      }
+      return {
+        ok: false,
+        code: 'TIMEOUT',
+        reason: `${word}: connected, but no reply`,
+        elapsedMs: 1000,
+        connected: true,
+      };
+    };
+
+  it('calls it unknown with a TLS hint when the port completes a TLS handshake', async () => {
+    const probe = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: silent({ ok: false, code: 'TLS_ERROR', reason: 'ruok: SELF_SIGNED_CERT_IN_CHAIN', elapsedMs: 3 }),
+    });
+
+    expect(probe.role).toBe('unknown');
+    expect(probe.srvr).toMatchObject({ ok: false, code: 'TLS_ERROR' });
+  });
+
+  it('keeps it unreachable when the TLS attempt times out too (a hung server), even if that send throws', async () => {
+    const timedOut = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: silent({ ok: false, code: 'TIMEOUT', reason: 'ruok: no reply', elapsedMs: 500 }),
+    });
+    const threw = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: silent(new Error('boom')),
+    });
+
+    expect(timedOut.role).toBe('unreachable');
+    expect(threw.role).toBe('unreachable');
   });
 });

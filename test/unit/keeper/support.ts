@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CoordinationNode } from '../../../lib/config/index.js';
 import type { Clock, ProbeFailureCode, ProbeResult } from '../../../lib/probe/index.js';
-import type { FourLetterWord, SendFourLetterWord } from '../../../lib/keeper/index.js';
+import type { FourLetterWord, SendWord } from '../../../lib/keeper/index.js';
 
 /** A fixture as the server sent it, byte for byte. */
 export const fixture = (path: string): string =>
@@ -16,6 +16,7 @@ export const coordinationNode = (
   host: `${overrides.name}.internal`,
   clientPort: overrides.kind === 'zookeeper' ? 2181 : 9181,
   role: 'participant',
+  tls: false,
   ...overrides,
 });
 
@@ -26,14 +27,14 @@ const FAILURE_CODES = new Set<string>(['TIMEOUT', 'CONNECTION_REFUSED', 'CONNECT
 
 /** A `send` that answers from a script; a missing word gets the Keeper empty reply (not allowed). */
 export const scriptedSend =
-  (script: Script): SendFourLetterWord =>
-  async (target, word) => {
-    const reply = script[word] ?? '';
+  (script: Script): SendWord =>
+  async (node, word) => {
+    const reply = (script as Record<string, string | undefined>)[word] ?? '';
     const result: ProbeResult<string> = FAILURE_CODES.has(reply)
       ? {
           ok: false,
           code: reply as ProbeFailureCode,
-          reason: `${word} to ${target.host}:${target.port}: ${reply}`,
+          reason: `${word} to ${node.host}:${node.clientPort}: ${reply}`,
           elapsedMs: 7,
         }
       : { ok: true, value: reply, elapsedMs: 5 };
@@ -92,6 +93,13 @@ export const zooKeeperScripts = {
     ruok: fixture('zookeeper/ruok.txt'),
     mntr: fixture('zookeeper/mntr-observer.txt'),
     srvr: fixture('zookeeper/stat-follower.txt').replace('Mode: follower', 'Mode: observer'),
+    isro: fixture('zookeeper/isro-rw.txt'),
+  },
+  /** 4lw.commands.whitelist=ruok,isro: mntr and srvr refused with the verbatim reply. */
+  restricted: {
+    ruok: fixture('zookeeper/ruok.txt'),
+    mntr: fixture('zookeeper/not-whitelisted.txt'),
+    srvr: fixture('zookeeper/not-whitelisted.txt').replace('mntr', 'srvr'),
     isro: fixture('zookeeper/isro-rw.txt'),
   },
   notServing: {

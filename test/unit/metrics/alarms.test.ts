@@ -15,7 +15,7 @@ describe('alarmInstances', () => {
   it('makes one alarm per alarmed metric for the standby, lag from the primary with the configured threshold', () => {
     const alarms = alarmInstances(topology, 'standby');
 
-    expect(alarms).toHaveLength(13);
+    expect(alarms).toHaveLength(12);
     const lag = alarms.find((alarm) => alarm.metricName === 'HeartbeatLagSeconds')!;
     expect(lag).toMatchObject({
       logicalId: 'AlarmHeartbeatLagSecondsFromPrimary',
@@ -41,10 +41,7 @@ describe('alarmInstances', () => {
       threshold: 10,
       evaluationPeriods: 10,
     });
-    expect(alarms.find((a) => a.metricName === 'CoordinationAvgLatencyMs')).toMatchObject({
-      threshold: 500,
-      evaluationPeriods: 15,
-    });
+    expect(alarms.find((a) => a.metricName === 'CoordinationMaxLatencyMs')).toBeUndefined();
     expect(alarms.find((a) => a.metricName === 'MaxReplicaDelaySeconds')).toMatchObject({
       threshold: 300,
       comparison: 'GreaterThanThreshold',
@@ -64,11 +61,23 @@ describe('alarmInstances', () => {
   });
 
   it('follows a slower schedule so that quiet minutes are not missing data', () => {
-    const slow = parseTopology({ ...structuredClone(topology), schedule: 'rate(5 minutes)' });
+    const slow = parseTopology({
+      ...structuredClone(topology),
+      schedule: 'rate(5 minutes)',
+      thresholds: { ...topology.thresholds, heartbeatLagWarnSeconds: 600, heartbeatLagCriticalSeconds: 900 },
+    });
 
     const deadMan = alarmInstances(slow, 'primary').find((a) => a.metricName === 'CycleRan')!;
 
     expect(deadMan).toMatchObject({ periodSeconds: 300, evaluationPeriods: 1 });
+  });
+
+  it('refuses a heartbeat warn threshold under two schedule periods, naming the field and the fix', () => {
+    const slow = parseTopology({ ...structuredClone(topology), schedule: 'rate(5 minutes)' });
+
+    expect(() => alarmInstances(slow, 'primary')).toThrow(
+      'thresholds.heartbeatLagWarnSeconds: 120 s is under two schedule periods (600 s with rate(5 minutes)); raise it to 600 or more, or run the schedule more often',
+    );
   });
 
   it('watches only time series the site publishes', () => {

@@ -42,7 +42,6 @@ describe('metric catalog', () => {
         'CoordinationLeaders',
         'CoordinationNodesDown',
         'CoordinationOutstandingRequests',
-        'CoordinationAvgLatencyMs',
         'ReadonlyReplicas',
         'MaxReplicaDelaySeconds',
         'SessionExpiredReplicas',
@@ -70,7 +69,9 @@ describe('metricDataFromReport', () => {
     expect(valueOf(data, 'CoordinationParticipantsUp')).toBe(3);
     expect(valueOf(data, 'CoordinationNodesDown')).toBe(0);
     expect(valueOf(data, 'CoordinationOutstandingRequests')).toBe(3);
-    expect(valueOf(data, 'CoordinationAvgLatencyMs')).toBe(5);
+    expect(valueOf(data, 'CoordinationMaxLatencyMs')).toBe(5);
+    expect(valueOf(data, 'ClockSkewSeconds')).toBe(0);
+    expect(valueOf(data, 'MaxPartsPerPartition')).toBe(3);
     expect(valueOf(data, 'ReadonlyReplicas')).toBe(0);
     expect(valueOf(data, 'ChecksCritical')).toBe(0);
     for (const datum of data) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseTopologyText, type Topology } from '../../../lib/config/index.js';
-import type { Check, CheckKind, CheckStatus } from '../../../lib/health/index.js';
+import type { Check, CheckKind, CheckOf, CheckStatus, CheckValuesByKind } from '../../../lib/health/index.js';
 import type { MetricsReport } from '../../../lib/metrics/index.js';
 
 /** The reference topology: primary 3 Keeper participants + 2 replicas, standby 1 observer + 2 replicas. */
@@ -10,13 +10,99 @@ export const referenceTopology = (): Topology =>
     'two-region.yaml',
   );
 
-export const check = (
-  kind: CheckKind,
+/** Values of each kind as an unremarkable probe would measure them; tests override what they assert on. */
+const DEFAULT_VALUES: { [K in CheckKind]: CheckValuesByKind[K] } = {
+  'heartbeat-write': { outcome: 'ok', elapsedMs: 5, writtenAt: null, createdTable: false, reason: null },
+  'heartbeat-lag': {
+    outcome: 'ok',
+    lagSeconds: 1,
+    unchangedCycles: 0,
+    lastUpdatedAt: null,
+    serverNow: null,
+    method: 'server clock',
+  },
+  'coordination-node': {
+    role: 'follower',
+    expectedRole: 'participant',
+    inactive: false,
+    zxid: null,
+    outstanding: 0,
+    avgLatencyMs: 1,
+    maxLatencyMs: 5,
+    openFileDescriptors: 100,
+    maxFileDescriptors: 65536,
+    znodeCount: 100,
+    aliveConnections: 1,
+    elapsedMs: 3,
+  },
+  'coordination-ensemble': {
+    leaders: [],
+    participantsUp: 0,
+    participantsTotal: 0,
+    participantsUnknown: 0,
+    observersUp: 0,
+    observersTotal: 0,
+    syncedFollowers: null,
+    syncedObservers: null,
+    quorum: true,
+  },
+  'replica-status': {
+    statusProbe: 'ok',
+    tablesProbe: 'ok',
+    httpStatus: 200,
+    reachable: true,
+    reason: null,
+    tables: 1,
+    readonlyTables: 0,
+    sessionExpiredTables: 0,
+    maxAbsoluteDelay: 0,
+    maxQueueSize: 0,
+    maxLogLag: 0,
+    maxInsertsInQueue: 0,
+    tablesWithInactiveReplicas: 0,
+    maxPartsPerPartition: 3,
+    clockSkewSeconds: 0,
+    zooKeeperSessions: 1,
+    zooKeeperHardwareExceptions: 0,
+    delayedInserts: 0,
+    rejectedInserts: 0,
+  },
+  'replica-tables': {
+    absoluteDelay: null,
+    queueSize: null,
+    insertsInQueue: null,
+    logLag: null,
+    activeReplicas: null,
+    totalReplicas: null,
+    readonly: false,
+    sessionExpired: false,
+  },
+  security: { code: 'PLAIN_HTTP', acknowledged: false },
+  'site-roles': {
+    primary: 'primary',
+    deployedPrimary: 'primary',
+    runId: null,
+    operation: null,
+    since: '1970-01-01T00:00:00.000Z',
+    voters: 'keeper-use1-a,keeper-use1-b,keeper-use1-c',
+  },
+};
+
+export const check = <K extends CheckKind>(
+  kind: K,
   subject: string,
   status: CheckStatus,
-  values: Check['values'] = {},
+  values: Partial<CheckValuesByKind[K]> = {},
   site = 'standby',
-): Check => ({ kind, site, subject, status, summary: `${kind} ${subject} is ${status}`, values });
+): CheckOf<K> =>
+  ({
+    kind,
+    site,
+    subject,
+    status,
+    summary: `${kind} ${subject} is ${status}`,
+    values: { ...DEFAULT_VALUES[kind], ...values },
+  }) as CheckOf<K>;
 
 export interface ReportOptions {
   site?: string;
@@ -77,7 +163,7 @@ export const standbyReport = (
         subject,
         quorum ? 'ok' : 'critical',
         {
-          leader: quorum ? 'keeper-use1-a' : null,
+          leaders: quorum ? ['keeper-use1-a'] : [],
           participantsUp: quorum ? 3 : 1,
           participantsTotal: 3,
           quorum,

@@ -36,6 +36,7 @@ const keeperNode = (port: number) => ({
   name: 'keeper-1',
   kind: 'keeper' as const,
   host: '127.0.0.1',
+  tls: false,
   clientPort: port,
   role: 'participant' as const,
 });
