@@ -206,12 +206,16 @@ describe('rollback of a new ensemble before the point of no return (real ZooKeep
     const zooCfg = resolve(DIR, 'zk4', 'zoo.cfg');
     const before = await readFile(zooCfg, 'utf8');
     const dataDir = /^dataDir=(.*)$/m.exec(before)![1]!;
-    // ch3 cannot start again: the repoint fails after the new ensemble took its first writes.
+    // zk4 starts as the new one-node ensemble and leads it for a few seconds (its new epoch written), then
+    // its start command fails: the new-ensemble step fails before the point of no return (the repoint).
     const broken: Topology = {
       ...topology,
       failover: {
         ...topology.failover,
-        commands: { ...topology.failover.commands, startClickHouse: 'false' },
+        commands: {
+          ...topology.failover.commands,
+          startCoordination: `${topology.failover.commands.startCoordination!} && sleep 5 && false`,
+        },
       },
     };
 

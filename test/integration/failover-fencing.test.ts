@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql as clusterSql } from '../support/cluster.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   down,
@@ -47,16 +48,8 @@ const port = (name: string): number => {
   return node.kind === 'clickhouse' ? node.httpPort : node.clientPort;
 };
 
-const sql = async (replica: string, query: string, timeoutMs = 10_000): Promise<string> => {
-  const response = await fetch(`http://127.0.0.1:${port(replica)}/`, {
-    method: 'POST',
-    body: query,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = (await response.text()).trim();
-  if (!response.ok) throw new Error(`${replica}: ${text.split('\n')[0]}`);
-  return text;
-};
+const sql = async (replica: string, query: string, timeoutMs = 10_000): Promise<string> =>
+  (await clusterSql(port(replica), query, '127.0.0.1', timeoutMs)).trim();
 
 const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseTopologyText, type Topology } from '../../lib/config/index.js';
 import type { HealthReport } from '../../lib/cycle/index.js';
 import { down, renderTopology, stopSite, up } from '../../lib/localcluster/index.js';
-import { writeRoles, type ClusterRoles } from '../../lib/roles/index.js';
+import { readRoles } from '../../lib/roles/index.js';
 import { FileStateStore } from '../../lib/state/index.js';
 
 // Issue 13 acceptance, on a cluster of its own (the shared one stays healthy): after a real forced failover,
@@ -115,32 +115,10 @@ describe('after a forced failover', () => {
     expect(failover.code, failover.stdout).toBe(0);
     const runId = (JSON.parse(failover.stdout) as { runId: string }).runId;
 
-    // Without the live roles, the deployed layout cries wolf (what issue 13 reports).
-    const before = JSON.parse(
-      (await chdr('check', '--config', TOPOLOGY_FILE, '--site', 'standby', '--json')).stdout,
-    ) as HealthReport;
-    expect(criticalOf(before).length).toBeGreaterThan(0);
-
-    const roles: ClusterRoles = {
-      cluster: CLUSTER,
-      primary: 'standby',
-      since: new Date().toISOString(),
-      runId,
-      operation: 'failover',
-      voters: topology.sites.find((s) => s.name === 'standby')!.coordination.map((node) => node.name),
-      fenced: [
-        {
-          site: 'primary',
-          nodes: ['zk1', 'zk2', 'zk3', 'ch1', 'ch2'],
-          method: 'process-killed',
-          runId,
-          at: new Date().toISOString(),
-          by: 'roles-after-failover.test',
-        },
-      ],
-    };
-    const written = await writeRoles(() => new FileStateStore(STATE_FILE), ['primary', 'standby'], roles);
-    expect(written.failed).toEqual([]);
+    // The failover recorded the live roles itself, in every site's store (one local file here).
+    const roles = await readRoles(new FileStateStore(STATE_FILE), topology);
+    expect(roles).toMatchObject({ primary: 'standby', runId, operation: 'failover' });
+    expect(roles.fenced.map((fence) => fence.site)).toEqual(['primary']);
 
     const check = await chdr('check', '--config', TOPOLOGY_FILE, '--site', 'standby', '--json');
     const after = JSON.parse(check.stdout) as HealthReport;

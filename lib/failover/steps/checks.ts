@@ -77,6 +77,19 @@ const coordinationRefusals = (
   return refusals;
 };
 
+/**
+ * The preflight of a resumed forced failover: only what can change by itself while the run waited, the old
+ * primary's ensemble electing a leader again (split brain). The target was changed by the run itself (its
+ * coordination stopped or restarted, replicas restarting), so its reachability and the data-loss estimate
+ * are not judged again: the decision-time estimate stands in the journal.
+ */
+const resumedForcedCheck = async (ctx: StepContext, from: Site, to: Site) => {
+  const fromStates = await coordinationStates(ctx, from.coordination);
+  // Only the split-brain refusal: the target's coordination is left out on purpose.
+  judgeRefusals(ctx, coordinationRefusals(from, { ...to, coordination: [] }, 'forced', fromStates, []));
+  return { notes: [`resumed: ${from.name}'s coordination: ${describeStates(fromStates)}; still leaderless`] };
+};
+
 /** The target's replicas: at least one answers, and none is still taking INSERTs. Reads need no ZooKeeper. */
 const targetReplicaRefusals = async (
   ctx: StepContext,
@@ -180,6 +193,7 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
     ];
   },
   async run(ctx) {
+    if (mode === 'forced' && ctx.facts.startingState !== undefined) return resumedForcedCheck(ctx, from, to);
     const notes: string[] = [];
     const [fromStates, toStates] = await Promise.all([
       coordinationStates(ctx, from.coordination),
