@@ -2,7 +2,7 @@
 // `chdr agent --interval 2` does), two of the three primary ZooKeeper participants stop for `outageMs`
 // and start again; every message the agents send is counted. The benchmark (scripts/bench.ts) and the
 // integration test call `pagesPerIncident`; `tsx scripts/bench-paging.ts <cluster dir>` prints it.
-import { MemoryNotifier, Pager, type Notification } from '../lib/alerts/index.js';
+import { MemoryNotifier, alertSettings, Pager, type Notification } from '../lib/alerts/index.js';
 import { runAgentCyclesForAllSites, verdictFreshMs, type AgentCycleResult } from '../lib/agent/index.js';
 import { closeCachedConnections } from '../lib/clickhouse/index.js';
 import { loadTopology } from '../lib/config/index.js';
@@ -54,9 +54,7 @@ export async function pagesPerIncident(options: PagingBenchOptions): Promise<Pag
   const pager = new Pager({
     store,
     notifier,
-    repageMinutes: topology.alerts.repageMinutes,
-    confirmCycles: topology.alerts.confirmCycles,
-    confirmSeconds: topology.alerts.confirmSeconds,
+    ...alertSettings(topology.alerts),
   });
   const connect = await replicaConnector(topology, { env: process.env });
   let cycles = 0;

@@ -1,4 +1,4 @@
-export { Pager, incidentKeyPrefix, type PagerOptions } from './pager.js';
+export { Pager, alertSettings, incidentKeyPrefix, type PagerOptions } from './pager.js';
 export { decideIncident, deferTo, groupIncidents, incidentKeyOf } from './incident.js';
 export { Pauses, pauseKey, type PausesOptions } from './pause.js';
 export { SnsNotifier, MemoryNotifier, messageAttributes } from './notifier.js';

@@ -41,6 +41,17 @@ export interface PagerOptions {
   deployedStage?: string;
 }
 
+/** The options `alerts` of a topology sets: re-page interval and confirmation. */
+export const alertSettings = (alerts: {
+  repageMinutes: number;
+  confirmCycles: number;
+  confirmSeconds: number;
+}): Pick<PagerOptions, 'repageMinutes' | 'confirmCycles' | 'confirmSeconds'> => ({
+  repageMinutes: alerts.repageMinutes,
+  confirmCycles: alerts.confirmCycles,
+  confirmSeconds: alerts.confirmSeconds,
+});
+
 export const incidentKeyPrefix = (cluster: string, site: string): string =>
   `${KEY_PREFIXES.incident}${cluster}/${site}/`;
 

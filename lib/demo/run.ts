@@ -1,4 +1,4 @@
-import { MemoryNotifier, Pager } from '../alerts/index.js';
+import { MemoryNotifier, Pager, alertSettings } from '../alerts/index.js';
 import { runAgentCyclesForAllSites } from '../agent/index.js';
 import { closeCachedConnections } from '../clickhouse/index.js';
 import { loadTopology, type Topology } from '../config/index.js';
@@ -125,9 +125,7 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
   const pager = new Pager({
     store,
     notifier,
-    repageMinutes: topology.alerts.repageMinutes,
-    confirmCycles: topology.alerts.confirmCycles,
-    confirmSeconds: topology.alerts.confirmSeconds,
+    ...alertSettings(topology.alerts),
   });
   const connect = await replicaConnector(topology, { env: process.env });
   const publisher = {

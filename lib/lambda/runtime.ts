@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { Pager, SnsNotifier } from '../alerts/index.js';
+import { alertSettings, Pager, SnsNotifier } from '../alerts/index.js';
 import { findSite, loadTopology, type SecretDeps, type Topology } from '../config/index.js';
 import { replicaConnector, type Connect } from '../cycle/index.js';
 import { createCloudWatchClient, MetricsPublisher } from '../metrics/index.js';
@@ -89,9 +89,7 @@ export const loadMonitorRuntime = async (
     pager: new Pager({
       store,
       notifier,
-      repageMinutes: topology.alerts.repageMinutes,
-      confirmCycles: topology.alerts.confirmCycles,
-      confirmSeconds: topology.alerts.confirmSeconds,
+      ...alertSettings(topology.alerts),
       deployedStage: settings.CHDR_STAGE,
       ...(settings.CHDR_RUNBOOK_BASE ? { runbookBase: settings.CHDR_RUNBOOK_BASE } : {}),
     }),

@@ -1,3 +1,4 @@
+import { sql as clusterSql } from '../support/cluster.js';
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -47,16 +48,8 @@ let topology: Topology;
 let runtime: FailoverRuntime | undefined;
 let ports: Record<string, number> = {};
 
-const sql = async (replica: string, query: string): Promise<string> => {
-  const response = await fetch(`http://127.0.0.1:${ports[replica]}/`, {
-    method: 'POST',
-    body: query,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${replica}: ${text.trim()}`);
-  return text.trim();
-};
+const sql = async (replica: string, query: string): Promise<string> =>
+  (await clusterSql(ports[replica]!, query)).trim();
 
 const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

@@ -1,3 +1,4 @@
+import { sql as clusterSql } from '../support/cluster.js';
 import { SNSClient, CreateTopicCommand } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { execFileSync, spawn } from 'node:child_process';
@@ -76,16 +77,8 @@ let sqs: SQSClient;
 let rowsAfterRecovery = 0;
 const timings: { phase: string; seconds: number }[] = [];
 
-const sql = async (replica: string, query: string): Promise<string> => {
-  const response = await fetch(`http://127.0.0.1:${ports[replica]}/`, {
-    method: 'POST',
-    body: query,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${replica}: ${text.trim()}`);
-  return text.trim();
-};
+const sql = async (replica: string, query: string): Promise<string> =>
+  (await clusterSql(ports[replica]!, query)).trim();
 
 const srvrMode = async (node: string): Promise<string> => {
   const { sendFourLetterWord } = await import('../../lib/keeper/index.js');

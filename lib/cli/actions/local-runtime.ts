@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Pager, Pauses, type Notification, type Notifier } from '../../alerts/index.js';
+import { alertSettings, Pager, Pauses, type Notification, type Notifier } from '../../alerts/index.js';
 import type { Topology } from '../../config/index.js';
 import type { PublishedDatum } from '../../metrics/index.js';
 import { renderNotification } from '../../report/index.js';
@@ -41,9 +41,7 @@ export const localPaging = (topology: Topology, notifier: Notifier = new Printin
     pager: new Pager({
       store,
       notifier,
-      repageMinutes: topology.alerts.repageMinutes,
-      confirmCycles: topology.alerts.confirmCycles,
-      confirmSeconds: topology.alerts.confirmSeconds,
+      ...alertSettings(topology.alerts),
     }),
     pauses: new Pauses({ store, notifier, cluster: topology.cluster }),
   };
