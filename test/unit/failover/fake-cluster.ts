@@ -52,7 +52,24 @@ export interface SimOptions {
   failoverExtra?: string;
   /** Replaces the whole failover section. */
   failoverSection?: string;
+  /** Spare ZooKeeper nodes (zk5, zk6...) at the standby site: installed, stopped, no data of the cluster. */
+  spares?: number;
+  /**
+   * The election ignores the nodes' data and picks the highest serverId (a fault the failover's leader
+   * check must catch); by default the node with the newest data leads, as ZooKeeper elects.
+   */
+  electHighestIdOnly?: boolean;
 }
+
+/** `spareCoordination` of the standby site: zk5, zk6... on the local cluster's port scheme. */
+const spareLines = (count: number, portBase: number): string =>
+  count === 0
+    ? ''
+    : '    spareCoordination:\n' +
+      Array.from({ length: count }, (_, i) => {
+        const n = 5 + i;
+        return `      - { name: zk${n}, kind: zookeeper, host: 127.0.0.1, clientPort: ${portBase + 3810 + n}, role: participant, serverId: ${n}, peerPort: ${portBase + 4880 + n}, electionPort: ${portBase + 5880 + n} }\n`;
+      }).join('');
 
 export class SimCluster {
   readonly topology: Topology;
@@ -83,13 +100,28 @@ export class SimCluster {
   /** How old the primary's newest heartbeat is at every replica: the data a failover would lose. */
   heartbeatAgeSeconds = 3;
   private epoch = 1n;
+  /** Nodes that hold none of the cluster's transactions (spares never started): they lose elections. */
+  readonly withoutHistory = new Set<string>();
+  private readonly electHighestIdOnly: boolean;
   readonly store = new MemoryStateStore({ now: () => this.now });
 
   constructor(options: SimOptions = {}) {
     const state = planCluster(DIR, 18_000);
     const section = options.failoverSection ?? simFailoverSection + (options.failoverExtra ?? '');
-    const text = renderTopology(state).text.replace(/failover:\n( {2}.*\n)*/, section);
+    const text = renderTopology(state)
+      .text.replace(/failover:\n( {2}.*\n)*/, section)
+      .replace(/(\n {6}- \{ name: zk4, .*\n)/, `$1${spareLines(options.spares ?? 0, 18_000)}`);
     this.topology = parseTopologyText(text, 'sim');
+    this.electHighestIdOnly = options.electHighestIdOnly ?? false;
+    for (const spare of this.topology.sites.flatMap((site) => site.spareCoordination)) {
+      this.withoutHistory.add(spare.name);
+      const own = `server.${spare.serverId}=${spare.host}:${spare.peerPort}:${spare.electionPort}`;
+      this.write(
+        `${DIR}/${spare.name}/zoo.cfg`,
+        `# spare\ndataDir=${DIR}/${spare.name}/data\nclientPort=${spare.clientPort}\nreconfigEnabled=false\nstandaloneEnabled=false\npeerType=participant\n${own}\n`,
+      );
+      this.write(`${DIR}/${spare.name}/data/myid`, `${spare.serverId}\n`);
+    }
     const zk = state.nodes.filter((n) => n.kind === 'zookeeper');
     for (const node of state.nodes) {
       if (node.kind === 'zookeeper') {
@@ -120,7 +152,7 @@ export class SimCluster {
   }
 
   private zkNodes(): CoordinationNode[] {
-    return this.topology.sites.flatMap((s) => s.coordination);
+    return this.topology.sites.flatMap((s) => [...s.coordination, ...s.spareCoordination]);
   }
 
   /** leader / follower / observer / not-serving / unreachable for a ZooKeeper node. */
@@ -147,7 +179,11 @@ export class SimCluster {
     });
     if (agreeing.length * 2 <= voters.length) return 'not-serving';
     if ((cfg.settings.peerType ?? 'participant') === 'observer') return 'observer';
-    const leaderId = Math.max(...agreeing.map((n) => n.serverId!));
+    // ZooKeeper elects the newest data first (epoch, zxid), then the highest server id.
+    const eligible = this.electHighestIdOnly
+      ? agreeing
+      : agreeing.filter((n) => !this.withoutHistory.has(n.name));
+    const leaderId = Math.max(...(eligible.length > 0 ? eligible : agreeing).map((n) => n.serverId!));
     return node.serverId === leaderId
       ? 'leader'
       : agreeing.some((n) => n.name === name)
