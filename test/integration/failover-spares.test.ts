@@ -100,4 +100,33 @@ describe('spare ZooKeeper servers on the local cluster', () => {
       Number(await sql('ch3', "SELECT count() FROM default.heart_beat WHERE site_id = 'standby'")),
     ).toBeGreaterThan(0);
   }, 300_000);
+
+  it('recovers the old primary as observers of the three voters, and fails back with the spares stopped again', async () => {
+    const recover = await executeOperation(
+      topology,
+      { kind: 'recover', from: 'primary', to: 'standby' },
+      { ...runtime.deps, pollIntervalMs: 250 },
+    );
+    expect(recover.result, recover.message).toBe('succeeded');
+    expect((await Promise.all(['zk1', 'zk2', 'zk3'].map(srvr))).map((s) => s.mode)).toEqual([
+      'observer',
+      'observer',
+      'observer',
+    ]);
+
+    const failback = await executeOperation(
+      topology,
+      { kind: 'failback', from: 'standby', to: 'primary' },
+      { ...runtime.deps, pollIntervalMs: 250 },
+    );
+
+    expect(failback.result, failback.message).toBe('succeeded');
+    const primary = (await Promise.all(['zk1', 'zk2', 'zk3'].map(srvr))).map((s) => s.mode).sort();
+    expect(primary).toEqual(['follower', 'follower', 'leader']);
+    expect((await srvr('zk4')).mode).toBe('observer');
+    // Spares again: stopped, out of the ensemble that serves.
+    expect((await srvr('zk5')).mode).toBe('unreachable');
+    expect((await srvr('zk6')).mode).toBe('unreachable');
+    await sql('ch1', "INSERT INTO default.heart_beat (site_id, updated_at) SELECT 'primary', now()");
+  }, 300_000);
 });
