@@ -287,7 +287,7 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
           commandAction(ctx, 'stopCoordination', node),
           commandAction(ctx, 'resetCoordinationData', node),
         ]),
-        ...primary.coordination.flatMap((node) =>
+        ...ensembleNodes(primary).flatMap((node) =>
           writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
         ),
         ...follower.coordination.flatMap((node) => [
@@ -300,7 +300,7 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
     async isDone(ctx) {
       return (
         (await learnersReady(ctx)) === null &&
-        (await configsHave(ctx, [...primary.coordination, ...follower.coordination], hasLearners))
+        (await configsHave(ctx, [...ensembleNodes(primary), ...follower.coordination], hasLearners))
       );
     },
     // Keeper docs' order: the old nodes are stopped and their data moved aside before the serving cluster
@@ -311,7 +311,7 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         await resetCoordinationData(ctx, node);
       }
       const listed = learners(`with learners of ${follower.name} (run ${ctx.runId})`);
-      for (const node of primary.coordination) await rewriteConfig(ctx, node, listed, 'skip');
+      for (const node of ensembleNodes(primary)) await rewriteConfig(ctx, node, listed, 'skip');
       const learner = learners(`learner of ${primary.name} (run ${ctx.runId})`);
       for (const node of follower.coordination) {
         await rewriteConfig(ctx, node, learner);

@@ -113,6 +113,34 @@ describe('a Keeper topology end to end on the simulated cluster', () => {
     expect(step.output).not.toMatch(/kp5 \(/);
   });
 
+  it('with two spares, recover lists the learners in every voter and failback stops the spares again', async () => {
+    const sim = lostPrimarySim({ coordination: 'keeper', spares: 2 });
+    expect((await executeOperation(sim.topology, failover, sim.deps())).result).toBe('succeeded');
+    primaryBack(sim);
+
+    const recover = await executeOperation(
+      sim.topology,
+      { kind: 'recover', from: 'primary', to: 'standby' },
+      sim.deps(),
+    );
+    expect(recover.result, recover.message).toBe('succeeded');
+    for (const node of ['kp4', 'kp5', 'kp6'])
+      expect(raft(sim, node)).toEqual(['1L', '2L', '3L', '4', '5', '6']);
+    expect(['kp1', 'kp2', 'kp3'].map((n) => sim.mode(n))).toEqual(['observer', 'observer', 'observer']);
+
+    sim.now += 3_600_000;
+    const failback = await executeOperation(
+      sim.topology,
+      { kind: 'failback', from: 'standby', to: 'primary' },
+      sim.deps(),
+    );
+    expect(failback.result, failback.message).toBe('succeeded');
+    expect(['kp1', 'kp2', 'kp3'].map((n) => sim.mode(n))).toEqual(['leader', 'follower', 'follower']);
+    expect(sim.mode('kp4')).toBe('observer');
+    expect(['kp5', 'kp6'].map((n) => sim.mode(n))).toEqual(['unreachable', 'unreachable']);
+    expect(sim.keeper!.hazards).toEqual([]);
+  });
+
   it('refuses, changing nothing, while the learner to promote cannot be read (spares do not count)', async () => {
     const sim = lostPrimarySim({ coordination: 'keeper', spares: 2 });
     sim.running.delete('kp4');
