@@ -263,6 +263,12 @@ export const topologySchema = z
               path: ['sites', s, list, n, 'serverId'],
               message: 'a spare coordination node needs its serverId (myid / server_id) to join an ensemble',
             });
+          if (list === 'spareCoordination' && node.role === 'observer')
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', s, list, n, 'role'],
+              message: 'a spare joins the new ensemble as a voter: leave role out (participant)',
+            });
         });
     });
     const kinds = new Set(

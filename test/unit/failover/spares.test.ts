@@ -87,7 +87,7 @@ describe('spare coordination nodes (sites[].spareCoordination)', () => {
     expect(sim.running.has('zk5') || sim.running.has('zk6')).toBe(false);
   });
 
-  it('refuses a spare without a serverId, naming the field', () => {
+  it('refuses a spare without a serverId or with role observer, naming the field', () => {
     const spare = {
       name: 'zk9',
       kind: 'zookeeper',
@@ -110,5 +110,17 @@ describe('spare coordination nodes (sites[].spareCoordination)', () => {
         'spares',
       ),
     ).toThrow(/sites\[1\]\.spareCoordination\[0\]\.serverId: a spare coordination node needs its serverId/);
+    expect(() =>
+      parseTopology(
+        {
+          cluster: 'c',
+          sites: [
+            site('a', 'primary'),
+            { ...site('b', 'standby'), spareCoordination: [{ ...spare, serverId: 9, role: 'observer' }] },
+          ],
+        },
+        'spares',
+      ),
+    ).toThrow(/sites\[1\]\.spareCoordination\[0\]\.role: a spare joins the new ensemble as a voter/);
   });
 });
