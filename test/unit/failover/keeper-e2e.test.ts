@@ -141,6 +141,21 @@ describe('a Keeper topology end to end on the simulated cluster', () => {
     expect(sim.keeper!.hazards).toEqual([]);
   });
 
+  it('rolls a failed recovery back: kp4 as it was, the spares stopped with their own config', async () => {
+    const sim = lostPrimarySim({ coordination: 'keeper', spares: 2 });
+    const before = { kp4: sim.files.get('/sim/kp4/keeper.xml'), kp5: sim.files.get('/sim/kp5/keeper.xml') };
+    sim.failOn = /^sim start kp6$/;
+
+    const report = await executeOperation(sim.topology, failover, sim.deps());
+
+    expect(report.result, report.message).toBe('rolled-back');
+    expect(sim.files.get('/sim/kp4/keeper.xml')).toBe(before.kp4);
+    expect(sim.files.get('/sim/kp5/keeper.xml')).toBe(before.kp5);
+    expect(['kp5', 'kp6'].map((n) => sim.mode(n))).toEqual(['unreachable', 'unreachable']);
+    expect(sim.running.has('kp4')).toBe(true);
+    expect(sim.commands.filter((c) => c.includes('chdr-epoch-')).length).toBeGreaterThan(0);
+  });
+
   it('refuses, changing nothing, while the learner to promote cannot be read (spares do not count)', async () => {
     const sim = lostPrimarySim({ coordination: 'keeper', spares: 2 });
     sim.running.delete('kp4');
