@@ -74,6 +74,12 @@ const siteSchema = z.strictObject({
   role: z.enum(SITE_ROLES),
   replicas: z.array(replicaSchema).min(1, 'list at least one ClickHouse replica'),
   coordination: z.array(coordinationNodeSchema).default([]),
+  /**
+   * Coordination nodes installed at this site but kept stopped: not monitored, not in any ensemble until a
+   * failover to this site makes them voters beside \`coordination\` (the DR guide's "start additional
+   * Zookeeper servers as necessary to create a 3 node ensemble"). Same fields as \`coordination\`.
+   */
+  spareCoordination: z.array(coordinationNodeSchema).default([]),
 });
 
 const thresholdsSchema = z.strictObject({
@@ -262,20 +268,32 @@ export const topologySchema = z
           'httpPort',
         ]);
       });
-      site.coordination.forEach((node, n) => {
-        checkUnique('node name', node.name, ['sites', s, 'coordination', n, 'name']);
-        checkUnique('endpoint', `${node.host}:${node.clientPort}`, [
-          'sites',
-          s,
-          'coordination',
-          n,
-          'clientPort',
-        ]);
-        if (node.serverId !== undefined)
-          checkUnique('serverId', String(node.serverId), ['sites', s, 'coordination', n, 'serverId']);
-      });
+      const listed = ['coordination', 'spareCoordination'] as const;
+      for (const list of listed)
+        site[list].forEach((node, n) => {
+          checkUnique('node name', node.name, ['sites', s, list, n, 'name']);
+          checkUnique('endpoint', `${node.host}:${node.clientPort}`, ['sites', s, list, n, 'clientPort']);
+          if (node.serverId !== undefined)
+            checkUnique('serverId', String(node.serverId), ['sites', s, list, n, 'serverId']);
+          else if (list === 'spareCoordination')
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', s, list, n, 'serverId'],
+              message: 'a spare coordination node needs its serverId (myid / server_id) to join an ensemble',
+            });
+          if (list === 'spareCoordination' && node.role === 'observer')
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', s, list, n, 'role'],
+              message: 'a spare joins the new ensemble as a voter: leave role out (participant)',
+            });
+        });
     });
-    const kinds = new Set(topology.sites.flatMap((site) => site.coordination.map((node) => node.kind)));
+    const kinds = new Set(
+      topology.sites.flatMap((site) =>
+        [...site.coordination, ...site.spareCoordination].map((node) => node.kind),
+      ),
+    );
     if (kinds.size > 1) {
       ctx.addIssue({
         code: 'custom',

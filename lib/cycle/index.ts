@@ -11,6 +11,7 @@ export {
   expectationsOf,
   liveLayout,
   liveRoleOf,
+  monitoredCoordination,
   roleChecks,
 } from './roles.js';
 export type { HealthReport } from './types.js';

@@ -1,4 +1,4 @@
-import type { SiteRole, Topology } from '../config/index.js';
+import type { CoordinationNode, Site, SiteRole, Topology } from '../config/index.js';
 import type { Check } from '../health/index.js';
 import type { EnsembleExpectations } from '../keeper/index.js';
 import type { ClusterRoles, FenceRecord } from '../roles/index.js';
@@ -8,6 +8,15 @@ export const expectationsOf = (roles: ClusterRoles): EnsembleExpectations => ({
   voters: new Set(roles.voters),
   inactiveSites: new Set(roles.fenced.map((fence) => fence.site)),
 });
+
+/**
+ * The coordination nodes a cycle probes at `site`: those listed, and the spares the live roles say vote
+ * (started by a failover to that site). Spares nobody promoted are not monitored: they are stopped.
+ */
+export const monitoredCoordination = (site: Site, expectations: EnsembleExpectations): CoordinationNode[] => [
+  ...site.coordination,
+  ...site.spareCoordination.filter((node) => expectations.voters.has(node.name)),
+];
 
 /** A site's role now: the one the live roles give it, not the one it was deployed with. */
 export const liveRoleOf = (roles: ClusterRoles, site: string): SiteRole =>

@@ -34,7 +34,7 @@ import {
   securityChecks,
   type Finding,
 } from '../security/index.js';
-import { expectationsOf, liveRoleOf, roleChecks } from './roles.js';
+import { expectationsOf, liveRoleOf, monitoredCoordination, roleChecks } from './roles.js';
 import type { HealthReport } from './types.js';
 
 export interface CycleDeps {
@@ -144,7 +144,7 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
 
   const activeSites = topology.sites.filter((other) => !expectations.inactiveSites.has(other.name));
   const members = activeSites.flatMap((memberSite) =>
-    memberSite.coordination.map(async (node) => {
+    monitoredCoordination(memberSite, expectations).map(async (node) => {
       const unreachable = (): NodeProbe => {
         const failed = missedDeadline<never>();
         return {

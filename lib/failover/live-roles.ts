@@ -11,6 +11,7 @@ import {
 } from '../roles/index.js';
 import { siteStores } from './authority.js';
 import { coordinationStates } from './observe.js';
+import { ensembleNodes } from './membership.js';
 import type { FailoverDeps, RunRecord, StepContext } from './types.js';
 
 const VOTING_MODES = new Set(['leader', 'follower', 'standalone']);
@@ -57,7 +58,8 @@ const observedVoters = async (ctx: StepContext): Promise<string[]> => {
   ctx.deadline = ctx.deps.clock.now() + 5_000;
   const states = await coordinationStates(
     ctx,
-    ctx.topology.sites.flatMap((site) => site.coordination),
+    // Spares promoted by a failover vote too.
+    ctx.topology.sites.flatMap((site) => ensembleNodes(site)),
   );
   const voting = states.filter((s) => VOTING_MODES.has(s.mode)).map((s) => s.node);
   return voting.length > 0 ? voting : ctx.to.coordination.map((node) => node.name);

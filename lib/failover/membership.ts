@@ -34,9 +34,18 @@ export const keeperServer = (node: CoordinationNode, canBecomeLeader: boolean): 
   canBecomeLeader,
 });
 
-/** The new ensemble at `site`: every coordination node listed there votes. */
+/**
+ * The nodes of the new ensemble formed at `site` on failover: its coordination nodes, then its spares
+ * (started only then, so that the ensemble has the three voters the DR guide asks for).
+ */
+export const ensembleNodes = (site: Site): CoordinationNode[] => [
+  ...site.coordination,
+  ...site.spareCoordination,
+];
+
+/** The new ensemble at `site`: every coordination node listed there votes, its spares too. */
 export const ensembleServers = (site: Site): ZooKeeperServer[] =>
-  site.coordination.map((node) => zooKeeperServer(node, 'participant'));
+  ensembleNodes(site).map((node) => zooKeeperServer(node, 'participant'));
 
 /** The ensemble at `primary` with `followers`' nodes as observers (after recovery). */
 export const ensembleWithObservers = (primary: Site, followers: Site): ZooKeeperServer[] => [
@@ -45,7 +54,7 @@ export const ensembleWithObservers = (primary: Site, followers: Site): ZooKeeper
 ];
 
 export const keeperEnsemble = (site: Site): KeeperServer[] =>
-  site.coordination.map((node) => keeperServer(node, true));
+  ensembleNodes(site).map((node) => keeperServer(node, true));
 
 export const keeperEnsembleWithLearners = (primary: Site, followers: Site): KeeperServer[] => [
   ...keeperEnsemble(primary),
@@ -54,4 +63,4 @@ export const keeperEnsembleWithLearners = (primary: Site, followers: Site): Keep
 
 /** Where ClickHouse replicas connect: the client ports of the voting nodes at `site`. */
 export const clientEndpoints = (site: Site): CoordinationEndpoint[] =>
-  site.coordination.map((node) => ({ host: node.host, port: node.clientPort }));
+  ensembleNodes(site).map((node) => ({ host: node.host, port: node.clientPort }));

@@ -3,6 +3,8 @@ import { ChdrError } from '../errors/index.js';
 export const LOCAL_CLUSTER_ERROR_CODES = {
   /** A binary or jar the cluster needs is not installed (run scripts/install-deps.sh). */
   missingDependency: 'LOCALCLUSTER_MISSING_DEPENDENCY',
+  /** `spares` out of range (0 to 2 spare ZooKeeper servers). */
+  badSpares: 'LOCALCLUSTER_BAD_SPARES',
   /** A port the cluster needs is taken by another process. */
   portInUse: 'LOCALCLUSTER_PORT_IN_USE',
   /** A server exited or did not become ready in time; the message carries its log tail. */

@@ -1,6 +1,6 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { clickHouseNodes, zooKeeperNodes } from './layout.js';
+import { clickHouseNodes, startedByUp, zooKeeperNodes } from './layout.js';
 import { linkSubnet } from './netns.js';
 import {
   renderClickHouseConfig,
@@ -15,7 +15,11 @@ import type { ClusterState, NodeState } from './types.js';
 export const renderNodeFiles = (state: ClusterState, node: NodeState): Map<string, string> => {
   if (node.kind === 'zookeeper') {
     return new Map([
-      [node.configPath, renderZooCfg(node, zooKeeperNodes(state))],
+      // A spare lists only itself: started by hand it joins nothing; a failover rewrites it.
+      [
+        node.configPath,
+        renderZooCfg(node, node.role === 'spare' ? [node] : startedByUp(zooKeeperNodes(state))),
+      ],
       [node.log4jPath, renderLog4jProperties()],
       [node.myidPath, renderMyid(node)],
     ]);

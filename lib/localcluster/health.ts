@@ -96,11 +96,17 @@ const hasLeader = (statuses: readonly NodeStatus[]): boolean =>
 
 export const clusterStatus = async (state: ClusterState): Promise<ClusterStatus> => {
   const nodes = await Promise.all(state.nodes.map((node) => nodeStatus(node)));
+  // A stopped spare is as it should be; a started one (promoted by a failover) must serve like the rest.
+  const spares = new Set(
+    state.nodes.filter((n) => n.kind === 'zookeeper' && n.role === 'spare').map((n) => n.name),
+  );
   const healthy =
-    nodes.every(
-      (status) =>
-        status.running && status.ready && (status.kind === 'clickhouse' || status.mode !== undefined),
-    ) && hasLeader(nodes.filter((status) => status.kind === 'zookeeper'));
+    nodes
+      .filter((status) => status.running || !spares.has(status.name))
+      .every(
+        (status) =>
+          status.running && status.ready && (status.kind === 'clickhouse' || status.mode !== undefined),
+      ) && hasLeader(nodes.filter((status) => status.kind === 'zookeeper'));
   return { dir: state.dir, nodes, healthy };
 };
 

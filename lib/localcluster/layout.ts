@@ -14,6 +14,7 @@ import type {
   ClusterState,
   LocalSite,
   NetworkState,
+  NodeState,
   ZooKeeperNodeState,
 } from './types.js';
 
@@ -24,6 +25,17 @@ const ZOOKEEPER_NODES: ReadonlyArray<{ n: number; site: LocalSite; role: ZooKeep
   { n: 3, site: 'primary', role: 'participant' },
   { n: 4, site: 'standby', role: 'observer' },
 ];
+/** Opt-in spare ZooKeeper servers at the standby site (zk5, zk6): stopped until a failover starts them. */
+const MAX_SPARES = 2;
+const spareSpecs = (count: number): (typeof ZOOKEEPER_NODES)[number][] => {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_SPARES) {
+    throw new LocalClusterError(
+      LOCAL_CLUSTER_ERROR_CODES.badSpares,
+      `spares must be an integer from 0 to ${MAX_SPARES}; got ${count}`,
+    );
+  }
+  return Array.from({ length: count }, (_, i) => ({ n: 5 + i, site: 'standby', role: 'spare' }));
+};
 const CLICKHOUSE_NODES: ReadonlyArray<{ n: number; site: LocalSite }> = [
   { n: 1, site: 'primary' },
   { n: 2, site: 'primary' },
@@ -112,8 +124,9 @@ export const planCluster = (
   dir: string,
   portBase = DEFAULT_PORT_BASE,
   now = new Date(),
-  options: { netns?: boolean } = {},
+  options: { netns?: boolean; spares?: number } = {},
 ): ClusterState => {
+  const zooKeepers = [...ZOOKEEPER_NODES, ...spareSpecs(options.spares ?? 0)];
   checkPortBase(portBase);
   const root = resolve(dir);
   const network = options.netns ? planNetwork(portBase) : undefined;
@@ -124,7 +137,7 @@ export const planCluster = (
     topologyPath: join(root, TOPOLOGY_FILE),
     createdAt: now.toISOString(),
     nodes: [
-      ...ZOOKEEPER_NODES.map((spec) => zooKeeperNode(root, portBase, spec, network)),
+      ...zooKeepers.map((spec) => zooKeeperNode(root, portBase, spec, network)),
       ...CLICKHOUSE_NODES.map((spec) => clickHouseNode(root, portBase, spec, network)),
     ],
     ...(network ? { network } : {}),
@@ -133,6 +146,10 @@ export const planCluster = (
 
 export const zooKeeperNodes = (state: ClusterState): ZooKeeperNodeState[] =>
   state.nodes.filter((node): node is ZooKeeperNodeState => node.kind === 'zookeeper');
+
+/** The nodes `up` starts and waits for: every node but the spares. */
+export const startedByUp = <T extends NodeState>(nodes: readonly T[]): T[] =>
+  nodes.filter((node) => node.kind !== 'zookeeper' || node.role !== 'spare');
 
 export const clickHouseNodes = (state: ClusterState): ClickHouseNodeState[] =>
   state.nodes.filter((node): node is ClickHouseNodeState => node.kind === 'clickhouse');

@@ -7,7 +7,7 @@ import { resolveBinaries } from './deps.js';
 import { LocalClusterError, LOCAL_CLUSTER_ERROR_CODES } from './errors.js';
 import { writeFileIfMissing, writeNodeFiles } from './files.js';
 import { clusterStatus, waitForNodes } from './health.js';
-import { checkPortBase, clickHouseNodes, planCluster } from './layout.js';
+import { checkPortBase, clickHouseNodes, planCluster, startedByUp } from './layout.js';
 import { ensureNetwork, removeNetwork } from './netns.js';
 import { clickHouseQuery } from './probes.js';
 import { findProcessesByConfig, isOurProcess } from './process.js';
@@ -85,11 +85,17 @@ export const up = async (options: UpOptions): Promise<UpResult> => {
         `the cluster in ${root} was started ${state.network ? 'with' : 'without'} --netns; run chdr cluster down --dir ${root} first`,
       );
     }
-    state ??= planCluster(root, options.portBase, new Date(), { netns: options.netns });
+    state ??= planCluster(root, options.portBase, new Date(), {
+      netns: options.netns,
+      ...(options.spares ? { spares: options.spares } : {}),
+    });
     if (state.network) await prepareNetwork(state);
     const current = state;
     const running = await Promise.all(current.nodes.map((node) => isOurProcess(node.pid, node.configPath)));
-    const toStart = current.nodes.filter((_, i) => !running[i]);
+    const toStart = startedByUp(current.nodes.filter((_, i) => !running[i]));
+    // Spares get their files (kept once written) and stay stopped: a failover starts them.
+    for (const node of current.nodes.filter((node, i) => !running[i] && !toStart.includes(node)))
+      await writeNodeFiles(current, node);
     if (toStart.length > 0) {
       const binaries = resolveBinaries();
       await stopStrays(toStart, { timeoutMs: DEFAULT_STOP_TIMEOUT_MS, onProgress });
@@ -102,7 +108,7 @@ export const up = async (options: UpOptions): Promise<UpResult> => {
     }
     // Also when nothing had to start: the running nodes must answer before `up` reports success.
     await waitForNodes(
-      state.nodes.filter((node) => node.kind === 'zookeeper'),
+      startedByUp(state.nodes).filter((node) => node.kind === 'zookeeper'),
       { timeoutMs, serving: true },
     );
     await waitForNodes(clickHouseNodes(state), { timeoutMs });

@@ -2,7 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import { parseTopologyText, type Topology } from '../config/index.js';
 import { clickHouseNodes, zooKeeperNodes } from './layout.js';
 import { CLUSTER_NAME, LOCAL_SITES } from './constants.js';
-import type { ClusterState, LocalSite } from './types.js';
+import type { ClusterState, LocalSite, ZooKeeperNodeState } from './types.js';
 
 /** The AWS region each local site stands in for (examples/local.yaml). */
 const SITE_REGIONS: Record<LocalSite, string> = { primary: 'us-east-1', standby: 'us-west-2' };
@@ -37,6 +37,16 @@ const failoverSection = (state: ClusterState): string[] => {
   ];
 };
 
+const zooKeeperLine = (node: ZooKeeperNodeState, role: string): string =>
+  `      - { name: ${node.name}, kind: zookeeper, host: ${node.host}, clientPort: ${node.clientPort}, ` +
+  `role: ${role}, serverId: ${node.serverId}, peerPort: ${node.peerPort}, electionPort: ${node.electionPort} }`;
+
+/** The site's spares (opt-in): voters of the new ensemble when a failover promotes the site. */
+const spareLines = (spares: readonly ZooKeeperNodeState[]): string[] =>
+  spares.length === 0
+    ? []
+    : ['    spareCoordination:', ...spares.map((node) => zooKeeperLine(node, 'participant'))];
+
 /**
  * The chdr topology of a local cluster, in the layout of examples/local.yaml (with the default port
  * base it parses to the same topology). Returns the text and the validated topology.
@@ -52,12 +62,9 @@ export const renderTopology = (state: ClusterState): { text: string; topology: T
       .map((node) => `      - { name: ${node.name}, host: ${node.host}, httpPort: ${node.httpPort} }`),
     '    coordination:',
     ...zooKeeperNodes(state)
-      .filter((node) => node.site === name)
-      .map(
-        (node) =>
-          `      - { name: ${node.name}, kind: zookeeper, host: ${node.host}, clientPort: ${node.clientPort}, ` +
-          `role: ${node.role}, serverId: ${node.serverId}, peerPort: ${node.peerPort}, electionPort: ${node.electionPort} }`,
-      ),
+      .filter((node) => node.site === name && node.role !== 'spare')
+      .map((node) => zooKeeperLine(node, node.role)),
+    ...spareLines(zooKeeperNodes(state).filter((node) => node.site === name && node.role === 'spare')),
   ];
   const text = [
     state.network

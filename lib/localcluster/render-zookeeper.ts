@@ -26,7 +26,7 @@ export const renderZooCfg = (node: ZooKeeperNodeState, ensemble: readonly ZooKee
     'standaloneEnabled=false',
     // Unknown keys become zookeeper.* system properties: a 4 MB transaction log preallocation, not 64 MB.
     'preAllocSize=4096',
-    `peerType=${node.role}`,
+    `peerType=${node.role === 'observer' ? 'observer' : 'participant'}`,
     ...ensemble.map(zooKeeperServerLine),
     '',
   ].join('\n');

@@ -29,8 +29,11 @@ export const zooKeeperNodeStateSchema = z.object({
   kind: z.literal('zookeeper'),
   ...nodeBase,
   serverId: z.number().int().min(1).max(255),
-  /** The role `up` configured; failover may change the config file (e.g. observer to participant). */
-  role: z.enum(['participant', 'observer']),
+  /**
+   * The role `up` configured; failover may change the config file (e.g. observer to participant). A
+   * `spare` (opt-in, `up` with `spares`) is written but never started by `up`: a failover starts it.
+   */
+  role: z.enum(['participant', 'observer', 'spare']),
   clientPort: port,
   peerPort: port,
   electionPort: port,

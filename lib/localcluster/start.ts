@@ -1,6 +1,7 @@
 import type { Binaries } from './deps.js';
 import { refuseFencedNodes } from './fence.js';
 import { waitForNodes } from './health.js';
+import { startedByUp } from './layout.js';
 import { spawnNode, waitForClickHouseCoordination } from './runtime.js';
 import { withPids, writeState } from './state.js';
 import type { ClusterState, NodeState, ProgressListener } from './types.js';
@@ -55,7 +56,7 @@ export const startNodes = async (
   if (zooKeepers.length > 0) state = await spawnAndRecord(state, zooKeepers, binaries, onProgress);
   if (options.ensembleServing) {
     await waitForNodes(
-      state.nodes.filter((node) => node.kind === 'zookeeper'),
+      startedByUp(state.nodes).filter((node) => node.kind === 'zookeeper'),
       { timeoutMs, onProgress, serving: true, waitingMessage: 'waiting for a ZooKeeper leader…' },
     );
   } else if (zooKeepers.length > 0) {

@@ -33,6 +33,12 @@ export interface UpOptions {
    * `partition`/`heal` cut and restore the link. Undefined keeps what an existing cluster has.
    */
   netns?: boolean;
+  /**
+   * Spare ZooKeeper servers (0-2, zk5 and zk6) at the standby site, written but not started: the
+   * topology lists them as `spareCoordination` and a failover to the standby makes them voters. Opt-in;
+   * only for a new cluster (an existing one keeps its nodes).
+   */
+  spares?: number;
 }
 
 /** What `partition`/`heal` did: `changed` is false when the link already was in that state. */

@@ -49,12 +49,13 @@ const formatStatus = (report: ClusterStatus): string => {
 };
 
 export const clusterUp = async (
-  options: DirOption & { portBase?: number; netns?: boolean },
+  options: DirOption & { portBase?: number; netns?: boolean; spares?: number },
 ): Promise<void> => {
   const result = await up({
     dir: options.dir,
     portBase: options.portBase,
     netns: options.netns,
+    ...(options.spares !== undefined ? { spares: options.spares } : {}),
     onProgress: progress,
   }).catch((error: unknown) => {
     progress(

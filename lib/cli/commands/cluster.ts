@@ -8,6 +8,12 @@ const parsePortBase = (value: string): number => {
   return parsed;
 };
 
+const parseSpares = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('give the number of spare servers, 0 to 2');
+  return parsed;
+};
+
 const withDir = (command: Command): Command =>
   command.option('--dir <dir>', 'directory holding the cluster state, configs and data', DEFAULT_CLUSTER_DIR);
 
@@ -30,7 +36,12 @@ export const registerClusterCommand = (program: Command): void => {
       '--netns',
       'put the standby site in its own network namespace behind a veth pair, for partition/heal (root)',
     )
-    .action(async (options: DirOption & { portBase?: number; netns?: boolean }) =>
+    .option(
+      '--spares <n>',
+      'spare ZooKeeper servers at the standby site (0-2, zk5/zk6): written, not started; a failover makes them voters',
+      parseSpares,
+    )
+    .action(async (options: DirOption & { portBase?: number; netns?: boolean; spares?: number }) =>
       (await actions()).clusterUp(options),
     );
 

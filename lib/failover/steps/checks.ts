@@ -1,6 +1,7 @@
 import type { CoordinationNode, ReplicaEndpoint, Site } from '../../config/index.js';
 import { describeError } from '../../errors/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { ensembleNodes } from '../membership.js';
 import {
   coordinationStates,
   describeStates,
@@ -389,7 +390,7 @@ export const fenceSourceCoordinationStep = (
     return (await coordinationStates(ctx, from.coordination)).every((s) => !s.reachable);
   },
   async run(ctx) {
-    const leader = (await coordinationStates(ctx, from.coordination)).find(
+    const leader = (await coordinationStates(ctx, ensembleNodes(from))).find(
       (s) => s.mode === 'leader' && s.zxid !== null,
     );
     if (leader) {
@@ -402,7 +403,8 @@ export const fenceSourceCoordinationStep = (
       ctx.note(`observers reached 0x${target.toString(16)} of ${leader.node}`);
     }
     ctx.undo.data = { stopped: from.coordination.map((n) => n.name) };
-    for (const node of from.coordination) await stopCoordination(ctx, node);
+    // Spares promoted by an earlier failover to `from` stop too: they are spares again.
+    for (const node of ensembleNodes(from)) await stopCoordination(ctx, node);
     return {};
   },
   async verify(ctx) {

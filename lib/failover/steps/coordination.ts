@@ -2,6 +2,7 @@
 
 import type { CoordinationNode, Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { ensembleNodes } from '../membership.js';
 import { coordinationStates, describeStates, type CoordinationState } from '../observe.js';
 import type { PlannedAction, StepContext, UndoRecord } from '../types.js';
 import {
@@ -18,19 +19,32 @@ import {
 
 // A one-node Keeper (and a 26.3 leader seeing no follower) reports `standalone`.
 export const isLeader = (site: Site, state: CoordinationState): boolean =>
-  state.mode === 'leader' || (state.mode === 'standalone' && site.coordination.length === 1);
+  state.mode === 'leader' || (state.mode === 'standalone' && ensembleNodes(site).length === 1);
 
-/** Every node of `site` serves as leader or follower, with exactly one leader. */
+/** Every node asked (`states`, of nodes at `site`) serves as leader or follower, with exactly one leader. */
 export const ensembleServing = (site: Site, states: readonly CoordinationState[]): string | null => {
   const leaders = states.filter((s) => isLeader(site, s));
   const followers = states.filter((s) => s.mode === 'follower');
   if (leaders.length !== 1) return `${leaders.length} leaders at ${site.name} (${describeStates(states)})`;
-  if (leaders.length + followers.length !== site.coordination.length)
+  if (leaders.length + followers.length !== states.length)
     return `not every node votes (${describeStates(states)})`;
   const synced = leaders[0]!.syncedFollowers;
   if (synced !== undefined && synced < followers.length)
     return `leader has ${synced} synced followers of ${followers.length}`;
   return null;
+};
+
+/** The guide's ensemble: three voters survive the loss of one. */
+const MIN_SAFE_VOTERS = 3;
+
+/** The plan's and the journal's warning when a failover to `site` leaves fewer than three voters. */
+export const fewVotersWarning = (site: Site): string | null => {
+  const voters = ensembleNodes(site).length;
+  return voters >= MIN_SAFE_VOTERS
+    ? null
+    : `WARNING: the new ensemble at ${site.name} has ${voters} voter(s); the DR guide asks for three ` +
+        `("start additional Zookeeper servers as necessary to create a 3 node ensemble"): list spare nodes ` +
+        `of ${site.name} in the topology (sites[].spareCoordination), or accept that losing one node stops it`;
 };
 
 /** A config rewrite: whether a file has it already, and the file with it. */
@@ -54,15 +68,15 @@ export const configsHave = async (
   return true;
 };
 
-/** Whether `site`'s nodes serve as one ensemble and every config file names its voters (`hasVoters`). */
+/** Whether `site`'s new ensemble (spares included) serves and every config file names its voters (`hasVoters`). */
 export const ensembleFormed = async (
   ctx: StepContext,
   site: Site,
   hasVoters: ConfigChange['has'],
 ): Promise<boolean> => {
-  const states = await coordinationStates(ctx, site.coordination);
+  const states = await coordinationStates(ctx, ensembleNodes(site));
   if (ensembleServing(site, states) !== null) return false;
-  return configsHave(ctx, site.coordination, hasVoters);
+  return configsHave(ctx, ensembleNodes(site), hasVoters);
 };
 
 /**
@@ -154,17 +168,19 @@ export const together: ForEachNode = async (nodes, action) => {
 /**
  * The undo of rewritten configs on restarted nodes: stop them, put the files back, start them. With
  * `data`, the nodes whose data this run backed up (`record.data.backedUp`) also get it back, the new
- * epoch's data kept aside (a new ensemble rolled back before the point of no return).
+ * epoch's data kept aside (a new ensemble rolled back before the point of no return). `spares` get the
+ * same but stay stopped, as they were before the run.
  */
 export const restoreAndRestart = async (
   ctx: StepContext,
   record: UndoRecord,
   nodes: readonly CoordinationNode[],
   forEach: ForEachNode,
+  spares: readonly CoordinationNode[] = [],
 ): Promise<void> => {
-  await forEach(nodes, (node) => stopCoordination(ctx, node));
+  await forEach([...nodes, ...spares], (node) => stopCoordination(ctx, node));
   const backedUp = new Set((record.data?.['backedUp'] as string[] | undefined) ?? []);
-  for (const node of nodes.filter((n) => backedUp.has(n.name))) {
+  for (const node of [...nodes, ...spares].filter((n) => backedUp.has(n.name))) {
     await runCoordinationCommand(
       ctx,
       'restoreCoordinationData',
@@ -172,7 +188,7 @@ export const restoreAndRestart = async (
       `putting ${node.name}'s data from before the run back (new epoch kept aside)`,
     );
   }
-  await restoreFiles(ctx, record, nodes);
+  await restoreFiles(ctx, record, [...nodes, ...spares]);
   await forEach(nodes, (node) => startCoordination(ctx, node));
 };
 

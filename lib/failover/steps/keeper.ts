@@ -10,7 +10,7 @@ import {
   type KeeperServer,
   type RecoveryCandidate,
 } from '../keeper-config.js';
-import { keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
+import { ensembleNodes, keeperEnsemble, keeperEnsembleWithLearners } from '../membership.js';
 import {
   coordinationState,
   coordinationStates,
@@ -32,6 +32,7 @@ import {
   configsHave,
   ensembleFormed,
   ensembleServing,
+  fewVotersWarning,
   inTurn,
   isLeader,
   resetCoordinationData,
@@ -102,10 +103,10 @@ const pick = async (
   return { leader, candidates };
 };
 
-/** Refuses unless each node's `<server_id>` is the topology's serverId for it. */
+/** Refuses unless each node's `<server_id>` is the topology's serverId for it, spares too. */
 const checkServerIds = async (ctx: StepContext, site: Site): Promise<void> => {
   const problems: string[] = [];
-  for (const node of site.coordination) {
+  for (const node of ensembleNodes(site)) {
     const text = await readCoordinationConfig(ctx, node);
     const id = text === null ? undefined : parseKeeperServerId(text);
     if (id !== node.serverId)
@@ -130,10 +131,12 @@ const mntrState = async (ctx: StepContext, node: CoordinationNode): Promise<stri
  * most up-to-date node (highest Raft log position from `lgif`, else `srvr` zxid), back up its log and
  * snapshot folders, write the new `<raft_configuration>` (the target site's nodes, all voting) on every
  * node, put the picked node in recovery mode (`rcvr`, or a restart with `--force-recovery` when that
- * command is configured), then start the others one at a time, each until `mntr` says `follower`.
+ * command is configured), then start the others one at a time, each until `mntr` says `follower`. The
+ * site's spare nodes (stopped, holding no log of the cluster) are never picked; they join as voters.
  */
 export const keeperRecoveryStep = (site: Site): FailoverStep => {
   const servers = (): KeeperServer[] => keeperEnsemble(site);
+  const nodes = ensembleNodes(site);
   const voters = (ctx: StepContext): ConfigChange => ({
     has: (text) => keeperHasVoters(text, servers()),
     render: (text) =>
@@ -141,7 +144,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
   });
   return {
     id: `coordination-${site.name}`,
-    title: `Recover ${site.name}'s Keeper nodes (${site.coordination.map((n) => n.name).join(', ')}) as a new Raft cluster`,
+    title: `Recover ${site.name}'s Keeper nodes (${nodes.map((n) => n.name).join(', ')}) as a new Raft cluster`,
     kind: 'change',
     async plan(ctx) {
       let leader: CoordinationNode | undefined;
@@ -166,11 +169,13 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
         .join(' ');
       const name = leader?.name ?? '<picked node>';
       const leaderNode = leader ?? site.coordination[0]!;
-      const others = site.coordination.filter((node) => node.name !== leader?.name);
+      const others = nodes.filter((node) => node.name !== leader?.name);
+      const warning = fewVotersWarning(site);
+      if (warning) actions.unshift({ target: site.name, via: 'wait', text: warning });
       actions.push(commandAction(ctx, 'backupCoordinationData', leaderNode, name));
       for (const node of others) actions.push(commandAction(ctx, 'stopCoordination', node));
       for (const node of others) actions.push(commandAction(ctx, 'backupCoordinationData', node));
-      for (const node of site.coordination)
+      for (const node of nodes)
         actions.push(...writeAction(ctx, node, 'coordination', `raft_configuration ${members}`));
       actions.push(
         ctx.settings.commands.forceRecoveryCoordination
@@ -193,13 +198,15 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
     async run(ctx) {
       const { leader, candidates } = await pick(ctx, site);
       ctx.note(`candidates: ${candidates.map(describeCandidate).join('; ')}; picked ${leader.name}`);
-      const others = site.coordination.filter((node) => node.name !== leader.name);
+      const warning = fewVotersWarning(site);
+      if (warning) ctx.note(warning);
+      const others = nodes.filter((node) => node.name !== leader.name);
       await backUpData(ctx, [leader]);
       await inTurn(others, (node) => stopCoordination(ctx, node));
       // The others' logs too: the undo puts every node's data back and keeps the new term's aside.
       await backUpData(ctx, others);
       const change = voters(ctx);
-      for (const node of site.coordination) await rewriteConfig(ctx, node, change);
+      for (const node of nodes) await rewriteConfig(ctx, node, change);
       if (ctx.settings.commands.forceRecoveryCoordination) {
         await runCoordinationCommand(
           ctx,
@@ -232,7 +239,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
     async verify(ctx) {
       let last: CoordinationState[] = [];
       await waitUntil(ctx, `a Keeper leader and quorum at ${site.name}`, async () => {
-        last = await coordinationStates(ctx, site.coordination);
+        last = await coordinationStates(ctx, nodes);
         const reason = ensembleServing(site, last);
         return reason === null ? null : `${reason} (${describeStates(last)})`;
       });
@@ -247,7 +254,7 @@ export const keeperRecoveryStep = (site: Site): FailoverStep => {
       }
     },
     // Before the point of no return: files and data as they were; the new term's data is kept aside.
-    undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, inTurn),
+    undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, inTurn, site.spareCoordination),
   };
 };
 
@@ -280,7 +287,7 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
           commandAction(ctx, 'stopCoordination', node),
           commandAction(ctx, 'resetCoordinationData', node),
         ]),
-        ...primary.coordination.flatMap((node) =>
+        ...ensembleNodes(primary).flatMap((node) =>
           writeAction(ctx, node, 'coordination', `raft_configuration ${members}`),
         ),
         ...follower.coordination.flatMap((node) => [
@@ -293,7 +300,7 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
     async isDone(ctx) {
       return (
         (await learnersReady(ctx)) === null &&
-        (await configsHave(ctx, [...primary.coordination, ...follower.coordination], hasLearners))
+        (await configsHave(ctx, [...ensembleNodes(primary), ...follower.coordination], hasLearners))
       );
     },
     // Keeper docs' order: the old nodes are stopped and their data moved aside before the serving cluster
@@ -304,7 +311,7 @@ export const keeperLearnersStep = (follower: Site, primary: Site): FailoverStep 
         await resetCoordinationData(ctx, node);
       }
       const listed = learners(`with learners of ${follower.name} (run ${ctx.runId})`);
-      for (const node of primary.coordination) await rewriteConfig(ctx, node, listed, 'skip');
+      for (const node of ensembleNodes(primary)) await rewriteConfig(ctx, node, listed, 'skip');
       const learner = learners(`learner of ${primary.name} (run ${ctx.runId})`);
       for (const node of follower.coordination) {
         await rewriteConfig(ctx, node, learner);

@@ -1,6 +1,6 @@
 import type { Site } from '../../config/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
-import { ensembleServers, ensembleWithObservers } from '../membership.js';
+import { ensembleNodes, ensembleServers, ensembleWithObservers } from '../membership.js';
 import { coordinationStates, describeStates, waitUntil, type CoordinationState } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
 import {
@@ -27,6 +27,7 @@ import {
   configsHave,
   ensembleFormed,
   ensembleServing,
+  fewVotersWarning,
   rejoinActions,
   rejoinNode,
   restoreAndRestart,
@@ -46,20 +47,10 @@ const membership = (
   unsupported: zooCfgUnsupported,
 });
 
-/** The guide's ensemble: three voters survive the loss of one. */
-const MIN_SAFE_VOTERS = 3;
-
-const fewVotersWarning = (site: Site): string | null =>
-  site.coordination.length >= MIN_SAFE_VOTERS
-    ? null
-    : `WARNING: the new ensemble at ${site.name} has ${site.coordination.length} voter(s); the DR guide asks for ` +
-      `three ("start additional Zookeeper servers as necessary to create a 3 node ensemble"): list more ` +
-      `ZooKeeper nodes of ${site.name} in the topology, or accept that losing one node stops it`;
-
-/** Refuses unless each node's `myid` (in its dataDir) is the topology's serverId for it. */
+/** Refuses unless each node's `myid` (in its dataDir) is the topology's serverId for it, spares too. */
 const checkMyIds = async (ctx: StepContext, site: Site): Promise<void> => {
   const problems: string[] = [];
-  for (const node of site.coordination) {
+  for (const node of ensembleNodes(site)) {
     const text = await readCoordinationConfig(ctx, node);
     const dataDir = text === null ? undefined : parseZooCfg(text).settings.dataDir;
     if (!dataDir) {
@@ -90,7 +81,11 @@ const leaderIsMostRecent = (
 ): string | null => {
   const before = ctx.facts[zxidsKey(site)] as Record<string, string> | undefined;
   const leader = states.find((s) => s.mode === 'leader' || s.mode === 'standalone');
-  if (!before || !leader || Object.keys(before).length === 0) return null;
+  if (!leader) return null;
+  // Known whether or not a node answered srvr before (an observer whose leader is gone does not).
+  if (site.spareCoordination.some((node) => node.name === leader.node))
+    return `${leader.node} leads but is a spare that held none of the cluster's transactions: the promoted nodes (${site.coordination.map((n) => n.name).join(', ')}) may have been truncated to its state`;
+  if (!before || Object.keys(before).length === 0) return null;
   const newest = Object.values(before).reduce((max, z) => (BigInt(z) > max ? BigInt(z) : max), 0n);
   const mine = before[leader.node];
   return mine !== undefined && BigInt(mine) === newest
@@ -100,13 +95,14 @@ const leaderIsMostRecent = (
 
 /**
  * Failover, ZooKeeper (Altinity DR guide): stop the target site's ZooKeeper servers, rewrite their
- * config so that they are the voting members of a new ensemble (observers become participants, extra
- * nodes listed at the site are started too), restart them, and wait until one leads and the rest follow.
+ * config so that they are the voting members of a new ensemble (observers become participants, the site's
+ * spare nodes are started too, to make three voters), restart them, and wait until one leads and the rest follow.
  * The new leader's epoch is higher than any the observers saw, so the old primary's history cannot be
  * mistaken for the new one.
  */
 export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
   const servers = () => ensembleServers(site);
+  const nodes = ensembleNodes(site);
   // Observers listed beside the voters (after a recovery) do not count as a difference.
   const voters = (desired: ZooKeeperServer[], ctx: StepContext): ConfigChange => ({
     ...membership(desired, 'participant', `ensemble of ${site.name} (run ${ctx.runId})`),
@@ -114,35 +110,35 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
   });
   return {
     id: `coordination-${site.name}`,
-    title: `Make ${site.name}'s ZooKeeper nodes (${site.coordination.map((n) => n.name).join(', ')}) a new ensemble`,
+    title: `Make ${site.name}'s ZooKeeper nodes (${nodes.map((n) => n.name).join(', ')}) a new ensemble`,
     kind: 'change',
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
       const warning = fewVotersWarning(site);
       return [
         ...(warning ? [{ target: site.name, via: 'wait' as const, text: warning }] : []),
-        ...site.coordination.map((node) => ({
+        ...nodes.map((node) => ({
           target: node.name,
           via: 'host' as const,
           text: `read myid in dataDir (must be serverId ${node.serverId})`,
         })),
-        ...site.coordination.map((node) => ({
+        ...nodes.map((node) => ({
           target: node.name,
           via: '4lw' as const,
           text: 'srvr (zxid before)',
         })),
-        ...site.coordination.map((node) => commandAction(ctx, 'stopCoordination', node)),
-        ...site.coordination.map((node) => commandAction(ctx, 'backupCoordinationData', node)),
-        ...site.coordination.flatMap((node) =>
+        ...nodes.map((node) => commandAction(ctx, 'stopCoordination', node)),
+        ...nodes.map((node) => commandAction(ctx, 'backupCoordinationData', node)),
+        ...nodes.flatMap((node) =>
           writeAction(ctx, node, 'coordination', `peerType=participant standaloneEnabled=false ${lines}`),
         ),
-        ...site.coordination.map((node) => commandAction(ctx, 'startCoordination', node)),
-        ...site.coordination.map((node) => ({
+        ...nodes.map((node) => commandAction(ctx, 'startCoordination', node)),
+        ...nodes.map((node) => ({
           target: node.name,
           via: '4lw' as const,
           text: 'srvr (until one leader, others followers)',
         })),
-        ...site.coordination.slice(0, 1).map((node) => ({
+        ...nodes.slice(0, 1).map((node) => ({
           target: node.name,
           via: '4lw' as const,
           text: 'mntr (zk_synced_followers on the leader)',
@@ -160,17 +156,17 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
       const before =
         known ??
         Object.fromEntries(
-          (await coordinationStates(ctx, site.coordination))
+          (await coordinationStates(ctx, nodes))
             .filter((state) => state.zxid !== null)
             .map((state) => [state.node, `0x${state.zxid!.toString(16)}`]),
         );
       // Kept before anything changes, so that a resumed attempt compares with the same zxids.
       ctx.facts[zxidsKey(site)] = before;
-      await together(site.coordination, (node) => stopCoordination(ctx, node));
+      await together(nodes, (node) => stopCoordination(ctx, node));
       // The way back before the point of no return: the data as it was, the new epoch kept aside.
-      await backUpData(ctx, site.coordination);
-      for (const node of site.coordination) await rewriteConfig(ctx, node, change);
-      await together(site.coordination, (node) => startCoordination(ctx, node));
+      await backUpData(ctx, nodes);
+      for (const node of nodes) await rewriteConfig(ctx, node, change);
+      await together(nodes, (node) => startCoordination(ctx, node));
       return {
         notes: [`ensemble: ${desired.map(zooKeeperServerLine).join(' ')}`],
         facts: { [zxidsKey(site)]: before },
@@ -179,14 +175,16 @@ export const zooKeeperNewEnsembleStep = (site: Site): FailoverStep => {
     async verify(ctx) {
       let last: CoordinationState[] = [];
       await waitUntil(ctx, `a leader and quorum at ${site.name}`, async () => {
-        last = await coordinationStates(ctx, site.coordination);
+        last = await coordinationStates(ctx, nodes);
         return ensembleServing(site, last);
       });
       ctx.note(`serving: ${describeStates(last)}`);
       const stale = leaderIsMostRecent(ctx, site, last);
       if (stale) throw new FailoverError(FAILOVER_ERROR_CODES.verifyFailed, stale);
     },
-    undo: (ctx, record) => restoreAndRestart(ctx, record, site.coordination, together),
+    // Spares go back to being stopped spares.
+    undo: (ctx, record) =>
+      restoreAndRestart(ctx, record, site.coordination, together, site.spareCoordination),
   };
 };
 
@@ -250,7 +248,7 @@ const observerStates = async (
   primary: Site,
 ): Promise<{ node: string; ok: boolean; state: CoordinationState; leader?: CoordinationState }[]> => {
   const [leaders, observers] = await Promise.all([
-    coordinationStates(ctx, primary.coordination),
+    coordinationStates(ctx, ensembleNodes(primary)),
     coordinationStates(ctx, follower.coordination),
   ]);
   const leader = leaders.find((s) => s.mode === 'leader' && s.zxid !== null);
@@ -289,14 +287,14 @@ export const observersReason = async (
 export const zooKeeperListObserversStep = (primary: Site, follower: Site): FailoverStep => {
   const servers = () => ensembleWithObservers(primary, follower);
   const listed = (ctx: StepContext) =>
-    configsHave(ctx, primary.coordination, (text) => zooCfgHasMembership(text, servers(), 'participant'));
+    configsHave(ctx, ensembleNodes(primary), (text) => zooCfgHasMembership(text, servers(), 'participant'));
   return {
     id: `ensemble-lists-${follower.name}`,
     title: `List ${follower.name}'s observers in ${primary.name}'s ZooKeeper config (no restart)`,
     kind: 'change',
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
-      return primary.coordination.flatMap((node) =>
+      return ensembleNodes(primary).flatMap((node) =>
         writeAction(ctx, node, 'coordination', `peerType=participant ${lines}`),
       );
     },
@@ -307,7 +305,7 @@ export const zooKeeperListObserversStep = (primary: Site, follower: Site): Failo
         'participant',
         `ensemble of ${primary.name} with observers (run ${ctx.runId})`,
       );
-      for (const node of primary.coordination) await rewriteConfig(ctx, node, change, 'skip');
+      for (const node of ensembleNodes(primary)) await rewriteConfig(ctx, node, change, 'skip');
       return {};
     },
     async verify(ctx) {
@@ -316,7 +314,7 @@ export const zooKeeperListObserversStep = (primary: Site, follower: Site): Failo
       }
     },
     async undo(ctx, record) {
-      await restoreFiles(ctx, record, primary.coordination);
+      await restoreFiles(ctx, record, ensembleNodes(primary));
     },
   };
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SiteVerdict } from '../../../lib/roles/index.js';
 import { siteVerdictOf } from '../../../lib/agent/index.js';
-import { expectationsOf, roleChecks } from '../../../lib/cycle/index.js';
+import { expectationsOf, monitoredCoordination, roleChecks } from '../../../lib/cycle/index.js';
 import { assessCoordinationNode, assessEnsemble, probeCoordinationNode } from '../../../lib/keeper/index.js';
 import { deployedRoles, type ClusterRoles } from '../../../lib/roles/index.js';
 import {
@@ -154,5 +154,18 @@ describe('site verdict', () => {
       heartbeatWrittenAt: '2025-11-23T03:00:00.000Z',
       openIncidents: ['coordination'],
     });
+  });
+});
+
+describe('spare coordination nodes in the cycle', () => {
+  const spare = coordinationNode({ name: 'keeper-5', host: '10.0.2.16', serverId: 5 });
+  const standby = { ...referenceTopology().sites[1]!, coordination: [nodes.k4], spareCoordination: [spare] };
+
+  it('probes a spare only once the live roles say it votes (a failover promoted it)', () => {
+    const deployed = expectationsOf(deployedRoles(referenceTopology()));
+    const promoted = expectationsOf({ ...failedOverRoles(), voters: ['keeper-4', 'keeper-5'] });
+
+    expect(monitoredCoordination(standby, deployed).map((n) => n.name)).toEqual(['keeper-4']);
+    expect(monitoredCoordination(standby, promoted).map((n) => n.name)).toEqual(['keeper-4', 'keeper-5']);
   });
 });

@@ -14,6 +14,7 @@ import { planCluster, renderTopology } from '../../../lib/localcluster/index.js'
 import { renderClickHouseZooKeeperConfig } from '../../../lib/localcluster/render-clickhouse.js';
 import { renderZooCfg as renderLocalZooCfg } from '../../../lib/localcluster/render-zookeeper.js';
 import { MemoryStateStore } from '../../../lib/state/index.js';
+import { KeeperModel } from './fake-keeper.js';
 
 const HEALTHY_1816_ROW = JSON.parse(
   readFileSync('test/unit/clickhouse/fixtures/system_replicas-18.16-healthy.jsonl', 'utf8').split('\n')[0]!,
@@ -52,7 +53,57 @@ export interface SimOptions {
   failoverExtra?: string;
   /** Replaces the whole failover section. */
   failoverSection?: string;
+  /** Spare ZooKeeper nodes (zk5, zk6...) at the standby site: installed, stopped, no data of the cluster. */
+  spares?: number;
+  /**
+   * The election ignores the nodes' data and picks the highest serverId (a fault the failover's leader
+   * check must catch); by default the node with the newest data leads, as ZooKeeper elects.
+   */
+  electHighestIdOnly?: boolean;
+  /**
+   * `keeper`: the same layout with ClickHouse Keeper nodes kp1..kp4 (kp4 a learner at the standby site),
+   * their `<raft_configuration>` in /sim/{node}/keeper.xml, answered by the Raft model of fake-keeper.ts.
+   */
+  coordination?: 'zookeeper' | 'keeper';
 }
+
+/** A Keeper node's config: the local cluster's voters (participants) and learners (observers). */
+const keeperXml = (node: CoordinationNode, all: readonly CoordinationNode[]): string =>
+  [
+    '<clickhouse>',
+    '    <keeper_server>',
+    `        <tcp_port>${node.clientPort}</tcp_port>`,
+    `        <server_id>${node.serverId}</server_id>`,
+    `        <log_storage_path>${DIR}/${node.name}/coordination/log</log_storage_path>`,
+    `        <snapshot_storage_path>${DIR}/${node.name}/coordination/snapshots</snapshot_storage_path>`,
+    '        <raft_configuration>',
+    ...all.map(
+      (n) =>
+        `            <server><id>${n.serverId}</id><hostname>${n.host}</hostname><port>${n.peerPort}</port>${n.role === 'observer' ? '<can_become_leader>false</can_become_leader>' : ''}</server>`,
+    ),
+    '        </raft_configuration>',
+    '    </keeper_server>',
+    '</clickhouse>',
+    '',
+  ].join('\n');
+
+/** The local cluster's topology text with Keeper in place of ZooKeeper (zkN -> kpN). */
+const asKeeper = (text: string): string =>
+  text
+    .replace(/name: zk(\d)/g, 'name: kp$1')
+    .replace(/kind: zookeeper/g, 'kind: keeper')
+    .replace(/, electionPort: \d+/g, '')
+    .replace('  paths:\n', `  paths:\n    keeperConfig: ${DIR}/{node}/keeper.xml\n`);
+
+/** `spareCoordination` of the standby site: zk5, zk6... on the local cluster's port scheme. */
+const spareLines = (count: number, portBase: number): string =>
+  count === 0
+    ? ''
+    : '    spareCoordination:\n' +
+      Array.from({ length: count }, (_, i) => {
+        const n = 5 + i;
+        return `      - { name: zk${n}, kind: zookeeper, host: 127.0.0.1, clientPort: ${portBase + 3810 + n}, role: participant, serverId: ${n}, peerPort: ${portBase + 4880 + n}, electionPort: ${portBase + 5880 + n} }\n`;
+      }).join('');
 
 export class SimCluster {
   readonly topology: Topology;
@@ -83,15 +134,55 @@ export class SimCluster {
   /** How old the primary's newest heartbeat is at every replica: the data a failover would lose. */
   heartbeatAgeSeconds = 3;
   private epoch = 1n;
+  /** The Raft model answering for Keeper nodes (`coordination: 'keeper'`). */
+  readonly keeper: KeeperModel | undefined;
+  /** Nodes that hold none of the cluster's transactions (spares never started): they lose elections. */
+  readonly withoutHistory = new Set<string>();
+  private readonly electHighestIdOnly: boolean;
   readonly store = new MemoryStateStore({ now: () => this.now });
 
   constructor(options: SimOptions = {}) {
     const state = planCluster(DIR, 18_000);
     const section = options.failoverSection ?? simFailoverSection + (options.failoverExtra ?? '');
-    const text = renderTopology(state).text.replace(/failover:\n( {2}.*\n)*/, section);
-    this.topology = parseTopologyText(text, 'sim');
+    const zooKeeperText = renderTopology(state)
+      .text.replace(/failover:\n( {2}.*\n)*/, section)
+      .replace(/(\n {6}- \{ name: zk4, .*\n)/, `$1${spareLines(options.spares ?? 0, 18_000)}`);
+    const keeper = options.coordination === 'keeper';
+    this.topology = parseTopologyText(keeper ? asKeeper(zooKeeperText) : zooKeeperText, 'sim');
+    this.keeper = keeper
+      ? new KeeperModel(
+          () => this.zkNodes(),
+          this.running,
+          (node) => this.files.get(`${DIR}/${node}/keeper.xml`) ?? '',
+        )
+      : undefined;
+    this.electHighestIdOnly = options.electHighestIdOnly ?? false;
+    for (const spare of this.topology.sites.flatMap((site) => site.spareCoordination)) {
+      this.withoutHistory.add(spare.name);
+      if (keeper) {
+        this.write(`${DIR}/${spare.name}/keeper.xml`, keeperXml(spare, [spare]));
+        continue;
+      }
+      const own = `server.${spare.serverId}=${spare.host}:${spare.peerPort}:${spare.electionPort}`;
+      this.write(
+        `${DIR}/${spare.name}/zoo.cfg`,
+        `# spare\ndataDir=${DIR}/${spare.name}/data\nclientPort=${spare.clientPort}\nreconfigEnabled=false\nstandaloneEnabled=false\npeerType=participant\n${own}\n`,
+      );
+      this.write(`${DIR}/${spare.name}/data/myid`, `${spare.serverId}\n`);
+    }
     const zk = state.nodes.filter((n) => n.kind === 'zookeeper');
+    const keeperNodes = this.topology.sites.flatMap((site) => site.coordination);
     for (const node of state.nodes) {
+      const asKeeperNode = keeperNodes.find(
+        (n) => node.kind === 'zookeeper' && n.kind === 'keeper' && n.name === `kp${node.name.slice(2)}`,
+      );
+      if (asKeeperNode) {
+        this.write(`${DIR}/${asKeeperNode.name}/keeper.xml`, keeperXml(asKeeperNode, keeperNodes));
+        this.keeper!.log.set(asKeeperNode.name, asKeeperNode.role === 'observer' ? 95 : 100);
+        this.running.add(asKeeperNode.name);
+        this.startedAt.set(asKeeperNode.name, this.now);
+        continue;
+      }
       if (node.kind === 'zookeeper') {
         this.write(`${DIR}/${node.name}/zoo.cfg`, renderLocalZooCfg(node, zk));
         this.write(`${node.dataDir}/myid`, `${node.serverId}\n`);
@@ -120,11 +211,12 @@ export class SimCluster {
   }
 
   private zkNodes(): CoordinationNode[] {
-    return this.topology.sites.flatMap((s) => s.coordination);
+    return this.topology.sites.flatMap((s) => [...s.coordination, ...s.spareCoordination]);
   }
 
-  /** leader / follower / observer / not-serving / unreachable for a ZooKeeper node. */
+  /** leader / follower / observer / not-serving / unreachable for a ZooKeeper (or Keeper) node. */
   mode(name: string): string {
+    if (this.keeper) return this.keeper.mode(name);
     if (!this.running.has(name)) return 'unreachable';
     const cfg = this.zooCfg(name);
     const node = this.zkNodes().find((n) => n.name === name)!;
@@ -147,7 +239,11 @@ export class SimCluster {
     });
     if (agreeing.length * 2 <= voters.length) return 'not-serving';
     if ((cfg.settings.peerType ?? 'participant') === 'observer') return 'observer';
-    const leaderId = Math.max(...agreeing.map((n) => n.serverId!));
+    // ZooKeeper elects the newest data first (epoch, zxid), then the highest server id.
+    const eligible = this.electHighestIdOnly
+      ? agreeing
+      : agreeing.filter((n) => !this.withoutHistory.has(n.name));
+    const leaderId = Math.max(...(eligible.length > 0 ? eligible : agreeing).map((n) => n.serverId!));
     return node.serverId === leaderId
       ? 'leader'
       : agreeing.some((n) => n.name === name)
@@ -178,7 +274,18 @@ export class SimCluster {
     for (const n of [...s.replicas, ...s.coordination]) this.running.delete(n.name);
   }
 
-  private runCommand(command: string): HostCommandResult {
+  private runCommand(command: string, target: string): HostCommandResult {
+    const result = this.applyCommand(command);
+    if (this.keeper && result.exitCode === 0) {
+      if (/log_storage_path/.test(command)) this.keeper.dataCommand(target, command);
+      if (command.startsWith("printf '%s'") && command.includes('/keeper.xml.chdr-new'))
+        this.keeper.configWritten(target);
+      this.keeper.settle();
+    }
+    return result;
+  }
+
+  private applyCommand(command: string): HostCommandResult {
     this.commands.push(command);
     this.now += 100;
     const ok = (stdout = ''): HostCommandResult => ({
@@ -239,7 +346,7 @@ export class SimCluster {
 
   readonly executor: HostExecutor = {
     kind: 'sim',
-    run: async (c: HostCommand) => this.runCommand(c.command),
+    run: async (c: HostCommand) => this.runCommand(c.command, c.target.name),
   };
 
   private srvr(node: CoordinationNode): string | undefined {
@@ -250,8 +357,9 @@ export class SimCluster {
   }
 
   readonly sendWord: FailoverDeps['sendWord'] = async (node, word) => {
-    const reply =
-      word === 'srvr'
+    const reply = this.keeper
+      ? this.keeper.word(node.name, word)
+      : word === 'srvr'
         ? this.srvr(node)
         : word === 'mntr'
           ? this.running.has(node.name)
@@ -303,6 +411,7 @@ export class SimCluster {
         if (this.failInserts || this.replicaReadonly(replica.name))
           throw new Error('Code: 242, Table is in readonly mode');
         this.rows.set(replica.name, (this.rows.get(replica.name) ?? 0) + 1);
+        this.keeper?.write();
         void sql;
       },
       replicasStatus: async () => {
