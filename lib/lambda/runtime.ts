@@ -85,6 +85,8 @@ export const loadMonitorRuntime = async (
     store,
     connect,
     fencer: new Ec2InstanceFencer(),
+    // Within the cycle's budget: a force stop is "stopping" at once; an unconfirmed one is retried next cycle.
+    fenceTimeoutMs: topology.timeouts.cycleMs,
     notify: (subject, body) =>
       notifier.notify({
         subject,
