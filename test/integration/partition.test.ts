@@ -235,27 +235,38 @@ describe('failover from the standby side during a partition', () => {
       500,
     );
 
-    const [program, ...args] = await standbyCommand(DIR, [
+    // As an operator in the standby region: `chdr cluster exec-standby -- chdr failover ...`.
+    const reply = await run(
       'node',
-      'bin/chdr.mjs',
-      'failover',
-      '--config',
-      state.topologyPath,
-      '--from',
-      'primary',
-      '--to',
-      'standby',
-      '--execute',
-      '--json',
-      '--state-file',
-      storePath,
-    ]);
-    const reply = await run(program!, args, { timeout: 120_000 }).catch((error: { stdout: string }) => error);
+      [
+        'bin/chdr.mjs',
+        'cluster',
+        'exec-standby',
+        '--dir',
+        DIR,
+        '--',
+        'node',
+        'bin/chdr.mjs',
+        'failover',
+        '--config',
+        state.topologyPath,
+        '--from',
+        'primary',
+        '--to',
+        'standby',
+        '--execute',
+        '--json',
+        '--state-file',
+        storePath,
+      ],
+      { timeout: 120_000 },
+    ).catch((error: { stdout: string; code?: number }) => error);
     const failoverEnded = Date.now();
     expect(agent.exitCode).toBeNull(); // the agent ran throughout
     agent.kill('SIGINT');
     await heal(DIR);
 
+    expect('code' in reply && reply.code).toBe(1); // a refused run exits non-zero
     const record = JSON.parse(reply.stdout) as { result: string; message?: string };
     expect(record.result).toBe('refused');
     expect(record.message).toMatch(/looks like a partition between the regions, not a lost region/);
