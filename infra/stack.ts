@@ -140,16 +140,33 @@ const peerVerdictStatement = (topology: Topology, self: string, stage: string): 
       ];
 };
 
-/** SSM Run Command and EC2 stop (fencing) on the topology's instances (in their own regions), Route 53 on the one record, hooks. */
-const failoverStatements = (topology: Topology): Cfn[] => {
-  const statements: Cfn[] = [];
-  const instances = topology.sites.flatMap((site: Site) =>
+/** The ARNs of the sites' EC2 instances (topology `instanceId`), each in its own site's region. */
+const instanceArns = (sites: readonly Site[]): Cfn[] =>
+  sites.flatMap((site) =>
     [...site.replicas, ...site.coordination].flatMap((host) =>
       host.instanceId
         ? [arn('arn:', PARTITION, `:ec2:${site.region}:`, ACCOUNT, `:instance/${host.instanceId}`)]
         : [],
     ),
   );
+
+/** Force-stop of instances (fencing), and the wait for them; DescribeInstances has no resource-level permissions. */
+const instanceStopStatements = (instances: Cfn[]): Cfn[] =>
+  instances.length === 0
+    ? []
+    : [
+        { Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: instances },
+        { Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: '*' },
+      ];
+
+/** The monitor's fence guard stops what of its OWN site came back while fenced, and nothing else. */
+const ownSiteFenceStatements = (topology: Topology, self: string): Cfn[] =>
+  instanceStopStatements(instanceArns(topology.sites.filter((site) => site.name === self)));
+
+/** SSM Run Command and EC2 stop (fencing) on the topology's instances (in their own regions), Route 53 on the one record, hooks. */
+const failoverStatements = (topology: Topology): Cfn[] => {
+  const statements: Cfn[] = [];
+  const instances = instanceArns(topology.sites);
   if (instances.length > 0) {
     const regions = [...new Set(topology.sites.map((site) => site.region))];
     statements.push({
@@ -167,8 +184,7 @@ const failoverStatements = (topology: Topology): Cfn[] => {
       Resource: '*',
     });
     // Fencing an unreachable site: force-stop its instances through its own region's EC2 API.
-    statements.push({ Effect: 'Allow', Action: ['ec2:StopInstances'], Resource: instances });
-    statements.push({ Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: '*' });
+    statements.push(...instanceStopStatements(instances));
   }
   const route53 = topology.failover.route53;
   if (route53) {
@@ -372,6 +388,7 @@ export const buildStack = (input: StackInput) => {
           [
             ...secretStatements(topology, site.name),
             ...peerVerdictStatement(topology, site.name, input.stage),
+            ...ownSiteFenceStatements(topology, site.name),
           ],
           topology.metrics.namespace,
           inVpc,

@@ -13,6 +13,8 @@ export const NOTIFICATION_EVENTS = {
   resumed: 'resumed',
   pauseEnded: 'pause-ended',
   failover: 'failover',
+  /** A fenced site's agent found it back (old primary back, fenced). */
+  fenced: 'fenced',
 } as const;
 
 export const SUBJECT_TAGS = {

@@ -275,12 +275,14 @@ const onFailure = async (
   entry: JournalEntry,
 ): Promise<RunReport | null> => {
   const error = entry.error!;
-  await notify(session, {
-    kind: 'step-failed',
-    stepId: step.id,
-    summary: `${step.id} failed: ${error.message}`,
-  });
-  if (step.nonFatal) return null;
+  // A run that ends here says so once, in its finish notice; a failed step is announced on its own only
+  // while the run goes on (a post-hook) or rolls back (which takes a while).
+  const announceFailure = () =>
+    notify(session, { kind: 'step-failed', stepId: step.id, summary: `${step.id} failed: ${error.message}` });
+  if (step.nonFatal) {
+    await announceFailure();
+    return null;
+  }
   if (session.deps.signal?.aborted || error.code === FAILOVER_ERROR_CODES.aborted) {
     return finish(
       session,
@@ -301,6 +303,7 @@ const onFailure = async (
     );
   }
   if (!pastPointOfNoReturn(session)) {
+    await announceFailure();
     return rollBackRun(session, `${step.id} failed before the point of no return (${error.message})`);
   }
   return finish(
@@ -364,11 +367,10 @@ const drive = async (session: RunSession): Promise<RunReport> => {
     if (stopped) return stopped;
   }
   const { request, steps } = session;
-  await notify(session, {
-    kind: 'started',
-    summary: `${request.kind} ${request.from}->${request.to}: ${steps.map((s) => s.id).join(', ')}`,
-  });
   if (!session.resumed && (await everyChangeDone(session))) return finishAlreadyDone(session);
+  // One incident, one notice: "started" goes out once the checks have passed, just before the first
+  // change, so that a refusal (nothing changed) is said once, by its finish notice.
+  let announced = false;
   for (const step of steps) {
     if (doneEarlier(session, step)) {
       session.log(`- ${step.id}: ${lastEntry(session, step.id)!.state} in an earlier attempt`);
@@ -376,6 +378,13 @@ const drive = async (session: RunSession): Promise<RunReport> => {
     }
     const stopped = await stopBefore(session, step);
     if (stopped) return stopped;
+    if (!announced && step.kind === 'change') {
+      announced = true;
+      await notify(session, {
+        kind: 'started',
+        summary: `${request.kind} ${request.from}->${request.to}: ${steps.map((s) => s.id).join(', ')}`,
+      });
+    }
     const entry = await runStep(session, step);
     if (entry.state !== STEP_STATES.failed) continue;
     const outcome = await onFailure(session, step, entry);

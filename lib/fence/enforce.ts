@@ -98,6 +98,9 @@ export const answeringNodes = async (
   return nodes.filter((_, i) => answers[i]).map((n) => n.name);
 };
 
+/** How long the guard waits for a stop to be confirmed, unless told otherwise. */
+const DEFAULT_FENCE_WAIT_MS = 60_000;
+
 /** A node that does not answer within this is taken as not running (the page says what was found). */
 const PROBE_MS = 1_500;
 
@@ -113,6 +116,8 @@ export const createFenceGuard = (options: {
   fencer: InstanceFencer;
   notify: (subject: string, body: string) => Promise<void>;
   clock?: Clock;
+  /** How long to wait for the stop to be confirmed (default a minute); a Lambda passes its cycle budget. */
+  fenceTimeoutMs?: number;
 }): ((siteName: string) => Promise<FenceEnforcement | null>) => {
   const deps: FenceGuardDeps = {
     topology: options.topology,
@@ -135,7 +140,11 @@ export const createFenceGuard = (options: {
       const region = findSite(options.topology, fence.site).region;
       return options.fencer.fence(
         nodes.map((n) => ({ name: n.name, region, ...(n.instanceId ? { instanceId: n.instanceId } : {}) })),
-        { runId: fence.runId, note: `still fenced (run ${fence.runId}): found running`, timeoutMs: 60_000 },
+        {
+          runId: fence.runId,
+          note: `still fenced (run ${fence.runId}): found running`,
+          timeoutMs: options.fenceTimeoutMs ?? DEFAULT_FENCE_WAIT_MS,
+        },
       );
     },
     notify: options.notify,

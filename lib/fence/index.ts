@@ -5,6 +5,7 @@ export { LocalPidFencer, localFenceGuard, localFencerFor } from './local.js';
 export type { FenceOutcome, FenceTarget, InstanceFenceOptions, InstanceFencer } from './types.js';
 export {
   answeringNodes,
+  createFenceGuard,
   enforceFence,
   fenceNoticeKey,
   type FenceEnforcement,

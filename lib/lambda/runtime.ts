@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { alertSettings, Pager, SnsNotifier } from '../alerts/index.js';
+import { alertSettings, NOTIFICATION_EVENTS, Pager, SnsNotifier } from '../alerts/index.js';
 import { findSite, loadTopology, type SecretDeps, type Topology } from '../config/index.js';
 import { replicaConnector, type Connect } from '../cycle/index.js';
+import { createFenceGuard, Ec2InstanceFencer, type FenceEnforcement } from '../fence/index.js';
 import { createCloudWatchClient, MetricsPublisher } from '../metrics/index.js';
 import { DynamoStateStore, siteStateTableName, type StateStore } from '../state/index.js';
 import { parseLambdaEnv } from './env.js';
@@ -17,6 +18,8 @@ export interface MonitorRuntime {
   peerStore: (site: string) => StateStore;
   publisher: MetricsPublisher;
   pager: Pager;
+  /** Keeps this site fenced after a forced failover: stops its instances that came back, pages once. */
+  fenceGuard: (siteName: string) => Promise<FenceEnforcement | null>;
 }
 
 /** Memoises an async factory; a failure is not cached, so the next invocation tries again. */
@@ -76,6 +79,26 @@ export const loadMonitorRuntime = async (
       ]),
   );
   const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: settings.CHDR_TOPIC_ARN });
+  // The returning region's agent fences what of its own site still runs, through its own region's EC2.
+  const fenceGuard = createFenceGuard({
+    topology,
+    store,
+    connect,
+    fencer: new Ec2InstanceFencer(),
+    // Within the cycle's budget: a force stop is "stopping" at once; an unconfirmed one is retried next cycle.
+    fenceTimeoutMs: topology.timeouts.cycleMs,
+    notify: (subject, body) =>
+      notifier.notify({
+        subject,
+        body,
+        attributes: {
+          event: NOTIFICATION_EVENTS.fenced,
+          severity: 'critical',
+          cluster: topology.cluster,
+          site: site.name,
+        },
+      }),
+  });
   return {
     topology,
     siteName: site.name,
@@ -93,5 +116,6 @@ export const loadMonitorRuntime = async (
       deployedStage: settings.CHDR_STAGE,
       ...(settings.CHDR_RUNBOOK_BASE ? { runbookBase: settings.CHDR_RUNBOOK_BASE } : {}),
     }),
+    fenceGuard,
   };
 };

@@ -97,11 +97,12 @@ describe('failover function', () => {
     const events = messages.map(
       (message) => JSON.parse(message.MessageAttributes!['event']!.Value) as Record<string, unknown>,
     );
-    expect(messages.filter((message) => message.Subject?.endsWith(' finished: refused'))).toHaveLength(1);
-    expect(messages.at(-1)!.Subject).toBe('chdr local: failover primary->standby finished: refused');
-    expect(events.at(-1)).toMatchObject({ kind: 'finished', result: 'refused', cluster: 'local' });
-    // Every notice is of this one run.
-    expect(new Set(events.map((event) => event['runId'])).size).toBe(1);
+    // One incident, one notice: nothing changed, so no start and no failed-step notice, only the refusal.
+    expect(messages.map((message) => message.Subject)).toEqual([
+      'chdr local: failover primary->standby finished: refused',
+    ]);
+    expect(events[0]).toMatchObject({ kind: 'finished', result: 'refused', cluster: 'local' });
+    expect(events[0]!['summary']).toBe(result.message);
   });
 
   it('rejects a malformed event with the field at fault', async () => {

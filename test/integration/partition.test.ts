@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
@@ -18,7 +18,7 @@ import {
   type NodeState,
   type ZooKeeperNodeState,
 } from '../../lib/localcluster/index.js';
-import { writeVerdict } from '../../lib/roles/index.js';
+import { readVerdict } from '../../lib/roles/index.js';
 import { FileStateStore } from '../../lib/state/index.js';
 import { sql } from '../support/cluster.js';
 import { until } from '../support/wait.js';
@@ -28,12 +28,6 @@ import { until } from '../support/wait.js';
  * namespace behind a veth pair; `partition` sets the link down, `heal` up. Its own cluster, on its own
  * port base (CHDR_TEST_PARTITION_PORT_BASE), removed at the end with its namespace. Needs root.
  */
-
-/**
- * The fence helper's preflight refuses a failover while the primary's agent reports healthy writes
- * (issue 11.3). It is not on this branch: the lead sets this to true after merging it.
- */
-export const PARTITION_PREFLIGHT_AVAILABLE = false;
 
 const PORT_BASE = Number(process.env.CHDR_TEST_PARTITION_PORT_BASE ?? 5_000);
 const DIR = resolve('.chdr/test-partition');
@@ -202,13 +196,20 @@ describe('a --netns cluster', () => {
 
 /**
  * Issue 11 acceptance: "Partition with the primary healthy and its agent running: failover from the
- * standby side is refused naming the evidence; after heal, nothing has changed." The refusal comes from
- * the fence helper's preflight reading the primary agent's SiteVerdict; expected to fail until that is
- * merged (PARTITION_PREFLIGHT_AVAILABLE).
+ * standby side is refused naming the evidence; after heal, nothing has changed." The primary's agent is
+ * the real `chdr agent` (it leaves its SiteVerdict in the local state file, which serves both sites here);
+ * the failover runs inside the standby namespace, as an operator in the standby region would run it.
  */
-describe.runIf(PARTITION_PREFLIGHT_AVAILABLE)('failover from the standby side during a partition', () => {
-  it('is refused naming the partition, and after heal nothing has changed', async () => {
-    const storePath = resolve(DIR, 'state-store.json');
+describe('failover from the standby side during a partition', () => {
+  let agent: ChildProcess | undefined;
+
+  afterAll(() => {
+    agent?.kill('SIGKILL');
+  });
+
+  it("is refused naming the primary agent's verdict, and after heal nothing has changed", async () => {
+    // `chdr agent` keeps its state in <cwd>/.chdr/state/<cluster>.json; the failover reads it by --state-file.
+    const storePath = resolve(DIR, '.chdr/state', 'local.json');
     const snapshot = async () => ({
       pids: (await readState(DIR)).nodes.map((n) => [n.name, n.pid]),
       configs: await Promise.all(
@@ -219,40 +220,70 @@ describe.runIf(PARTITION_PREFLIGHT_AVAILABLE)('failover from the standby side du
     });
     const before = await snapshot();
     await partition(DIR);
-    // What the primary's agent leaves each cycle (lib/roles), as the monitor helper makes it write it.
-    const now = new Date().toISOString();
-    await writeVerdict(new FileStateStore(storePath), {
-      cluster: 'local',
-      site: 'primary',
-      at: now,
-      writable: true,
-      heartbeatWrittenAt: now,
-      lagSeconds: {},
-    });
-
-    const [program, ...args] = await standbyCommand(DIR, [
+    const agentStarted = Date.now();
+    agent = spawn(
       'node',
-      'bin/chdr.mjs',
-      'failover',
-      '--config',
-      state.topologyPath,
-      '--from',
-      'primary',
-      '--to',
-      'standby',
-      '--execute',
-      '--json',
-      '--state-file',
-      storePath,
-    ]);
-    const reply = await run(program!, args, { timeout: 120_000 }).catch((error: { stdout: string }) => error);
-    const record = JSON.parse(reply.stdout) as { result: string; message?: string };
+      [resolve('bin/chdr.mjs'), 'agent', '--config', resolve(state.topologyPath), '--interval', '2'],
+      { cwd: DIR, stdio: 'ignore' },
+    );
+    const store = new FileStateStore(storePath);
+    const first = await until(
+      () => readVerdict(store, 'local', 'primary').catch(() => undefined),
+      // A verdict of this agent, not one left in the directory by an earlier run.
+      (verdict) => verdict?.writable === true && Date.parse(verdict.at) >= agentStarted,
+      60_000,
+      500,
+    );
+
+    // As an operator in the standby region: `chdr cluster exec-standby -- chdr failover ...`.
+    const reply = await run(
+      'node',
+      [
+        'bin/chdr.mjs',
+        'cluster',
+        'exec-standby',
+        '--dir',
+        DIR,
+        '--',
+        'node',
+        'bin/chdr.mjs',
+        'failover',
+        '--config',
+        state.topologyPath,
+        '--from',
+        'primary',
+        '--to',
+        'standby',
+        '--execute',
+        '--json',
+        '--state-file',
+        storePath,
+      ],
+      { timeout: 120_000 },
+    ).catch((error: { stdout: string; code?: number }) => error);
+    const failoverEnded = Date.now();
+    expect(agent.exitCode).toBeNull(); // the agent ran throughout
+    agent.kill('SIGINT');
     await heal(DIR);
 
+    expect('code' in reply && reply.code).toBe(1); // a refused run exits non-zero
+    const record = JSON.parse(reply.stdout) as { result: string; message?: string };
     expect(record.result).toBe('refused');
-    expect(record.message).toMatch(/partition/i);
+    expect(record.message).toMatch(/looks like a partition between the regions, not a lost region/);
+    expect(record.message).toContain('--confirm-region-lost "<evidence>"');
+    // The evidence: the time the primary's agent last wrote its heartbeat, seen by this run.
+    const evidence = /primary agent wrote its heartbeat at (\S+),/.exec(record.message ?? '');
+    expect(evidence).not.toBeNull();
+    const writtenAt = Date.parse(evidence![1]!);
+    expect(writtenAt).toBeGreaterThanOrEqual(Date.parse(first!.heartbeatWrittenAt!));
+    expect(writtenAt).toBeLessThanOrEqual(failoverEnded);
     expect(await snapshot()).toEqual(before);
-  }, 180_000);
+    await until(
+      async () => (await status(DIR)).healthy,
+      (healthy) => healthy,
+      60_000,
+    );
+  }, 240_000);
 });
 
 describe('down', () => {

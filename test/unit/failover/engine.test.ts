@@ -64,6 +64,23 @@ describe('executeOperation (failover on a simulated cluster)', () => {
     expect(sim.commands.filter((c) => c.startsWith('sim'))).toEqual([]);
   });
 
+  it('notifies a refusal by the preflight once, naming it: no start or failed-step notice for a run that changed nothing', async () => {
+    const sim = new SimCluster();
+    const notices: FailoverEvent[] = [];
+
+    const report = await executeOperation(
+      sim.topology,
+      failover,
+      sim.deps({ notifier: { notify: async (e) => void notices.push(e) } }),
+    );
+
+    expect(report.record.steps.map((s) => `${s.stepId}:${s.state}`)).toEqual(['preflight:failed']);
+    expect(notices).toEqual([
+      expect.objectContaining({ kind: 'finished', result: 'refused', summary: report.message }),
+    ]);
+    expect(notices[0]!.summary).toMatch(/primary's ensemble still has a leader \(zk3\)/);
+  });
+
   it('changes nothing when run again after it finished', async () => {
     const sim = lostPrimary();
     await executeOperation(sim.topology, failover, sim.deps());

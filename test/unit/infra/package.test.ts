@@ -200,7 +200,20 @@ describe('serverless package (standby site of the reference topology)', () => {
     const stop = failover.find((s) => actions(s).includes('ec2:StopInstances'))!;
     expect(actions(stop)).toEqual(['ec2:StopInstances']);
     expect(JSON.stringify(stop.Resource)).toMatch(/:instance\/i-/);
-    expect(monitor.filter((a) => a.startsWith('ec2:'))).toEqual([]);
+    // The monitor's fence guard stops its own site's instances only (issue 11.2), in its own region.
+    const ownStop = statementsOf('MonitorRole').find((s) => actions(s).includes('ec2:StopInstances'))!;
+    expect(actions(ownStop)).toEqual(['ec2:StopInstances']);
+    const own = topology.sites.find((site) => site.name === SITE)!;
+    const ownIds = [...own.replicas, ...own.coordination].map((host) => host.instanceId!);
+    const ownTargets = JSON.stringify(ownStop.Resource);
+    expect(ownTargets.match(/:instance\/i-[0-9a-z]+/g)?.map((t) => t.slice(':instance/'.length))).toEqual(
+      ownIds,
+    );
+    expect(ownTargets).not.toMatch(new RegExp(`:ec2:(?!${own.region}:)`));
+    expect(monitor.filter((a) => a.startsWith('ec2:')).sort()).toEqual([
+      'ec2:DescribeInstances',
+      'ec2:StopInstances',
+    ]);
     const send = failover.find((s) => actions(s).includes('ssm:SendCommand'))!;
     const targets = JSON.stringify(send.Resource);
     for (const site of topology.sites) {
