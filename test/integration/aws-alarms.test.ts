@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeAlarmsCommand,
@@ -19,6 +22,7 @@ import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient } from '
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { Pager, SnsNotifier } from '../../lib/alerts/index.js';
 import type { MonitorSummary } from '../../lib/lambda/index.js';
 import { createCloudWatchClient } from '../../lib/metrics/index.js';
@@ -67,12 +71,24 @@ const resolveRefs = (value: unknown): unknown => {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]));
 };
 
+/**
+ * The test cluster's topology as it could be deployed: its 5 s lag warning suits `chdr agent --interval 2`,
+ * but a deployment refuses a warning under two schedule periods (2 min with rate(1 minute)).
+ */
+const deployableTopology = (() => {
+  const raw = parse(readFileSync(inject('topologyPath'), 'utf8')) as { thresholds?: object };
+  raw.thresholds = { ...raw.thresholds, heartbeatLagWarnSeconds: 120, heartbeatLagCriticalSeconds: 300 };
+  const path = join(mkdtempSync(join(tmpdir(), 'chdr-alarms-')), 'topology.yaml');
+  writeFileSync(path, stringify(raw));
+  return path;
+})();
+
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
 beforeAll(async () => {
   [moto, { resources }] = await Promise.all([
     startMoto(),
-    packageStack(SITE, REGION, { config: inject('topologyPath') }),
+    packageStack(SITE, REGION, { config: deployableTopology }),
   ]);
   const config = awsClientConfig(moto.endpoint, REGION);
   cloudWatch = createCloudWatchClient(config);
@@ -130,7 +146,7 @@ type MonitorHandler = (event: ScheduledEvent, context: Context) => Promise<Monit
  */
 const runMonitorHandlersUntilHealthy = async (): Promise<MonitorSummary> => {
   const restore = useFunctionEnvironment(moto, REGION, {
-    config: inject('topologyPath'),
+    config: deployableTopology,
     site: SITE,
     stateTable: tableName,
     topicArn,
