@@ -65,6 +65,16 @@ const logHeads = async (ctx: StepContext, site: Site): Promise<Map<string, numbe
   return undefined;
 };
 
+/** Whether the replica answers at all (readonly or not). */
+const reachable = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
+  try {
+    await replicaTables(ctx, replica);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Whether the running server has read the current file: it started after the file last changed. */
 const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
   const [modifiedAt, startedAt] = await Promise.all([
@@ -125,6 +135,11 @@ export const repointReplicasStep = (
     async run(ctx) {
       const files = (ctx.undo.files ??= []);
       const restart: ReplicaEndpoint[] = [];
+      // A rollback starts again only the replicas that ran before (a recovered site's stay stopped).
+      const running: string[] = [];
+      for (const replica of replicasOf.replicas)
+        if (await reachable(ctx, replica)) running.push(replica.name);
+      (ctx.undo.data ??= {})['running'] = running;
       for (const replica of replicasOf.replicas) {
         if (await replicaDone(ctx, replica)) {
           ctx.note(`${replica.name} already uses ${summary()}`);
@@ -168,10 +183,12 @@ export const repointReplicasStep = (
     },
     async undo(ctx, record) {
       await restoreFiles(ctx, record, replicasOf.replicas);
-      const restart = replicasOf.replicas.filter((replica) =>
+      const rewritten = replicasOf.replicas.filter((replica) =>
         (record.files ?? []).some((f) => f.node === replica.name),
       );
-      for (const replica of restart) await stopReplica(ctx, replica);
+      for (const replica of rewritten) await stopReplica(ctx, replica);
+      const running = record.data?.['running'] as string[] | undefined;
+      const restart = rewritten.filter((r) => running === undefined || running.includes(r.name));
       // 18.16 will not start while the ensemble of its restored config is down: start once every step is undone.
       await ctx.defer(async () => {
         for (const replica of restart) await startReplica(ctx, replica);
@@ -217,14 +234,6 @@ export const stopReplicasStep = (
   site: Site,
   doneWhen: (ctx: StepContext) => Promise<boolean>,
 ): FailoverStep => {
-  const reachable = async (ctx: StepContext, replica: ReplicaEndpoint) => {
-    try {
-      await replicaTables(ctx, replica);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   return {
     id: `stop-replicas-${site.name}`,
     title: `Stop ${site.name}'s ClickHouse replicas (new writes there are refused)`,

@@ -161,6 +161,8 @@ export const restoreAndRestart = async (
   record: UndoRecord,
   nodes: readonly CoordinationNode[],
   forEach: ForEachNode,
+  /** The nodes to start again (default all): a node stopped before the step stays stopped. */
+  restart: readonly CoordinationNode[] = nodes,
 ): Promise<void> => {
   await forEach(nodes, (node) => stopCoordination(ctx, node));
   const backedUp = new Set((record.data?.['backedUp'] as string[] | undefined) ?? []);
@@ -173,7 +175,7 @@ export const restoreAndRestart = async (
     );
   }
   await restoreFiles(ctx, record, nodes);
-  await forEach(nodes, (node) => startCoordination(ctx, node));
+  await forEach(restart, (node) => startCoordination(ctx, node));
 };
 
 /** Copies stopped nodes' data aside first, and records them so that the undo can put it back. */
