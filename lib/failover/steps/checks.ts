@@ -51,6 +51,8 @@ const coordinationRefusals = (
   mode: 'forced' | 'graceful',
   fromStates: readonly CoordinationState[],
   toStates: readonly CoordinationState[],
+  /** Re-checked on resume after this run fenced the source: the target's ensemble may be mid-rebuild. */
+  targetRebuilding = false,
 ): Refusal[] => {
   const refusals: Refusal[] = [];
   const fromLeader = fromStates.find((s) => isLeader(from, s));
@@ -68,7 +70,7 @@ const coordinationRefusals = (
       override: null,
     });
   }
-  if (to.coordination.length > 0 && toStates.every((s) => !s.reachable)) {
+  if (to.coordination.length > 0 && !targetRebuilding && toStates.every((s) => !s.reachable)) {
     refusals.push({
       problem: `no coordination node at ${to.name} answers (${describeStates(toStates)})`,
       override: null,
@@ -188,7 +190,12 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
     notes.push(`coordination: ${describeStates([...fromStates, ...toStates])}`);
     const target = await targetReplicaRefusals(ctx, to);
     notes.push(...target.notes);
-    const refusals = [...coordinationRefusals(from, to, mode, fromStates, toStates), ...target.refusals];
+    // A resumed run killed while rebuilding the target's ensemble finds it down by its own doing.
+    const rebuilding = (ctx.facts.fence as { runId?: string } | undefined)?.runId === ctx.runId;
+    const refusals = [
+      ...coordinationRefusals(from, to, mode, fromStates, toStates, rebuilding),
+      ...target.refusals,
+    ];
     let estimate: LossEstimate | null = null;
     if (mode === 'forced') {
       const partition = await partitionEvidence(ctx, from, to);

@@ -214,48 +214,80 @@ for (const { request, start } of scenarios) {
 /** Never settles: what every call of a killed process looks like from the outside. */
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
+/**
+ * Starts a failover whose process "dies" as it writes zk4's new zoo.cfg (zk4 stopped and its data backed
+ * up already): from then on its executor and store never answer. Its lock is taken to have expired.
+ */
+const killedWhileRebuilding = async (sim: SimCluster): Promise<string> => {
+  let dead = false;
+  const executor = {
+    kind: 'sim',
+    run: (command: HostCommand) => {
+      if (!dead && /^printf .*\/zk4\/zoo\.cfg/.test(command.command)) dead = true;
+      return dead ? never<never>() : sim.executor.run(command);
+    },
+  };
+  const store = {
+    get: <T>(key: string) => (dead ? never<never>() : sim.store.get<T>(key)),
+    put: <T>(key: string, value: T, options?: Parameters<typeof sim.store.put>[2]) =>
+      dead ? never<never>() : sim.store.put(key, value, options),
+    delete: (key: string, options?: { expectedVersion?: number }) =>
+      dead ? never<never>() : sim.store.delete(key, options),
+    list: <T>(prefix: string) => (dead ? never<never>() : sim.store.list<T>(prefix)),
+  };
+  void executeOperation(sim.topology, FAILOVER, sim.deps({ executor, store, storeOf: () => store }));
+  for (let i = 0; i < 100 && !dead; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(dead).toBe(true);
+  expect(sim.running.has('zk4')).toBe(false);
+  const open = await readOpenRun(sim.store);
+  const journal = (await sim.store.get<RunReport['record']>(`failover#run#${open!.runId}`))!.value;
+  // The interrupted step's undo record reached the journal before the change that was cut short.
+  expect(journal.steps.at(-1)).toMatchObject({
+    stepId: 'coordination-standby',
+    state: 'started',
+    undo: { files: [expect.objectContaining({ node: 'zk4', kind: 'coordination' })] },
+  });
+  await sim.store.delete('failover#lock');
+  return open!.runId;
+};
+
 describe('a run killed in the middle of a step (the process dies, its lock is taken over)', () => {
-  it('undoes the interrupted step too when the resumed run rolls back: the cluster is as it was', async () => {
+  it('is completed by the same command: the target ensemble it stopped is not taken for a failed guard', async () => {
     const sim = lostPrimarySim();
-    const before = clusterState(sim);
-    let dead = false;
-    // The process "dies" as it writes zk4's new zoo.cfg: zk4 is stopped and its data backed up already.
-    const executor = {
-      kind: 'sim',
-      run: (command: HostCommand) => {
-        if (!dead && /^printf .*\/zk4\/zoo\.cfg/.test(command.command)) dead = true;
-        return dead ? never<never>() : sim.executor.run(command);
-      },
-    };
-    const store = {
-      get: <T>(key: string) => (dead ? never<never>() : sim.store.get<T>(key)),
-      put: <T>(key: string, value: T, options?: Parameters<typeof sim.store.put>[2]) =>
-        dead ? never<never>() : sim.store.put(key, value, options),
-      delete: (key: string, options?: { expectedVersion?: number }) =>
-        dead ? never<never>() : sim.store.delete(key, options),
-      list: <T>(prefix: string) => (dead ? never<never>() : sim.store.list<T>(prefix)),
-    };
-    void executeOperation(sim.topology, FAILOVER, sim.deps({ executor, store, storeOf: () => store }));
-    for (let i = 0; i < 100 && !dead; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(dead).toBe(true);
-    expect(sim.running.has('zk4')).toBe(false);
-    const open = await readOpenRun(sim.store);
-    const journal = (await sim.store.get<RunReport['record']>(`failover#run#${open!.runId}`))!.value;
-    // The interrupted step's undo record reached the journal before the change that was cut short.
-    expect(journal.steps.at(-1)).toMatchObject({
-      stepId: 'coordination-standby',
-      state: 'started',
-      undo: { files: [expect.objectContaining({ node: 'zk4', kind: 'coordination' })] },
-    });
-    // The dead process's lock, expired.
-    await sim.store.delete('failover#lock');
+    const runId = await killedWhileRebuilding(sim);
 
     const resumed = await executeOperation(sim.topology, FAILOVER, sim.deps());
 
-    expect(resumed.runId).toBe(open!.runId);
+    expect(resumed.result, resumed.message).toBe('succeeded');
+    expect(resumed.runId).toBe(runId);
+    expect(sim.mode('zk4')).toBe('leader');
+  });
+
+  it('undoes the interrupted step too when the resumed run rolls back: the cluster is as it was', async () => {
+    const sim = lostPrimarySim();
+    const before = clusterState(sim);
+    const runId = await killedWhileRebuilding(sim);
+    let failed = false;
+    // The resumed step fails once (zk4 does not start); the rollback's commands succeed.
+    const executor = {
+      kind: 'sim',
+      run: async (command: HostCommand) => {
+        if (!failed && command.command === 'sim start zk4') {
+          failed = true;
+          return { exitCode: 1, stdout: '', stderr: 'injected failure', durationMs: 1, timedOut: false };
+        }
+        return sim.executor.run(command);
+      },
+    };
+
+    const resumed = await executeOperation(sim.topology, FAILOVER, sim.deps({ executor }));
+
+    expect(resumed.runId).toBe(runId);
     expect(resumed.result, resumed.message).toBe('rolled-back');
     expect(resumed.message).toMatch(/the cluster is as it was/);
-    expect(resumed.record.steps.find((s) => s.stepId === 'coordination-standby')?.state).toBe('rolled-back');
+    expect(
+      resumed.record.steps.filter((s) => s.stepId === 'coordination-standby').map((s) => s.state),
+    ).toEqual(['rolled-back', 'rolled-back']);
     expect(clusterState(sim)).toEqual(before);
   });
 });
