@@ -1,12 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTopologyText } from '../../lib/config/index.js';
 import { createFailoverRuntime, executeOperation } from '../../lib/failover/index.js';
-import { down, renderTopology, startNode, stopNode, stopSite, up } from '../../lib/localcluster/index.js';
+import { down, startNode, stopNode, stopSite } from '../../lib/localcluster/index.js';
 import { FileStateStore } from '../../lib/state/index.js';
+import { sql as sqlOn } from '../support/cluster.js';
+import { freshOrdersCluster, INSERT_500 } from '../support/orders.js';
+import { until } from '../support/wait.js';
 
 /**
  * Issue 12 acceptance on real servers (ZooKeeper 3.8 + ClickHouse 18.16), on a cluster of this file's own:
@@ -23,49 +25,27 @@ const PORT_BASE = Number(process.env['CHDR_TEST_PORT_BASE'] ?? 10_000) + 50;
 const STATE_FILE = resolve(DIR, '..', 'faults-state.json');
 const TOPOLOGY_FILE = resolve(DIR, '..', 'faults-topology.yaml');
 const CLI = resolve('bin/chdr.mjs');
-const ORDERS_DDL = (replica: string) =>
-  'CREATE TABLE IF NOT EXISTS default.orders (id UInt64, at DateTime, amount Float64) ' +
-  `ENGINE = ReplicatedMergeTree('/clickhouse/tables/01/orders', '${replica}') PARTITION BY toYYYYMM(at) ORDER BY id`;
-const INSERT_500 =
-  "INSERT INTO default.orders SELECT number, toDateTime('2026-11-30 00:00:00') + number, number / 10 " +
-  'FROM system.numbers LIMIT 500';
-
 let ports: Record<string, number> = {};
 
-const sql = async (replica: string, query: string): Promise<string> => {
-  const response = await fetch(`http://127.0.0.1:${ports[replica]}/`, {
-    method: 'POST',
-    body: query,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${replica}: ${text.trim()}`);
-  return text.trim();
-};
+const sql = async (replica: string, query: string): Promise<string> =>
+  (await sqlOn(ports[replica]!, query)).trim();
 
-const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-};
+/** Waits until `check` holds (a failing check counts as not yet). */
+const waitFor = (what: string, check: () => Promise<boolean>): Promise<unknown> =>
+  until(() => check().catch(() => false), Boolean, 60_000, 200).catch((error: unknown) => {
+    throw new Error(`timed out waiting for ${what}: ${String(error)}`);
+  });
 
 const count = (replica: string) => sql(replica, 'SELECT count() FROM default.orders');
 
 /** A fresh cluster with `default.orders` on every replica. */
 const freshCluster = async (): Promise<void> => {
-  await down({ dir: DIR });
-  await rm(DIR, { recursive: true, force: true });
-  await rm(STATE_FILE, { force: true });
-  const { state } = await up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 });
-  ports = Object.fromEntries(
-    state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
-  );
-  const text = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
-  await writeFile(TOPOLOGY_FILE, text);
-  for (const replica of ['ch1', 'ch2', 'ch3']) await sql(replica, ORDERS_DDL(replica));
+  ({ ports } = await freshOrdersCluster({
+    dir: DIR,
+    portBase: PORT_BASE,
+    stateFile: STATE_FILE,
+    topologyFile: TOPOLOGY_FILE,
+  }));
 };
 
 interface CliRun {
