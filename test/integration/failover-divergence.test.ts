@@ -189,12 +189,15 @@ describe('rollback of a new ensemble before the point of no return (real ZooKeep
     const zooCfg = resolve(DIR, 'zk4', 'zoo.cfg');
     const before = await readFile(zooCfg, 'utf8');
     const dataDir = /^dataDir=(.*)$/m.exec(before)![1]!;
-    // ch3 cannot start again: the repoint fails after the new ensemble took its first writes.
+    // zk4 starts as the new ensemble and is given 3 s to elect itself (its new epoch written), then its
+    // start command fails once: the step fails before the point of no return (the repoint) and the run
+    // rolls back.
+    const startOnce = `${topology.failover.commands.startCoordination} && { test -e ${DIR}/.failed-once || { sleep 3; touch ${DIR}/.failed-once; false; }; }`;
     const broken: Topology = {
       ...topology,
       failover: {
         ...topology.failover,
-        commands: { ...topology.failover.commands, startClickHouse: 'false' },
+        commands: { ...topology.failover.commands, startCoordination: startOnce },
       },
     };
 
