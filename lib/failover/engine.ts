@@ -221,6 +221,27 @@ const rollBackRun = async (session: RunSession, why: string): Promise<RunReport>
   return finish(session, RUN_RESULTS.rolledBack, `${why}; ${describeRollback(result)}`, !result.complete);
 };
 
+/**
+ * The undo record of a running step, saved into its journal entry whenever it grew (one save at a time:
+ * the journal is written with a version check), so that a rollback after a kill mid-step undoes it too.
+ */
+const undoCheckpoints = (session: RunSession, entry: JournalEntry) => {
+  const { ctx, journal } = session;
+  let saved = '{}';
+  let chain: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    chain = chain.then(async () => {
+      const current = JSON.stringify(ctx.undo);
+      if (current === saved) return;
+      saved = current;
+      entry.undo = JSON.parse(current) as JournalEntry['undo'];
+      await journal.save();
+    });
+    return chain;
+  };
+  return { save, settled: () => chain.catch(() => undefined) };
+};
+
 /** Run-step: journals the start, runs (or skips) the step under its timeout, journals the result. */
 const runStep = async (session: RunSession, step: FailoverStep): Promise<JournalEntry> => {
   const { ctx, record, journal } = session;
@@ -236,6 +257,8 @@ const runStep = async (session: RunSession, step: FailoverStep): Promise<Journal
   ctx.deadline = startedAt + timeoutMs;
   ctx.note = (line) => notes.push(line);
   ctx.undo = {};
+  const checkpoints = undoCheckpoints(session, entry);
+  ctx.checkpoint = checkpoints.save;
   session.log(`> ${step.id}: ${step.title}`);
   try {
     if (await alreadyDone(step, ctx)) {
@@ -252,6 +275,8 @@ const runStep = async (session: RunSession, step: FailoverStep): Promise<Journal
     entry.state = STEP_STATES.failed;
     entry.error = { code: isChdrError(error) ? error.code : 'UNEXPECTED', message: describeError(error) };
   } finally {
+    delete ctx.checkpoint;
+    await checkpoints.settled();
     entry.endedAt = new Date(ctx.deps.clock.now()).toISOString();
     entry.durationMs = ctx.deps.clock.now() - startedAt;
     entry.output = outputExcerpt(notes);

@@ -58,6 +58,7 @@ export const runOnNode = async (
   what: string,
   options: { allowFailure?: boolean } = {},
 ): Promise<HostCommandResult> => {
+  await ctx.checkpoint?.();
   const remaining = Math.max(1_000, ctx.deadline - ctx.deps.clock.now());
   ctx.note(`$ [${node.name}] ${redactCommand(command)}`);
   let result;

@@ -57,6 +57,7 @@ const promote = (topology: Topology, to: Site): FailoverStep[] => [
     ...repointReplicasStep(to, to, {
       id: `repoint-${to.name}`,
       title: `Point ${to.name}'s replicas at ${to.name}'s ensemble and restart them`,
+      restoreUnexpectedParts: true,
     }),
     // Replicas pointed at the new ensemble write to it: from here on the run only goes forward.
     pointOfNoReturn: true,

@@ -24,10 +24,16 @@ interface Undoable {
   entry: JournalEntry;
 }
 
-const UNDONE_YET: readonly string[] = [STEP_STATES.verified, STEP_STATES.failed, STEP_STATES.rollbackFailed];
+/** `started`: a step an earlier attempt was killed in the middle of; its undo record is the last checkpoint. */
+const UNDONE_YET: readonly string[] = [
+  STEP_STATES.started,
+  STEP_STATES.verified,
+  STEP_STATES.failed,
+  STEP_STATES.rollbackFailed,
+];
 
 /**
- * The change steps to undo: every attempt's verified or failed changes of this run (and undos that failed,
+ * The change steps to undo: every attempt's verified, failed or interrupted changes of this run (and undos that failed,
  * tried again), in the order they ran. An interrupted rollback resumes with what it had not undone yet.
  */
 const undoables = (record: RunRecord, steps: readonly FailoverStep[]): Undoable[] =>

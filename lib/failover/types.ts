@@ -205,6 +205,11 @@ export interface StepContext {
    */
   undo: UndoRecord;
   /**
+   * Saves `undo` into the journal when it grew (called before each host command), so that a run killed
+   * in the middle of a step can still undo what that step changed.
+   */
+  checkpoint?: () => Promise<void>;
+  /**
    * During a rollback: runs `action` after every step has been undone (e.g. restart a replica only once
    * the ensemble its restored config points at runs again). Outside a rollback it runs at once.
    */

@@ -1,6 +1,6 @@
 import { sql as clusterSql } from '../support/cluster.js';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,16 +15,9 @@ import {
   type FailoverRuntime,
   type OperationRequest,
 } from '../../lib/failover/index.js';
-import {
-  down,
-  renderTopology,
-  startNode,
-  stopFetches,
-  stopNode,
-  stopSite,
-  up,
-} from '../../lib/localcluster/index.js';
+import { down, startNode, stopFetches, stopNode, stopSite } from '../../lib/localcluster/index.js';
 import { FileStateStore } from '../../lib/state/index.js';
+import { freshOrdersCluster, INSERT_500 } from '../support/orders.js';
 
 /**
  * Issue 12.1 on real servers (ZooKeeper 3.8 + ClickHouse 18.16): rows that only the old primary had when
@@ -37,13 +30,6 @@ const DIR = resolve('.chdr/divergence-test');
 const PORT_BASE = Number(process.env['CHDR_DIVERGENCE_PORT_BASE'] ?? 54_050);
 const STATE_FILE = resolve(DIR, '..', 'divergence-state.json');
 const TOPOLOGY_FILE = resolve(DIR, '..', 'divergence-topology.yaml');
-const ORDERS_DDL = (replica: string) =>
-  'CREATE TABLE IF NOT EXISTS default.orders (id UInt64, at DateTime, amount Float64) ' +
-  `ENGINE = ReplicatedMergeTree('/clickhouse/tables/01/orders', '${replica}') PARTITION BY toYYYYMM(at) ORDER BY id`;
-const INSERT_500 =
-  "INSERT INTO default.orders SELECT number, toDateTime('2026-11-30 00:00:00') + number, number / 10 " +
-  'FROM system.numbers LIMIT 500';
-
 let topology: Topology;
 let runtime: FailoverRuntime | undefined;
 let ports: Record<string, number> = {};
@@ -66,18 +52,15 @@ const run = (request: OperationRequest, on: Topology = topology) =>
 /** A fresh cluster with `default.orders` on every replica and a primary heartbeat seen at the standby. */
 const freshCluster = async (): Promise<void> => {
   await runtime?.close();
-  await down({ dir: DIR });
-  await rm(DIR, { recursive: true, force: true });
-  await rm(STATE_FILE, { force: true });
-  const { state } = await up({ dir: DIR, portBase: PORT_BASE, timeoutMs: 90_000 });
-  ports = Object.fromEntries(
-    state.nodes.map((node) => [node.name, node.kind === 'zookeeper' ? node.clientPort : node.httpPort]),
-  );
-  const text = renderTopology(state).text.replace('failover:\n', 'failover:\n  blockPeriodMinutes: 0\n');
-  await writeFile(TOPOLOGY_FILE, text);
+  let text: string;
+  ({ text, ports } = await freshOrdersCluster({
+    dir: DIR,
+    portBase: PORT_BASE,
+    stateFile: STATE_FILE,
+    topologyFile: TOPOLOGY_FILE,
+  }));
   topology = parseTopologyText(text, TOPOLOGY_FILE);
   runtime = await createFailoverRuntime(topology, { store: new FileStateStore(STATE_FILE) });
-  for (const replica of ['ch1', 'ch2', 'ch3']) await sql(replica, ORDERS_DDL(replica));
 };
 
 const failover = async (): Promise<void> => {
@@ -199,16 +182,15 @@ describe('rollback of a new ensemble before the point of no return (real ZooKeep
     const zooCfg = resolve(DIR, 'zk4', 'zoo.cfg');
     const before = await readFile(zooCfg, 'utf8');
     const dataDir = /^dataDir=(.*)$/m.exec(before)![1]!;
-    // zk4 starts as the new one-node ensemble and leads it for a few seconds (its new epoch written), then
-    // its start command fails: the new-ensemble step fails before the point of no return (the repoint).
+    // zk4 starts as the new ensemble and is given 3 s to elect itself (its new epoch written), then its
+    // start command fails once: the step fails before the point of no return (the repoint) and the run
+    // rolls back.
+    const startOnce = `${topology.failover.commands.startCoordination} && { test -e ${DIR}/.failed-once || { sleep 3; touch ${DIR}/.failed-once; false; }; }`;
     const broken: Topology = {
       ...topology,
       failover: {
         ...topology.failover,
-        commands: {
-          ...topology.failover.commands,
-          startCoordination: `${topology.failover.commands.startCoordination!} && sleep 5 && false`,
-        },
+        commands: { ...topology.failover.commands, startCoordination: startOnce },
       },
     };
 

@@ -52,6 +52,8 @@ const coordinationRefusals = (
   mode: 'forced' | 'graceful',
   fromStates: readonly CoordinationState[],
   toStates: readonly CoordinationState[],
+  /** Re-checked on resume after this run fenced the source: the target's ensemble may be mid-rebuild. */
+  targetRebuilding = false,
 ): Refusal[] => {
   const refusals: Refusal[] = [];
   const fromLeader = fromStates.find((s) => isLeader(from, s));
@@ -69,26 +71,13 @@ const coordinationRefusals = (
       override: null,
     });
   }
-  if (to.coordination.length > 0 && toStates.every((s) => !s.reachable)) {
+  if (to.coordination.length > 0 && !targetRebuilding && toStates.every((s) => !s.reachable)) {
     refusals.push({
       problem: `no coordination node at ${to.name} answers (${describeStates(toStates)})`,
       override: null,
     });
   }
   return refusals;
-};
-
-/**
- * The preflight of a resumed forced failover: only what can change by itself while the run waited, the old
- * primary's ensemble electing a leader again (split brain). The target was changed by the run itself (its
- * coordination stopped or restarted, replicas restarting), so its reachability and the data-loss estimate
- * are not judged again: the decision-time estimate stands in the journal.
- */
-const resumedForcedCheck = async (ctx: StepContext, from: Site, to: Site) => {
-  const fromStates = await coordinationStates(ctx, from.coordination);
-  // Only the split-brain refusal: the target's coordination is left out on purpose.
-  judgeRefusals(ctx, coordinationRefusals(from, { ...to, coordination: [] }, 'forced', fromStates, []));
-  return { notes: [`resumed: ${from.name}'s coordination: ${describeStates(fromStates)}; still leaderless`] };
 };
 
 /** The target's replicas: at least one answers, and none is still taking INSERTs. Reads need no ZooKeeper. */
@@ -194,7 +183,6 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
     ];
   },
   async run(ctx) {
-    if (mode === 'forced' && ctx.facts.startingState !== undefined) return resumedForcedCheck(ctx, from, to);
     const notes: string[] = [];
     const [fromStates, toStates] = await Promise.all([
       coordinationStates(ctx, from.coordination),
@@ -203,7 +191,12 @@ export const preflightStep = (from: Site, to: Site, mode: 'forced' | 'graceful')
     notes.push(`coordination: ${describeStates([...fromStates, ...toStates])}`);
     const target = await targetReplicaRefusals(ctx, to);
     notes.push(...target.notes);
-    const refusals = [...coordinationRefusals(from, to, mode, fromStates, toStates), ...target.refusals];
+    // A resumed run killed while rebuilding the target's ensemble finds it down by its own doing.
+    const rebuilding = (ctx.facts.fence as { runId?: string } | undefined)?.runId === ctx.runId;
+    const refusals = [
+      ...coordinationRefusals(from, to, mode, fromStates, toStates, rebuilding),
+      ...target.refusals,
+    ];
     let estimate: LossEstimate | null = null;
     if (mode === 'forced') {
       const partition = await partitionEvidence(ctx, from, to);

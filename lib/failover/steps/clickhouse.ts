@@ -1,10 +1,21 @@
 import type { ReplicaEndpoint, Site } from '../../config/index.js';
 import { describeError } from '../../errors/index.js';
 import { clickHouseHasCoordination, renderClickHouseCoordination } from '../clickhouse-config.js';
-import { fileModifiedAt, renderCommand } from '../host.js';
+import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
+import { fileModifiedAt, renderCommand, writeNodeFile } from '../host.js';
 import { clientEndpoints } from '../membership.js';
-import { REPLICAS_SQL, replicaStartedAt, replicaTables, waitUntil } from '../observe.js';
+import { queryReplica, REPLICAS_SQL, replicaStartedAt, replicaTables, waitUntil } from '../observe.js';
 import type { FailoverStep, StepContext } from '../types.js';
+import {
+  ACTIVE_PARTS_SQL,
+  dataPathOf,
+  describeDetached,
+  forceRestoreFlagPath,
+  parseActiveParts,
+  partsLeftOut,
+  type ActivePart,
+  type DetachedParts,
+} from '../unexpected-parts.js';
 import {
   clickhousePath,
   hostAction,
@@ -65,6 +76,16 @@ const logHeads = async (ctx: StepContext, site: Site): Promise<Map<string, numbe
   return undefined;
 };
 
+/** Whether the replica answers at all (readonly or not). */
+const reachable = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
+  try {
+    await replicaTables(ctx, replica);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Whether the running server has read the current file: it started after the file last changed. */
 const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
   const [modifiedAt, startedAt] = await Promise.all([
@@ -72,6 +93,57 @@ const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Pr
     replicaStartedAt(ctx, replica).catch(() => undefined),
   ]);
   return modifiedAt !== undefined && startedAt !== undefined && startedAt >= modifiedAt;
+};
+
+/**
+ * Before a replica restarts against a new ensemble: its active parts are listed, and when it holds any the
+ * `force_restore_data` flag is written under its data path, so that parts the ensemble never recorded are
+ * detached instead of keeping the server from starting.
+ */
+const flagForceRestore = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  partsBefore: Map<string, ActivePart[]>,
+): Promise<void> => {
+  const parts = parseActiveParts(await queryReplica<unknown>(ctx, replica, ACTIVE_PARTS_SQL));
+  if (parts.length === 0) return;
+  const dataPath = dataPathOf(parts[0]!);
+  if (dataPath === undefined)
+    throw new FailoverError(
+      FAILOVER_ERROR_CODES.precondition,
+      `${replica.name}: the data path cannot be told from system.parts (${parts[0]!.path}); write ` +
+        '<path>/flags/force_restore_data by hand and run the same command again',
+    );
+  partsBefore.set(replica.name, parts);
+  await writeNodeFile(
+    ctx,
+    replica,
+    'writeClickHouseCoordinationConfig',
+    'clickhouse',
+    forceRestoreFlagPath(dataPath),
+    '',
+  );
+  ctx.note(`${replica.name}: ${forceRestoreFlagPath(dataPath)} written (${parts.length} active parts)`);
+};
+
+/** After the restart: every part that left the active set uncovered is named, with its rows (journal facts). */
+const countDetachedParts = async (
+  ctx: StepContext,
+  partsBefore: Map<string, ActivePart[]>,
+): Promise<void> => {
+  const detached: DetachedParts[] = [];
+  for (const [name, before] of partsBefore) {
+    const replica = ctx.topology.sites.flatMap((s) => s.replicas).find((r) => r.name === name)!;
+    const after = parseActiveParts(await queryReplica<unknown>(ctx, replica, ACTIVE_PARTS_SQL));
+    detached.push(...partsLeftOut(name, before, after));
+  }
+  partsBefore.clear();
+  for (const d of detached) ctx.note(describeDetached(d));
+  if (detached.length > 0)
+    ctx.facts.unexpectedParts = [
+      ...((ctx.facts.unexpectedParts as DetachedParts[] | undefined) ?? []),
+      ...detached,
+    ];
 };
 
 /** Whether a replica runs with `ensembleOf`'s coordination nodes in its current config and is writable. */
@@ -97,8 +169,15 @@ export const replicaServesWith = async (
 export const repointReplicasStep = (
   replicasOf: Site,
   ensembleOf: Site,
-  options: { id: string; title: string },
+  options: {
+    id: string;
+    title: string;
+    /** A new ensemble: parts it never recorded are detached (force_restore_data) and counted. */
+    restoreUnexpectedParts?: boolean;
+  },
 ): FailoverStep => {
+  // Per replica, its active parts before the restart (filled by `run`, compared by `verify`).
+  const partsBefore = new Map<string, ActivePart[]>();
   const endpoints = () => clientEndpoints(ensembleOf);
   const summary = () =>
     endpoints()
@@ -113,6 +192,16 @@ export const repointReplicasStep = (
     async plan(ctx) {
       return replicasOf.replicas.flatMap((replica) => [
         ...writeAction(ctx, replica, 'clickhouse', `<zookeeper> nodes ${summary()}`),
+        ...(options.restoreUnexpectedParts
+          ? [
+              { target: replica.name, via: 'sql' as const, text: ACTIVE_PARTS_SQL },
+              {
+                target: replica.name,
+                via: 'host' as const,
+                text: 'write <path>/flags/force_restore_data when it holds parts (those the ensemble lacks are detached, counted)',
+              },
+            ]
+          : []),
         hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)),
         hostAction(replica.name, renderCommand(ctx, 'startClickHouse', 'clickhouse', replica)),
         { target: replica.name, via: 'sql' as const, text: `${REPLICAS_SQL} (until no is_readonly)` },
@@ -125,6 +214,11 @@ export const repointReplicasStep = (
     async run(ctx) {
       const files = (ctx.undo.files ??= []);
       const restart: ReplicaEndpoint[] = [];
+      // A rollback starts again only the replicas that ran before (a recovered site's stay stopped).
+      const running: string[] = [];
+      for (const replica of replicasOf.replicas)
+        if (await reachable(ctx, replica)) running.push(replica.name);
+      (ctx.undo.data ??= {})['running'] = running;
       for (const replica of replicasOf.replicas) {
         if (await replicaDone(ctx, replica)) {
           ctx.note(`${replica.name} already uses ${summary()}`);
@@ -150,6 +244,9 @@ export const repointReplicasStep = (
         }
         restart.push(replica);
       }
+      if (options.restoreUnexpectedParts)
+        for (const replica of restart.filter((r) => running.includes(r.name)))
+          await flagForceRestore(ctx, replica, partsBefore);
       // Replicas restart side by side: each is independent, and 18.16 needs ~8 s to leave readonly.
       await Promise.all(
         restart.map(async (replica) => {
@@ -165,13 +262,16 @@ export const repointReplicasStep = (
           replicaWritableReason(ctx, replica),
         );
       }
+      await countDetachedParts(ctx, partsBefore);
     },
     async undo(ctx, record) {
       await restoreFiles(ctx, record, replicasOf.replicas);
-      const restart = replicasOf.replicas.filter((replica) =>
+      const rewritten = replicasOf.replicas.filter((replica) =>
         (record.files ?? []).some((f) => f.node === replica.name),
       );
-      for (const replica of restart) await stopReplica(ctx, replica);
+      for (const replica of rewritten) await stopReplica(ctx, replica);
+      const running = record.data?.['running'] as string[] | undefined;
+      const restart = rewritten.filter((r) => running === undefined || running.includes(r.name));
       // 18.16 will not start while the ensemble of its restored config is down: start once every step is undone.
       await ctx.defer(async () => {
         for (const replica of restart) await startReplica(ctx, replica);
@@ -217,14 +317,6 @@ export const stopReplicasStep = (
   site: Site,
   doneWhen: (ctx: StepContext) => Promise<boolean>,
 ): FailoverStep => {
-  const reachable = async (ctx: StepContext, replica: ReplicaEndpoint) => {
-    try {
-      await replicaTables(ctx, replica);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   return {
     id: `stop-replicas-${site.name}`,
     title: `Stop ${site.name}'s ClickHouse replicas (new writes there are refused)`,

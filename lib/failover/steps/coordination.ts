@@ -177,6 +177,8 @@ export const restoreAndRestart = async (
   nodes: readonly CoordinationNode[],
   forEach: ForEachNode,
   spares: readonly CoordinationNode[] = [],
+  /** The nodes to start again (default all): a node stopped before the step stays stopped. */
+  restart: readonly CoordinationNode[] = nodes,
 ): Promise<void> => {
   await forEach([...nodes, ...spares], (node) => stopCoordination(ctx, node));
   const backedUp = new Set((record.data?.['backedUp'] as string[] | undefined) ?? []);
@@ -189,7 +191,7 @@ export const restoreAndRestart = async (
     );
   }
   await restoreFiles(ctx, record, [...nodes, ...spares]);
-  await forEach(nodes, (node) => startCoordination(ctx, node));
+  await forEach(restart, (node) => startCoordination(ctx, node));
 };
 
 /** Copies stopped nodes' data aside first, and records them so that the undo can put it back. */

@@ -229,6 +229,10 @@ export const liftFenceStep = (follower: Site, primary: Site): FailoverStep => ({
     ];
   },
   async run(ctx) {
+    // Saved before anything changes: a rollback puts the fence back where it was lifted.
+    const fence = fenceOf(await readRoles(ctx.deps.storeOf(primary.name), ctx.topology), follower.name);
+    const lifted: string[] = [];
+    ctx.undo.data = { ...(fence ? { fence } : {}), lifted };
     const removed = await removeFence(ctx.deps.storeOf, ctx.topology, follower.name);
     if (!removed.written.includes(primary.name)) {
       throw new FailoverError(
@@ -236,8 +240,11 @@ export const liftFenceStep = (follower: Site, primary: Site): FailoverStep => ({
         `the fence of ${follower.name} could not be lifted at ${primary.name}: ${removed.failed.map((f) => `${f.site}: ${f.reason}`).join('; ')}`,
       );
     }
-    for (const node of nodesOf(follower))
+    for (const node of nodesOf(follower)) {
+      // Counted before the command: one that fails half-way may have lifted the guard already.
+      lifted.push(node.name);
       await runOnNode(ctx, node, fenceCommand(ctx, node, 'unfenceNode'), `lifting the fence of ${node.name}`);
+    }
     return {
       notes: [
         `fence record removed at ${removed.written.join(', ')}${removed.failed.length > 0 ? `; not at ${removed.failed.map((f) => `${f.site} (${f.reason})`).join(', ')}` : ''}`,
@@ -245,4 +252,20 @@ export const liftFenceStep = (follower: Site, primary: Site): FailoverStep => ({
     };
   },
   async verify() {},
+  async undo(ctx, record) {
+    // Rolled back, the old site stays fenced as the failover left it: boot guards and the fence record.
+    const lifted = new Set((record.data?.lifted as string[] | undefined) ?? []);
+    const fence = record.data?.fence as FenceRecord | undefined;
+    // The boot guard names the run that fenced the site, not this one.
+    const fencedBy = fence ? { ...ctx, runId: fence.runId } : ctx;
+    for (const node of nodesOf(follower).filter((n) => lifted.has(n.name)))
+      await runOnNode(ctx, node, fenceCommand(fencedBy, node, 'fenceNode'), `fencing ${node.name} again`);
+    if (!fence) return;
+    const written = await addFence(ctx.deps.storeOf, ctx.topology, fence);
+    if (!written.written.includes(primary.name))
+      throw new FailoverError(
+        FAILOVER_ERROR_CODES.stepFailed,
+        `the fence of ${follower.name} could not be put back at ${primary.name}: ${written.failed.map((f) => `${f.site}: ${f.reason}`).join('; ')}`,
+      );
+  },
 });

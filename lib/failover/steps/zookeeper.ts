@@ -30,6 +30,7 @@ import {
   fewVotersWarning,
   rejoinActions,
   rejoinNode,
+  inTurn,
   restoreAndRestart,
   rewriteConfig,
   together,
@@ -201,14 +202,15 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
     kind: 'change',
     async plan(ctx) {
       const lines = servers().map(zooKeeperServerLine).join(' ');
-      return follower.coordination.flatMap((node) =>
-        rejoinActions(
+      return follower.coordination.flatMap((node) => {
+        const [stop, ...rest] = rejoinActions(
           ctx,
           node,
           `peerType=observer ${lines}`,
           'srvr (until Mode: observer in the leader epoch)',
-        ),
-      );
+        );
+        return [stop!, commandAction(ctx, 'backupCoordinationData', node), ...rest];
+      });
     },
     async isDone(ctx) {
       return (
@@ -220,15 +222,19 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
     },
     async run(ctx) {
       const change = membership(servers(), 'observer', `observer of ${primary.name} (run ${ctx.runId})`);
-      const alreadyObserving = new Set(
-        (await observerStates(ctx, follower, primary)).filter((s) => s.ok).map((s) => s.node),
-      );
+      const states = await observerStates(ctx, follower, primary);
+      const alreadyObserving = new Set(states.filter((s) => s.ok).map((s) => s.node));
+      // A rollback starts again only the nodes that ran before (a recovered site's nodes stay stopped).
+      (ctx.undo.data ??= {})['running'] = states.filter((s) => s.state.reachable).map((s) => s.node);
       for (const node of follower.coordination) {
         const file = await readCoordinationConfig(ctx, node);
         if (alreadyObserving.has(node.name) && file !== null && change.has(file)) {
           ctx.note(`${node.name} already observes ${primary.name}`);
           continue;
         }
+        // The data as it was is copied aside before the rejoin moves it away: the undo puts it back.
+        await stopCoordination(ctx, node);
+        await backUpData(ctx, [node]);
         await rejoinNode(ctx, node, change);
       }
       return { notes: [`observers: ${follower.coordination.map((n) => n.name).join(', ')}`] };
@@ -237,6 +243,11 @@ export const zooKeeperObserversStep = (follower: Site, primary: Site): FailoverS
       await waitUntil(ctx, `${follower.name}'s nodes observing ${primary.name}`, () =>
         observersReason(ctx, follower, primary),
       );
+    },
+    undo(ctx, record) {
+      const running = new Set((record.data?.['running'] as string[] | undefined) ?? []);
+      const restart = follower.coordination.filter((n) => running.has(n.name));
+      return restoreAndRestart(ctx, record, follower.coordination, inTurn, [], restart);
     },
   };
 };

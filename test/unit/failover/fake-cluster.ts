@@ -384,6 +384,8 @@ export class SimCluster {
         if (sql.includes('system.replication_queue'))
           return [{ newest: Math.max(0, ...this.pendingFetches.map((p) => p.newest)) }] as T[];
         if (sql === 'SELECT 1 AS one') return [{ one: 1 }] as T[];
+        // The repoint's list of active parts (force_restore_data): the simulated replicas hold none.
+        if (sql.includes('AS part_path')) return [] as T[];
         if (sql.includes('FROM system.parts'))
           return [...this.partRows].map(([t, rows]) => ({ t, rows })) as T[];
         // The divergence check of recover: the simulated replicas hold no parts, so nothing diverges.
