@@ -8,7 +8,7 @@ import { agentErrorMetric } from '../lib/metrics/middleware/middy.js';
 // One scheduled function does heartbeat and probing: they share the cycle's deadline, connections and
 // one PutMetricData call, and a single "cycle ran" metric then proves both happened.
 // Module init is this wiring only: the cycle's code, its config and the AWS SDK load on the first invocation
-// (measured apart in the bench), where a failure goes through the AgentErrors middleware below.
+// (measured apart in the bench).
 const logger = new Logger({ serviceName: 'chdr' });
 const cycle = once(() => import('../lib/lambda/monitor.js'));
 const runtime = once(async () => (await import('../lib/lambda/runtime.js')).loadMonitorRuntime(process.env));
