@@ -1,4 +1,4 @@
-// Bundles the CLI into bin/chdr.mjs plus lazily loaded chunks in bin/chunks/ (dependencies included,
+// Bundles the CLI into bin/chdr.mjs plus lazily loaded chunks in bin/chunks/ (dependencies but the AWS SDK included,
 // tree-shaken and minified, source maps beside the files). Runs on `npm install`.
 import { chmodSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -16,6 +16,10 @@ await build({
   format: 'esm',
   target: 'node22',
   sourcemap: 'linked',
+  // The AWS SDK is loaded from node_modules (a dependency), only by the commands that call AWS: its clients
+  // are imported on first use with `import()`, and a split chunk of a CommonJS package would export only
+  // `default`, where Node's own loader gives the named exports those call sites use.
+  external: ['@aws-sdk/*'],
   // Bundled CommonJS dependencies call `require`: ESM has none, so each chunk gets one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __chdrRequire } from 'node:module'; const require = __chdrRequire(import.meta.url);",

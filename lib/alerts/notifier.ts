@@ -1,4 +1,4 @@
-import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import { describeError } from '../errors/index.js';
 import { ALERTS_ERROR_CODES, AlertsError } from './errors.js';
 import { safeSubject } from './message.js';
@@ -31,6 +31,8 @@ export class SnsNotifier implements Notifier {
 
   async notify(notification: Notification): Promise<void> {
     try {
+      // Loaded on first use: a Lambda's module init stays config and code (issue 15).
+      const { PublishCommand } = await import('@aws-sdk/client-sns');
       await this.client.send(
         new PublishCommand({
           TopicArn: this.topicArn,

@@ -28,6 +28,7 @@ export {
   parseCounters,
   parseServerCounterMemory,
   SERVER_QUERIES,
+  SERVER_QUERY,
 } from './server-probe.js';
 export { quoteString, quoteIdentifier, qualifiedName } from './sql.js';
 export {

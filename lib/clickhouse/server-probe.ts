@@ -5,19 +5,33 @@ import type { ReplicaProbeOptions } from './probe.js';
 import type { ClickHouseConnection, ServerCounters, ServerHealth } from './types.js';
 
 /**
- * Server-wide figures the operator's alert rules watch. Every query works on ClickHouse 18.16 and current
- * versions; UInt64 values arrive as JSON strings (output_format_json_quote_64bit_integers).
+ * Server-wide figures the operator's alert rules watch, one row kind each. Every query works on ClickHouse
+ * 18.16 and current versions. Each yields the same string columns, so that they run as one statement.
  */
 export const SERVER_QUERIES = {
-  now: 'SELECT toUInt64(now()) AS now',
+  now: "SELECT 'now' AS kind, '' AS name, '' AS detail, toString(toUInt64(now())) AS value",
   partsPerPartition:
+    "SELECT 'parts', concat(database, '.', table), partition_id, toString(parts) FROM (" +
     'SELECT database, table, partition_id, count() AS parts FROM system.parts WHERE active ' +
-    'GROUP BY database, table, partition_id ORDER BY parts DESC LIMIT 1',
-  events: `SELECT event, value FROM system.events WHERE event IN (${Object.values(SERVER_COUNTERS)
+    'GROUP BY database, table, partition_id ORDER BY parts DESC LIMIT 1)',
+  events: `SELECT 'event', event, '', toString(value) FROM system.events WHERE event IN (${Object.values(
+    SERVER_COUNTERS,
+  )
     .map((name) => `'${name}'`)
     .join(', ')})`,
-  sessions: "SELECT value FROM system.metrics WHERE metric = 'ZooKeeperSession'",
+  sessions:
+    "SELECT 'sessions', '', '', toString(value) FROM system.metrics WHERE metric = 'ZooKeeperSession'",
 } as const;
+
+/** The four as one request per replica and cycle (the cycle sends several to each replica). */
+export const SERVER_QUERY = Object.values(SERVER_QUERIES).join(' UNION ALL ');
+
+interface ServerRow {
+  kind: string;
+  name: string;
+  detail: string;
+  value: string;
+}
 
 const toNumber = (value: unknown): number | null => {
   const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
@@ -42,13 +56,8 @@ export const parseServerCounterMemory = (stored: unknown): Map<string, ServerCou
 };
 
 /** system.events lists only events that happened: a missing counter is zero. */
-export const parseCounters = (rows: readonly unknown[]): ServerCounters => {
-  const byEvent = new Map(
-    rows.map((row) => {
-      const { event, value } = row as { event?: unknown; value?: unknown };
-      return [String(event), toNumber(value) ?? 0];
-    }),
-  );
+export const parseCounters = (rows: readonly ServerRow[]): ServerCounters => {
+  const byEvent = new Map(rows.map((row) => [row.name, toNumber(row.value) ?? 0]));
   const counters = {} as ServerCounters;
   for (const [field, event] of Object.entries(SERVER_COUNTERS) as [keyof ServerCounters, string][]) {
     counters[field] = byEvent.get(event) ?? 0;
@@ -56,13 +65,26 @@ export const parseCounters = (rows: readonly unknown[]): ServerCounters => {
   return counters;
 };
 
-const parsePartsRow = (rows: readonly unknown[]): ServerHealth['busiestPartition'] => {
-  const row = rows[0] as
-    { database?: unknown; table?: unknown; partition_id?: unknown; parts?: unknown } | undefined;
-  const parts = toNumber(row?.parts);
-  return row === undefined || parts === null
-    ? null
-    : { table: `${String(row.database)}.${String(row.table)}`, partition: String(row.partition_id), parts };
+const parsePartsRow = (row: ServerRow | undefined): ServerHealth['busiestPartition'] => {
+  const parts = toNumber(row?.value);
+  return row === undefined || parts === null ? null : { table: row.name, partition: row.detail, parts };
+};
+
+/** The statement's rows by kind; a row of no known kind or shape is ignored. */
+const rowsByKind = (rows: readonly unknown[]): Map<string, ServerRow[]> => {
+  const byKind = new Map<string, ServerRow[]>();
+  for (const row of rows) {
+    const { kind, name, detail, value } = row as Partial<Record<keyof ServerRow, unknown>>;
+    if (typeof kind !== 'string') continue;
+    const typed = {
+      kind,
+      name: String(name ?? ''),
+      detail: String(detail ?? ''),
+      value: String(value ?? ''),
+    };
+    byKind.set(kind, [...(byKind.get(kind) ?? []), typed]);
+  }
+  return byKind;
 };
 
 /**
@@ -77,20 +99,16 @@ export const probeServerHealth = async (
   const startedAt = clock.now();
   try {
     const sentAt = clock.now();
-    const [nowRows, partsRows, eventRows, sessionRows] = await Promise.all([
-      connection.queryRows(SERVER_QUERIES.now, { timeoutMs }),
-      connection.queryRows(SERVER_QUERIES.partsPerPartition, { timeoutMs }),
-      connection.queryRows(SERVER_QUERIES.events, { timeoutMs }),
-      connection.queryRows(SERVER_QUERIES.sessions, { timeoutMs }),
-    ]);
-    const serverNow = toNumber((nowRows[0] as { now?: unknown } | undefined)?.now);
+    const rows = rowsByKind(await connection.queryRows(SERVER_QUERY, { timeoutMs }));
+    const first = (kind: string) => rows.get(kind)?.[0];
+    const serverNow = toNumber(first('now')?.value);
     const midpoint = (sentAt + clock.now()) / 2000;
     return probeOk(
       {
         clockSkewSeconds: serverNow === null ? null : Math.round(serverNow - midpoint),
-        busiestPartition: parsePartsRow(partsRows),
-        counters: parseCounters(eventRows),
-        zooKeeperSessions: toNumber((sessionRows[0] as { value?: unknown } | undefined)?.value) ?? 0,
+        busiestPartition: parsePartsRow(first('parts')),
+        counters: parseCounters(rows.get('event') ?? []),
+        zooKeeperSessions: toNumber(first('sessions')?.value) ?? 0,
       },
       startedAt,
       clock,

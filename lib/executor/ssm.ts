@@ -1,10 +1,4 @@
-import {
-  CancelCommandCommand,
-  GetCommandInvocationCommand,
-  SendCommandCommand,
-  type GetCommandInvocationCommandOutput,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import type { GetCommandInvocationCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
 import {
@@ -92,6 +86,8 @@ export class SsmExecutor implements HostExecutor {
       );
     }
     const ssm = typeof this.options.ssm === 'function' ? this.options.ssm(target.region) : this.options.ssm;
+    // Loaded on first use: a Lambda's module init stays config and code (issue 15).
+    const { CancelCommandCommand, SendCommandCommand } = await import('@aws-sdk/client-ssm');
     const startedAt = this.clock.now();
     const executionTimeout = Math.max(1, Math.ceil(timeoutMs / 1000));
     let commandId: string | undefined;
@@ -150,6 +146,7 @@ export class SsmExecutor implements HostExecutor {
   ): Promise<HostCommandResult> {
     const { target, commandId, instanceId, startedAt, timeoutMs, signal } = run;
     const deadline = startedAt + timeoutMs;
+    const { GetCommandInvocationCommand } = await import('@aws-sdk/client-ssm');
     let last: GetCommandInvocationCommandOutput | undefined;
     for (;;) {
       await this.sleep(Math.min(this.pollIntervalMs, Math.max(0, deadline - this.clock.now())), signal);

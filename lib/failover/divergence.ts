@@ -3,7 +3,7 @@
  * that recovery can report the difference and keep it instead of letting replication decide its fate.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { quoteString } from '../clickhouse/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { FailoverEvent, FailoverNotifier } from './types.js';
 
 /** SNS subjects are limited to 100 characters. */
@@ -22,6 +22,8 @@ export class SnsFailoverNotifier implements FailoverNotifier {
   ) {}
 
   async notify(event: FailoverEvent): Promise<void> {
+    // Loaded on first use: a Lambda's module init stays config and code (issue 15).
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,

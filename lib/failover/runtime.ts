@@ -1,9 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { createClickHouseConnection } from '../clickhouse/connection.js';
 import type { ClickHouseConnection } from '../clickhouse/types.js';
 import { findSite, resolveSecret, type ReplicaEndpoint, type Topology } from '../config/index.js';
@@ -45,9 +40,10 @@ export const tcpSendWord: SendWord = sendWord;
 const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || undefined;
 
 /** Each site's deployed state table in its own region (`failover.stackStage`), one client per region. */
-const siteTables = (topology: Topology): ((site: string) => StateStore) | undefined => {
+const siteTables = async (topology: Topology): Promise<((site: string) => StateStore) | undefined> => {
   const stage = topology.failover.stackStage;
   if (stage === undefined) return undefined;
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const stores = new Map<string, StateStore>();
   return (name) => {
     let store = stores.get(name);
@@ -67,6 +63,7 @@ const siteTables = (topology: Topology): ((site: string) => StateStore) | undefi
  * The real dependencies for the CLI and the Lambda: state stores (each site's DynamoDB table when
  * `failover.stackStage` is set, else one file), executor (local shell or SSM per the config), ClickHouse connections with resolved
  * passwords, 4lw over TCP, SNS notices to `alerts.snsTopicArn`, Route 53 and Lambda clients when used.
+ * Each AWS SDK client is imported here, when the config uses it: none is loaded at module init.
  */
 export const createFailoverRuntime = async (
   topology: Topology,
@@ -74,18 +71,27 @@ export const createFailoverRuntime = async (
 ): Promise<FailoverRuntime> => {
   const env = options.env ?? process.env;
   const primaryRegion = topology.sites.find((s) => s.role === 'primary')?.region;
-  const ssmClients = new Map<string, SSMClient>();
-  const ssmFor = (region: string | undefined) => {
-    const key = region ?? '';
-    if (!ssmClients.has(key)) ssmClients.set(key, new SSMClient(region ? { region } : {}));
-    return ssmClients.get(key)!;
-  };
+  const settings = topology.failover;
   const needsSecretsManager = topology.sites.some((s) =>
     s.replicas.some((r) => typeof r.password === 'object' && 'secretsManager' in r.password),
   );
   const needsSsmSecret = topology.sites.some((s) =>
     s.replicas.some((r) => typeof r.password === 'object' && 'ssm' in r.password),
   );
+  const { SSMClient } =
+    needsSsmSecret || settings.executor.kind === 'ssm'
+      ? await import('@aws-sdk/client-ssm')
+      : { SSMClient: undefined };
+  const ssmClients = new Map<string, SSMClient>();
+  const ssmFor = (region: string | undefined) => {
+    const key = region ?? '';
+    // Loaded above whenever the config can call this (SSM secrets or the SSM executor).
+    if (!SSMClient)
+      throw new Error('the SSM client is used although the config names no SSM executor or secret');
+    if (!ssmClients.has(key)) ssmClients.set(key, new SSMClient(region ? { region } : {}));
+    return ssmClients.get(key)!;
+  };
+  const secretsManager = needsSecretsManager ? await import('@aws-sdk/client-secrets-manager') : undefined;
   const passwords = new Map<string, string>();
   for (const site of topology.sites) {
     for (const replica of site.replicas) {
@@ -94,8 +100,8 @@ export const createFailoverRuntime = async (
         await resolveSecret(replica.password, `sites.${site.name}.replicas.${replica.name}.password`, {
           env,
           ...(needsSsmSecret ? { ssm: ssmFor(site.region) } : {}),
-          ...(needsSecretsManager
-            ? { secretsManager: new SecretsManagerClient({ region: site.region }) }
+          ...(secretsManager
+            ? { secretsManager: new secretsManager.SecretsManagerClient({ region: site.region }) }
             : {}),
         }),
       );
@@ -113,8 +119,7 @@ export const createFailoverRuntime = async (
     }
     return connection;
   };
-  const settings = topology.failover;
-  const storeOf = options.storeOf ?? (options.store ? undefined : siteTables(topology));
+  const storeOf = options.storeOf ?? (options.store ? undefined : await siteTables(topology));
   const store =
     options.store ??
     (storeOf
@@ -129,7 +134,10 @@ export const createFailoverRuntime = async (
   const notifier =
     options.notifier ??
     (topicArn
-      ? new SnsFailoverNotifier(new SNSClient({ region: regionOfArn(topicArn) }), topicArn)
+      ? new SnsFailoverNotifier(
+          new (await import('@aws-sdk/client-sns')).SNSClient({ region: regionOfArn(topicArn) }),
+          topicArn,
+        )
       : undefined);
   const fencer = options.fencer ?? (settings.executor.kind === 'ssm' ? new Ec2InstanceFencer() : undefined);
   const usesLambdaHooks = [...settings.hooks.pre, ...settings.hooks.post].some((hook) => 'lambda' in hook);
@@ -142,9 +150,19 @@ export const createFailoverRuntime = async (
     ...(fencer ? { fencer } : {}),
     ...(notifier ? { notifier } : {}),
     ...(settings.route53
-      ? { route53: new Route53Client(primaryRegion ? { region: primaryRegion } : {}) }
+      ? {
+          route53: new (await import('@aws-sdk/client-route-53')).Route53Client(
+            primaryRegion ? { region: primaryRegion } : {},
+          ),
+        }
       : {}),
-    ...(usesLambdaHooks ? { lambda: new LambdaClient(primaryRegion ? { region: primaryRegion } : {}) } : {}),
+    ...(usesLambdaHooks
+      ? {
+          lambda: new (await import('@aws-sdk/client-lambda')).LambdaClient(
+            primaryRegion ? { region: primaryRegion } : {},
+          ),
+        }
+      : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };

@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { Pauses, SnsNotifier, type Pause } from '../alerts/index.js';
 import { findSite, loadTopology, type Topology } from '../config/index.js';
@@ -30,6 +29,7 @@ export interface FailoverFunctionRuntime {
  * per run, whichever region starts it); the roles are written to every site's.
  */
 const siteStores = (
+  Client: typeof DynamoDBClient,
   topology: Topology,
   ownSite: string,
   ownTable: string,
@@ -48,7 +48,7 @@ const siteStores = (
             `cannot find ${site.name}'s table`,
         );
       }
-      store = new DynamoStateStore({ client: new DynamoDBClient({ region: site.region }), tableName });
+      store = new DynamoStateStore({ client: new Client({ region: site.region }), tableName });
       stores.set(name, store);
     }
     return store;
@@ -56,14 +56,19 @@ const siteStores = (
 };
 
 /**
- * The failover function's dependencies. Pauses live in this stack's own table, which this region's
- * monitor reads; runs live in their target site's table (see `siteStores`).
+ * The failover function's dependencies, built on its first invocation (the SDK clients are imported here,
+ * not at module init). Pauses live in this stack's own table, which this region's monitor reads; runs live
+ * in their target site's table (see `siteStores`).
  */
 export const loadFailoverRuntime = async (
   env: Record<string, string | undefined>,
 ): Promise<FailoverFunctionRuntime> => {
   const settings = parseLambdaEnv(env);
   const topology = await loadTopology(settings.CHDR_CONFIG);
+  const [{ DynamoDBClient }, { SNSClient }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/client-sns'),
+  ]);
   const store = new DynamoStateStore({
     client: new DynamoDBClient({}),
     tableName: settings.CHDR_STATE_TABLE,
@@ -72,7 +77,7 @@ export const loadFailoverRuntime = async (
   const failover = await createFailoverRuntime(topology, {
     env,
     store,
-    storeOf: siteStores(topology, settings.CHDR_SITE, settings.CHDR_STATE_TABLE, store),
+    storeOf: siteStores(DynamoDBClient, topology, settings.CHDR_SITE, settings.CHDR_STATE_TABLE, store),
     notifier: new SnsFailoverNotifier(sns, settings.CHDR_TOPIC_ARN),
   });
   const pauses = new Pauses({
@@ -142,6 +147,7 @@ export const handleOperatorEvent = async (
 export const lambdaSelfInvoker =
   (client: Pick<LambdaClient, 'send'>, functionArn: string) =>
   async (event: FailoverLambdaEvent): Promise<void> => {
+    const { InvokeCommand } = await import('@aws-sdk/client-lambda');
     const out = await client.send(
       new InvokeCommand({
         FunctionName: functionArn,

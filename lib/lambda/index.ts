@@ -1,4 +1,5 @@
-export { loadMonitorRuntime, once, type MonitorRuntime } from './runtime.js';
+export { loadMonitorRuntime, type MonitorRuntime } from './runtime.js';
+export { once } from './once.js';
 export { runScheduledCycle, PUBLISH_MARGIN_MS, type MonitorSummary } from './monitor.js';
 export { parseLambdaEnv, type LambdaEnv } from './env.js';
 export {

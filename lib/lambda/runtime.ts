@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { alertSettings, NOTIFICATION_EVENTS, Pager, SnsNotifier } from '../alerts/index.js';
 import { findSite, loadTopology, type SecretDeps, type Topology } from '../config/index.js';
 import { replicaConnector, type Connect } from '../cycle/index.js';
@@ -22,16 +20,6 @@ export interface MonitorRuntime {
   fenceGuard: (siteName: string) => Promise<FenceEnforcement | null>;
 }
 
-/** Memoises an async factory; a failure is not cached, so the next invocation tries again. */
-export const once = <T>(create: () => Promise<T>): (() => Promise<T>) => {
-  let pending: Promise<T> | undefined;
-  return () =>
-    (pending ??= create().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    }));
-};
-
 /**
  * SDK clients for the kinds of secret this site's replicas reference, and only those: the SSM client alone is
  * the largest module a cold start would load, for a config that may reference no parameter at all.
@@ -50,7 +38,10 @@ const secretClients = async (
   };
 };
 
-/** Resolves config and secrets, and builds the AWS clients, once per container (at cold start). */
+/**
+ * Resolves config and secrets, and builds the AWS clients, once per container: on its first invocation, not
+ * at module init. The SDK clients are imported here, so that module init is config and code only.
+ */
 export const loadMonitorRuntime = async (
   env: Record<string, string | undefined>,
 ): Promise<MonitorRuntime> => {
@@ -63,6 +54,11 @@ export const loadMonitorRuntime = async (
     { env, ...(await secretClients(topology, site.name)) },
     { onlySite: site.name },
   );
+  const [{ DynamoDBClient }, { SNSClient }, cloudWatch] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/client-sns'),
+    createCloudWatchClient(),
+  ]);
   const store = new DynamoStateStore({
     client: new DynamoDBClient({}),
     tableName: settings.CHDR_STATE_TABLE,
@@ -106,7 +102,7 @@ export const loadMonitorRuntime = async (
     store,
     peerStore: (name) => peerStores.get(name) ?? store,
     publisher: new MetricsPublisher({
-      client: createCloudWatchClient(),
+      client: cloudWatch,
       namespace: topology.metrics.namespace,
     }),
     pager: new Pager({

@@ -1,8 +1,4 @@
-import {
-  CloudWatchClient,
-  PutMetricDataCommand,
-  type CloudWatchClientConfig,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import { describeError } from '../errors/index.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
@@ -12,6 +8,9 @@ import {
 } from './constants.js';
 import { METRICS_ERROR_CODES, MetricsError } from './errors.js';
 import type { PublishedDatum } from './types.js';
+
+/** The SDK module, loaded on first use: a Lambda's module init stays config and code (issue 15). */
+const sdk = () => import('@aws-sdk/client-cloudwatch');
 
 export interface ChunkLimits {
   maxDatums: number;
@@ -58,8 +57,10 @@ export const chunkMetricData = (
  * A CloudWatch client whose retry strategy fits a once-a-minute publisher: the SDK's standard strategy
  * (exponential backoff with jitter on throttling and transient errors) with more attempts than its default 3.
  */
-export const createCloudWatchClient = (config: CloudWatchClientConfig = {}): CloudWatchClient =>
-  new CloudWatchClient({ maxAttempts: DEFAULT_MAX_ATTEMPTS, retryMode: 'standard', ...config });
+export const createCloudWatchClient = async (
+  config: CloudWatchClientConfig = {},
+): Promise<CloudWatchClient> =>
+  new (await sdk()).CloudWatchClient({ maxAttempts: DEFAULT_MAX_ATTEMPTS, retryMode: 'standard', ...config });
 
 export interface PublishResult {
   calls: number;
@@ -78,6 +79,7 @@ export class MetricsPublisher {
 
   /** Sends every chunk even when one fails, then throws a MetricsError naming how many failed. */
   async publish(data: readonly PublishedDatum[]): Promise<PublishResult> {
+    const { PutMetricDataCommand } = await sdk();
     const chunks = chunkMetricData(data);
     const results = await Promise.allSettled(
       chunks.map((chunk) =>

@@ -1,13 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
 import type { PutOptions, StateStore, StoredItem } from './types.js';
@@ -26,8 +17,10 @@ export interface DynamoStateStoreOptions {
   clock?: Clock;
 }
 
+/** The SDK module, loaded on first use: a Lambda's module init stays config and code (issue 15). */
+const sdk = () => import('@aws-sdk/client-dynamodb');
+
 const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
   (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /**
@@ -58,6 +51,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async get<T>(key: string): Promise<StoredItem<T> | undefined> {
+    const { GetItemCommand } = await sdk();
     const out = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
@@ -69,6 +63,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async put<T>(key: string, value: T, options: PutOptions = {}): Promise<StoredItem<T> | undefined> {
+    const { PutItemCommand, UpdateItemCommand } = await sdk();
     const now = this.nowSeconds();
     const expiry = options.ttlSeconds === undefined ? undefined : now + Math.ceil(options.ttlSeconds);
     const json = JSON.stringify(value);
@@ -138,6 +133,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async delete(key: string, options: { expectedVersion?: number } = {}): Promise<boolean> {
+    const { DeleteItemCommand } = await sdk();
     const now = this.nowSeconds();
     try {
       await this.options.client.send(
@@ -167,6 +163,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async list<T>(prefix: string): Promise<StoredItem<T>[]> {
+    const { ScanCommand } = await sdk();
     const items: StoredItem<T>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {

@@ -91,7 +91,7 @@ beforeAll(async () => {
     packageStack(SITE, REGION, { config: deployableTopology }),
   ]);
   const config = awsClientConfig(moto.endpoint, REGION);
-  cloudWatch = createCloudWatchClient(config);
+  cloudWatch = await createCloudWatchClient(config);
   sns = new SNSClient(config);
   sqs = new SQSClient(config);
   dynamo = new DynamoDBClient(config);

@@ -17,7 +17,7 @@ let cloudWatch: CloudWatchClient;
 
 beforeAll(async () => {
   moto = await startMoto();
-  cloudWatch = createCloudWatchClient(awsClientConfig(moto.endpoint, 'us-west-2'));
+  cloudWatch = await createCloudWatchClient(awsClientConfig(moto.endpoint, 'us-west-2'));
 });
 afterAll(async () => {
   cloudWatch?.destroy();

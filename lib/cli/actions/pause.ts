@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { Pauses, SnsNotifier, type Notifier } from '../../alerts/index.js';
 import { findSite, loadTopology, type Topology } from '../../config/index.js';
 import { ChdrError } from '../../errors/index.js';
@@ -32,14 +31,19 @@ const parseUntil = (text: string): Date => {
 };
 
 /** The pauses the site's agent reads: the local state file, or the site's deployed table (`--state aws`). */
-const pausesFor = (topology: Topology, site: string, options: StateOptions): Pauses => {
+const pausesFor = async (topology: Topology, site: string, options: StateOptions): Promise<Pauses> => {
   const topicArn = topology.alerts.snsTopicArn;
   const notifier: Notifier =
     options.state === 'aws' && topicArn
-      ? new SnsNotifier({ client: new SNSClient({ region: findSite(topology, site).region }), topicArn })
+      ? new SnsNotifier({
+          client: new (await import('@aws-sdk/client-sns')).SNSClient({
+            region: findSite(topology, site).region,
+          }),
+          topicArn,
+        })
       : new PrintingNotifier();
   return new Pauses({
-    store: siteStateStore(topology, site, options),
+    store: await siteStateStore(topology, site, options),
     notifier,
     cluster: topology.cluster,
   });
@@ -48,21 +52,17 @@ const pausesFor = (topology: Topology, site: string, options: StateOptions): Pau
 export const pause = async (options: PauseOptions): Promise<void> => {
   const topology = await loadTopology(options.config);
   findSite(topology, options.site);
-  const paused = await pausesFor(topology, options.site, options).pauseSite(
-    options.site,
-    parseUntil(options.until),
-    options.reason,
-    userInfo().username,
-  );
+  const paused = await (
+    await pausesFor(topology, options.site, options)
+  ).pauseSite(options.site, parseUntil(options.until), options.reason, userInfo().username);
   process.stdout.write(`paused ${paused.site} until ${paused.until} (${paused.reason})\n`);
 };
 
 export const resume = async (options: StateOptions & { config: string; site: string }): Promise<void> => {
   const topology = await loadTopology(options.config);
   findSite(topology, options.site);
-  const resumed = await pausesFor(topology, options.site, options).resumeSite(
-    options.site,
-    userInfo().username,
-  );
+  const resumed = await (
+    await pausesFor(topology, options.site, options)
+  ).resumeSite(options.site, userInfo().username);
   process.stdout.write(resumed ? `resumed ${options.site}\n` : `${options.site} was not paused\n`);
 };

@@ -15,7 +15,7 @@ export const rolesBySite = async (
     await Promise.all(
       topology.sites.map(
         async (site) =>
-          [site.name, await readRoles(siteStateStore(topology, site.name, state), topology)] as const,
+          [site.name, await readRoles(await siteStateStore(topology, site.name, state), topology)] as const,
       ),
     ),
   );

@@ -19,7 +19,7 @@ export const status = async (options: StateOptions & { config: string }): Promis
   process.stdout.write(`${renderStatusTree(liveLayout(topology, live), reports)}\n`);
   for (const site of topology.sites) {
     const pauses = new Pauses({
-      store: siteStateStore(topology, site.name, options),
+      store: await siteStateStore(topology, site.name, options),
       notifier: new PrintingNotifier(),
       cluster: topology.cluster,
     });

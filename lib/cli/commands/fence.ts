@@ -1,10 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  FENCE_MARKER_PATH,
-  GUARDED_SERVICES,
-  guardDropInPath,
-  renderGuardDropIn,
-} from '../../fence/index.js';
+// The files, not lib/fence/index.js: the command declarations load with every `chdr` run (`--help` too).
+import { FENCE_MARKER_PATH, GUARDED_SERVICES } from '../../fence/constants.js';
+import { guardDropInPath, renderGuardDropIn } from '../../fence/guard.js';
 
 const parseService = (value: string): string => {
   if (!/^[A-Za-z0-9@_.-]+$/.test(value))

@@ -1,4 +1,3 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Hook, Site } from '../../config/index.js';
 import { findSite } from '../../config/index.js';
 import { describeError } from '../../errors/index.js';
@@ -44,6 +43,8 @@ const runHook = async (ctx: StepContext, hook: Hook, phase: 'pre' | 'post', to: 
   }
   if (!ctx.deps.lambda)
     throw new FailoverError(FAILOVER_ERROR_CODES.hookFailed, `no Lambda client to invoke ${hook.lambda}`);
+  // Loaded on first use: a Lambda's module init stays config and code (issue 15).
+  const { InvokeCommand } = await import('@aws-sdk/client-lambda');
   const out = await ctx.deps.lambda.send(
     new InvokeCommand({
       FunctionName: hook.lambda,

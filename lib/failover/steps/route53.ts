@@ -1,11 +1,8 @@
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  ListResourceRecordSetsCommand,
-  type Change,
-  type ListResourceRecordSetsCommandOutput,
-  type ResourceRecordSet,
-  type RRType,
+import type {
+  Change,
+  ListResourceRecordSetsCommandOutput,
+  ResourceRecordSet,
+  RRType,
 } from '@aws-sdk/client-route-53';
 import type { ReplicaEndpoint, Site } from '../../config/index.js';
 import { describeError } from '../../errors/index.js';
@@ -23,6 +20,9 @@ import {
 } from '../route53-records.js';
 import type { FailoverStep, StepContext } from '../types.js';
 import { replicaWritableReason } from './clickhouse.js';
+
+/** The SDK module, loaded on first use: a Lambda's module init stays config and code (issue 15). */
+const sdk = () => import('@aws-sdk/client-route-53');
 
 /** Route 53 lists at most this many record sets per page. */
 const LIST_PAGE = 300;
@@ -46,6 +46,7 @@ const settingsOf = (ctx: StepContext) => {
 /** Every record set of the endpoint's name (all types and set identifiers), across pages. */
 const listNamed = async (ctx: StepContext): Promise<ResourceRecordSet[]> => {
   const { route53, client } = settingsOf(ctx);
+  const { ListResourceRecordSetsCommand } = await sdk();
   const sets: ResourceRecordSet[] = [];
   let start: { name: string; type?: RRType; identifier?: string } | undefined = { name: route53.recordName };
   while (start) {
@@ -76,6 +77,7 @@ const currentRecord = async (ctx: StepContext): Promise<ResourceRecordSet | null
 /** Sends one change batch and waits (until the step's deadline) for Route 53 to report it INSYNC. */
 const applyChanges = async (ctx: StepContext, changes: Change[], comment: string): Promise<string> => {
   const { route53, client } = settingsOf(ctx);
+  const { ChangeResourceRecordSetsCommand } = await sdk();
   const out = await client.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: route53.hostedZoneId,
@@ -90,6 +92,7 @@ const applyChanges = async (ctx: StepContext, changes: Change[], comment: string
 const waitInSync = async (ctx: StepContext, changeId: string, status?: string): Promise<void> => {
   if (status === 'INSYNC' || changeId === '') return;
   const { client } = settingsOf(ctx);
+  const { GetChangeCommand } = await sdk();
   await waitUntil(ctx, `Route 53 change ${changeId} INSYNC on every authoritative server`, async () => {
     const out = await client.send(new GetChangeCommand({ Id: changeId }));
     return out.ChangeInfo?.Status === 'INSYNC' ? null : `status ${out.ChangeInfo?.Status ?? 'unknown'}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAgentCycle } from '../../../lib/agent/index.js';
-import { SERVER_QUERIES, type ClickHouseConnection } from '../../../lib/clickhouse/index.js';
+import { SERVER_QUERY, type ClickHouseConnection } from '../../../lib/clickhouse/index.js';
 import { parseTopology } from '../../../lib/config/index.js';
 import { findCheck } from '../../../lib/health/index.js';
 import { probeCoordinationNode } from '../../../lib/keeper/index.js';
@@ -13,8 +13,8 @@ const replicaWithCounter = (rejected: { value: number }): ClickHouseConnection =
   endpoint: 'http://fixture:8123',
   exec: async () => undefined,
   queryRows: async <T>(sql: string) =>
-    (sql === SERVER_QUERIES.events
-      ? [{ event: 'RejectedInserts', value: String(rejected.value) }]
+    (sql === SERVER_QUERY
+      ? [{ kind: 'event', name: 'RejectedInserts', detail: '', value: String(rejected.value) }]
       : []) as T[],
   replicasStatus: async () => ({ httpStatus: 200, body: fixture('clickhouse/replicas_status-ok.txt') }),
   close: async () => undefined,

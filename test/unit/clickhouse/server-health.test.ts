@@ -4,6 +4,7 @@ import {
   parseReplicaRows,
   probeServerHealth,
   SERVER_QUERIES,
+  SERVER_QUERY,
   type ReplicaProbe,
   type ServerHealth,
 } from '../../../lib/clickhouse/index.js';
@@ -28,17 +29,16 @@ const steppingClock = (start: number): Clock => {
   return { now: () => (now += 200) - 200 };
 };
 
-/** Rows as ClickHouse 18.16 sends them in JSONEachRow: UInt64 quoted. */
+/** The server statement's rows as ClickHouse 18.16 sends them in JSONEachRow (UNION ALL: any order). */
 const serverRows = (sql: string): unknown[] => {
-  if (sql === SERVER_QUERIES.now) return [{ now: '1776680030' }];
-  if (sql === SERVER_QUERIES.partsPerPartition)
-    return [{ database: 'analytics', table: 'events_local', partition_id: '202604', parts: '143' }];
-  if (sql === SERVER_QUERIES.events)
+  if (sql === SERVER_QUERY)
     return [
-      { event: 'ZooKeeperHardwareExceptions', value: '7' },
-      { event: 'DelayedInserts', value: '2' },
+      { kind: 'event', name: 'ZooKeeperHardwareExceptions', detail: '', value: '7' },
+      { kind: 'sessions', name: '', detail: '', value: '1' },
+      { kind: 'parts', name: 'analytics.events_local', detail: '202604', value: '143' },
+      { kind: 'event', name: 'DelayedInserts', detail: '', value: '2' },
+      { kind: 'now', name: '', detail: '', value: '1776680030' },
     ];
-  if (sql === SERVER_QUERIES.sessions) return [{ value: '1' }];
   return jsonLines('system_replicas-healthy.jsonl');
 };
 
@@ -66,6 +66,19 @@ describe('probeServerHealth', () => {
         zooKeeperSessions: 1,
       },
     });
+  });
+
+  it('asks for every figure in one statement', async () => {
+    const asked: string[] = [];
+    const connection = fakeConnection({
+      queryRows: (call) => {
+        asked.push(call.sql!);
+        return serverRows(call.sql!);
+      },
+    });
+    await probeServerHealth(connection, { timeoutMs: 1000, clock: steppingClock(0) });
+    expect(asked).toEqual([SERVER_QUERY]);
+    expect(SERVER_QUERY.split(' UNION ALL ')).toHaveLength(Object.keys(SERVER_QUERIES).length);
   });
 
   it('uses only columns and tables ClickHouse 18.16 has', () => {

@@ -48,7 +48,11 @@ describe('throttling', () => {
 
   it('is retried with backoff by the SDK until PutMetricData goes through', async () => {
     const handler = throttlingHandler(2);
-    const client = createCloudWatchClient({ region: 'us-west-2', credentials, requestHandler: handler });
+    const client = await createCloudWatchClient({
+      region: 'us-west-2',
+      credentials,
+      requestHandler: handler,
+    });
     const publisher = new MetricsPublisher({ client, namespace: 'CHDR' });
 
     const result = await publisher.publish([datum]);
@@ -59,7 +63,7 @@ describe('throttling', () => {
 
   it('gives up after the configured attempts with a typed error', async () => {
     const handler = throttlingHandler(99);
-    const client = createCloudWatchClient({
+    const client = await createCloudWatchClient({
       region: 'us-west-2',
       credentials,
       requestHandler: handler,
