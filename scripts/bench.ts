@@ -17,6 +17,7 @@ import { benchBundles } from './bench-bundles.js';
 import { benchColdCheck, benchStartup, requireShellTools } from './bench-cli.js';
 import { benchCycles, cycleOnce } from './bench-cycle.js';
 import { failoverDrill } from './bench-failover.js';
+import { pagesPerIncident } from './bench-paging.js';
 import { BenchLog, seconds, timeCommand, timed } from './bench-measure.js';
 import {
   BENCH_BLOCK,
@@ -93,6 +94,20 @@ const benchDetection = async (log: BenchLog, topology: Topology): Promise<void> 
   );
 };
 
+/** Issue 13's figure: how many messages one incident sends, both agents running (as in AWS, one per region). */
+const benchPagesPerIncident = async (log: BenchLog): Promise<void> => {
+  const result = await pagesPerIncident({ clusterDir: DIR });
+  if (result.critical !== 1 || result.resolved !== 1)
+    throw new Error(
+      `pages per incident: ${result.critical} critical, ${result.resolved} resolved (${result.subjects.join('; ')})`,
+    );
+  log.figure(
+    'pages per incident (quorum lost for 20 s: 2 of 3 primary ZooKeeper participants stopped)',
+    `${result.critical} critical + ${result.resolved} resolved`,
+    `both sites' agents every 2 s, ${result.cycles} cycles; ${result.total} messages in all`,
+  );
+};
+
 const benchOnCluster = async (log: BenchLog): Promise<{ cpuMs: number; wallMs: number }> => {
   process.stderr.write(`bringing up the bench cluster in ${DIR}\n`);
   await down({ dir: DIR });
@@ -106,6 +121,7 @@ const benchOnCluster = async (log: BenchLog): Promise<{ cpuMs: number; wallMs: n
       await cycleOnce(topology, 'primary');
     });
     await benchDetection(log, topology);
+    await benchPagesPerIncident(log);
     await closeCachedConnections();
     return warm;
   } finally {
