@@ -10,7 +10,7 @@ import {
   verifyWritableStep,
 } from './steps/checks.js';
 import { fenceSourceStep, liftFenceStep } from './steps/fence.js';
-import { keepDivergentStep, reinsertDivergentStep } from './steps/divergence.js';
+import { keepDivergentStep, pendingPartsArrived, reinsertDivergentStep } from './steps/divergence.js';
 import { hooksStep } from './steps/hooks.js';
 import { keeperLearnersStep, keeperRecoveryStep } from './steps/keeper.js';
 import { route53Step } from './steps/route53.js';
@@ -115,6 +115,10 @@ export const buildSteps = (topology: Topology, request: OperationRequest): Failo
           ...catchUpStep(to, from),
           id: `catch-up-${to.name}`,
           title: `Wait until ${to.name}'s replicas have fetched what only ${from.name} had and the new ensemble knows`,
+          async verify(ctx: StepContext) {
+            await catchUpStep(to, from).verify(ctx);
+            await pendingPartsArrived(ctx, to);
+          },
         },
         ...(request.reinsertDivergent ? [reinsertDivergentStep(from, to)] : []),
       ];

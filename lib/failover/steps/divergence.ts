@@ -405,3 +405,43 @@ export const reinsertDivergentStep = (follower: Site, primary: Site): FailoverSt
   },
   async verify() {},
 });
+
+/** A part name's partition and block range (`<partition>_<min>_<max>_<level>`, partition ids may hold `_`). */
+const blockRange = (name: string) => {
+  const fields = name.split('_');
+  return { partition: fields.slice(0, -3).join('_'), min: Number(fields.at(-3)), max: Number(fields.at(-2)) };
+};
+
+/** True when an active part named `active` holds the blocks of `part` (the same part, or a merge covering it). */
+const covers = (active: string, part: string): boolean => {
+  const a = blockRange(active);
+  const p = blockRange(part);
+  return a.partition === p.partition && a.min <= p.min && a.max >= p.max;
+};
+
+/**
+ * The parts only the old primary had that the new ensemble knows: a queue drained is not proof that they
+ * arrived (a server may give a part up as lost), so each must be active, or covered by a merge, on every
+ * replica of the new primary. Waits until the step's deadline, then fails naming what is missing.
+ */
+export const pendingPartsArrived = async (ctx: StepContext, site: Site): Promise<void> => {
+  const tables = ((ctx.facts['divergence'] as TableDivergence[] | undefined) ?? []).filter(
+    (t) => t.pending.length > 0,
+  );
+  for (const replica of site.replicas) {
+    for (const table of tables) {
+      const name = qualifiedName(table.database, table.table);
+      await waitUntil(ctx, `${replica.name} to hold ${name}'s parts only the old primary had`, async () => {
+        const active = await queryReplica<{ name: string }>(
+          ctx,
+          replica,
+          `SELECT name FROM system.parts WHERE database = ${quoteString(table.database)} AND table = ${quoteString(table.table)} AND active`,
+        );
+        const missing = table.pending.filter((part) => !active.some((row) => covers(row.name, part.name)));
+        return missing.length === 0
+          ? null
+          : `${missing.length} parts (${missing.reduce((sum, part) => sum + part.rows, 0)} rows) of ${name} not fetched yet: ${missing.map((part) => part.name).join(', ')}`;
+      });
+    }
+  }
+};
