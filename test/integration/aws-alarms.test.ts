@@ -86,10 +86,12 @@ const deployableTopology = (() => {
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
 beforeAll(async () => {
-  [moto, { resources }] = await Promise.all([
-    startMoto(),
-    packageStack(SITE, REGION, { config: deployableTopology }),
-  ]);
+  // Side by side, but moto is kept even when packaging fails, so that afterAll stops it.
+  const motoStarted = startMoto().then((server) => (moto = server));
+  const packaged = packageStack(SITE, REGION, { config: deployableTopology });
+  packaged.catch(() => undefined); // its failure is reported by the await below, not as unhandled
+  await motoStarted;
+  ({ resources } = await packaged);
   const config = awsClientConfig(moto.endpoint, REGION);
   cloudWatch = await createCloudWatchClient(config);
   sns = new SNSClient(config);
