@@ -8,17 +8,9 @@ import {
   type ReplicasStatusReport,
 } from '../../../lib/clickhouse/index.js';
 import { PROBE_FAILURES, type ProbeResult } from '../../../lib/probe/index.js';
-import { fixture, fixture1816, jsonLines } from './fixtures.js';
+import { fixture, fixture1816, jsonLines, REPLICA_THRESHOLDS } from './fixtures.js';
 
-const thresholds = {
-  replicaDelayWarnSeconds: 60,
-  replicaDelayCriticalSeconds: 300,
-  queueSizeWarn: 100,
-  logLagWarn: 100,
-  insertsInQueueWarn: 50,
-  partsPerPartitionWarn: 100,
-  clockSkewWarnSeconds: 5,
-};
+const thresholds = REPLICA_THRESHOLDS;
 
 const ok = <T>(value: T): ProbeResult<T> => ({ ok: true, value, elapsedMs: 3 });
 const failed = <T>(

@@ -33,3 +33,14 @@ export const V18_EXCEPTIONS = {
   unmapped:
     "Code: 395, e.displayText() = DB::Exception: Value passed to 'throwIf' function is non zero, e.what() = DB::Exception\n",
 };
+
+/** The replica thresholds the ClickHouse assessment tests judge against (the schema's defaults). */
+export const REPLICA_THRESHOLDS = {
+  replicaDelayWarnSeconds: 60,
+  replicaDelayCriticalSeconds: 300,
+  queueSizeWarn: 100,
+  logLagWarn: 100,
+  insertsInQueueWarn: 50,
+  partsPerPartitionWarn: 100,
+  clockSkewWarnSeconds: 5,
+};

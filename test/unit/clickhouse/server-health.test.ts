@@ -11,17 +11,9 @@ import {
 import { findCheck } from '../../../lib/health/index.js';
 import type { Clock } from '../../../lib/probe/index.js';
 import { fakeConnection } from './fake-connection.js';
-import { jsonLines } from './fixtures.js';
+import { jsonLines, REPLICA_THRESHOLDS } from './fixtures.js';
 
-const thresholds = {
-  replicaDelayWarnSeconds: 60,
-  replicaDelayCriticalSeconds: 300,
-  queueSizeWarn: 100,
-  logLagWarn: 100,
-  insertsInQueueWarn: 50,
-  partsPerPartitionWarn: 100,
-  clockSkewWarnSeconds: 5,
-};
+const thresholds = REPLICA_THRESHOLDS;
 
 /** A clock that moves 200 ms per reading, so the request's midpoint is well defined. */
 const steppingClock = (start: number): Clock => {
