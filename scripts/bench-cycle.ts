@@ -1,15 +1,24 @@
 // Warm cycles of `npm run bench`: one site, each probe on its own, 50 endpoints, a blackholed replica.
-import { createServer, connect as tcpConnect, type Server } from 'node:net';
-import { probeReplica } from '../lib/clickhouse/index.js';
-import { findSite, withExtraEndpoints, type Topology } from '../lib/config/index.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createClickHouseConnection, createHttpTransport, probeReplica } from '../lib/clickhouse/index.js';
+import {
+  findSite,
+  withExtraEndpoints,
+  type ReplicaEndpoint,
+  type Site,
+  type Topology,
+} from '../lib/config/index.js';
 import { replicaConnector, runCycle, type HealthReport } from '../lib/cycle/index.js';
 import { readHeartbeats, writeHeartbeat } from '../lib/heartbeat/index.js';
-import { probeCoordinationNode } from '../lib/keeper/index.js';
+import { probeCoordinationNode, sendWord } from '../lib/keeper/index.js';
 import { startBlackhole } from '../lib/localcluster/index.js';
 import { systemClock } from '../lib/probe/index.js';
 import { lintKeeperNode, lintUsers } from '../lib/security/index.js';
 import type { BenchLog } from './bench-measure.js';
 import { median, ms, timed } from './bench-measure.js';
+import type { Recording, ReplayPorts } from './bench-replay.js';
 
 const ROUNDS = 7;
 
@@ -68,57 +77,85 @@ const probesAlone = async (topology: Topology, siteName: string): Promise<{ name
   return probes.map(([name], i) => ({ name, ms: median(times[i]!) }));
 };
 
-/** TCP forwarders so one local server answers under many endpoints (the 50-endpoint topology). */
-const forwarder = (targetPort: number): Promise<Server> =>
-  new Promise((resolve) => {
-    const server = createServer((client) => {
-      const upstream = tcpConnect(targetPort, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', close);
-      upstream.on('error', close);
-    });
-    server.listen(0, '127.0.0.1', () => resolve(server));
+/** What the site's first replica and first coordination node answer to a probe, as the replay serves it. */
+const record = async (topology: Topology, site: Site): Promise<Omit<Recording, 'replicas' | 'nodes'>> => {
+  const statements: Record<string, string> = {};
+  let replicasStatus: Recording['replicasStatus'] | undefined;
+  const recordingTransport: typeof createHttpTransport = (config) => {
+    const transport = createHttpTransport(config);
+    return {
+      ...transport,
+      post: async (sql, signal) => (statements[sql] = await transport.post(sql, signal)),
+      get: async (path, signal) => (replicasStatus = await transport.get(path, signal)),
+    };
+  };
+  const open = (replica: ReplicaEndpoint, password: string | undefined) =>
+    createClickHouseConnection(
+      replica,
+      password,
+      { requestTimeoutMs: topology.timeouts.probeMs, keepAlive: false },
+      { createTransport: recordingTransport },
+    );
+  const connect = await replicaConnector(topology, { env: process.env }, { open });
+  const options = { timeoutMs: topology.timeouts.probeMs, clock: systemClock };
+  await probeReplica(connect(site.replicas[0]!), options);
+  const words: Record<string, string> = {};
+  await probeCoordinationNode(site.coordination[0]!, {
+    ...options,
+    zxid: true,
+    send: async (node, word, timeoutMs) => {
+      const reply = await sendWord(node, word, timeoutMs);
+      if (reply.ok) words[word] = reply.value;
+      return reply;
+    },
   });
-const portOf = (server: Server) => (server.address() as { port: number }).port;
+  if (replicasStatus === undefined || Object.keys(words).length === 0)
+    throw new Error('the 50-endpoint bench could not record a replica and a coordination node');
+  return { replicasStatus, statements, words };
+};
 
+/** Starts the replay process (scripts/bench-replay.ts) and reads the ports it listens on. */
+const startReplay = async (recording: Recording): Promise<{ ports: ReplayPorts; stop: () => void }> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-replay.ts'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(JSON.stringify(recording));
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  return { ports: JSON.parse(line) as ReplayPorts, stop: () => child.kill() };
+};
+
+/**
+ * The site's topology grown to `endpoints` endpoints: the extra replicas and coordination nodes (observers)
+ * are aliases answered by the replay process.
+ */
 const widen = async (
   topology: Topology,
-  site: string,
+  siteName: string,
   endpoints: number,
-): Promise<{ topology: Topology; servers: Server[] }> => {
-  const servers: Server[] = [];
-  const own = findSite(topology, site);
-  const replicaTarget = own.replicas[0]!;
-  const nodeTarget = own.coordination[0]!;
-  const extraReplicas = [];
-  const extraNodes = [];
+): Promise<{ topology: Topology; stop: () => void }> => {
+  const site = findSite(topology, siteName);
   const base = topology.sites.reduce((sum, s) => sum + s.replicas.length + s.coordination.length, 0);
-  for (let i = 0; base + extraReplicas.length + extraNodes.length < endpoints; i++) {
-    const server = await forwarder(i % 2 === 0 ? replicaTarget.httpPort : nodeTarget.clientPort);
-    servers.push(server);
-    if (i % 2 === 0) {
-      extraReplicas.push({
+  const extra = endpoints - base;
+  const replicas = Math.ceil(extra / 2);
+  const replay = await startReplay({ ...(await record(topology, site)), replicas, nodes: extra - replicas });
+  const replicaTarget = site.replicas[0]!;
+  const nodeTarget = site.coordination[0]!;
+  return {
+    topology: withExtraEndpoints(topology, siteName, {
+      replicas: replay.ports.replicas.map((port, i) => ({
         name: `${replicaTarget.name}-alias${i}`,
         host: '127.0.0.1',
-        httpPort: portOf(server),
-      });
-    } else {
-      extraNodes.push({
+        httpPort: port,
+      })),
+      coordination: replay.ports.nodes.map((port, i) => ({
         name: `${nodeTarget.name}-alias${i}`,
         kind: nodeTarget.kind,
         host: '127.0.0.1',
-        clientPort: portOf(server),
+        clientPort: port,
         role: 'observer' as const,
-      });
-    }
-  }
-  return {
-    topology: withExtraEndpoints(topology, site, { replicas: extraReplicas, coordination: extraNodes }),
-    servers,
+      })),
+    }),
+    stop: replay.stop,
   };
 };
 
@@ -149,13 +186,13 @@ export const benchCycles = async (
     pass: warm.wallMs <= slowest.ms + 10,
   });
 
-  const { topology: wide, servers } = await widen(topology, site, 50);
+  const wide = await widen(topology, site, 50);
   try {
-    const wideCycle = await warmCycles(wide, site);
+    const wideCycle = await warmCycles(wide.topology, site);
     log.figure(
       'one cycle, 50 endpoints, warm',
       ms(wideCycle.wallMs),
-      `median of ${ROUNDS}; aliases via loopback forwarders`,
+      `median of ${ROUNDS}; the 43 extra endpoints replay what ${own.replicas[0]!.name} and ${own.coordination[0]!.name} answered, from a separate process`,
     );
     log.ratio(
       '50-endpoint cycle against the single-site cycle',
@@ -165,7 +202,7 @@ export const benchCycles = async (
       `${ms(wideCycle.wallMs)} / ${ms(warm.wallMs)}`,
     );
   } finally {
-    for (const server of servers) server.close();
+    wide.stop();
   }
 
   const blackhole = await startBlackhole();

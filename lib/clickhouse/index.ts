@@ -5,6 +5,7 @@ export {
   type ConnectionDeps,
 } from './connection.js';
 export { cachedClickHouseConnection, closeCachedConnections } from './connection-cache.js';
+export { createHttpTransport } from './http-transport.js';
 export {
   ClickHouseRequestError,
   parseClickHouseError,

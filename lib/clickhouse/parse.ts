@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { PROBE_FAILURES } from '../probe/index.js';
 import {
   CLICKHOUSE_ERROR_CODES,
@@ -76,56 +75,76 @@ export const parseReplicasStatus = (httpStatus: number, body: string): ReplicasS
 // ---------------------------------------------------------------------------------------------
 // system.replicas
 
-/** UInt64 arrives as a JSON string (output_format_json_quote_64bit_integers), smaller ints as numbers. */
-const count = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'expected an unsigned integer')])
-  .transform(Number);
-/** UInt8 flags; Bool-typed columns print true/false. */
-const flag = z
-  .union([z.literal(0), z.literal(1), z.boolean(), z.literal('0'), z.literal('1')])
-  .transform((value) => value === 1 || value === true || value === '1');
 /** Zero DateTime prints as `0000-00-00 00:00:00` (18.16) or the epoch in the server's time zone (newer). */
-const dateTime = z
-  .string()
-  .nullable()
-  .transform((value) =>
-    value === null || /^(?:0000-00-00|1970-01-01|1969-12-31)/.test(value) ? null : value,
-  );
-const text = z.string();
-const optionalText = text.nullish().transform((value) => (value ? value : null));
+const ZERO_DATE_TIME = /^(?:0000-00-00|1970-01-01|1969-12-31)/;
+const UNSIGNED = /^\d+$/;
 
-const replicaRowSchema = z.looseObject({
-  database: text,
-  table: text,
-  engine: text,
-  replica_name: text,
-  zookeeper_path: text,
-  is_leader: flag,
-  is_readonly: flag,
-  is_session_expired: flag,
-  queue_size: count,
-  inserts_in_queue: count,
-  merges_in_queue: count,
-  log_max_index: count,
-  log_pointer: count,
-  absolute_delay: count,
-  total_replicas: count,
-  active_replicas: count,
-  // Read when present: not in chdr's query, or not in 18.16.
-  part_mutations_in_queue: count.optional(),
-  future_parts: count.optional(),
-  parts_to_check: count.optional(),
-  queue_oldest_time: dateTime.optional(),
-  last_queue_update: dateTime.optional(),
-  readonly_start_time: dateTime.optional(),
-  zookeeper_exception: optionalText,
-  last_queue_update_exception: optionalText,
-  lost_part_count: count.optional(),
-  replica_is_active: z.record(z.string(), flag).optional(),
-});
-
-const describeIssues = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(row)'}: ${issue.message}`).join('; ');
+/**
+ * Typed reads of one JSONEachRow object's columns. A column that is missing or of the wrong type is noted
+ * (`column: expected …`) and read as a placeholder; the row is rejected when any was noted. Read directly,
+ * not through a schema library: the agent parses every replicated table of every replica each cycle.
+ */
+const columnsOf = (row: Record<string, unknown>) => {
+  const problems: string[] = [];
+  const wrong = (column: string, expected: string) => {
+    problems.push(`${column}: expected ${expected}, got ${JSON.stringify(row[column]) ?? 'nothing'}`);
+  };
+  /** UInt64 arrives as a JSON string (output_format_json_quote_64bit_integers), smaller ints as numbers. */
+  const count = (column: string): number => {
+    const value = row[column];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+    if (typeof value === 'string' && UNSIGNED.test(value)) return Number(value);
+    wrong(column, 'an unsigned integer');
+    return 0;
+  };
+  /** UInt8 flags; Bool-typed columns print true/false. */
+  const flagOf = (column: string, value: unknown): boolean => {
+    if (value === 1 || value === true || value === '1') return true;
+    if (value === 0 || value === false || value === '0') return false;
+    wrong(column, 'a flag (0, 1, true or false)');
+    return false;
+  };
+  return {
+    problems,
+    text: (column: string): string => {
+      const value = row[column];
+      if (typeof value === 'string') return value;
+      wrong(column, 'a string');
+      return '';
+    },
+    count,
+    optionalCount: (column: string): number | null => (row[column] === undefined ? null : count(column)),
+    flag: (column: string): boolean => flagOf(column, row[column]),
+    /** Absent, null, empty: null. */
+    optionalText: (column: string): string | null => {
+      const value = row[column];
+      if (value === undefined || value === null || value === '') return null;
+      if (typeof value === 'string') return value;
+      wrong(column, 'a string');
+      return null;
+    },
+    /** Absent, null or the zero date: null. */
+    dateTime: (column: string): string | null => {
+      const value = row[column];
+      if (value === undefined || value === null) return null;
+      if (typeof value === 'string') return ZERO_DATE_TIME.test(value) ? null : value;
+      wrong(column, 'a date and time');
+      return null;
+    },
+    /** `Map(String, Bool)` of newer servers: replica name → active. */
+    flagsByName: (column: string): Record<string, boolean> | null => {
+      const value = row[column];
+      if (value === undefined) return null;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        wrong(column, 'a map of flags');
+        return null;
+      }
+      return Object.fromEntries(
+        Object.entries(value).map(([name, flag]) => [name, flagOf(`${column}.${name}`, flag)]),
+      );
+    },
+  };
+};
 
 /**
  * Parses one `system.replicas` row in JSONEachRow form, from ClickHouse 18.16 (a subset of the columns)
@@ -139,37 +158,42 @@ export const parseReplicaRows = (rows: readonly unknown[]): ReplicaTableState[] 
   rows.map((row, index) => parseRow(row, `system.replicas row ${index + 1}`));
 
 const parseRow = (row: unknown, where: string): ReplicaTableState => {
-  const parsed = replicaRowSchema.safeParse(row);
-  if (!parsed.success) throw badReply(`${where}: ${describeIssues(parsed.error)}`);
-  const r = parsed.data;
+  if (typeof row !== 'object' || row === null || Array.isArray(row))
+    throw badReply(`${where}: expected an object, got ${JSON.stringify(row)?.slice(0, 200)}`);
+  const c = columnsOf(row as Record<string, unknown>);
+  const read = {
+    database: c.text('database'),
+    table: c.text('table'),
+    engine: c.text('engine'),
+    replicaName: c.text('replica_name'),
+    zookeeperPath: c.text('zookeeper_path'),
+    isLeader: c.flag('is_leader'),
+    isReadonly: c.flag('is_readonly'),
+    isSessionExpired: c.flag('is_session_expired'),
+    queueSize: c.count('queue_size'),
+    insertsInQueue: c.count('inserts_in_queue'),
+    mergesInQueue: c.count('merges_in_queue'),
+    logMaxIndex: c.count('log_max_index'),
+    logPointer: c.count('log_pointer'),
+    absoluteDelay: c.count('absolute_delay'),
+    totalReplicas: c.count('total_replicas'),
+    activeReplicas: c.count('active_replicas'),
+    // Read when present: not in chdr's query, or not in 18.16.
+    partMutationsInQueue: c.optionalCount('part_mutations_in_queue'),
+    futureParts: c.optionalCount('future_parts'),
+    partsToCheck: c.optionalCount('parts_to_check'),
+    queueOldestTime: c.dateTime('queue_oldest_time'),
+    lastQueueUpdate: c.dateTime('last_queue_update'),
+    readonlySince: c.dateTime('readonly_start_time'),
+    zookeeperException: c.optionalText('zookeeper_exception'),
+    lastQueueUpdateException: c.optionalText('last_queue_update_exception'),
+    lostPartCount: c.optionalCount('lost_part_count'),
+    replicaIsActive: c.flagsByName('replica_is_active'),
+  };
+  if (c.problems.length > 0) throw badReply(`${where}: ${c.problems.join('; ')}`);
   return {
-    database: r.database,
-    table: r.table,
-    engine: r.engine,
-    replicaName: r.replica_name,
-    zookeeperPath: r.zookeeper_path,
-    isLeader: r.is_leader,
-    isReadonly: r.is_readonly,
-    isSessionExpired: r.is_session_expired,
-    queueSize: r.queue_size,
-    insertsInQueue: r.inserts_in_queue,
-    mergesInQueue: r.merges_in_queue,
-    partMutationsInQueue: r.part_mutations_in_queue ?? null,
-    futureParts: r.future_parts ?? null,
-    partsToCheck: r.parts_to_check ?? null,
-    logMaxIndex: r.log_max_index,
-    logPointer: r.log_pointer,
-    logLag: Math.max(0, r.log_max_index - r.log_pointer),
-    absoluteDelay: r.absolute_delay,
-    queueNeverLoaded: r.absolute_delay > NEVER_LOADED_DELAY_SECONDS,
-    totalReplicas: r.total_replicas,
-    activeReplicas: r.active_replicas,
-    queueOldestTime: r.queue_oldest_time ?? null,
-    lastQueueUpdate: r.last_queue_update ?? null,
-    readonlySince: r.readonly_start_time ?? null,
-    zookeeperException: r.zookeeper_exception,
-    lastQueueUpdateException: r.last_queue_update_exception,
-    lostPartCount: r.lost_part_count ?? null,
-    replicaIsActive: r.replica_is_active ?? null,
+    ...read,
+    logLag: Math.max(0, read.logMaxIndex - read.logPointer),
+    queueNeverLoaded: read.absoluteDelay > NEVER_LOADED_DELAY_SECONDS,
   };
 };

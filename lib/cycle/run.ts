@@ -59,6 +59,8 @@ export interface CycleDeps {
   deadlineMs?: number;
   /** The live roles, read once per cycle by the caller; defaults to the deployed topology's. */
   roles?: ClusterRoles;
+  /** Also read every node's zxid (one more 4lw connection per node): `chdr status` shows it. */
+  zxid?: boolean;
 }
 
 /** Resolves to `fallback()` when `work` has not settled within `ms`; never rejects. */
@@ -152,15 +154,12 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
           kind: node.kind,
           endpoint: `${node.host}:${node.clientPort}`,
           role: 'unreachable',
-          ruok: failed,
           mntr: failed,
-          srvr: failed,
-          isro: failed,
           elapsedMs: failed.elapsedMs,
         };
       };
       const probe = await withinDeadline(
-        probeNode(node, { timeoutMs: probeMs, clock, send: deps.sendWord }),
+        probeNode(node, { timeoutMs: probeMs, clock, send: deps.sendWord, zxid: deps.zxid }),
         deadlineMs,
         unreachable,
       );

@@ -24,7 +24,7 @@ export const expectedRoleOf = (
 
 const figuresOf = (probe: NodeProbe) => {
   const mntr = probe.mntr.ok ? probe.mntr.value : undefined;
-  const srvr = probe.srvr.ok ? probe.srvr.value : undefined;
+  const srvr = probe.srvr?.ok ? probe.srvr.value : undefined;
   return {
     zxid: srvr?.zxidHex ?? null,
     outstanding: mntr?.outstandingRequests ?? srvr?.outstanding ?? null,
@@ -52,7 +52,7 @@ const roleMismatch = (expected: ExpectedNodeRole, probe: NodeProbe): string | un
   }
   if (role === 'standalone') {
     return probe.kind === 'keeper'
-      ? `reports standalone and isro did not confirm a learner (${probe.isro.ok ? probe.isro.value : probe.isro.code}): expected an observer`
+      ? `reports standalone and isro did not confirm a learner (${probe.isro === undefined ? 'not asked' : probe.isro.ok ? probe.isro.value : probe.isro.code}): expected an observer`
       : 'runs standalone, outside the ensemble: expected an observer';
   }
   return undefined;
@@ -161,6 +161,6 @@ export const assessCoordinationNode = (
   return check(
     'ok',
     `${where} is ${probe.role} as expected (${expectedRole}): ${figures.outstanding ?? '?'} outstanding, ` +
-      `avg latency ${figures.avgLatencyMs ?? '?'} ms, zxid ${figures.zxid ?? '?'}`,
+      `avg latency ${figures.avgLatencyMs ?? '?'} ms${figures.zxid === null ? '' : `, zxid ${figures.zxid}`}`,
   );
 };

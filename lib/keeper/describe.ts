@@ -13,12 +13,16 @@ const FAILURE_WORDS: Partial<Record<ProbeFailureCode, string>> = {
 
 type Failure = Extract<ProbeResult<unknown>, { ok: false }>;
 
-const answersOf = (probe: NodeProbe): [FourLetterWord, ProbeResult<unknown>][] => [
-  [FOUR_LETTER_WORDS.mntr, probe.mntr],
-  [FOUR_LETTER_WORDS.srvr, probe.srvr],
-  [FOUR_LETTER_WORDS.isro, probe.isro],
-  [FOUR_LETTER_WORDS.ruok, probe.ruok],
-];
+/** The words asked, with their results (ruok and isro are asked only when needed). */
+const answersOf = (probe: NodeProbe): [FourLetterWord, ProbeResult<unknown>][] => {
+  const asked: [FourLetterWord, ProbeResult<unknown> | undefined][] = [
+    [FOUR_LETTER_WORDS.mntr, probe.mntr],
+    [FOUR_LETTER_WORDS.srvr, probe.srvr],
+    [FOUR_LETTER_WORDS.isro, probe.isro],
+    [FOUR_LETTER_WORDS.ruok, probe.ruok],
+  ];
+  return asked.filter((answer): answer is [FourLetterWord, ProbeResult<unknown>] => answer[1] !== undefined);
+};
 
 export const firstFailure = (probe: NodeProbe): Failure | undefined =>
   answersOf(probe)

@@ -83,30 +83,44 @@ const MNTR_LEADER_COUNTS = {
   syncedNonVotingFollowers: 'zk_synced_non_voting_followers',
 } as const;
 
-/** `mntr`: `zk_<key>\t<value>\n` lines, parsed by key (ZooKeeper's order is not stable). */
+/** The mntr keys chdr reads; every other line (ZooKeeper 3.6+ prints some 500) is checked for shape only. */
+const MNTR_KEYS: ReadonlySet<string> = new Set([
+  'zk_server_state',
+  'zk_version',
+  ...Object.values(MNTR_NUMBERS),
+  ...Object.values(MNTR_LEADER_COUNTS),
+]);
+
+/**
+ * `mntr`: `zk_<key>\t<value>\n` lines, read by key (ZooKeeper's order is not stable). Only the keys above
+ * are kept: a ZooKeeper 3.8 reply is about 19 KB, and the agent parses one per node and cycle.
+ */
 export const parseMntr = (text: string): ParseResult<MntrReport> => {
   const refusal = recogniseRefusal('mntr', text);
   if (refusal) return refusal;
-  const lines = completeLines(text);
-  if (!lines)
+  if (!text.endsWith('\n'))
     return badReply('mntr reply ends mid-line (connection closed early?)', text.slice(-MAX_EXCERPT_CHARS));
 
-  const raw: Record<string, string> = {};
-  for (const [index, line] of lines.entries()) {
+  const found = new Map<string, string>();
+  for (let start = 0, index = 1; start < text.length; index++) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end);
+    start = end + 1;
     if (line === '') continue;
     const tab = line.indexOf('\t');
     if (!line.startsWith('zk_') || tab < 0)
-      return badReply(`mntr line ${index + 1} is not "zk_<key><TAB><value>"`, line);
-    raw[line.slice(0, tab)] = line.slice(tab + 1);
+      return badReply(`mntr line ${index} is not "zk_<key><TAB><value>"`, line);
+    const key = line.slice(0, tab);
+    if (MNTR_KEYS.has(key)) found.set(key, line.slice(tab + 1));
   }
 
-  const serverState = raw.zk_server_state;
+  const serverState = found.get('zk_server_state');
   if (serverState === undefined || serverState === '')
     return badReply('mntr reply has no zk_server_state', text);
 
   const numbers = {} as Record<keyof typeof MNTR_NUMBERS, number | null>;
   for (const [field, key] of Object.entries(MNTR_NUMBERS) as [keyof typeof MNTR_NUMBERS, string][]) {
-    const value = raw[key];
+    const value = found.get(key);
     const parsed = value === undefined ? null : toNumber(value);
     if (parsed === undefined) return badReply(`mntr ${key} is not a number`, value ?? '');
     numbers[field] = parsed;
@@ -116,14 +130,14 @@ export const parseMntr = (text: string): ParseResult<MntrReport> => {
     keyof typeof MNTR_LEADER_COUNTS,
     string,
   ][]) {
-    const value = raw[key];
+    const value = found.get(key);
     if (value === undefined) continue;
     const parsed = toNumber(value);
     if (parsed === undefined) return badReply(`mntr ${key} is not a number`, value);
     counts[field] = parsed;
   }
 
-  return ok({ serverState, version: raw.zk_version ?? null, ...numbers, ...counts, raw });
+  return ok({ serverState, version: found.get('zk_version') ?? null, ...numbers, ...counts });
 };
 
 const ZXID = /^(0x[0-9a-fA-F]{1,16}|\d{1,20})$/;

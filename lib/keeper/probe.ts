@@ -11,7 +11,15 @@ export interface ProbeNodeOptions {
   clock: Clock;
   /** The 4lw seam; defaults to `sendWord` (a real connection per word, TLS when the node says so). */
   send?: SendWord;
+  /** Ask `srvr` beside `mntr` for the node's zxid (mntr has none); otherwise srvr is only mntr's fallback. */
+  zxid?: boolean;
 }
+
+type Answers = Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>;
+
+/** The words that were asked, with their results. */
+const answered = (answers: Answers): ProbeResult<unknown>[] =>
+  [answers.mntr, answers.srvr, answers.ruok, answers.isro].filter((result) => result !== undefined);
 
 const TRANSPORT_FAILURES: ReadonlySet<string> = new Set([
   PROBE_FAILURES.timeout,
@@ -32,16 +40,13 @@ const isNotServing = (result: ProbeResult<unknown>): boolean =>
  * `isro` answer `ro` tells it apart. A ZooKeeper observer says `observer`; ZooKeeper's `read-only` mode
  * (quorum lost, readonlymode.enabled) serves no writes, so it counts as not serving.
  */
-const deriveRole = (
-  kind: NodeProbe['kind'],
-  results: Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>,
-): NodeRole => {
-  const all = [results.ruok, results.mntr, results.srvr, results.isro];
+const deriveRole = (kind: NodeProbe['kind'], results: Answers): NodeRole => {
+  const all = answered(results);
   if (all.every(isTransportFailure)) return 'unreachable';
   if (all.some(isNotServing)) return 'not-serving';
   const state = results.mntr.ok
     ? results.mntr.value.serverState
-    : results.srvr.ok
+    : results.srvr?.ok
       ? results.srvr.value.mode
       : undefined;
   switch (state) {
@@ -50,15 +55,13 @@ const deriveRole = (
     case 'observer':
       return state;
     case 'standalone':
-      return kind === 'keeper' && results.isro.ok && results.isro.value === 'ro' ? 'observer' : 'standalone';
+      return kind === 'keeper' && results.isro?.ok && results.isro.value === 'ro' ? 'observer' : 'standalone';
     case 'read-only':
       return 'not-serving';
     default:
       return 'unknown';
   }
 };
-
-type Answers = Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>;
 
 /**
  * A plain-TCP client on a TLS port (Keeper `tcp_port_secure`, ZooKeeper `secureClientPort`) gets no reply:
@@ -71,8 +74,7 @@ const explainSilence = async (
   send: SendWord,
   timeoutMs: number,
 ): Promise<Answers> => {
-  const all = Object.values(answers) as ProbeResult<unknown>[];
-  const silent = all.every(
+  const silent = answered(answers).every(
     (result) => !result.ok && result.code === PROBE_FAILURES.timeout && result.connected,
   );
   if (node.tls || !silent) return answers;
@@ -91,16 +93,52 @@ const explainSilence = async (
     elapsedMs: result.elapsedMs,
   });
   return {
-    ruok: speaksTls(FOUR_LETTER_WORDS.ruok, answers.ruok),
     mntr: speaksTls(FOUR_LETTER_WORDS.mntr, answers.mntr),
-    srvr: speaksTls(FOUR_LETTER_WORDS.srvr, answers.srvr),
-    isro: speaksTls(FOUR_LETTER_WORDS.isro, answers.isro),
+    ...(answers.srvr && { srvr: speaksTls(FOUR_LETTER_WORDS.srvr, answers.srvr) }),
+    ...(answers.ruok && { ruok: speaksTls(FOUR_LETTER_WORDS.ruok, answers.ruok) }),
+    ...(answers.isro && { isro: speaksTls(FOUR_LETTER_WORDS.isro, answers.isro) }),
   };
 };
 
+type Ask = <T>(word: FourLetterWord, parse: (text: string) => ParseResult<T>) => Promise<ProbeResult<T>>;
+
+/** A word that got an answer which was not the node's state: refused, garbled, or not serving. */
+const answeredWithout = (result: ProbeResult<unknown>): boolean =>
+  !result.ok && !isTransportFailure(result) && !isNotServing(result);
+
 /**
- * Asks one Keeper or ZooKeeper node `ruok`, `mntr`, `srvr` and `isro` at once (one connection each, as 4lw
- * requires) and derives its role. Never throws, even when an injected `send` does.
+ * The words, in stages, each asked only when the answers so far leave the node's state open: `mntr` (and
+ * `srvr` beside it when the zxid is wanted); `srvr` when mntr was refused or garbled (stock ZooKeeper
+ * allows only srvr); `isro` of a Keeper that says standalone (a learner says ro); `ruok` and `isro` when
+ * nothing told the state (alive? which words does it allow?). A node that is down or silent is asked
+ * nothing more: a second word would cost a second timeout. A healthy node costs one connection a cycle.
+ */
+const askInStages = async (kind: NodeProbe['kind'], ask: Ask, zxid: boolean): Promise<Answers> => {
+  const [mntr, srvr] = await Promise.all([
+    ask(FOUR_LETTER_WORDS.mntr, parseMntr),
+    zxid ? ask(FOUR_LETTER_WORDS.srvr, parseSrvr) : undefined,
+  ]);
+  let answers: Answers = { mntr, ...(srvr && { srvr }) };
+  if (srvr === undefined && answeredWithout(mntr)) {
+    answers = { ...answers, srvr: await ask(FOUR_LETTER_WORDS.srvr, parseSrvr) };
+  }
+  const role = deriveRole(kind, answers);
+  if (role === 'unknown') {
+    const [ruok, isro] = await Promise.all([
+      ask(FOUR_LETTER_WORDS.ruok, parseRuok),
+      ask(FOUR_LETTER_WORDS.isro, parseIsro),
+    ]);
+    return { ...answers, ruok, isro };
+  }
+  if (role === 'standalone' && kind === 'keeper') {
+    return { ...answers, isro: await ask(FOUR_LETTER_WORDS.isro, parseIsro) };
+  }
+  return answers;
+};
+
+/**
+ * Probes one Keeper or ZooKeeper node (one connection per word, as 4lw requires; see askInStages) and
+ * derives its role. Never throws, even when an injected `send` does.
  */
 export const probeCoordinationNode = async (
   node: CoordinationNode,
@@ -110,10 +148,7 @@ export const probeCoordinationNode = async (
   const send = options.send ?? sendWord;
   const startedAt = clock.now();
 
-  const ask = async <T>(
-    word: FourLetterWord,
-    parse: (text: string) => ParseResult<T>,
-  ): Promise<ProbeResult<T>> => {
+  const ask: Ask = async (word, parse) => {
     let reply: ProbeResult<string>;
     try {
       reply = await send(node, word, timeoutMs);
@@ -127,13 +162,8 @@ export const probeCoordinationNode = async (
       : { ok: false, code: parsed.code, reason: parsed.reason, elapsedMs: reply.elapsedMs };
   };
 
-  const [ruok, mntr, srvr, isro] = await Promise.all([
-    ask(FOUR_LETTER_WORDS.ruok, parseRuok),
-    ask(FOUR_LETTER_WORDS.mntr, parseMntr),
-    ask(FOUR_LETTER_WORDS.srvr, parseSrvr),
-    ask(FOUR_LETTER_WORDS.isro, parseIsro),
-  ]);
-  const results = await explainSilence(node, { ruok, mntr, srvr, isro }, send, timeoutMs);
+  const answers = await askInStages(node.kind, ask, options.zxid ?? false);
+  const results = await explainSilence(node, answers, send, timeoutMs);
   return {
     node: node.name,
     kind: node.kind,

@@ -40,8 +40,6 @@ export interface MntrReport {
   syncedObservers?: number;
   /** Keeper 26.3: learners (our observers) within stale_log_gap. ZooKeeper: non-voting followers, not observers. */
   syncedNonVotingFollowers?: number;
-  /** Every line as received, keys with their `zk_` prefix. */
-  raw: Record<string, string>;
 }
 
 /** `srvr` or `stat` (the client list of `stat` is skipped). */
@@ -102,16 +100,22 @@ export type SendWord = (
   timeoutMs: number,
 ) => Promise<ProbeResult<string>>;
 
-/** What one node answered to ruok, mntr, srvr and isro, and the role derived from it. */
+/**
+ * What one node answered to mntr, and to the other words when they were asked (probeCoordinationNode
+ * asks them only when needed), and the role derived from it.
+ */
 export interface NodeProbe {
   node: string;
   kind: 'keeper' | 'zookeeper';
   endpoint: string;
   role: NodeRole;
-  ruok: ProbeResult<true>;
   mntr: ProbeResult<MntrReport>;
-  srvr: ProbeResult<SrvrReport>;
-  isro: ProbeResult<IsroMode>;
+  /** Asked for the zxid, or when mntr was refused or garbled. */
+  srvr?: ProbeResult<SrvrReport>;
+  /** Asked only when mntr and srvr did not tell the node's state. */
+  ruok?: ProbeResult<true>;
+  /** Asked only of a Keeper that says standalone, or when mntr and srvr did not tell the state. */
+  isro?: ProbeResult<IsroMode>;
   elapsedMs: number;
 }
 

@@ -22,12 +22,13 @@ export const rolesBySite = async (
 
 /**
  * Runs one cycle for each named site (all sites when none is named), at once, each judged against the
- * live roles its agent would read.
+ * live roles its agent would read; `zxid` also reads every coordination node's zxid.
  */
 export const runCycles = async (
   topology: Topology,
   siteName: string | undefined,
   roles: ReadonlyMap<string, ClusterRoles>,
+  { zxid = false }: { zxid?: boolean } = {},
 ): Promise<HealthReport[]> => {
   const sites = siteName === undefined ? topology.sites : [findSite(topology, siteName)];
   const connect = await replicaConnector(topology, { env: process.env });
@@ -39,6 +40,7 @@ export const runCycles = async (
           siteName: site.name,
           clock: systemClock,
           connect,
+          zxid,
           ...(roles.has(site.name) ? { roles: roles.get(site.name)! } : {}),
         }),
       ),

@@ -11,7 +11,7 @@ import { siteStateStore } from './state-store.js';
 export const status = async (options: StateOptions & { config: string }): Promise<void> => {
   const topology = await loadTopology(options.config);
   const roles = await rolesBySite(topology, options);
-  const reports = await runCycles(topology, undefined, roles);
+  const reports = await runCycles(topology, undefined, roles, { zxid: true });
   // Every site's store holds the same record once an operation wrote it; the newest one speaks.
   const live = [...roles.values()].sort((a, b) => b.since.localeCompare(a.since))[0]!;
   process.stdout.write(`${describePrimary(live)}\n`);

@@ -28,7 +28,7 @@ const thresholds: NodeLimits = {
 
 type Plan = [site: string, node: CoordinationNode, script: Script][];
 
-const membersOf = (plan: Plan): Promise<EnsembleMember[]> =>
+const membersOf = (plan: Plan, { zxid = false } = {}): Promise<EnsembleMember[]> =>
   Promise.all(
     plan.map(async ([site, node, script]) => ({
       site,
@@ -37,6 +37,7 @@ const membersOf = (plan: Plan): Promise<EnsembleMember[]> =>
         timeoutMs: 1_000,
         clock: fixedClock(),
         send: scriptedSend(script),
+        zxid,
       }),
     })),
   );
@@ -388,10 +389,20 @@ describe('assessEnsemble against the live roles', () => {
 });
 
 describe('assessCoordinationNode', () => {
-  const assessOne = async (site: string, node: CoordinationNode, script: Script) => {
-    const [member] = await membersOf([[site, node, script]]);
+  // As `chdr status` sees them: with the zxid (srvr asked beside mntr).
+  const assessOne = async (site: string, node: CoordinationNode, script: Script, zxid = true) => {
+    const [member] = await membersOf([[site, node, script]], { zxid });
     return assessCoordinationNode(site, node, member!.probe, thresholds);
   };
+
+  it('leaves the zxid out when only mntr was asked (the agent cycle)', async () => {
+    const check = await assessOne('primary', zkNodes.z1, zooKeeperScripts.leader, false);
+
+    expect(check).toMatchObject({ status: 'ok', values: { role: 'leader', zxid: null } });
+    expect(check.summary).toBe(
+      'zk-1 (10.0.1.31:2181) is leader as expected (participant): 0 outstanding, avg latency 0.5123 ms',
+    );
+  });
 
   it('passes a Keeper learner recognised through isro ro', async () => {
     const check = await assessOne('standby', keeperNodes.k4, keeperScripts.learner);

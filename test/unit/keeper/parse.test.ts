@@ -27,8 +27,6 @@ describe('parseMntr on Keeper fixtures', () => {
       syncedNonVotingFollowers: 1,
     });
     expect(mntr.syncedObservers).toBeUndefined();
-    expect(Object.keys(mntr.raw)).toHaveLength(21);
-    expect(mntr.raw.zk_key_arena_size).toBe('0');
   });
 
   it('reads a 25.8 leader, whose leader block is only followers and synced_followers', () => {
@@ -91,8 +89,7 @@ describe('parseMntr on ZooKeeper 3.8 fixtures', () => {
       syncedNonVotingFollowers: 0,
     });
     expect(mntr.followers).toBeUndefined();
-    expect(Object.keys(mntr.raw)).toHaveLength(553);
-    expect(mntr.raw.zk_peer_state).toBe('leading - broadcast');
+    expect(Object.keys(mntr)).not.toContain('raw');
   });
 
   it('reads a follower', () => {
@@ -106,7 +103,6 @@ describe('parseMntr on ZooKeeper 3.8 fixtures', () => {
     const mntr = valueOf(parseMntr(fixture('zookeeper/mntr-observer.txt')));
 
     expect(mntr).toMatchObject({ serverState: 'observer', avgLatencyMs: 0.6303 });
-    expect(mntr.raw.zk_observer_master_id).toBe('3');
   });
 });
 
@@ -328,10 +324,9 @@ describe('replies of the wrong shape', () => {
     });
   });
 
-  it('keeps unknown mntr keys without complaint', () => {
+  it('passes over unknown mntr keys without complaint', () => {
     const mntr = valueOf(parseMntr(`${fixture('keeper/mntr-follower.txt')}zk_uptime\t12345\n`));
 
-    expect(mntr.raw.zk_uptime).toBe('12345');
     expect(mntr.serverState).toBe('follower');
   });
 

@@ -19,7 +19,7 @@ const probe = (node = keeper, script: Script) =>
   probeCoordinationNode(node, { timeoutMs: 1_000, clock: fixedClock(), send: scriptedSend(script) });
 
 describe('probeCoordinationNode', () => {
-  it('asks ruok, mntr, srvr and isro at once, one call each, on the client port', async () => {
+  it('asks a leader mntr alone, one call on the client port, and srvr beside it when the zxid is wanted', async () => {
     const calls: { word: string; port: number; timeoutMs: number }[] = [];
     const release: (() => void)[] = [];
     const send: SendWord = (node, word, timeoutMs) => {
@@ -37,9 +37,21 @@ describe('probeCoordinationNode', () => {
 
     const pending = probeCoordinationNode(keeper, { timeoutMs: 750, clock: fixedClock(), send });
     await Promise.resolve();
-    expect(calls.map((call) => call.word).sort()).toEqual(['isro', 'mntr', 'ruok', 'srvr']);
+    expect(calls.map((call) => call.word)).toEqual(['mntr']);
     release.forEach((resolve) => resolve());
     const result = await pending;
+    expect(calls).toHaveLength(1);
+
+    const withZxid = probeCoordinationNode(keeper, { timeoutMs: 750, clock: fixedClock(), send, zxid: true });
+    await Promise.resolve();
+    expect(
+      calls
+        .slice(1)
+        .map((call) => call.word)
+        .sort(),
+    ).toEqual(['mntr', 'srvr']);
+    release.slice(1).forEach((resolve) => resolve());
+    expect((await withZxid).srvr).toMatchObject({ ok: true, value: { zxidHex: '0x2f4c1c9' } });
 
     expect(calls.every((call) => call.port === 9181 && call.timeoutMs === 750)).toBe(true);
     expect(result.role).toBe('leader');
@@ -54,16 +66,17 @@ describe('probeCoordinationNode', () => {
       endpoint: '10.0.1.21:9181',
       role: 'leader',
     });
-    expect(result.ruok).toMatchObject({ ok: true, value: true });
     expect(result.mntr).toMatchObject({ ok: true, value: { serverState: 'leader', syncedFollowers: 2 } });
-    expect(result.srvr).toMatchObject({ ok: true, value: { zxidHex: '0x2f4c1c9' } });
-    expect(result.isro).toMatchObject({ ok: true, value: 'rw' });
+    expect(result.srvr).toBeUndefined();
+    expect(result.ruok).toBeUndefined();
+    expect(result.isro).toBeUndefined();
   });
 
   it('recognises a Keeper learner, which says standalone, by its isro ro', async () => {
     const result = await probe(keeper, keeperScripts.learner);
 
     expect(result.mntr).toMatchObject({ ok: true, value: { serverState: 'standalone' } });
+    expect(result.isro).toMatchObject({ ok: true, value: 'ro' });
     expect(result.role).toBe('observer');
   });
 
@@ -73,21 +86,22 @@ describe('probeCoordinationNode', () => {
       mntr: fixture('keeper/mntr-standalone.txt'),
     });
 
+    expect(result.isro).toMatchObject({ ok: true, value: 'rw' });
     expect(result.role).toBe('standalone');
   });
 
   it('does not take a ZooKeeper isro for a learner: a ZooKeeper observer says observer in mntr', async () => {
     const result = await probe(zookeeper, zooKeeperScripts.observer);
 
-    expect(result.isro).toMatchObject({ ok: true, value: 'rw' });
+    expect(result.isro).toBeUndefined();
     expect(result.role).toBe('observer');
   });
 
-  it('reads a ZooKeeper that answers imok but null to isro as not serving', async () => {
+  it('reads a ZooKeeper without quorum as not serving from mntr, asking no more', async () => {
     const result = await probe(zookeeper, zooKeeperScripts.notServing);
 
-    expect(result.ruok.ok).toBe(true);
-    expect(result.isro).toMatchObject({ ok: false, code: 'NOT_SERVING' });
+    expect(result.mntr).toMatchObject({ ok: false, code: 'NOT_SERVING' });
+    expect(result.ruok).toBeUndefined();
     expect(result.role).toBe('not-serving');
   });
 
@@ -98,11 +112,21 @@ describe('probeCoordinationNode', () => {
     expect(result.role).toBe('not-serving');
   });
 
-  it('reads a node that refuses every connection as unreachable', async () => {
-    const result = await probe(keeper, DOWN);
+  it('reads a node that refuses every connection as unreachable, asking it nothing more', async () => {
+    const words: string[] = [];
+    const down = scriptedSend(DOWN);
+    const result = await probeCoordinationNode(keeper, {
+      timeoutMs: 1_000,
+      clock: fixedClock(),
+      send: (node, word, timeoutMs) => {
+        words.push(word);
+        return down(node, word, timeoutMs);
+      },
+    });
 
     expect(result.role).toBe('unreachable');
     expect(result.mntr).toMatchObject({ ok: false, code: 'CONNECTION_REFUSED' });
+    expect(words).toEqual(['mntr']);
   });
 
   it('falls back on srvr when mntr is not whitelisted (stock ZooKeeper)', async () => {
@@ -115,11 +139,13 @@ describe('probeCoordinationNode', () => {
     expect(result.role).toBe('follower');
   });
 
-  it('says unknown when the node answers imok but allows nothing that tells its state', async () => {
+  it('asks ruok and isro when mntr and srvr are refused, and says unknown, not down, for an imok', async () => {
     const result = await probe(keeper, { ruok: fixture('keeper/ruok.txt') });
 
     expect(result.role).toBe('unknown');
     expect(result.srvr).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    expect(result.ruok).toMatchObject({ ok: true, value: true });
+    expect(result.isro).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
   });
 
   it('turns a send that throws into a failed result instead of throwing', async () => {
@@ -130,7 +156,7 @@ describe('probeCoordinationNode', () => {
     const result = await probeCoordinationNode(keeper, { timeoutMs: 1_000, clock: fixedClock(), send });
 
     expect(result.role).toBe('unreachable');
-    expect(result.ruok).toMatchObject({ ok: false, code: 'CONNECTION_RESET', reason: 'ruok: boom' });
+    expect(result.mntr).toMatchObject({ ok: false, code: 'CONNECTION_RESET', reason: 'mntr: boom' });
   });
 });
 
@@ -159,7 +185,7 @@ describe('probeCoordinationNode on a node that accepts connections but never ans
     });
 
     expect(probe.role).toBe('unknown');
-    expect(probe.srvr).toMatchObject({ ok: false, code: 'TLS_ERROR' });
+    expect(probe.mntr).toMatchObject({ ok: false, code: 'TLS_ERROR' });
   });
 
   it('keeps it unreachable when the TLS attempt times out too (a hung server), even if that send throws', async () => {

@@ -34,7 +34,9 @@ describe('the 4lw seam of the cycle', () => {
     });
 
     const nodes = topology.sites.flatMap((site) => site.coordination);
-    expect(words).toHaveLength(nodes.length * 4 + topology.sites[0]!.coordination.length);
+    // Followers tell their state by mntr: one word per node, and conf for this site's allow lists.
+    expect(words).toHaveLength(nodes.length + topology.sites[0]!.coordination.length);
+    expect(new Set(words.map((word) => word.split(':')[1]))).toEqual(new Set(['mntr', 'conf']));
     expect(words.filter((word) => word.endsWith(':conf')).sort()).toEqual(
       topology.sites[0]!.coordination.map((node) => `${node.name}:conf`).sort(),
     );
