@@ -3,7 +3,6 @@
 // twenty-five (it would serve 75 statements a cycle on two cores, and the figure would time that server);
 // replayed replies keep the agent's own work (connections, requests, parsing, verdicts) and nothing else.
 // Started by scripts/bench-cycle.ts: reads the recording as JSON on stdin, prints the ports it listens on.
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 
 export interface Recording {
@@ -28,20 +27,43 @@ const readStdin = async (): Promise<string> => {
   return Buffer.concat(chunks).toString('utf8');
 };
 
-const replicaServer = (recording: Recording): HttpServer =>
-  createHttpServer((request, response) => {
-    if (request.method === 'GET') {
-      response.writeHead(recording.replicasStatus.httpStatus).end(recording.replicasStatus.body);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = recording.statements[Buffer.concat(chunks).toString('utf8')];
-      if (body === undefined) response.writeHead(500).end('Code: 62. DB::Exception: not recorded');
-      else response.writeHead(200).end(body);
+const response = (status: number, body: string): Buffer => {
+  const bytes = Buffer.from(body);
+  return Buffer.concat([
+    Buffer.from(`HTTP/1.1 ${status} X\r\nContent-Length: ${bytes.length}\r\nConnection: keep-alive\r\n\r\n`),
+    bytes,
+  ]);
+};
+
+/**
+ * A minimal HTTP/1.1 keep-alive responder (node:http's parser would cost this process more than the agent
+ * spends on the request): reads each request's head and Content-Length body, answers the recorded bytes.
+ */
+const replicaServer = (recording: Recording): TcpServer => {
+  const status = response(recording.replicasStatus.httpStatus, recording.replicasStatus.body);
+  const statements = new Map(
+    Object.entries(recording.statements).map(([sql, body]) => [sql, response(200, body)]),
+  );
+  const unknown = response(500, 'Code: 62. DB::Exception: not recorded');
+  return createTcpServer((socket) => {
+    socket.on('error', () => undefined);
+    let pending = Buffer.alloc(0);
+    socket.on('data', (data: Buffer) => {
+      pending = Buffer.concat([pending, data]);
+      for (;;) {
+        const headEnd = pending.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const head = pending.subarray(0, headEnd).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        const bodyStart = headEnd + 4;
+        if (pending.length < bodyStart + length) return;
+        const body = pending.subarray(bodyStart, bodyStart + length).toString('utf8');
+        pending = pending.subarray(bodyStart + length);
+        socket.write(head.startsWith('GET ') ? status : (statements.get(body) ?? unknown));
+      }
     });
   });
+};
 
 const nodeServer = (recording: Recording): TcpServer =>
   createTcpServer((socket) => {
@@ -49,7 +71,7 @@ const nodeServer = (recording: Recording): TcpServer =>
     socket.once('data', (data) => socket.end(recording.words[data.toString('latin1').trim()] ?? ''));
   });
 
-const listen = (server: HttpServer | TcpServer): Promise<number> =>
+const listen = (server: TcpServer): Promise<number> =>
   new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
   );
