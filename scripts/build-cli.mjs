@@ -1,7 +1,6 @@
 // Bundles the CLI into bin/chdr.mjs plus lazily loaded chunks in bin/chunks/ (dependencies but the AWS SDK included,
 // tree-shaken and minified, source maps beside the files). Runs on `npm install`.
 import { chmodSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 rmSync('bin', { recursive: true, force: true });
@@ -23,7 +22,7 @@ await build({
   external: ['@aws-sdk/*'],
   // yaml's ES module build (the `default` condition of its exports) rather than its CommonJS one (`node`): the
   // same code, but scope-hoisted and tree-shaken it evaluates in a third of the time.
-  alias: { yaml: fileURLToPath(new URL('../node_modules/yaml/browser/index.js', import.meta.url)) },
+  alias: { yaml: './node_modules/yaml/browser/index.js' },
   // Bundled CommonJS dependencies call `require`: ESM has none, so each chunk gets one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __chdrRequire } from 'node:module'; const require = __chdrRequire(import.meta.url);",
