@@ -7,7 +7,7 @@ const program = new Command('chdr')
   .description('Watch and fail over a ClickHouse cluster replicated across two regions')
   .showHelpAfterError()
   .exitOverride();
-registerCommands(program);
+registerCommands(program, process.argv[2]);
 
 try {
   await program.parseAsync(process.argv);
