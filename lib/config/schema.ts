@@ -14,11 +14,21 @@ import {
  * instead of silently falling back to a default.
  */
 
+// Building blocks, each built once and shared by every key it validates: a zod schema is immutable, and one
+// built per key costs start-up time (every chained call is another schema object).
 const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'use letters, digits, "-", "_" or "." (at most 63)');
 const host = z.string().min(1, 'give a host name or IP address');
 const port = z.number().int().min(1).max(65_535);
+const optionalPort = port.optional();
+const text = z.string().min(1);
+const optionalText = text.optional();
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+const count = z.number().int().nonnegative();
+const positiveInt = z.number().int().positive();
+const off = z.boolean().default(false);
 const sqlIdentifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use a plain SQL identifier (letters, digits, "_")');
@@ -26,22 +36,22 @@ const sqlIdentifier = z
 /** Where a password comes from. A plain string is accepted but flagged by the security lint. */
 export const secretRefSchema = z.union([
   z.string(),
-  z.strictObject({ env: z.string().min(1) }),
-  z.strictObject({ ssm: z.string().min(1) }),
-  z.strictObject({ secretsManager: z.string().min(1), key: z.string().min(1).optional() }),
+  z.strictObject({ env: text }),
+  z.strictObject({ ssm: text }),
+  z.strictObject({ secretsManager: text, key: optionalText }),
 ]);
 
 const replicaSchema = z.strictObject({
   name,
   host,
   httpPort: port.default(8123),
-  tls: z.boolean().default(false),
+  tls: off,
   /** PEM bundle of the CA that signed the server's certificate, when it is not a public CA (HTTPS only). */
-  caFile: z.string().min(1).optional(),
-  user: z.string().min(1).default('default'),
+  caFile: optionalText,
+  user: text.default('default'),
   password: secretRefSchema.optional(),
   /** EC2 instance that runs this server, for host commands over SSM. */
-  instanceId: z.string().min(1).optional(),
+  instanceId: optionalText,
 });
 
 const coordinationNodeSchema = z
@@ -49,19 +59,19 @@ const coordinationNodeSchema = z
     name,
     kind: z.enum(COORDINATION_KINDS),
     host,
-    clientPort: port.optional(),
+    clientPort: optionalPort,
     /** The client port speaks TLS (Keeper `tcp_port_secure`, ZooKeeper `secureClientPort`): 4lw goes over TLS. */
-    tls: z.boolean().default(false),
+    tls: off,
     /** PEM bundle of the CA that signed the node's certificate, when `tls` is on and the CA is private. */
-    caFile: z.string().min(1).optional(),
+    caFile: optionalText,
     role: z.enum(COORDINATION_ROLES).default('participant'),
     /** `myid` (ZooKeeper) or `server_id` (Keeper): needed to render ensemble configs on failover. */
     serverId: z.number().int().min(1).max(255).optional(),
     /** ZooKeeper quorum port or Keeper raft port. */
-    peerPort: port.optional(),
+    peerPort: optionalPort,
     /** ZooKeeper leader-election port (unused by Keeper). */
-    electionPort: port.optional(),
-    instanceId: z.string().min(1).optional(),
+    electionPort: optionalPort,
+    instanceId: optionalText,
   })
   .transform((node) => ({
     ...node,
@@ -83,96 +93,96 @@ const siteSchema = z.strictObject({
 });
 
 const thresholdsSchema = z.strictObject({
-  heartbeatLagWarnSeconds: z.number().positive().default(120),
-  heartbeatLagCriticalSeconds: z.number().positive().default(300),
-  replicaDelayWarnSeconds: z.number().nonnegative().default(60),
+  heartbeatLagWarnSeconds: positive.default(120),
+  heartbeatLagCriticalSeconds: positive.default(300),
+  replicaDelayWarnSeconds: nonNegative.default(60),
   /** Altinity's clickhouse-operator alerts at 300 s of absolute delay. */
-  replicaDelayCriticalSeconds: z.number().nonnegative().default(300),
-  queueSizeWarn: z.number().int().nonnegative().default(100),
+  replicaDelayCriticalSeconds: nonNegative.default(300),
+  queueSizeWarn: count.default(100),
   /** Altinity's operator alerts at more than 10 outstanding requests. */
-  outstandingRequestsWarn: z.number().int().nonnegative().default(10),
+  outstandingRequestsWarn: count.default(10),
   /** Altinity's operator alerts at an average latency above 500 ms. */
-  avgLatencyWarnMs: z.number().nonnegative().default(500),
+  avgLatencyWarnMs: nonNegative.default(500),
   /** Largest request latency since the node's counters were reset (`mntr` zk_max_latency); the average never moves. */
-  maxLatencyWarnMs: z.number().nonnegative().default(2000),
+  maxLatencyWarnMs: nonNegative.default(2000),
   /** Share of the process's file descriptor limit in use (`mntr` zk_open/max_file_descriptor_count). */
   openFileDescriptorsWarnRatio: z.number().gt(0).max(1).default(0.8),
   /** Replication log entries not yet pulled into a replica's queue (`log_max_index - log_pointer`). */
-  logLagWarn: z.number().int().nonnegative().default(100),
+  logLagWarn: count.default(100),
   /** INSERTs waiting in a replica's replication queue (`system.replicas.inserts_in_queue`). */
-  insertsInQueueWarn: z.number().int().nonnegative().default(50),
+  insertsInQueueWarn: count.default(50),
   /** Active parts in one partition; ClickHouse delays inserts at parts_to_delay_insert (150 on 18.16). */
-  partsPerPartitionWarn: z.number().int().positive().default(100),
+  partsPerPartitionWarn: positiveInt.default(100),
   /** How far a server's clock (its `now()`) may be from the agent's. */
-  clockSkewWarnSeconds: z.number().positive().default(5),
+  clockSkewWarnSeconds: positive.default(5),
   /** Cycles in which a site's heartbeat row may stay unchanged before it counts as stalled. */
   stalledCycles: z.number().int().min(1).default(2),
 });
 
 const commandTemplatesSchema = z.strictObject({
-  stopCoordination: z.string().min(1).optional(),
-  startCoordination: z.string().min(1).optional(),
-  writeCoordinationConfig: z.string().min(1).optional(),
-  readCoordinationConfig: z.string().min(1).optional(),
-  stopClickHouse: z.string().min(1).optional(),
-  startClickHouse: z.string().min(1).optional(),
-  writeClickHouseCoordinationConfig: z.string().min(1).optional(),
-  readClickHouseCoordinationConfig: z.string().min(1).optional(),
+  stopCoordination: optionalText,
+  startCoordination: optionalText,
+  writeCoordinationConfig: optionalText,
+  readCoordinationConfig: optionalText,
+  stopClickHouse: optionalText,
+  startClickHouse: optionalText,
+  writeClickHouseCoordinationConfig: optionalText,
+  readClickHouseCoordinationConfig: optionalText,
   /** Moves a coordination node's data aside before it rejoins as an observer (full snapshot from the leader). */
-  resetCoordinationData: z.string().min(1).optional(),
+  resetCoordinationData: optionalText,
   /** Copies a node's data folders aside before a new ensemble is formed from them (kept if already there). */
-  backupCoordinationData: z.string().min(1).optional(),
+  backupCoordinationData: optionalText,
   /** Undo of a new ensemble: moves the new epoch's data aside and puts the backup of this run back. */
-  restoreCoordinationData: z.string().min(1).optional(),
+  restoreCoordinationData: optionalText,
   /** Keeper: restarts the picked node with `--force-recovery` instead of sending it `rcvr`. */
-  forceRecoveryCoordination: z.string().min(1).optional(),
+  forceRecoveryCoordination: optionalText,
   /** Fencing: keeps a node from starting (boot guard marker, service disabled) and stops it. */
-  fenceNode: z.string().min(1).optional(),
+  fenceNode: optionalText,
   /** `chdr recover`: removes the boot guard marker and enables the service again. */
-  unfenceNode: z.string().min(1).optional(),
+  unfenceNode: optionalText,
   /** Prints a file's modification time in epoch seconds (tells whether a server started after its config changed). */
-  fileModifiedAt: z.string().min(1).optional(),
+  fileModifiedAt: optionalText,
   /** Moves a stopped replica's part directory (`{path}`) into its table's `detached/` folder (recovery keeps divergent parts). */
-  detachClickHousePart: z.string().min(1).optional(),
+  detachClickHousePart: optionalText,
 });
 
 /** Config file locations; `{node}` is replaced by the node's name. Defaults: a standard systemd install. */
 const configPathsSchema = z.strictObject({
-  zookeeperConfig: z.string().min(1).default('/etc/zookeeper/conf/zoo.cfg'),
-  keeperConfig: z.string().min(1).default('/etc/clickhouse-keeper/keeper_config.xml'),
-  clickhouseCoordinationConfig: z.string().min(1).default('/etc/clickhouse-server/config.d/zookeeper.xml'),
+  zookeeperConfig: text.default('/etc/zookeeper/conf/zoo.cfg'),
+  keeperConfig: text.default('/etc/clickhouse-keeper/keeper_config.xml'),
+  clickhouseCoordinationConfig: text.default('/etc/clickhouse-server/config.d/zookeeper.xml'),
 });
 
 const hookSchema = z.union([
   z.strictObject({
-    command: z.string().min(1),
+    command: text,
     site: name.optional(),
-    timeoutSeconds: z.number().positive().default(60),
+    timeoutSeconds: positive.default(60),
   }),
-  z.strictObject({ lambda: z.string().min(1), timeoutSeconds: z.number().positive().default(60) }),
+  z.strictObject({ lambda: text, timeoutSeconds: positive.default(60) }),
 ]);
 
 const failoverSchema = z.strictObject({
   /** Refuse a failover when the target's heartbeat lag exceeds this, unless forced. */
-  maxLagSeconds: z.number().positive().default(300),
+  maxLagSeconds: positive.default(300),
   /** Anti-flapping: no failover or failback this soon after the last one, unless acknowledged. */
-  blockPeriodMinutes: z.number().nonnegative().default(60),
-  stepTimeoutSeconds: z.number().positive().default(120),
+  blockPeriodMinutes: nonNegative.default(60),
+  stepTimeoutSeconds: positive.default(120),
   executor: z
     .discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('local') }),
-      z.strictObject({ kind: z.literal('ssm'), pollIntervalMs: z.number().int().positive().default(2000) }),
+      z.strictObject({ kind: z.literal('ssm'), pollIntervalMs: positiveInt.default(2000) }),
     ])
     .prefault({ kind: 'ssm' }),
   commands: commandTemplatesSchema.prefault({}),
   paths: configPathsSchema.prefault({}),
   route53: z
     .strictObject({
-      hostedZoneId: z.string().min(1),
-      recordName: z.string().min(1),
-      ttl: z.number().int().positive().default(30),
+      hostedZoneId: text,
+      recordName: text,
+      ttl: positiveInt.default(30),
       /** The member chdr switches when the record is a routing policy set (weighted, failover, ...). */
-      setIdentifier: z.string().min(1).optional(),
+      setIdentifier: optionalText,
     })
     .optional(),
   hooks: z
@@ -183,7 +193,7 @@ const failoverSchema = z.strictObject({
    * journal in the target site's state table (`chdr-<cluster>-<site>[-<stage>]-state`, in that site's
    * region), as the failover functions do; absent, in a local file.
    */
-  stackStage: z.string().min(1).optional(),
+  stackStage: optionalText,
 });
 
 export const topologySchema = z
@@ -202,14 +212,14 @@ export const topologySchema = z
     thresholds: thresholdsSchema.prefault({}),
     timeouts: z
       .strictObject({
-        probeMs: z.number().int().positive().default(DEFAULT_PROBE_TIMEOUT_MS),
-        cycleMs: z.number().int().positive().default(DEFAULT_CYCLE_DEADLINE_MS),
+        probeMs: positiveInt.default(DEFAULT_PROBE_TIMEOUT_MS),
+        cycleMs: positiveInt.default(DEFAULT_CYCLE_DEADLINE_MS),
       })
       .prefault({}),
     alerts: z
       .strictObject({
         snsTopicArn: z.string().startsWith('arn:').optional(),
-        repageMinutes: z.number().positive().default(60),
+        repageMinutes: positive.default(60),
         /**
          * Consecutive cycles a condition must hold before it pages: a single slow probe pages nothing.
          * Where the schedule is a minute or longer, the cycle re-probes once within the invocation
@@ -223,9 +233,7 @@ export const topologySchema = z
         confirmSeconds: z.number().int().min(0).max(600).default(20),
       })
       .prefault({}),
-    metrics: z
-      .strictObject({ namespace: z.string().min(1).max(255).default(DEFAULT_METRICS_NAMESPACE) })
-      .prefault({}),
+    metrics: z.strictObject({ namespace: text.max(255).default(DEFAULT_METRICS_NAMESPACE) }).prefault({}),
     schedule: z
       .string()
       .regex(/^(rate|cron)\(.+\)$/, 'use an EventBridge expression such as rate(1 minute)')
