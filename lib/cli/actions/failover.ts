@@ -13,7 +13,7 @@ import {
   readLiveRoles,
   type OperationKind,
 } from '../../failover/index.js';
-import { localStatePath } from './local-runtime.js';
+import { localStatePath } from './state-store.js';
 
 export interface OperationOptions {
   config: string;
