@@ -6,8 +6,9 @@ import type { Topology } from './types.js';
 /**
  * Where topologies that were validated are kept between processes (the CLI's, whose every command loads one):
  * an entry holds what parsing and validating a file produced, under a key that hashes the file's bytes with
- * the build of chdr that validated them. A change to either is a miss, so a hit is exactly what validating the
- * file again would return; a file with problems is never stored, and reports them every time.
+ * the build of chdr (and the Node) that validated them. A change to any of them is a miss, so a hit is
+ * exactly what validating the file again would return; a file with problems is never stored, and reports
+ * them every time.
  */
 export interface TopologyCache {
   dir: string;
@@ -26,7 +27,9 @@ const sha256 = (...parts: (string | Buffer)[]): string => {
   return hash.digest('hex');
 };
 
-const entryKey = (cache: TopologyCache, bytes: Buffer): string => sha256(cache.build, bytes);
+// Node's version too: the same build validating on another Node (its regular expressions, its JSON) is
+// another validator as far as the cache can tell.
+const entryKey = (cache: TopologyCache, bytes: Buffer): string => sha256(cache.build, process.version, bytes);
 
 /** One entry per config file, replaced when the file or the build changes. */
 const entryPath = (cache: TopologyCache, path: string): string =>
