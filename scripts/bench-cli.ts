@@ -76,7 +76,7 @@ export const benchColdCheck = async (
   log.figure(
     `one cycle, cold (\`chdr check --site ${site}\` in a fresh process, exit 0)`,
     ms(cold!),
-    `median of ${ROUNDS}, includes Node start-up`,
+    `median of ${ROUNDS}, includes Node start-up; the topology from the CLI's cache of validated topologies, which the first run fills (README: Benchmarks)`,
   );
   log.figure(
     'the same checks as a sequential shell script (curl, `echo mntr | nc`, heartbeat over HTTP)',

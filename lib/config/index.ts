@@ -1,4 +1,5 @@
-export { loadTopology, parseTopology, parseTopologyText } from './load.js';
+export { loadTopology, parseTopology, parseTopologyText, type LoadOptions } from './load.js';
+export type { TopologyCache } from './cache.js';
 export { ConfigError, CONFIG_ERROR_CODES } from './errors.js';
 export { resolveSecret, type SecretDeps } from './secrets.js';
 export {

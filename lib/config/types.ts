@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { secretRefSchema, topologySchema } from './schema.js';
+import type { topologySchema } from './schema.js';
 import type { COORDINATION_KINDS, COORDINATION_ROLES, SITE_ROLES } from './constants.js';
 
 export type SiteRole = (typeof SITE_ROLES)[number];
@@ -14,7 +14,7 @@ export type CoordinationNode = Site['coordination'][number];
 export type Thresholds = Topology['thresholds'];
 export type FailoverSettings = Topology['failover'];
 export type Hook = FailoverSettings['hooks']['pre'][number];
-export type SecretRef = z.output<typeof secretRefSchema>;
+export type SecretRef = NonNullable<ReplicaEndpoint['password']>;
 
 /** One problem in a config file, as `path: message`. */
 export interface ConfigProblem {

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { runAgentCyclesForAllSites, verdictFreshMs } from '../../agent/index.js';
 import { closeCachedConnections } from '../../clickhouse/index.js';
-import { loadTopology } from '../../config/index.js';
+import { loadCliTopology } from './topology.js';
 import { replicaConnector } from '../../cycle/index.js';
 import { localFenceGuard, localFencerFor } from '../../fence/index.js';
 import { systemClock } from '../../probe/index.js';
@@ -17,7 +17,7 @@ export interface AgentOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const agent = async (options: AgentOptions): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   const { store, pager } = localPaging(topology);
   const connect = await replicaConnector(topology, { env: process.env });
   // The local cluster's agent enforces fences the way the deployed one does: kill what came back.

@@ -1,4 +1,4 @@
-import { loadTopology } from '../../config/index.js';
+import { loadCliTopology } from './topology.js';
 import { worstStatus } from '../../health/index.js';
 import { renderChecksTable, statusLabel } from '../../report/index.js';
 import type { StateOptions } from '../state-option.js';
@@ -11,7 +11,7 @@ export interface CheckOptions extends StateOptions {
 }
 
 export const check = async (options: CheckOptions): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   const reports = await runCycles(topology, options.site, await rolesBySite(topology, options));
   const status = worstStatus(reports.map((report) => report.status));
   if (options.json) {

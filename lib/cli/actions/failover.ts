@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import { loadTopology } from '../../config/index.js';
+import { loadCliTopology } from './topology.js';
 import { localFencerFor } from '../../fence/index.js';
 import {
   RUN_RESULTS,
@@ -13,7 +13,7 @@ import {
   readLiveRoles,
   type OperationKind,
 } from '../../failover/index.js';
-import { localStatePath } from './local-runtime.js';
+import { localStatePath } from './state-store.js';
 
 export interface OperationOptions {
   config: string;
@@ -52,7 +52,7 @@ const abortOnSignal = (): { signal: AbortSignal; dispose(): void } => {
 };
 
 export const operation = async (kind: OperationKind, options: OperationOptions): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   const request = {
     kind,
     from: options.from,
@@ -98,7 +98,7 @@ export const operation = async (kind: OperationKind, options: OperationOptions):
 };
 
 export const history = async (options: { config: string; stateFile?: string; json?: boolean }) => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   const runtime = await createFailoverRuntime(topology, {
     stateFile: options.stateFile ?? localStatePath(topology),
   });

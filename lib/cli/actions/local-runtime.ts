@@ -1,20 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { alertSettings, Pager, Pauses, type Notification, type Notifier } from '../../alerts/index.js';
 import type { Topology } from '../../config/index.js';
 import type { PublishedDatum } from '../../metrics/index.js';
 import { renderNotification } from '../../report/index.js';
-import { FileStateStore } from '../../state/index.js';
-
-/** Local state (paging, heartbeat memory, pauses, the failover journal) lives in one file per cluster. */
-export const localStatePath = (topology: Topology, dir = '.chdr/state'): string =>
-  join(dir, `${topology.cluster}.json`);
-
-export const localStore = (topology: Topology): FileStateStore => {
-  const path = localStatePath(topology);
-  mkdirSync(dirname(path), { recursive: true });
-  return new FileStateStore(path);
-};
+import { localStore } from './state-store.js';
 
 /** Prints what SNS would deliver. */
 export class PrintingNotifier implements Notifier {

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { Pauses, SnsNotifier, type Notifier } from '../../alerts/index.js';
-import { findSite, loadTopology, type Topology } from '../../config/index.js';
+import { findSite, type Topology } from '../../config/index.js';
+import { loadCliTopology } from './topology.js';
 import { ChdrError } from '../../errors/index.js';
 import type { StateOptions } from '../state-option.js';
 import { PrintingNotifier } from './local-runtime.js';
@@ -50,7 +51,7 @@ const pausesFor = async (topology: Topology, site: string, options: StateOptions
 };
 
 export const pause = async (options: PauseOptions): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   findSite(topology, options.site);
   const paused = await (
     await pausesFor(topology, options.site, options)
@@ -59,7 +60,7 @@ export const pause = async (options: PauseOptions): Promise<void> => {
 };
 
 export const resume = async (options: StateOptions & { config: string; site: string }): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   findSite(topology, options.site);
   const resumed = await (
     await pausesFor(topology, options.site, options)

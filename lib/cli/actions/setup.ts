@@ -1,5 +1,6 @@
 import { closeCachedConnections } from '../../clickhouse/index.js';
-import { loadTopology, type Topology } from '../../config/index.js';
+import type { Topology } from '../../config/index.js';
+import { loadCliTopology } from './topology.js';
 import { replicaConnector } from '../../cycle/index.js';
 import { ChdrError } from '../../errors/index.js';
 import { worstStatus } from '../../health/index.js';
@@ -85,7 +86,7 @@ const userInstructions = (topology: Topology, setups: readonly ReplicaSetup[], u
 
 /** Creates the heartbeat table on every replica, prints or applies the monitoring user, runs one cycle. */
 export const setup = async (options: SetupCommandOptions): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   const topologyUser = topology.sites[0]?.replicas[0]?.user;
   const user =
     options.monitorUser ?? (topologyUser && topologyUser !== 'default' ? topologyUser : DEFAULT_MONITOR_USER);

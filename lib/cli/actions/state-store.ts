@@ -1,7 +1,18 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { findSite, type Topology } from '../../config/index.js';
-import { DynamoStateStore, siteStateTableName, type StateStore } from '../../state/index.js';
+import { DynamoStateStore, FileStateStore, siteStateTableName, type StateStore } from '../../state/index.js';
 import type { StateOptions } from '../state-option.js';
-import { localStore } from './local-runtime.js';
+
+/** Local state (paging, heartbeat memory, pauses, the failover journal) lives in one file per cluster. */
+export const localStatePath = (topology: Topology, dir = '.chdr/state'): string =>
+  join(dir, `${topology.cluster}.json`);
+
+export const localStore = (topology: Topology): FileStateStore => {
+  const path = localStatePath(topology);
+  mkdirSync(dirname(path), { recursive: true });
+  return new FileStateStore(path);
+};
 
 /**
  * The state store a site's agent reads: the site's table in its region when deployed. The DynamoDB client

@@ -1,5 +1,5 @@
 import { Pauses } from '../../alerts/index.js';
-import { loadTopology } from '../../config/index.js';
+import { loadCliTopology } from './topology.js';
 import { describeFence, describePrimary, liveLayout } from '../../cycle/index.js';
 import { worstStatus } from '../../health/index.js';
 import { renderStatusTree } from '../../report/index.js';
@@ -9,7 +9,7 @@ import { rolesBySite, runCycles } from './run-cycles.js';
 import { siteStateStore } from './state-store.js';
 
 export const status = async (options: StateOptions & { config: string }): Promise<void> => {
-  const topology = await loadTopology(options.config);
+  const topology = await loadCliTopology(options.config);
   const roles = await rolesBySite(topology, options);
   const reports = await runCycles(topology, undefined, roles, { zxid: true });
   // Every site's store holds the same record once an operation wrote it; the newest one speaks.
