@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPROBE_MIN_PERIOD_SECONDS } from '../lib/agent/constants.js';
-import { parseTopologyText } from '../lib/config/load.js';
+import { parseTopologyText } from '../lib/config/parse.js';
 import type { Site, Topology } from '../lib/config/types.js';
 import { alarmInstances, alarmResources } from '../lib/metrics/alarms.js';
 import { dashboardBody } from '../lib/metrics/dashboard.js';

@@ -3,13 +3,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createClickHouseConnection, createHttpTransport, probeReplica } from '../lib/clickhouse/index.js';
-import {
-  findSite,
-  withExtraEndpoints,
-  type ReplicaEndpoint,
-  type Site,
-  type Topology,
-} from '../lib/config/index.js';
+import { findSite, type ReplicaEndpoint, type Site, type Topology } from '../lib/config/index.js';
+import { withExtraEndpoints } from '../lib/config/parse.js';
 import { replicaConnector, runCycle, type HealthReport } from '../lib/cycle/index.js';
 import { readHeartbeats, writeHeartbeat } from '../lib/heartbeat/index.js';
 import { probeCoordinationNode, sendWord } from '../lib/keeper/index.js';

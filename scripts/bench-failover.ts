@@ -1,7 +1,7 @@
 // The failover drill of `npm run bench`: a local cluster of its own loses its primary site, fails over
 // (fencing it), recovers the old primary and fails back, then freezes the primary and fails over again;
 // each phase is timed. An operation that does not succeed fails the bench.
-import { parseTopologyText } from '../lib/config/index.js';
+import { parseTopologyText } from '../lib/config/parse.js';
 import {
   createFailoverRuntime,
   executeOperation,

@@ -2,6 +2,7 @@
 // tree-shaken and minified, source maps beside the files). Runs on `npm install`.
 import { randomUUID } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
 rmSync('bin', { recursive: true, force: true });
@@ -31,6 +32,17 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __chdrRequire } from 'node:module'; const require = __chdrRequire(import.meta.url);",
   },
+  plugins: [
+    {
+      name: 'lazy-child-process-for-commander',
+      setup: (build) =>
+        build.onResolve({ filter: /^(node:)?child_process$/ }, ({ importer }) =>
+          importer.includes('node_modules/commander/')
+            ? { path: resolve('scripts/lazy-child-process.cjs') }
+            : undefined,
+        ),
+    },
+  ],
   logLevel: 'warning',
 });
 

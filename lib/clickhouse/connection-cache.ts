@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto';
 import { createClickHouseConnection, endpointUrl, type ClickHouseEndpoint } from './connection.js';
 import type { ClickHouseConnection, ConnectionOptions } from './types.js';
 
 /**
  * Connections kept across warm Lambda invocations, one per endpoint and user. A changed password
- * (rotated secret) or changed options replace the cached connection; only a digest is kept.
+ * (rotated secret) or changed options replace the cached connection. The password is compared as it is:
+ * the connection holds it anyway (its Basic auth header), and a digest would load node:crypto (~4 ms of
+ * a cold CLI start) for every request's lookup.
  */
 const cache = new Map<string, { fingerprint: string; connection: ClickHouseConnection }>();
 
 const fingerprintOf = (password: string | undefined, options: ConnectionOptions): string =>
-  createHash('sha256')
-    .update(JSON.stringify([password ?? null, options.requestTimeoutMs, options.keepAlive]))
-    .digest('hex');
+  JSON.stringify([password ?? null, options.requestTimeoutMs, options.keepAlive]);
 
 export const cachedClickHouseConnection = (
   endpoint: ClickHouseEndpoint,

@@ -3,8 +3,9 @@ import type { HttpReply } from './types.js';
 
 // Not `import ... from 'node:http'`: on Node 22 the ESM facade of node:http reads every export, and its
 // lazy getters (WebSocket and its events) load undici, 30 to 90 ms of start-up (measured) for nothing.
-const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
-const { Agent: HttpsAgent, request: httpsRequest } = process.getBuiltinModule('node:https');
+// node:https (and with it tls and crypto, ~10 ms) is loaded only for an HTTPS replica.
+const httpModules = (tls: boolean) =>
+  tls ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
 
 /**
  * How long a kept-alive socket may sit idle before it is dropped rather than reused: below ClickHouse's
@@ -40,10 +41,11 @@ export interface ClickHouseTransport {
  */
 export const createHttpTransport = (config: TransportConfig): ClickHouseTransport => {
   const tls = config.url.startsWith('https:');
-  const agent = tls
-    ? new HttpsAgent({ keepAlive: config.keepAlive, ...(config.ca === undefined ? {} : { ca: config.ca }) })
-    : new HttpAgent({ keepAlive: config.keepAlive });
-  const request = tls ? httpsRequest : httpRequest;
+  const { Agent, request } = httpModules(tls);
+  const agent = new Agent({
+    keepAlive: config.keepAlive,
+    ...(tls && config.ca !== undefined ? { ca: config.ca } : {}),
+  });
   const ttlMs = config.idleSocketTtlMs ?? IDLE_SOCKET_TTL_MS;
   const idleSince = new WeakMap<Socket, number>();
   agent.on('free', (socket: Socket) => idleSince.set(socket, Date.now()));

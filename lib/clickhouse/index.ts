@@ -14,7 +14,7 @@ export {
   probeFailureOf,
 } from './errors.js';
 export { explainFailure, type FailureExplanation } from './explain.js';
-export { parseReplicasStatus, parseReplicaRow, parseReplicaRows } from './parse.js';
+export { parseReplicasStatus, parseReplicaRow, parseReplicaRows, unsignedOf } from './parse.js';
 export {
   probeReplica,
   probeReplicasStatus,

@@ -79,6 +79,14 @@ export const parseReplicasStatus = (httpStatus: number, body: string): ReplicasS
 const ZERO_DATE_TIME = /^(?:0000-00-00|1970-01-01|1969-12-31)/;
 const UNSIGNED = /^\d+$/;
 
+/** A JSON number or digit string that is an unsigned integer (UInt64 arrives quoted), else undefined. */
+export const unsignedOf = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0
+    ? value
+    : typeof value === 'string' && UNSIGNED.test(value)
+      ? Number(value)
+      : undefined;
+
 /**
  * Typed reads of one JSONEachRow object's columns. A column that is missing or of the wrong type is noted
  * (`column: expected …`) and read as a placeholder; the row is rejected when any was noted. Read directly,
@@ -91,9 +99,8 @@ const columnsOf = (row: Record<string, unknown>) => {
   };
   /** UInt64 arrives as a JSON string (output_format_json_quote_64bit_integers), smaller ints as numbers. */
   const count = (column: string): number => {
-    const value = row[column];
-    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-    if (typeof value === 'string' && UNSIGNED.test(value)) return Number(value);
+    const value = unsignedOf(row[column]);
+    if (value !== undefined) return value;
     wrong(column, 'an unsigned integer');
     return 0;
   };

@@ -1,5 +1,7 @@
-export { loadTopology, parseTopology, parseTopologyText, type LoadOptions } from './load.js';
-export type { TopologyCache } from './cache.js';
+// Validation (./parse.js, ./schema.js: zod and the YAML parser) is imported by name where it is used, not
+// from here: everything that only reads a topology then loads neither (loadTopology imports it on a miss).
+export { loadTopology, type LoadOptions } from './load.js';
+export { userCacheDir, type TopologyCache } from './cache.js';
 export { ConfigError, CONFIG_ERROR_CODES } from './errors.js';
 export { resolveSecret, type SecretDeps } from './secrets.js';
 export {
@@ -8,11 +10,9 @@ export {
   otherSites,
   allReplicas,
   allCoordinationNodes,
-  withExtraEndpoints,
   UNKNOWN_SITE,
 } from './topology.js';
-export { topologySchema, type TopologyInput } from './schema.js';
-export { configReferenceMarkdown } from './reference.js';
+export type { TopologyInput } from './schema.js';
 export { EXIT_USAGE } from './constants.js';
 export { schedulePeriodSeconds, scheduleThresholdProblems } from './schedule.js';
 export type * from './types.js';

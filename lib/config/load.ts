@@ -1,57 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { readCachedTopology, storeValidatedTopology, type TopologyCache } from './cache.js';
 import { CONFIG_ERROR_CODES, ConfigError } from './errors.js';
-import { topologySchema } from './schema.js';
-import type { ConfigProblem, Topology } from './types.js';
-
-const deepFreeze = <T>(value: T): T => {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-};
-
-const formatPath = (path: readonly PropertyKey[]): string =>
-  path.length === 0
-    ? '(top level)'
-    : path
-        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-        .join('');
-
-/** Validates an already-parsed document; throws ConfigError listing every problem. */
-export const parseTopology = (document: unknown, source = 'config'): Topology => {
-  // A topology is parsed once per process: zod's compiled fast path for objects costs more to build than the
-  // one parse it would speed up.
-  const result = topologySchema.safeParse(document, { jitless: true });
-  if (!result.success) {
-    const problems: ConfigProblem[] = result.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
-      message:
-        issue.code === 'unrecognized_keys'
-          ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`
-          : issue.message,
-    }));
-    throw new ConfigError(source, problems);
-  }
-  return deepFreeze(result.data);
-};
-
-/** Parses YAML (JSON is YAML too) text into a validated topology. */
-export const parseTopologyText = (text: string, source = 'config'): Topology => {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      document.errors.map((error) => ({
-        path: `line ${error.linePos?.[0].line ?? '?'}`,
-        message: (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''),
-      })),
-    );
-  }
-  return parseTopology(document.toJS(), source);
-};
+import { deepFreeze } from './freeze.js';
+import type { Topology } from './types.js';
 
 const readTopologyFile = async (path: string): Promise<Buffer> => {
   try {
@@ -74,12 +25,17 @@ export interface LoadOptions {
   cache?: TopologyCache;
 }
 
+/**
+ * Reads and validates a topology file. The YAML parser and the schema (./parse.js) are imported only when
+ * the cache has no entry for these bytes: a hit costs neither their loading nor their work.
+ */
 export const loadTopology = async (path: string, options: LoadOptions = {}): Promise<Topology> => {
-  const bytes = await readTopologyFile(path);
+  const text = (await readTopologyFile(path)).toString('utf8');
   const { cache } = options;
-  const cached = cache && (await readCachedTopology(cache, path, bytes));
+  const cached = cache && (await readCachedTopology(cache, path, text));
   if (cached) return deepFreeze(cached);
-  const topology = parseTopologyText(bytes.toString('utf8'), path);
-  if (cache) await storeValidatedTopology(cache, path, bytes, topology);
+  const { parseTopologyText } = await import('./parse.js');
+  const topology = parseTopologyText(text, path);
+  if (cache) await storeValidatedTopology(cache, path, text, topology);
   return topology;
 };

@@ -1,6 +1,4 @@
 import { ChdrError } from '../errors/index.js';
-import { parseTopology } from './load.js';
-import type { TopologyInput } from './schema.js';
 import type { CoordinationNode, ReplicaEndpoint, Site, Topology } from './types.js';
 
 export const UNKNOWN_SITE = 'CONFIG_UNKNOWN_SITE';
@@ -27,25 +25,3 @@ export const allReplicas = (topology: Topology): { site: Site; replica: ReplicaE
 
 export const allCoordinationNodes = (topology: Topology): { site: Site; node: CoordinationNode }[] =>
   topology.sites.flatMap((site) => site.coordination.map((node) => ({ site, node })));
-
-/** The topology with more replicas or coordination nodes at one site (the extra ones as in a config file). */
-export const withExtraEndpoints = (
-  topology: Topology,
-  siteName: string,
-  extra: {
-    replicas?: TopologyInput['sites'][number]['replicas'];
-    coordination?: TopologyInput['sites'][number]['coordination'];
-  },
-): Topology =>
-  parseTopology({
-    ...structuredClone(topology),
-    sites: topology.sites.map((site) =>
-      site.name !== siteName
-        ? site
-        : {
-            ...site,
-            replicas: [...site.replicas, ...(extra.replicas ?? [])],
-            coordination: [...site.coordination, ...(extra.coordination ?? [])],
-          },
-    ),
-  });

@@ -1,18 +1,27 @@
-import * as z from 'zod';
 import { HEARTBEAT_MEMORY_VERSION } from './constants.js';
 import type { HeartbeatMemory } from './types.js';
 
-const memorySchema = z.looseObject({
-  version: z.literal(HEARTBEAT_MEMORY_VERSION),
-  sources: z.record(
-    z.string(),
-    z.looseObject({
-      lastUpdatedAt: z.number().int().nonnegative(),
-      unchangedCycles: z.number().int().nonnegative(),
-      firstReadAt: z.number(),
-    }),
-  ),
-});
+type SourceMemory = HeartbeatMemory['sources'][string];
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** One source's memory as stored, or undefined when any field is missing or of another type. */
+const sourceOf = (value: unknown): SourceMemory | undefined =>
+  isObject(value) &&
+  isCount(value.lastUpdatedAt) &&
+  isCount(value.unchangedCycles) &&
+  typeof value.firstReadAt === 'number' &&
+  Number.isFinite(value.firstReadAt)
+    ? {
+        lastUpdatedAt: value.lastUpdatedAt,
+        unchangedCycles: value.unchangedCycles,
+        firstReadAt: value.firstReadAt,
+      }
+    : undefined;
 
 export const emptyHeartbeatMemory = (): HeartbeatMemory => ({
   version: HEARTBEAT_MEMORY_VERSION,
@@ -24,15 +33,13 @@ export const emptyHeartbeatMemory = (): HeartbeatMemory => ({
  * undefined: stall counting then starts over, which is safe.
  */
 export const parseHeartbeatMemory = (value: unknown): HeartbeatMemory | undefined => {
-  const parsed = memorySchema.safeParse(value);
-  if (!parsed.success) return undefined;
+  if (!isObject(value) || value.version !== HEARTBEAT_MEMORY_VERSION || !isObject(value.sources))
+    return undefined;
   const sources: HeartbeatMemory['sources'] = {};
-  for (const [site, entry] of Object.entries(parsed.data.sources)) {
-    sources[site] = {
-      lastUpdatedAt: entry.lastUpdatedAt,
-      unchangedCycles: entry.unchangedCycles,
-      firstReadAt: entry.firstReadAt,
-    };
+  for (const [site, stored] of Object.entries(value.sources)) {
+    const source = sourceOf(stored);
+    if (source === undefined) return undefined;
+    sources[site] = source;
   }
   return { version: HEARTBEAT_MEMORY_VERSION, sources };
 };

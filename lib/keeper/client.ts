@@ -1,5 +1,4 @@
 import { createConnection, isIP } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import { describeError } from '../errors/index.js';
 import {
   PROBE_FAILURES,
@@ -19,11 +18,16 @@ import type {
   StateChangingWord,
 } from './types.js';
 
-/** Plain TCP, or TLS when the target asks for it (SNI only for host names, as TLS allows). */
+/**
+ * Plain TCP, or TLS when the target asks for it (SNI only for host names, as TLS allows). node:tls (with
+ * crypto, ~10 ms to load) is loaded only for a TLS target.
+ */
 const defaultConnect: Connect = ({ host, port, tls }) =>
   tls === undefined
     ? createConnection({ host, port })
-    : connectTls({ host, port, ca: tls.ca, servername: isIP(host) === 0 ? host : undefined });
+    : process
+        .getBuiltinModule('node:tls')
+        .connect({ host, port, ca: tls.ca, servername: isIP(host) === 0 ? host : undefined });
 
 const errorCodeOf = (error: unknown): string =>
   (error as { code?: unknown })?.code !== undefined

@@ -1,5 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
-import { parseTopologyText, type Topology } from '../config/index.js';
+import { type Topology } from '../config/index.js';
+import { parseTopologyText } from '../config/parse.js';
 import { clickHouseNodes, zooKeeperNodes } from './layout.js';
 import { CLUSTER_NAME, LOCAL_SITES } from './constants.js';
 import type { ClusterState, LocalSite, ZooKeeperNodeState } from './types.js';

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTopologyText } from '../../lib/config/index.js';
+import { parseTopologyText } from '../../lib/config/parse.js';
 import { createFailoverRuntime, executeOperation } from '../../lib/failover/index.js';
 import { down, startNode, stopNode, stopSite } from '../../lib/localcluster/index.js';
 import { FileStateStore } from '../../lib/state/index.js';

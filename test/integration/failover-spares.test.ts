@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseTopologyText, type Topology } from '../../lib/config/index.js';
+import { type Topology } from '../../lib/config/index.js';
+import { parseTopologyText } from '../../lib/config/parse.js';
 import {
   createFailoverRuntime,
   executeOperation,

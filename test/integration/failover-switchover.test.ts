@@ -4,7 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTopologyText, type Topology } from '../../lib/config/index.js';
+import { type Topology } from '../../lib/config/index.js';
+import { parseTopologyText } from '../../lib/config/parse.js';
 import {
   createFailoverRuntime,
   executeOperation,

@@ -6,7 +6,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseTopologyText, type Topology } from '../../lib/config/index.js';
+import { type Topology } from '../../lib/config/index.js';
+import { parseTopologyText } from '../../lib/config/parse.js';
 import {
   FAILOVER_ERROR_CODES,
   SnsFailoverNotifier,

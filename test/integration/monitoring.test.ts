@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeCachedConnections } from '../../lib/clickhouse/index.js';
-import { loadTopology, parseTopology, withExtraEndpoints, type Topology } from '../../lib/config/index.js';
+import { loadTopology, type Topology } from '../../lib/config/index.js';
+import { parseTopology, withExtraEndpoints } from '../../lib/config/parse.js';
 import { replicaConnector, runCycle, type Connect, type HealthReport } from '../../lib/cycle/index.js';
 import { findCheck, type CheckKind } from '../../lib/health/index.js';
 import type { HeartbeatMemory } from '../../lib/heartbeat/index.js';

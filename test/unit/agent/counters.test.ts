@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAgentCycle } from '../../../lib/agent/index.js';
 import { SERVER_QUERY, type ClickHouseConnection } from '../../../lib/clickhouse/index.js';
-import { parseTopology } from '../../../lib/config/index.js';
+import { parseTopology } from '../../../lib/config/parse.js';
 import { findCheck } from '../../../lib/health/index.js';
 import { probeCoordinationNode } from '../../../lib/keeper/index.js';
 import { MemoryStateStore } from '../../../lib/state/index.js';

@@ -1,8 +1,8 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadTopology, type TopologyCache } from '../../../lib/config/index.js';
+import { ConfigError, loadTopology, userCacheDir, type TopologyCache } from '../../../lib/config/index.js';
 
 /** A copy of a shipped example and an empty cache, both in a fresh directory. */
 const prepare = (example = 'examples/local.yaml') => {
@@ -104,5 +104,12 @@ describe('loadTopology with a cache of validated topologies', () => {
 
     expect(Object.is(topology.thresholds.replicaDelayWarnSeconds, -0)).toBe(true);
     expect(() => entries(cache)).toThrow();
+  });
+});
+
+describe('userCacheDir', () => {
+  it('is $XDG_CACHE_HOME/chdr, else ~/.cache/chdr', () => {
+    expect(userCacheDir({ XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/chdr');
+    expect(userCacheDir({})).toBe(join(homedir(), '.cache', 'chdr'));
   });
 });

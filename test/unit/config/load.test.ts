@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  CONFIG_ERROR_CODES,
-  loadTopology,
-  parseTopologyText,
-} from '../../../lib/config/index.js';
+import { ConfigError, CONFIG_ERROR_CODES, loadTopology } from '../../../lib/config/index.js';
+import { parseTopologyText } from '../../../lib/config/parse.js';
 
 const fixture = (name: string) => `test/fixtures/config/${name}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configReferenceMarkdown } from '../../../lib/config/index.js';
+import { configReferenceMarkdown } from '../../../lib/config/reference.js';
 import { expectGeneratedBlock } from '../../support/generated-docs.js';
 
 const DOCS = new URL('../../../docs/configuration.md', import.meta.url);

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClickHouseConnection } from '../../../lib/clickhouse/types.js';
-import {
-  parseTopologyText,
-  type CoordinationNode,
-  type ReplicaEndpoint,
-  type Topology,
-} from '../../../lib/config/index.js';
+import { type CoordinationNode, type ReplicaEndpoint, type Topology } from '../../../lib/config/index.js';
+import { parseTopologyText } from '../../../lib/config/parse.js';
 import type { HostCommand, HostCommandResult, HostExecutor } from '../../../lib/executor/index.js';
 import { parseClickHouseCoordination } from '../../../lib/failover/clickhouse-config.js';
 import type { FailoverDeps } from '../../../lib/failover/index.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseTopology } from '../../../lib/config/index.js';
+import { parseTopology } from '../../../lib/config/parse.js';
 import type { HostExecutor } from '../../../lib/executor/index.js';
 import {
   formatPlan,

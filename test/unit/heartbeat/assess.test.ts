@@ -258,5 +258,15 @@ describe('assessHeartbeat', () => {
     expect(JSON.parse(JSON.stringify(checks))).toEqual(checks);
     expect(parseHeartbeatMemory({ version: 99, sources: {} })).toBeUndefined();
     expect(parseHeartbeatMemory('garbage')).toBeUndefined();
+    const version = (stored as { version: number }).version;
+    const source = { lastUpdatedAt: 5, unchangedCycles: 0, firstReadAt: 1 };
+    expect(parseHeartbeatMemory({ version, sources: { a: source } })).toEqual({
+      version,
+      sources: { a: source },
+    });
+    expect(
+      parseHeartbeatMemory({ version, sources: { a: { ...source, unchangedCycles: -1 } } }),
+    ).toBeUndefined();
+    expect(parseHeartbeatMemory({ version, sources: { a: { lastUpdatedAt: 5 } } })).toBeUndefined();
   });
 });

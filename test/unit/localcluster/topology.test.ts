@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTopologyText } from '../../../lib/config/index.js';
+import { parseTopologyText } from '../../../lib/config/parse.js';
 import { DEFAULT_CLUSTER_DIR, planCluster, renderTopology } from '../../../lib/localcluster/index.js';
 
 describe('renderTopology', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopology } from '../../../lib/config/index.js';
+import { parseTopology } from '../../../lib/config/parse.js';
 import {
   alarmInstances,
   alarmResources,

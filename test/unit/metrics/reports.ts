@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseTopologyText, type Topology } from '../../../lib/config/index.js';
+import { type Topology } from '../../../lib/config/index.js';
+import { parseTopologyText } from '../../../lib/config/parse.js';
 import type { Check, CheckKind, CheckOf, CheckStatus, CheckValuesByKind } from '../../../lib/health/index.js';
 import type { MetricsReport } from '../../../lib/metrics/index.js';
 

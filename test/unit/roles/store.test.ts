@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTopologyText } from '../../../lib/config/load.js';
+import { parseTopologyText } from '../../../lib/config/parse.js';
 import {
   deployedRoles,
   fenceOf,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseTopologyText } from '../../../lib/config/index.js';
+import { parseTopologyText } from '../../../lib/config/parse.js';
 import {
   lintKeeperNode,
   lintTopology,
