@@ -16,60 +16,84 @@ import { median, ms, timed } from './bench-measure.js';
 import type { Recording, ReplayPorts } from './bench-replay.js';
 
 const ROUNDS = 7;
+const SETTLE_MS = 5_000;
 
 export const cycleOnce = async (topology: Topology, site: string): Promise<HealthReport> => {
   const connect = await replicaConnector(topology, { env: process.env });
   return runCycle({ topology, siteName: site, clock: systemClock, connect });
 };
 
-/** Median wall and CPU time (user + system, this process) of warm cycles. */
-const warmCycles = async (topology: Topology, site: string): Promise<{ wallMs: number; cpuMs: number }> => {
+type Probe = [name: string, run: () => Promise<unknown>];
+
+/**
+ * A cluster seconds old runs cold (ZooKeeper's JIT, ClickHouse's caches, the agent's own code): both sites
+ * cycle for a while first, as they would have in a running cluster, before any figure is taken.
+ */
+export const settle = async (topology: Topology): Promise<void> => {
+  for (const until = performance.now() + SETTLE_MS; performance.now() < until;) {
+    await Promise.all(topology.sites.map((site) => cycleOnce(topology, site.name)));
+  }
+};
+
+/**
+ * Median wall and CPU time (user + system, this process) of warm cycles. `between` runs after each timed
+ * cycle, untimed, so that what it measures is taken side by side with the cycles.
+ */
+const warmCycles = async (
+  topology: Topology,
+  site: string,
+  between: (round: number) => Promise<void> = async () => undefined,
+): Promise<{ wallMs: number; cpuMs: number }> => {
   await cycleOnce(topology, site); // connections open, table there
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const before = process.cpuUsage();
     const [, elapsed] = await timed(() => cycleOnce(topology, site));
     const used = process.cpuUsage(before);
     wall.push(elapsed);
     cpu.push((used.user + used.system) / 1000);
+    await between(round);
   }
   return { wallMs: median(wall), cpuMs: median(cpu) };
 };
 
-/** Each probe of the site's cycle alone, one after another, warm: median time of each. */
-const probesAlone = async (topology: Topology, siteName: string): Promise<{ name: string; ms: number }[]> => {
+/** Each probe of the site's cycle on its own. */
+const probesOf = async (topology: Topology, siteName: string): Promise<Probe[]> => {
   const site = findSite(topology, siteName);
   const connect = await replicaConnector(topology, { env: process.env });
   const options = { timeoutMs: topology.timeouts.probeMs, clock: systemClock };
   const replica = site.replicas[0]!;
-  const probes: [string, () => Promise<unknown>][] = [
+  return [
     ['heartbeat write', () => writeHeartbeat(connect(replica), site.name, topology.heartbeat, options)],
     ['heartbeat read', () => readHeartbeats(connect(replica), topology.heartbeat, options)],
-    ...site.replicas.map((r): [string, () => Promise<unknown>] => [
-      `replica ${r.name}`,
-      () => probeReplica(connect(r), options),
-    ]),
+    ...site.replicas.map((r): Probe => [`replica ${r.name}`, () => probeReplica(connect(r), options)]),
     ...topology.sites.flatMap((s) =>
-      s.coordination.map((node): [string, () => Promise<unknown>] => [
+      s.coordination.map((node): Probe => [
         `coordination ${node.name}`,
         () => probeCoordinationNode(node, options),
       ]),
     ),
-    ...site.coordination.map((node): [string, () => Promise<unknown>] => [
+    ...site.coordination.map((node): Probe => [
       `allow list ${node.name}`,
       () => lintKeeperNode(node, options.timeoutMs),
     ]),
     [`users ${replica.name}`, () => lintUsers(replica.name, connect(replica), options.timeoutMs)],
   ];
+};
+
+/**
+ * The warm cycle and each of its probes alone, one after another, in alternating rounds (a cycle, then
+ * every probe), so that both see the servers in the same state: median time of the cycle and of each probe.
+ */
+const cycleBesideItsProbes = async (topology: Topology, site: string) => {
+  const probes = await probesOf(topology, site);
+  for (const [, probe] of probes) await probe(); // connections open
   const times = probes.map((): number[] => []);
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (const [i, [, probe]] of probes.entries()) {
-      const [, elapsed] = await timed(probe);
-      if (round > 0) times[i]!.push(elapsed); // round 0 opens the connections
-    }
-  }
-  return probes.map(([name], i) => ({ name, ms: median(times[i]!) }));
+  const cycle = await warmCycles(topology, site, async () => {
+    for (const [i, [, probe]] of probes.entries()) times[i]!.push((await timed(probe))[1]);
+  });
+  return { cycle, probes: probes.map(([name], i) => ({ name, ms: median(times[i]!) })) };
 };
 
 /** What the site's first replica and first coordination node answer to a probe, as the replay serves it. */
@@ -163,16 +187,19 @@ export const benchCycles = async (
   process.stderr.write('warm cycles\n');
   const own = findSite(topology, site);
   const endpoints = `${topology.sites.reduce((sum, s) => sum + s.coordination.length, 0)} coordination nodes, ${own.replicas.length} replica${own.replicas.length === 1 ? '' : 's'}, heartbeat write + read`;
-  const warm = await warmCycles(topology, site);
-  const probes = await probesAlone(topology, site);
+  const { cycle: warm, probes } = await cycleBesideItsProbes(topology, site);
   const slowest = probes.reduce((a, b) => (b.ms > a.ms ? b : a));
   const sum = probes.reduce((total, probe) => total + probe.ms, 0);
-  log.figure(`one cycle, warm (${site}: ${endpoints})`, ms(warm.wallMs), `median of ${ROUNDS}`);
+  log.figure(
+    `one cycle, warm (${site}: ${endpoints})`,
+    ms(warm.wallMs),
+    `median of ${ROUNDS}, after ${SETTLE_MS / 1000} s of cycles of both sites (servers and agent code warm)`,
+  );
   log.figure('CPU time of one warm cycle', `${warm.cpuMs.toFixed(1)} ms`, 'user + system, median');
   log.figure(
     `its ${probes.length} probes one at a time: slowest / sum`,
     `${ms(slowest.ms)} / ${ms(sum)}`,
-    `slowest: ${slowest.name}; medians of ${ROUNDS} each`,
+    `slowest: ${slowest.name}; medians of ${ROUNDS} each, each round right after a cycle`,
   );
   log.goal({
     goal: 'warm cycle against its slowest single probe',

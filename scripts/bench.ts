@@ -15,7 +15,7 @@ import { renderColumns } from '../lib/report/index.js';
 import { MemoryStateStore } from '../lib/state/index.js';
 import { benchBundles } from './bench-bundles.js';
 import { benchColdCheck, benchStartup, requireShellTools } from './bench-cli.js';
-import { benchCycles, cycleOnce } from './bench-cycle.js';
+import { benchCycles, cycleOnce, settle } from './bench-cycle.js';
 import { failoverDrill } from './bench-failover.js';
 import { pagesPerIncident } from './bench-paging.js';
 import { BenchLog, seconds, timeCommand, timed } from './bench-measure.js';
@@ -115,6 +115,7 @@ const benchOnCluster = async (log: BenchLog): Promise<{ cpuMs: number; wallMs: n
   try {
     const topology = await loadTopology(state.topologyPath);
     await untilHealthy(() => Promise.all(topology.sites.map((site) => cycleOnce(topology, site.name))));
+    await settle(topology);
     const warm = await benchCycles(log, topology, SITE);
     // The standby's check is healthy only while the primary's heartbeat is fresh: write it before each run.
     await benchColdCheck(log, state.topologyPath, topology, SITE, async () => {
