@@ -15,7 +15,7 @@ import type { BenchLog } from './bench-measure.js';
 import { median, ms, timed } from './bench-measure.js';
 import type { Recording, ReplayPorts } from './bench-replay.js';
 
-const ROUNDS = 7;
+const ROUNDS = 11;
 const SETTLE_MS = 5_000;
 
 export const cycleOnce = async (topology: Topology, site: string): Promise<HealthReport> => {
