@@ -3,7 +3,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createClickHouseConnection, createHttpTransport, probeReplica } from '../lib/clickhouse/index.js';
-import { findSite, type ReplicaEndpoint, type Site, type Topology } from '../lib/config/index.js';
+import {
+  findSite,
+  type CoordinationNode,
+  type ReplicaEndpoint,
+  type Site,
+  type Topology,
+} from '../lib/config/index.js';
 import { withExtraEndpoints } from '../lib/config/parse.js';
 import { replicaConnector, runCycle, type HealthReport } from '../lib/cycle/index.js';
 import { readHeartbeats, writeHeartbeat } from '../lib/heartbeat/index.js';
@@ -94,6 +100,17 @@ const cycleBesideItsProbes = async (topology: Topology, site: string) => {
     for (const [i, [, probe]] of probes.entries()) times[i]!.push((await timed(probe))[1]);
   });
   return { cycle, probes: probes.map(([name], i) => ({ name, ms: median(times[i]!) })) };
+};
+
+/** Median round trips of `mntr` and `srvr` to one node, interleaved: what each word costs the server. */
+const wordRoundTrips = async (node: CoordinationNode): Promise<{ mntrMs: number; srvrMs: number }> => {
+  const mntr: number[] = [];
+  const srvr: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    mntr.push((await timed(() => sendWord(node, 'mntr', 1_500)))[1]);
+    srvr.push((await timed(() => sendWord(node, 'srvr', 1_500)))[1]);
+  }
+  return { mntrMs: median(mntr), srvrMs: median(srvr) };
 };
 
 /** What the site's first replica and first coordination node answer to a probe, as the replay serves it. */
@@ -200,6 +217,13 @@ export const benchCycles = async (
     `its ${probes.length} probes one at a time: slowest / sum`,
     `${ms(slowest.ms)} / ${ms(sum)}`,
     `slowest: ${slowest.name}; medians of ${ROUNDS} each, each round right after a cycle`,
+  );
+  const node = own.coordination[0]!;
+  const words = await wordRoundTrips(node);
+  log.figure(
+    `one 4lw round trip to ${node.name}: \`mntr\` / \`srvr\``,
+    `${words.mntrMs.toFixed(1)} ms / ${words.srvrMs.toFixed(1)} ms`,
+    `medians of ${ROUNDS}, interleaved: a healthy node is asked mntr alone`,
   );
   log.goal({
     goal: 'warm cycle against its slowest single probe',
