@@ -55,20 +55,28 @@ const commandLineFromPs = (pid: number): Promise<string[] | null> =>
     });
   });
 
+/** A live process's cmdline reads empty while it execs (`ip netns exec` → the server): read again. */
+const EXEC_RETRIES = 20;
+const EXEC_RETRY_MS = 5;
+
 /** The arguments of a live (not zombie) process, or null when there is none with this pid. */
 export const commandLineOf = async (pid: number): Promise<string[] | null> => {
   if (!HAS_PROC) return commandLineFromPs(pid);
-  try {
-    const [stat, cmdline] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, 'utf8'),
-      readFile(`/proc/${pid}/cmdline`, 'utf8'),
-    ]);
-    // Field 3, after the parenthesised command name, is the state; Z is a zombie (exited, not reaped).
-    const processState = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (processState === 'Z' || processState === 'X' || cmdline === '') return null;
-    return cmdline.split('\0').filter((arg) => arg !== '');
-  } catch {
-    return null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [stat, cmdline] = await Promise.all([
+        readFile(`/proc/${pid}/stat`, 'utf8'),
+        readFile(`/proc/${pid}/cmdline`, 'utf8'),
+      ]);
+      // Field 3, after the parenthesised command name, is the state; Z is a zombie (exited, not reaped).
+      const processState = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (processState === 'Z' || processState === 'X') return null;
+      if (cmdline !== '') return cmdline.split('\0').filter((arg) => arg !== '');
+      if (attempt >= EXEC_RETRIES) return null;
+    } catch {
+      return null;
+    }
+    await sleep(EXEC_RETRY_MS);
   }
 };
 
