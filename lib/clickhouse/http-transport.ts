@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import type { HttpReply } from './types.js';
 
 // Not `import ... from 'node:http'`: on Node 22 the ESM facade of node:http reads every export, and its
@@ -58,6 +59,8 @@ export const createHttpTransport = (config: TransportConfig): ClickHouseTranspor
     }
   };
   const authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
+  // Parsed once: a URL string would be parsed again for every request.
+  const target = urlToHttpOptions(new URL(config.url));
 
   const send = (
     path: string,
@@ -67,8 +70,14 @@ export const createHttpTransport = (config: TransportConfig): ClickHouseTranspor
     new Promise((resolve, reject) => {
       dropStaleSockets();
       const req = request(
-        `${config.url}${path}`,
-        { method: options.method, headers: { 'User-Agent': 'chdr', ...options.headers }, agent, signal },
+        {
+          ...target,
+          path,
+          method: options.method,
+          headers: { 'User-Agent': 'chdr', ...options.headers },
+          agent,
+          signal,
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
