@@ -6,6 +6,7 @@ import {
   type CheckOf,
   type CheckStatus,
   type ReplicaStatusValues,
+  type ReplicaTablesValues,
 } from '../health/index.js';
 import type { ProbeResult } from '../probe/index.js';
 import { counterDeltas, serverFindings } from './assess-server.js';
@@ -21,19 +22,11 @@ import type {
 
 type ProbeFailure = Extract<ProbeResult<unknown>, { ok: false }>;
 
-/** One table as both views see it; null where neither said. */
-interface TableView {
+/** One table as both views see it (the figures of its check); null where neither said. */
+interface TableView extends ReplicaTablesValues {
   database: string;
   table: string;
-  readonly: boolean;
-  sessionExpired: boolean;
   queueNeverLoaded: boolean;
-  absoluteDelay: number | null;
-  queueSize: number | null;
-  insertsInQueue: number | null;
-  logLag: number | null;
-  activeReplicas: number | null;
-  totalReplicas: number | null;
 }
 
 const ok = <T>(result: ProbeResult<T>): T | undefined => (result.ok ? result.value : undefined);

@@ -1,5 +1,11 @@
 import { ChdrError, describeError } from '../errors/index.js';
-import { PROBE_FAILURES, type ProbeFailureCode } from '../probe/index.js';
+import {
+  PROBE_FAILURES,
+  probeFailed,
+  type Clock,
+  type ProbeFailureCode,
+  type ProbeResult,
+} from '../probe/index.js';
 import {
   AUTH_EXCEPTION_TYPES,
   CLICKHOUSE_EXCEPTION_TYPES,
@@ -109,4 +115,16 @@ export const probeFailureOf = (
     };
   }
   return { code: PROBE_FAILURES.badReply, reason: describeError(error), serverErrorType: undefined };
+};
+
+/** A failed probe result from what a request threw, its reason after `prefix` when one is given. */
+export const probeFailedWith = <T>(
+  error: unknown,
+  startedAt: number,
+  clock: Clock,
+  prefix?: string,
+): ProbeResult<T> => {
+  const failure = probeFailureOf(error);
+  const reason = prefix === undefined ? failure.reason : `${prefix}: ${failure.reason}`;
+  return probeFailed(failure.code, reason, startedAt, clock, failure.serverErrorType);
 };

@@ -12,6 +12,7 @@ export {
   describeException,
   failureOfException,
   probeFailureOf,
+  probeFailedWith,
 } from './errors.js';
 export { explainFailure, type FailureExplanation } from './explain.js';
 export { parseReplicasStatus, parseReplicaRow, parseReplicaRows, unsignedOf } from './parse.js';

@@ -1,6 +1,6 @@
 import { probeFailed, probeOk, PROBE_FAILURES, type Clock, type ProbeResult } from '../probe/index.js';
 import { REPLICA_COLUMNS } from './constants.js';
-import { describeException, failureOfException, probeFailureOf } from './errors.js';
+import { describeException, failureOfException, probeFailedWith } from './errors.js';
 import { parseReplicaRows, parseReplicasStatus } from './parse.js';
 import { probeServerHealth } from './server-probe.js';
 import type { ClickHouseConnection, ReplicaProbe, ReplicaTableState, ReplicasStatusReport } from './types.js';
@@ -12,11 +12,6 @@ export interface ReplicaProbeOptions {
   timeoutMs: number;
   clock: Clock;
 }
-
-const failedWith = <T>(error: unknown, startedAt: number, clock: Clock): ProbeResult<T> => {
-  const failure = probeFailureOf(error);
-  return probeFailed(failure.code, failure.reason, startedAt, clock, failure.serverErrorType);
-};
 
 export const probeReplicasStatus = async (
   connection: ClickHouseConnection,
@@ -32,7 +27,7 @@ export const probeReplicasStatus = async (
       ? probeFailed(PROBE_FAILURES.httpError, reason, startedAt, clock)
       : probeFailed(failureOfException(status.exception), reason, startedAt, clock, status.exception.type);
   } catch (error) {
-    return failedWith(error, startedAt, clock);
+    return probeFailedWith(error, startedAt, clock);
   }
 };
 
@@ -45,7 +40,7 @@ export const probeReplicaTables = async (
     const rows = await connection.queryRows(REPLICAS_QUERY, { timeoutMs });
     return probeOk(parseReplicaRows(rows), startedAt, clock);
   } catch (error) {
-    return failedWith(error, startedAt, clock);
+    return probeFailedWith(error, startedAt, clock);
   }
 };
 

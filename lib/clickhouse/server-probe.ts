@@ -1,6 +1,6 @@
-import { probeFailed, probeOk, type ProbeResult } from '../probe/index.js';
+import { probeOk, type ProbeResult } from '../probe/index.js';
 import { SERVER_COUNTERS } from './constants.js';
-import { probeFailureOf } from './errors.js';
+import { probeFailedWith } from './errors.js';
 import type { ReplicaProbeOptions } from './probe.js';
 import type { ClickHouseConnection, ServerCounters, ServerHealth } from './types.js';
 
@@ -114,7 +114,6 @@ export const probeServerHealth = async (
       clock,
     );
   } catch (error) {
-    const failure = probeFailureOf(error);
-    return probeFailed(failure.code, failure.reason, startedAt, clock, failure.serverErrorType);
+    return probeFailedWith(error, startedAt, clock);
   }
 };

@@ -1,11 +1,11 @@
 import {
   ClickHouseRequestError,
   CLICKHOUSE_ERROR_CODES,
-  probeFailureOf,
+  probeFailedWith,
   unsignedOf,
   type ClickHouseConnection,
 } from '../clickhouse/index.js';
-import { PROBE_FAILURES, probeFailed, probeOk, type ProbeResult } from '../probe/index.js';
+import { PROBE_FAILURES, probeOk, type ProbeResult } from '../probe/index.js';
 import { heartbeatReadSql } from './sql.js';
 import type { HeartbeatReading, HeartbeatRequestOptions, HeartbeatSettings } from './types.js';
 
@@ -52,13 +52,6 @@ export const readHeartbeats = async (
     const rows = await connection.queryRows(heartbeatReadSql(settings), { timeoutMs });
     return probeOk(parseHeartbeatReading(rows), startedAt, clock);
   } catch (error) {
-    const failure = probeFailureOf(error);
-    return probeFailed(
-      failure.code,
-      `heartbeat read failed: ${failure.reason}`,
-      startedAt,
-      clock,
-      failure.serverErrorType,
-    );
+    return probeFailedWith(error, startedAt, clock, 'heartbeat read failed');
   }
 };

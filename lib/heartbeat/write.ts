@@ -1,10 +1,10 @@
 import {
   ClickHouseRequestError,
   CLICKHOUSE_ERROR_CODES,
-  probeFailureOf,
+  probeFailedWith,
   type ClickHouseConnection,
 } from '../clickhouse/index.js';
-import { PROBE_FAILURES, probeFailed, probeOk, type Clock, type ProbeResult } from '../probe/index.js';
+import { PROBE_FAILURES, probeOk, type Clock, type ProbeResult } from '../probe/index.js';
 import { MISSING_TABLE_TYPES } from './constants.js';
 import { heartbeatDatabaseDdl, heartbeatTableDdl } from './ddl.js';
 import { heartbeatInsertSql } from './sql.js';
@@ -46,11 +46,6 @@ const createTable = async (
   }
 };
 
-const failed = <T>(prefix: string, error: unknown, startedAt: number, clock: Clock): ProbeResult<T> => {
-  const failure = probeFailureOf(error);
-  return probeFailed(failure.code, `${prefix}: ${failure.reason}`, startedAt, clock, failure.serverErrorType);
-};
-
 /** Creates the heartbeat table (and its database) if missing. Never throws. */
 export const ensureHeartbeatTable = async (
   connection: ClickHouseConnection,
@@ -62,7 +57,7 @@ export const ensureHeartbeatTable = async (
     await createTable(connection, settings, budget(timeoutMs, clock));
     return probeOk({ table: `${settings.database}.${settings.table}` }, startedAt, clock);
   } catch (error) {
-    return failed('heartbeat table could not be created', error, startedAt, clock);
+    return probeFailedWith(error, startedAt, clock, 'heartbeat table could not be created');
   }
 };
 
@@ -91,13 +86,18 @@ export const writeHeartbeat = async (
       try {
         await createTable(connection, settings, left);
       } catch (createError) {
-        return failed('heartbeat table missing and could not be created', createError, startedAt, clock);
+        return probeFailedWith(
+          createError,
+          startedAt,
+          clock,
+          'heartbeat table missing and could not be created',
+        );
       }
       createdTable = true;
       await connection.exec(insert, { timeoutMs: left() });
     }
     return probeOk({ writtenAt: clock.now(), createdTable }, startedAt, clock);
   } catch (error) {
-    return failed(`heartbeat write for ${siteName} failed`, error, startedAt, clock);
+    return probeFailedWith(error, startedAt, clock, `heartbeat write for ${siteName} failed`);
   }
 };

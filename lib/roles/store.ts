@@ -76,25 +76,35 @@ export const readVerdict = async (
 ): Promise<SiteVerdict | undefined> => (await store.get<SiteVerdict>(verdictKey(cluster, site)))?.value;
 
 /**
- * Adds (or replaces) a site's fence in the roles of every site's store: read-modify-write per store, so
- * a store that holds newer roles keeps them. Like `writeRoles`, a store that fails is reported.
+ * Read-modify-write of the roles in every site's store, so a store that holds newer roles keeps them;
+ * `change` returns the roles to write, or undefined to leave that store as it is. Like `writeRoles`, a
+ * store that fails is reported.
  */
-export const addFence = (
+const updateRoles = (
   storeOf: (site: string) => StateStore,
   topology: Topology,
-  fence: FenceRecord,
+  change: (roles: ClusterRoles) => ClusterRoles | undefined,
 ): Promise<RolesWrite> =>
   forEachSite(
     topology.sites.map((site) => site.name),
     async (site) => {
       const store = storeOf(site);
       const roles = await readRoles(store, topology);
-      await store.put(rolesKey(roles.cluster), {
-        ...roles,
-        fenced: [...roles.fenced.filter((f) => f.site !== fence.site), fence],
-      });
+      const changed = change(roles);
+      if (changed) await store.put(rolesKey(roles.cluster), changed);
     },
   );
+
+/** Adds (or replaces) a site's fence in the roles of every site's store. */
+export const addFence = (
+  storeOf: (site: string) => StateStore,
+  topology: Topology,
+  fence: FenceRecord,
+): Promise<RolesWrite> =>
+  updateRoles(storeOf, topology, (roles) => ({
+    ...roles,
+    fenced: [...liftFence(roles, fence.site).fenced, fence],
+  }));
 
 /** Removes a site's fence from the roles of every site's store (a rolled-back fence; `chdr recover`). */
 export const removeFence = (
@@ -102,18 +112,7 @@ export const removeFence = (
   topology: Topology,
   site: string,
 ): Promise<RolesWrite> =>
-  forEachSite(
-    topology.sites.map((s) => s.name),
-    async (at) => {
-      const store = storeOf(at);
-      const roles = await readRoles(store, topology);
-      if (!fenceOf(roles, site)) return;
-      await store.put(rolesKey(roles.cluster), {
-        ...roles,
-        fenced: roles.fenced.filter((f) => f.site !== site),
-      });
-    },
-  );
+  updateRoles(storeOf, topology, (roles) => (fenceOf(roles, site) ? liftFence(roles, site) : undefined));
 
 /** The roles without a fence on `site` (what a successful `chdr recover` of that site leaves). */
 export const liftFence = (roles: ClusterRoles, site: string): ClusterRoles => ({

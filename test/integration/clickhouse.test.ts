@@ -19,19 +19,14 @@ import {
 import { readState, startNode, stopNode, type ClickHouseNodeState } from '../../lib/localcluster/index.js';
 import { PROBE_FAILURES, systemClock, type ProbeResult } from '../../lib/probe/index.js';
 import { until } from '../support/wait.js';
+import { REPLICA_THRESHOLDS } from '../unit/clickhouse/fixtures.js';
 
 // The transport, probes and heartbeat against real ClickHouse 18.16 servers: the shared local cluster of
 // test/support/global-setup.ts (ZooKeeper zk1-zk3 voting on the primary site, zk4 observing; ch1, ch2 primary, ch3 standby).
 const clusterDir = inject('clusterDir');
 const clock = systemClock;
 const thresholds = {
-  replicaDelayWarnSeconds: 60,
-  replicaDelayCriticalSeconds: 300,
-  queueSizeWarn: 100,
-  logLagWarn: 100,
-  insertsInQueueWarn: 50,
-  partsPerPartitionWarn: 100,
-  clockSkewWarnSeconds: 5,
+  ...REPLICA_THRESHOLDS,
   heartbeatLagWarnSeconds: 20,
   heartbeatLagCriticalSeconds: 40,
   stalledCycles: 2,
