@@ -1,37 +1,45 @@
-// Bundles the CLI into bin/chdr.mjs plus lazily loaded chunks in bin/chunks/ (dependencies but the AWS SDK included,
-// tree-shaken and minified, source maps beside the files). Runs on `npm install`.
+// Bundles the CLI: bin/chdr.mjs, a small launcher, and bin/chdr.cjs, every command in one CommonJS bundle
+// (dependencies but the AWS SDK included, tree-shaken and minified, source map beside it) that the launcher
+// runs with V8's code cache (lib/cli/code-cache.ts). Runs on `npm install`.
 import { randomUUID } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
-rmSync('bin', { recursive: true, force: true });
-await build({
-  entryPoints: { chdr: 'lib/cli/main.ts' },
-  outdir: 'bin',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
+const common = {
   bundle: true,
-  splitting: true,
   minify: true,
   platform: 'node',
-  format: 'esm',
   target: 'node22',
+  // A new identity for every build: the CLI's caches (validated topologies, compiled code) are keyed by it,
+  // so that what one build wrote is never read by another.
+  define: { CHDR_BUILD: JSON.stringify(randomUUID()) },
+  logLevel: 'warning',
+};
+
+rmSync('bin', { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { chdr: 'lib/cli/main.ts' },
+  outfile: 'bin/chdr.mjs',
+  format: 'esm',
+  banner: { js: '#!/usr/bin/env node' },
+});
+await build({
+  ...common,
+  entryPoints: { chdr: 'lib/cli/program.ts' },
+  outfile: 'bin/chdr.cjs',
+  format: 'cjs',
   sourcemap: 'linked',
+  // Modules of other commands are in the file but run only when imported: `import()` becomes a call of the
+  // module's bundled initializer, and of `require` for the AWS SDK (a script run by node:vm has no `import()`).
+  supported: { 'dynamic-import': false },
   // The AWS SDK is loaded from node_modules (a dependency), only by the commands that call AWS: its clients
-  // are imported on first use with `import()`, and a split chunk of a CommonJS package would export only
-  // `default`, where Node's own loader gives the named exports those call sites use.
+  // are imported on first use.
   external: ['@aws-sdk/*'],
   // yaml's ES module build (the `default` condition of its exports) rather than its CommonJS one (`node`): the
   // same code, but scope-hoisted and tree-shaken it evaluates in a third of the time.
   alias: { yaml: './node_modules/yaml/browser/index.js' },
-  // A new identity for every build: the key of the CLI's cache of validated topologies includes it, so that a
-  // topology validated by one build is never read by another (lib/cli/actions/topology.ts).
-  define: { CHDR_BUILD: JSON.stringify(randomUUID()) },
-  // Bundled CommonJS dependencies call `require`: ESM has none, so each chunk gets one.
-  banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __chdrRequire } from 'node:module'; const require = __chdrRequire(import.meta.url);",
-  },
   plugins: [
     {
       name: 'lazy-child-process-for-commander',
@@ -43,7 +51,6 @@ await build({
         ),
     },
   ],
-  logLevel: 'warning',
 });
 
 // esbuild writes 0644: make the shebang usable (`./bin/chdr.mjs`) on a fresh clone too.

@@ -1,9 +1,28 @@
-import module from 'node:module';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { userCacheDir } from '../config/cache-dir.js';
+import { loadBundle } from './code-cache.js';
+import type * as Program from './program.js';
 
-// Node 22+ keeps V8's compiled code between runs (os.tmpdir()); Node 20 has no such cache. Turned on before
-// anything else is imported, so that it covers the whole CLI, the modules the program imports statically too.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-// The bundle is minified: stack traces printed for CHDR_DEBUG point into the sources through the maps beside it.
-if (process.env.CHDR_DEBUG) process.setSourceMapsEnabled(true);
+/** Set by the CLI build (scripts/build-cli.mjs), new for every build. */
+declare const CHDR_BUILD: string;
 
-await import('./program.js');
+// The CLI is one CommonJS bundle beside this file, run with V8's code cache of the command's earlier runs
+// (./code-cache.ts). CHDR_DEBUG loads it with Node's loader instead, whose stack traces follow source maps.
+const bundle = fileURLToPath(new URL('./chdr.cjs', import.meta.url));
+const loadCli = (): typeof Program => {
+  if (process.env.CHDR_DEBUG) {
+    process.setSourceMapsEnabled(true);
+    return createRequire(import.meta.url)(bundle) as typeof Program;
+  }
+  const loaded = loadBundle<typeof Program>(bundle, {
+    dir: join(userCacheDir(), 'code'),
+    build: CHDR_BUILD,
+    command: process.argv[2] ?? '',
+  });
+  if (loaded.outcome !== 'hit') process.once('exit', loaded.save);
+  return loaded.exports;
+};
+
+await loadCli().runCli(process.argv);

@@ -1,5 +1,4 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Topology } from './types.js';
 
@@ -22,10 +21,6 @@ interface Entry {
   text: string;
   topology: Topology;
 }
-
-/** The user's cache directory for chdr (XDG): `$XDG_CACHE_HOME/chdr`, else `~/.cache/chdr`. */
-export const userCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'chdr');
 
 /** FNV-1a of the file's absolute path: only names the entry file (the entry itself says whose it is). */
 const nameOf = (path: string): string => {

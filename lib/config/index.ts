@@ -1,7 +1,8 @@
 // Validation (./parse.js, ./schema.js: zod and the YAML parser) is imported by name where it is used, not
 // from here: everything that only reads a topology then loads neither (loadTopology imports it on a miss).
 export { loadTopology, type LoadOptions } from './load.js';
-export { userCacheDir, type TopologyCache } from './cache.js';
+export type { TopologyCache } from './cache.js';
+export { userCacheDir } from './cache-dir.js';
 export { ConfigError, CONFIG_ERROR_CODES } from './errors.js';
 export { resolveSecret, type SecretDeps } from './secrets.js';
 export {

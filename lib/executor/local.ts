@@ -24,16 +24,6 @@ const appendCapped = (chunks: { text: string; cut: boolean }, data: Buffer): voi
   }
 };
 
-/** Whether a process of this machine exists (EPERM: it does, under another user). */
-export const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Runs commands with `bash -e -o pipefail -c` on this machine, whatever the target's host: the local cluster
  * runs every node on loopback. The command runs in its own process group so that a timeout or an

@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import { processAlive } from '../executor/index.js';
+import { processAlive } from '../executor/process-alive.js';
 import type { Clock } from '../probe/index.js';
 import type { StateStore } from '../state/index.js';
 import { STATE_KEYS } from './constants.js';

@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChdrError } from '../errors/index.js';
-import { processAlive } from '../executor/index.js';
+import { processAlive } from '../executor/process-alive.js';
 import type { Clock } from '../probe/index.js';
 import { systemClock } from '../probe/index.js';
 import { MemoryStateStore } from './memory.js';
