@@ -83,13 +83,18 @@ const MNTR_LEADER_COUNTS = {
   syncedNonVotingFollowers: 'zk_synced_non_voting_followers',
 } as const;
 
-/** The mntr keys chdr reads; every other line (ZooKeeper 3.6+ prints some 500) is checked for shape only. */
-const MNTR_KEYS: ReadonlySet<string> = new Set([
+const MNTR_KEYS = [
   'zk_server_state',
   'zk_version',
   ...Object.values(MNTR_NUMBERS),
   ...Object.values(MNTR_LEADER_COUNTS),
-]);
+];
+
+/**
+ * The lines of the mntr keys chdr reads, picked in one pass: every other line (ZooKeeper 3.6+ prints some
+ * 500) is checked for shape only.
+ */
+const MNTR_READ = new RegExp(`^(${MNTR_KEYS.join('|')})\\t([^\\n]*)$`, 'gm');
 
 /** Every line `zk_<key><TAB><value>` (blank lines allowed), checked in one pass of the regular expression engine. */
 const MNTR_SHAPE = /^(?:(?:zk_[^\t\n]*\t[^\n]*)?\n)*$/;
@@ -104,7 +109,7 @@ const firstBadMntrLine = (text: string): Failure => {
 /**
  * `mntr`: `zk_<key>\t<value>\n` lines, read by key (ZooKeeper's order is not stable). A ZooKeeper 3.8 reply
  * is some 550 lines (19 KB) and the agent reads one per node and cycle: its shape is checked by one regular
- * expression and the few keys read are found with `indexOf`, instead of a loop over every line.
+ * expression and the few keys read are picked by another, instead of a loop over every line.
  */
 export const parseMntr = (text: string): ParseResult<MntrReport> => {
   const refusal = recogniseRefusal('mntr', text);
@@ -113,12 +118,8 @@ export const parseMntr = (text: string): ParseResult<MntrReport> => {
     return badReply('mntr reply ends mid-line (connection closed early?)', text.slice(-MAX_EXCERPT_CHARS));
   if (!MNTR_SHAPE.test(text)) return firstBadMntrLine(text);
 
-  const lines = `\n${text}`;
   const found = new Map<string, string>();
-  for (const key of MNTR_KEYS) {
-    const at = lines.indexOf(`\n${key}\t`);
-    if (at >= 0) found.set(key, lines.slice(at + key.length + 2, lines.indexOf('\n', at + 1)));
-  }
+  for (const [, key, value] of text.matchAll(MNTR_READ)) found.set(key!, value!);
 
   const serverState = found.get('zk_server_state');
   if (serverState === undefined || serverState === '')
