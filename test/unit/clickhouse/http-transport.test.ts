@@ -21,6 +21,12 @@ beforeEach(async () => {
     req.on('end', () => {
       requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       if (req.url === '/hang') return;
+      if (req.url === '/chunked') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).write('{"a":');
+        setTimeout(() => res.end('1}\n'), 20);
+        return;
+      }
+      if (req.url === '/close') res.setHeader('Connection', 'close');
       res.writeHead(reply.status, { 'Content-Type': 'text/plain' }).end(reply.body);
     });
   });
@@ -99,5 +105,37 @@ describe('createHttpTransport', () => {
       name: 'AbortError',
     });
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('reads a body the server sends in chunks over time', async () => {
+    expect(await transport().get('/chunked', signal())).toEqual({ httpStatus: 200, body: '{"a":1}\n' });
+  });
+
+  it('opens a new socket after a reply that closes the connection', async () => {
+    const client = transport();
+
+    await client.get('/close', signal());
+    await client.get('/close', signal());
+
+    expect(connections).toBe(2);
+  });
+
+  it('drops a kept-alive socket the server closed while it was idle, and the next request still succeeds', async () => {
+    const client = transport();
+    await client.post('SELECT 1', signal());
+
+    server.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(await client.post('SELECT 2', signal())).toBe('{"a":1}\n');
+    expect(connections).toBe(2);
+  });
+
+  it('sends every request whole, with a Content-Length counted in bytes', async () => {
+    await transport().post("SELECT 'çà€'", signal());
+
+    expect(requests[0]?.body).toBe("SELECT 'çà€'");
+    expect(requests[0]?.headers['content-length']).toBe(String(Buffer.byteLength("SELECT 'çà€'")));
+    expect(requests[0]?.headers.host).toBe(url.replace('http://', ''));
   });
 });
