@@ -33,7 +33,8 @@ export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<str
 /** The tails of a node's logs, labelled, for an error message. */
 export const nodeLogTails = async (node: NodeState): Promise<string> => {
   const paths =
-    node.kind === 'clickhouse' ? [node.stdoutPath, node.errorLogPath, node.logPath] : [node.logPath];
+    // The error log first: it says why, and a caller may keep only the start of the message.
+    node.kind === 'clickhouse' ? [node.errorLogPath, node.stdoutPath, node.logPath] : [node.logPath];
   const parts = await Promise.all(
     paths.map(async (path) => {
       const tail = await logTail(

@@ -59,23 +59,29 @@ const commandLineFromPs = (pid: number): Promise<string[] | null> =>
 const EXEC_RETRIES = 20;
 const EXEC_RETRY_MS = 5;
 
+/** A live process's arguments from /proc (none while it execs or exits), or null: no such pid, or a zombie. */
+const procArgs = async (pid: number): Promise<string[] | null> => {
+  try {
+    const [stat, cmdline] = await Promise.all([
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readFile(`/proc/${pid}/cmdline`, 'utf8'),
+    ]);
+    // Field 3, after the parenthesised command name, is the state; Z is a zombie (exited, not reaped).
+    const processState = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (processState === 'Z' || processState === 'X') return null;
+    return cmdline.split('\0').filter((arg) => arg !== '');
+  } catch {
+    return null;
+  }
+};
+
 /** The arguments of a live (not zombie) process, or null when there is none with this pid. */
 export const commandLineOf = async (pid: number): Promise<string[] | null> => {
   if (!HAS_PROC) return commandLineFromPs(pid);
   for (let attempt = 0; ; attempt++) {
-    try {
-      const [stat, cmdline] = await Promise.all([
-        readFile(`/proc/${pid}/stat`, 'utf8'),
-        readFile(`/proc/${pid}/cmdline`, 'utf8'),
-      ]);
-      // Field 3, after the parenthesised command name, is the state; Z is a zombie (exited, not reaped).
-      const processState = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (processState === 'Z' || processState === 'X') return null;
-      if (cmdline !== '') return cmdline.split('\0').filter((arg) => arg !== '');
-      if (attempt >= EXEC_RETRIES) return null;
-    } catch {
-      return null;
-    }
+    const args = await procArgs(pid);
+    if (args === null || args.length > 0) return args;
+    if (attempt >= EXEC_RETRIES) return null;
     await sleep(EXEC_RETRY_MS);
   }
 };
@@ -111,9 +117,21 @@ export const findProcessesByConfig = async (configPaths: readonly string[]): Pro
   return found;
 };
 
+/**
+ * Our process still exists. One that is exiting reads an empty cmdline while the kernel tears down its
+ * memory, and holds its files until it is a zombie (ClickHouse's lock on its data directory, its ports): a
+ * server started on them before then exits at once. Taking "empty" for "gone" after the exec retries made
+ * `cluster stop` then `cluster start` of one node fail now and then on a loaded machine.
+ */
+const notGoneYet = async (pid: number, configPath: string): Promise<boolean> => {
+  if (!HAS_PROC) return isOurProcess(pid, configPath);
+  const args = await procArgs(pid);
+  return args !== null && (args.length === 0 || namesConfig(args, configPath));
+};
+
 const waitUntilGone = async (pid: number, configPath: string, timeoutMs: number): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;
-  while (await isOurProcess(pid, configPath)) {
+  while (await notGoneYet(pid, configPath)) {
     if (Date.now() >= deadline) return false;
     await sleep(POLL_INTERVAL_MS);
   }
