@@ -53,9 +53,9 @@ const readCache = (file: string): Buffer | undefined => {
 
 /**
  * Writes the script's code cache for this build and command, then deletes every other build's files: one
- * build's caches are kept at a time, so rebuilding never grows the directory.
+ * build's caches are kept at a time, so rebuilding never grows the directory. A cache that cannot be
+ * written or pruned costs the next run its speed, nothing else: no error escapes.
  */
-// A cache that cannot be written or pruned costs the next run its speed, nothing else: no error escapes.
 const saveCodeCache = (script: Script, cache: CodeCache): void => {
   const file = codeCacheFile(cache);
   const staged = `${file}.${process.pid}.tmp`;

@@ -4,9 +4,9 @@ import { CONFIG_ERROR_CODES, ConfigError } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import type { Topology } from './types.js';
 
-const readTopologyFile = async (path: string): Promise<Buffer> => {
+const readTopologyFile = async (path: string): Promise<string> => {
   try {
-    return await readFile(path);
+    return await readFile(path, 'utf8');
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
     throw new ConfigError(
@@ -30,7 +30,7 @@ export interface LoadOptions {
  * the cache has no entry for these bytes: a hit costs neither their loading nor their work.
  */
 export const loadTopology = async (path: string, options: LoadOptions = {}): Promise<Topology> => {
-  const text = (await readTopologyFile(path)).toString('utf8');
+  const text = await readTopologyFile(path);
   const { cache } = options;
   const cached = cache && (await readCachedTopology(cache, path, text));
   if (cached) return deepFreeze(cached);

@@ -1,10 +1,9 @@
 // Topology text → validated topology: YAML, then the schema. Loaded by loadTopology only when its cache misses.
 import { parseDocument } from 'yaml';
 import { ConfigError } from './errors.js';
+import { deepFreeze } from './freeze.js';
 import { topologySchema, type TopologyInput } from './schema.js';
 import type { ConfigProblem, Topology } from './types.js';
-
-import { deepFreeze } from './freeze.js';
 
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.length === 0

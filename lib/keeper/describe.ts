@@ -13,8 +13,10 @@ const FAILURE_WORDS: Partial<Record<ProbeFailureCode, string>> = {
 
 type Failure = Extract<ProbeResult<unknown>, { ok: false }>;
 
-/** The words asked, with their results (ruok and isro are asked only when needed). */
-const answersOf = (probe: NodeProbe): [FourLetterWord, ProbeResult<unknown>][] => {
+/** The words asked, with their results (srvr, ruok and isro are asked only when needed). */
+export const answersOf = (
+  probe: Pick<NodeProbe, 'mntr' | 'srvr' | 'isro' | 'ruok'>,
+): [FourLetterWord, ProbeResult<unknown>][] => {
   const asked: [FourLetterWord, ProbeResult<unknown> | undefined][] = [
     [FOUR_LETTER_WORDS.mntr, probe.mntr],
     [FOUR_LETTER_WORDS.srvr, probe.srvr],

@@ -2,6 +2,7 @@ import type { CoordinationNode } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { PROBE_FAILURES, failureCodeOf, probeFailed, type Clock, type ProbeResult } from '../probe/index.js';
 import { FOUR_LETTER_WORDS, MAX_TLS_SNIFF_MS } from './constants.js';
+import { answersOf } from './describe.js';
 import { parseIsro, parseMntr, parseRuok, parseSrvr } from './parse.js';
 import { sendWord } from './send-word.js';
 import type { FourLetterWord, NodeProbe, NodeRole, ParseResult, SendWord } from './types.js';
@@ -17,9 +18,8 @@ export interface ProbeNodeOptions {
 
 type Answers = Pick<NodeProbe, 'ruok' | 'mntr' | 'srvr' | 'isro'>;
 
-/** The words that were asked, with their results. */
-const answered = (answers: Answers): ProbeResult<unknown>[] =>
-  [answers.mntr, answers.srvr, answers.ruok, answers.isro].filter((result) => result !== undefined);
+/** The results of the words that were asked. */
+const answered = (answers: Answers): ProbeResult<unknown>[] => answersOf(answers).map(([, result]) => result);
 
 const TRANSPORT_FAILURES: ReadonlySet<string> = new Set([
   PROBE_FAILURES.timeout,

@@ -118,16 +118,17 @@ export const findProcessesByConfig = async (configPaths: readonly string[]): Pro
 };
 
 /**
- * Our process still exists. One that is exiting reads an empty cmdline while the kernel tears down its
- * memory, and holds its files until it is a zombie (ClickHouse's lock on its data directory, its ports): a
- * server started on them before then exits at once. Taking "empty" for "gone" after the exec retries made
- * `cluster stop` then `cluster start` of one node fail now and then on a loaded machine.
+ * From a pid's arguments in /proc (null: no such pid, or a zombie), whether our stopped process is still
+ * there. One that is exiting reads no arguments while the kernel tears down its memory, and holds its files
+ * until it is a zombie (ClickHouse's lock on its data directory, its ports): a server started on them
+ * before then exits at once. Taking "no arguments" for "gone" after the exec retries made `cluster stop`
+ * then `cluster start` of one node fail now and then on a loaded machine.
  */
-const notGoneYet = async (pid: number, configPath: string): Promise<boolean> => {
-  if (!HAS_PROC) return isOurProcess(pid, configPath);
-  const args = await procArgs(pid);
-  return args !== null && (args.length === 0 || namesConfig(args, configPath));
-};
+export const stillOurs = (args: readonly string[] | null, configPath: string): boolean =>
+  args !== null && (args.length === 0 || namesConfig(args, configPath));
+
+const notGoneYet = async (pid: number, configPath: string): Promise<boolean> =>
+  HAS_PROC ? stillOurs(await procArgs(pid), configPath) : isOurProcess(pid, configPath);
 
 const waitUntilGone = async (pid: number, configPath: string, timeoutMs: number): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;

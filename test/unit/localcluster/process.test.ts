@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namesConfig } from '../../../lib/localcluster/process.js';
+import { namesConfig, stillOurs } from '../../../lib/localcluster/process.js';
 
 describe('namesConfig', () => {
   it('recognises ZooKeeper started from its zoo.cfg and ClickHouse from --config-file', () => {
@@ -16,5 +16,19 @@ describe('namesConfig', () => {
     expect(
       namesConfig(['clickhouse-server', '--config-file=/c/ch1/config.xml.bak'], '/c/ch1/config.xml'),
     ).toBe(false);
+  });
+});
+
+describe('stillOurs (stopping a node waits until it holds nothing)', () => {
+  it('counts a process that reads no arguments as still there: it is exiting and holds its files and ports', () => {
+    expect(stillOurs([], '/c/ch1/config.xml')).toBe(true);
+  });
+
+  it('counts ours as still there, and a zombie, no process or another program as gone', () => {
+    expect(stillOurs(['clickhouse-server', '--config-file=/c/ch1/config.xml'], '/c/ch1/config.xml')).toBe(
+      true,
+    );
+    expect(stillOurs(null, '/c/ch1/config.xml')).toBe(false);
+    expect(stillOurs(['sleep', '60'], '/c/ch1/config.xml')).toBe(false);
   });
 });
