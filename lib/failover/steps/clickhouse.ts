@@ -76,10 +76,14 @@ const logHeads = async (ctx: StepContext, site: Site): Promise<Map<string, numbe
   return undefined;
 };
 
-/** Whether the replica answers at all (readonly or not). */
+/**
+ * Whether the server answers at all, asked without touching ZooKeeper: system.replicas reads it, and while
+ * a lost ensemble's sessions expire that read can outlast the request. A running replica taken for a
+ * stopped one got no force_restore_data flag and then refused to start against the new ensemble.
+ */
 const reachable = async (ctx: StepContext, replica: ReplicaEndpoint): Promise<boolean> => {
   try {
-    await replicaTables(ctx, replica);
+    await replicaStartedAt(ctx, replica);
     return true;
   } catch {
     return false;
