@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { quoteString } from '../clickhouse/index.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
+import { dataPathOf, forceRestoreFlagPath } from './unexpected-parts.js';
 
 /** An active part as `system.parts` shows it (18.16 and current servers). */
 export interface PartInfo {
@@ -37,8 +38,15 @@ export interface TableDivergence {
   divergent: { name: string; rows: number; path: string }[];
   /** Known to the new ensemble under the old replica: the new primary fetches them once it rejoins. */
   pending: { name: string; rows: number }[];
+  /**
+   * Held by the new primary (same name) but not listed under the old replica: its copy was registered
+   * after the new ensemble's last view. On rejoin ClickHouse moves them to `detached/` and fetches them
+   * again, and refuses to start without `force_restore_data` when they are most of the table's rows.
+   */
+  unlisted: { name: string; rows: number; path: string }[];
   divergentRows: number;
   pendingRows: number;
+  unlistedRows: number;
   /** Time range of the divergent rows (first Date/DateTime column), when the table has one. */
   timeRange?: { column: string; from: string; to: string };
   /** Where the divergent rows were copied (a plain MergeTree table on the old replica). */
@@ -136,6 +144,9 @@ export const compareTable = (
     .filter((part) => !theirs.some((n) => n.name === part.name || (known.has(part.name) && covers(n, part))));
   const divergent = onlyOld.filter((p) => !known.has(p.name));
   const pending = onlyOld.filter((p) => known.has(p.name));
+  const unlisted = oldParts
+    .filter(mine)
+    .filter((part) => !known.has(part.name) && theirs.some((n) => n.name === part.name));
   const sum = (parts: readonly PartInfo[]) => parts.reduce((total, p) => total + p.rows, 0);
   return {
     replica,
@@ -143,30 +154,56 @@ export const compareTable = (
     table: table.table,
     divergent: divergent.map((p) => ({ name: p.name, rows: p.rows, path: p.path })),
     pending: pending.map((p) => ({ name: p.name, rows: p.rows })),
+    unlisted: unlisted.map((p) => ({ name: p.name, rows: p.rows, path: p.path })),
     divergentRows: sum(divergent),
     pendingRows: sum(pending),
+    unlistedRows: sum(unlisted),
   };
 };
 
-/** One line per table with anything only the old replica had. */
+/** Whether a replica's table holds anything the recovery reports. */
+export const hasDifference = (t: TableDivergence): boolean =>
+  t.divergent.length + t.pending.length + t.unlisted.length > 0;
+
+/** One line per table with anything only the old replica had, or held but unlisted. */
 export const describeDivergence = (tables: readonly TableDivergence[]): string[] =>
   tables
-    .filter((t) => t.divergent.length + t.pending.length > 0)
+    .filter(hasDifference)
     .map((t) =>
       [
         `${t.replica} ${t.database}.${t.table}:`,
         t.divergent.length > 0
           ? `${t.divergentRows} rows in ${t.divergent.length} parts unknown to the new ensemble` +
             `${t.timeRange ? ` (${t.timeRange.column} ${t.timeRange.from} .. ${t.timeRange.to})` : ''}` +
-            `${t.sideTable ? `, kept in ${t.sideTable} and moved to detached/` : ''}`
+            `${t.sideTable ? `, kept in ${t.sideTable} and moved to detached/` : ''}` +
+            `${t.keptElsewhere?.length ? ', kept from another replica of the site, moved to detached/' : ''}`
           : '',
         t.pending.length > 0
           ? `${t.pendingRows} rows in ${t.pending.length} parts the new ensemble knows (fetched by the new primary on rejoin)`
+          : '',
+        t.unlisted.length > 0
+          ? `${t.unlistedRows} rows in ${t.unlisted.length} parts the new primary holds but the new ensemble does not ` +
+            `list under ${t.replica} (moved to detached/ by ClickHouse on rejoin, force_restore_data, and fetched again): ` +
+            t.unlisted.map((p) => p.name).join(', ')
           : '',
       ]
         .filter(Boolean)
         .join(' '),
     );
+
+/**
+ * The `force_restore_data` flag each old replica needs on rejoin: those holding parts the new ensemble does
+ * not list under them (without it ClickHouse refuses to attach a table where they are most of the rows).
+ * Journals written before `unlisted` existed have none.
+ */
+export const unlistedPartFlags = (tables: readonly TableDivergence[]): Map<string, string> => {
+  const flags = new Map<string, string>();
+  for (const t of tables) {
+    const dataPath = t.unlisted?.[0] ? dataPathOf(t.unlisted[0]) : undefined;
+    if (dataPath !== undefined) flags.set(t.replica, forceRestoreFlagPath(dataPath));
+  }
+  return flags;
+};
 
 /** The measured loss of a run: what only the old primary had when it came back, in rows and parts. */
 export interface MeasuredLoss {

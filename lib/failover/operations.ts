@@ -71,6 +71,7 @@ const recoverSteps = (topology: Topology, follower: Site, primary: Site): Failov
   repointReplicasStep(follower, primary, {
     id: `rejoin-${follower.name}`,
     title: `Point ${follower.name}'s replicas at ${primary.name}'s ensemble and (re)start them`,
+    restoreUnlistedParts: true,
   }),
   catchUpStep(follower, primary),
 ];

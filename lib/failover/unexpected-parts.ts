@@ -59,7 +59,7 @@ export const parseActiveParts = (rows: readonly unknown[]): ActivePart[] =>
   });
 
 /** The server's data path (`<path>`), from a part's folder `<path>data/<db>/<table>/<part>/`. */
-export const dataPathOf = (part: ActivePart): string | undefined => {
+export const dataPathOf = (part: { path: string }): string | undefined => {
   const match = /^(.*\/)data\/[^/]+\/[^/]+\/[^/]+\/?$/.exec(part.path);
   return match?.[1];
 };

@@ -7,8 +7,8 @@ import { clickHouseQuery, zooKeeperMode } from './probes.js';
 import { isOurProcess } from './process.js';
 import type { ClusterState, ClusterStatus, NodeState, NodeStatus, ProgressListener } from './types.js';
 
-/** The last lines of a log file ('' when there is none). */
-export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<string> => {
+/** The end of a log file, at most 64 KiB ('' when there is none). */
+const logEnd = async (path: string): Promise<string> => {
   try {
     const file = await open(path, 'r');
     try {
@@ -16,18 +16,47 @@ export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<str
       const length = Math.min(size, 64 * 1024);
       const buffer = Buffer.alloc(length);
       await file.read(buffer, 0, length, size - length);
-      return buffer
-        .toString('utf8')
-        .split('\n')
-        .slice(-lines - 1)
-        .join('\n')
-        .trimEnd();
+      return buffer.toString('utf8');
     } finally {
       await file.close();
     }
   } catch {
     return '';
   }
+};
+
+/** The last lines of a log file ('' when there is none). */
+export const logTail = async (path: string, lines = LOG_TAIL_LINES): Promise<string> =>
+  (await logEnd(path))
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n')
+    .trimEnd();
+
+/** A ClickHouse log entry starts with its timestamp; the lines after it (a stack trace) belong to it. */
+const ENTRY_HEAD = /^\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}/;
+const ENTRY_HEAD_CHARS = 600;
+
+/**
+ * The first line of each of the last entries of a ClickHouse log: the exception messages, without the
+ * stack traces that would fill a tail (a failed start's tail is its last frames, not its reason).
+ */
+export const entryHeads = (text: string, entries: number): string =>
+  text
+    .split('\n')
+    .filter((line) => ENTRY_HEAD.test(line))
+    .slice(-entries)
+    .map((line) => (line.length > ENTRY_HEAD_CHARS ? `${line.slice(0, ENTRY_HEAD_CHARS)}…` : line))
+    .join('\n');
+
+const CLICKHOUSE_ERROR_ENTRIES = 8;
+
+/** What a log shows of a node's failure: ClickHouse's error log by its entries' messages, others by lines. */
+const failureLines = async (node: NodeState, path: string): Promise<{ label: string; text: string }> => {
+  if (node.kind === 'clickhouse' && path === node.errorLogPath)
+    return { label: 'last entries', text: entryHeads(await logEnd(path), CLICKHOUSE_ERROR_ENTRIES) };
+  const lines = node.kind === 'clickhouse' && path === node.logPath ? 15 : LOG_TAIL_LINES;
+  return { label: 'last lines', text: await logTail(path, lines) };
 };
 
 /** The tails of a node's logs, labelled, for an error message. */
@@ -37,11 +66,8 @@ export const nodeLogTails = async (node: NodeState): Promise<string> => {
     node.kind === 'clickhouse' ? [node.errorLogPath, node.stdoutPath, node.logPath] : [node.logPath];
   const parts = await Promise.all(
     paths.map(async (path) => {
-      const tail = await logTail(
-        path,
-        node.kind === 'clickhouse' && path === node.logPath ? 15 : LOG_TAIL_LINES,
-      );
-      return tail === '' ? '' : `--- ${node.name}: ${path} (last lines) ---\n${tail}`;
+      const { label, text } = await failureLines(node, path);
+      return text === '' ? '' : `--- ${node.name}: ${path} (${label}) ---\n${text}`;
     }),
   );
   return (

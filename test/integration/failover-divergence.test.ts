@@ -16,7 +16,14 @@ import {
   type FailoverRuntime,
   type OperationRequest,
 } from '../../lib/failover/index.js';
-import { down, startNode, stopFetches, stopNode, stopSite } from '../../lib/localcluster/index.js';
+import {
+  down,
+  startFetches,
+  startNode,
+  stopFetches,
+  stopNode,
+  stopSite,
+} from '../../lib/localcluster/index.js';
 import { FileStateStore } from '../../lib/state/index.js';
 import { freshOrdersCluster, INSERT_500 } from '../support/orders.js';
 
@@ -170,6 +177,43 @@ describe('recover keeps what only the old primary had (real servers)', () => {
         "SELECT count() FROM system.tables WHERE name LIKE 'orders_chdr_divergent_%_reinserted'",
       ),
     ).toBe('1');
+  });
+  it('rejoins a replica holding a part the new ensemble does not list under it (its copy registered after the observer stopped): detached by ClickHouse, fetched again', async () => {
+    await freshCluster();
+    await stopFetches(DIR, 'ch2');
+    await sql('ch1', INSERT_500);
+    await waitFor(
+      'ch3 to have the rows',
+      async () => (await sql('ch3', 'SELECT count() FROM default.orders')) === '500',
+    );
+    // The observer stops before ch2 registers its copy: the new ensemble lists the part under ch1 and ch3.
+    await stopNode(DIR, 'zk4');
+    await startFetches(DIR, 'ch2');
+    // An insert wakes ch2's replication queue (START FETCHES alone does not).
+    await sql('ch1', "INSERT INTO default.orders VALUES (100000, '2026-12-01 00:00:00', 1)");
+    await waitFor(
+      'ch2 to have the rows',
+      async () => (await sql('ch2', 'SELECT count() FROM default.orders')) === '501',
+    );
+    await stopSite(DIR, 'primary', { hard: true });
+    await startNode(DIR, 'zk4');
+    await failover();
+
+    const report = await run({ kind: 'recover', from: 'primary', to: 'standby', startedBy: 'test' });
+
+    expect(report.result, report.message).toBe('succeeded');
+    const divergence = report.record.steps.find((s) => s.stepId === 'divergence-primary')!;
+    expect(divergence.output).toMatch(
+      /ch2 default\.orders: .*, moved to detached\/ 500 rows in 1 parts the new primary holds but the new ensemble does not list under ch2 .*: 202611_0_0_0/,
+    );
+    const rejoin = report.record.steps.find((s) => s.stepId === 'rejoin-primary')!;
+    expect(rejoin.output).toMatch(/ch2: \S+flags\/force_restore_data written/);
+    // The row of the second insert only the old primary had is kept aside; ch2 holds the 500 again.
+    expect(report.record.facts['measuredLoss']).toMatchObject({ divergentRows: 1 });
+    expect(await sql('ch2', 'SELECT count() FROM default.orders')).toBe('500');
+    expect(await readdir(resolve(DIR, 'ch2', 'data', 'data', 'default', 'orders', 'detached'))).toContain(
+      'ignored_202611_0_0_0',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import type { ReplicaEndpoint, Site } from '../../config/index.js';
 import { describeError } from '../../errors/index.js';
 import { clickHouseHasCoordination, renderClickHouseCoordination } from '../clickhouse-config.js';
+import { unlistedPartFlags, type TableDivergence } from '../divergence.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from '../errors.js';
 import { fileModifiedAt, renderCommand, writeNodeFile } from '../host.js';
 import { clientEndpoints } from '../membership.js';
@@ -52,10 +53,16 @@ export const replicaCaughtUpReason = async (
     const head = heads?.get(`${t.database}.${t.table}`);
     return head !== undefined && head > 0 && t.logPointer <= head;
   };
-  const behind = tables.filter((t) => t.isReadonly || t.queueSize > 0 || t.logLag > 0 || beforeHead(t));
+  // A queue never loaded since the start is not an empty one: replication has not started (e.g. the
+  // replica's is_active node from its session in the old ensemble is held until that session expires).
+  const behind = tables.filter(
+    (t) => t.isReadonly || t.queueNeverLoaded || t.queueSize > 0 || t.logLag > 0 || beforeHead(t),
+  );
+  const state = (t: (typeof tables)[number]) =>
+    t.isReadonly ? ', readonly' : t.queueNeverLoaded ? ', replication not started (queue never loaded)' : '';
   return behind.length === 0
     ? null
-    : `${replica.name}: ${behind.map((t) => `${t.database}.${t.table} queue ${t.queueSize}, log pointer ${t.logPointer}/${heads?.get(`${t.database}.${t.table}`) ?? t.logMaxIndex}${t.isReadonly ? ', readonly' : ''}`).join('; ')}`;
+    : `${replica.name}: ${behind.map((t) => `${t.database}.${t.table} queue ${t.queueSize}, log pointer ${t.logPointer}/${heads?.get(`${t.database}.${t.table}`) ?? t.logMaxIndex}${state(t)}`).join('; ')}`;
 };
 
 /**
@@ -99,6 +106,17 @@ const runsCurrentConfig = async (ctx: StepContext, replica: ReplicaEndpoint): Pr
   return modifiedAt !== undefined && startedAt !== undefined && startedAt >= modifiedAt;
 };
 
+/** Writes `force_restore_data`: the next start detaches the parts the ensemble does not list. */
+const writeForceRestoreFlag = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  flagPath: string,
+  why: string,
+): Promise<void> => {
+  await writeNodeFile(ctx, replica, 'writeClickHouseCoordinationConfig', 'clickhouse', flagPath, '');
+  ctx.note(`${replica.name}: ${flagPath} written (${why})`);
+};
+
 /**
  * Before a replica restarts against a new ensemble: its active parts are listed, and when it holds any the
  * `force_restore_data` flag is written under its data path, so that parts the ensemble never recorded are
@@ -119,15 +137,25 @@ const flagForceRestore = async (
         '<path>/flags/force_restore_data by hand and run the same command again',
     );
   partsBefore.set(replica.name, parts);
-  await writeNodeFile(
-    ctx,
-    replica,
-    'writeClickHouseCoordinationConfig',
-    'clickhouse',
-    forceRestoreFlagPath(dataPath),
-    '',
-  );
-  ctx.note(`${replica.name}: ${forceRestoreFlagPath(dataPath)} written (${parts.length} active parts)`);
+  await writeForceRestoreFlag(ctx, replica, forceRestoreFlagPath(dataPath), `${parts.length} active parts`);
+};
+
+/**
+ * Before a stopped old replica rejoins: the flag for the replicas the divergence step found holding parts
+ * the new ensemble does not list under them (held by the new primary, so fetched again after the start).
+ */
+const flagUnlistedParts = async (ctx: StepContext, replicas: readonly ReplicaEndpoint[]): Promise<void> => {
+  const flags = unlistedPartFlags((ctx.facts['divergence'] as TableDivergence[] | undefined) ?? []);
+  for (const replica of replicas) {
+    const flagPath = flags.get(replica.name);
+    if (flagPath !== undefined)
+      await writeForceRestoreFlag(
+        ctx,
+        replica,
+        flagPath,
+        'it holds parts the new ensemble does not list under it',
+      );
+  }
 };
 
 /** After the restart: every part that left the active set uncovered is named, with its rows (journal facts). */
@@ -178,6 +206,8 @@ export const repointReplicasStep = (
     title: string;
     /** A new ensemble: parts it never recorded are detached (force_restore_data) and counted. */
     restoreUnexpectedParts?: boolean;
+    /** Recovery: the parts the divergence step found unlisted are detached (force_restore_data). */
+    restoreUnlistedParts?: boolean;
   },
 ): FailoverStep => {
   // Per replica, its active parts before the restart (filled by `run`, compared by `verify`).
@@ -203,6 +233,15 @@ export const repointReplicasStep = (
                 target: replica.name,
                 via: 'host' as const,
                 text: 'write <path>/flags/force_restore_data when it holds parts (those the ensemble lacks are detached, counted)',
+              },
+            ]
+          : []),
+        ...(options.restoreUnlistedParts
+          ? [
+              {
+                target: replica.name,
+                via: 'host' as const,
+                text: 'write <path>/flags/force_restore_data when it holds parts the new ensemble does not list under it (found by the divergence step; detached by ClickHouse, fetched again)',
               },
             ]
           : []),
@@ -251,6 +290,11 @@ export const repointReplicasStep = (
       if (options.restoreUnexpectedParts)
         for (const replica of restart.filter((r) => running.includes(r.name)))
           await flagForceRestore(ctx, replica, partsBefore);
+      if (options.restoreUnlistedParts)
+        await flagUnlistedParts(
+          ctx,
+          restart.filter((r) => !running.includes(r.name)),
+        );
       // Replicas restart side by side: each is independent, and 18.16 needs ~8 s to leave readonly.
       await Promise.all(
         restart.map(async (replica) => {

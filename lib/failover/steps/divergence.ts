@@ -13,6 +13,7 @@ import { clickHouseIsStandalone, renderClickHouseStandalone } from '../clickhous
 import {
   compareTable,
   describeDivergence,
+  hasDifference,
   knownPartsSql,
   measuredLoss,
   parsePartRows,
@@ -288,7 +289,7 @@ export const keepDivergentStep = (follower: Site, primary: Site): FailoverStep =
     for (const replica of follower.replicas)
       compared.push(await compareReplica(ctx, replica, reference, kept));
     await Promise.all(follower.replicas.map((replica, i) => detachDivergent(ctx, replica, compared[i]!)));
-    const tables = compared.flat().filter((t) => t.divergent.length + t.pending.length > 0);
+    const tables = compared.flat().filter(hasDifference);
     const loss = measuredLoss(tables);
     const lines = describeDivergence(tables);
     return {

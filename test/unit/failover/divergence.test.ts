@@ -8,7 +8,9 @@ import {
   describeDivergence,
   measuredLoss,
   parsePartRows,
+  unlistedPartFlags,
   type PartInfo,
+  type TableDivergence,
 } from '../../../lib/failover/divergence.js';
 import { readNodeFile } from '../../../lib/failover/host.js';
 import type { StepContext } from '../../../lib/failover/types.js';
@@ -51,7 +53,7 @@ describe('divergence of the old primary', () => {
     const old = [part('202611_0_0_0', 500), part('202611_1_1_0', 20), part('202611_2_2_0', 7)];
     const fresh = [part('202611_0_0_0', 500)];
 
-    const result = compareTable('ch1', table, old, fresh, new Set(['202611_1_1_0']));
+    const result = compareTable('ch1', table, old, fresh, new Set(['202611_0_0_0', '202611_1_1_0']));
 
     expect(result.pending).toEqual([{ name: '202611_1_1_0', rows: 20 }]);
     expect(result.divergent).toEqual([{ name: '202611_2_2_0', rows: 7, path: '/data/orders/202611_2_2_0/' }]);
@@ -69,6 +71,39 @@ describe('divergence of the old primary', () => {
 
     expect(result.pending).toEqual([]);
     expect(result.divergent.map((p) => p.name)).toEqual(['202611_4_4_0']);
+  });
+
+  it('finds parts the new primary holds that the new ensemble does not list under the old replica, and the flag each such replica needs', () => {
+    // ch2's copy of 202611_0_0_0 was registered after the observer's last view; 202611_1_1_0 is listed.
+    const old = [part('202611_0_0_0', 500), part('202611_1_1_0', 3)];
+    const fresh = [part('202611_0_0_0', 500), part('202611_1_1_0', 3)];
+    const ch2 = { ...table, replicaName: 'ch2' };
+
+    const unlisted = compareTable('ch2', ch2, old, fresh, new Set(['202611_1_1_0']));
+    const listed = compareTable('ch1', table, old, fresh, new Set(['202611_0_0_0', '202611_1_1_0']));
+
+    expect(unlisted).toMatchObject({ divergent: [], pending: [], unlistedRows: 500 });
+    expect(unlisted.unlisted).toEqual([
+      { name: '202611_0_0_0', rows: 500, path: '/data/orders/202611_0_0_0/' },
+    ]);
+    expect(listed.unlisted).toEqual([]);
+    expect(describeDivergence([unlisted, listed])).toEqual([
+      'ch2 default.orders: 500 rows in 1 parts the new primary holds but the new ensemble does not list under ch2 ' +
+        '(moved to detached/ by ClickHouse on rejoin, force_restore_data, and fetched again): 202611_0_0_0',
+    ]);
+    // Not lost: the new primary holds them.
+    expect(measuredLoss([unlisted])).toMatchObject({ rows: 0, parts: 0 });
+    const onDisk = {
+      ...unlisted,
+      unlisted: [{ ...unlisted.unlisted[0]!, path: '/var/lib/clickhouse/data/default/orders/202611_0_0_0/' }],
+    };
+    expect(unlistedPartFlags([onDisk, listed])).toEqual(
+      new Map([['ch2', '/var/lib/clickhouse/flags/force_restore_data']]),
+    );
+    // A journal written before the field existed asks for no flag.
+    const older: Partial<TableDivergence> = { ...onDisk };
+    delete older.unlisted;
+    expect(unlistedPartFlags([older as TableDivergence])).toEqual(new Map());
   });
 
   it('counts a part both old replicas hold once in the measured loss', () => {

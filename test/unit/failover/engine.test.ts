@@ -290,6 +290,37 @@ describe('after the point of no return', () => {
   });
 });
 
+describe('catching up after a rejoin', () => {
+  const recover = { kind: 'recover', from: 'primary', to: 'standby' } as const;
+
+  it('waits until the rejoined replicas have started replication: a queue never loaded is not an empty one', async () => {
+    const sim = lostPrimary();
+    await executeOperation(sim.topology, failover, sim.deps());
+    // Within the step's 5 s: the replicas' old sessions expire 3 s after their start.
+    sim.replicationStartDelayMs = 3_000;
+
+    const report = await executeOperation(sim.topology, recover, sim.deps());
+
+    expect(report.result, report.message).toBe('succeeded');
+    const caughtUp = report.record.steps.find((s) => s.stepId === 'catch-up-primary')!;
+    for (const replica of ['ch1', 'ch2'])
+      expect(Date.parse(caughtUp.endedAt!)).toBeGreaterThanOrEqual(sim.startedAt.get(replica)! + 3_000);
+  });
+
+  it('fails naming the replica whose replication never starts', async () => {
+    const sim = lostPrimary();
+    await executeOperation(sim.topology, failover, sim.deps());
+    sim.replicationStartDelayMs = 24 * 3_600_000;
+
+    const report = await executeOperation(sim.topology, recover, sim.deps());
+
+    expect(report.result).toBe('rolled-back');
+    expect(report.message).toMatch(
+      /ch1: default\.heart_beat .*replication not started \(queue never loaded\)/,
+    );
+  });
+});
+
 describe('guard rails', () => {
   it('refuses inside the anti-flapping block period, naming the previous run, unless acknowledged', async () => {
     const sim = lostPrimary({

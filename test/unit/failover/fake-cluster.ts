@@ -127,6 +127,11 @@ export class SimCluster {
   /** Rows of parts per `db.table`, as `system.parts` at a source replica counts them. */
   partRows = new Map<string, number>();
   now = 1_800_000_000_000;
+  /**
+   * How long after its start a replica's replication starts (its queue loads): until then 18.16 reports
+   * `absolute_delay` as the current Unix time, as when its is_active node from an old session is held.
+   */
+  replicationStartDelayMs = 0;
   /** How old the primary's newest heartbeat is at every replica: the data a failover would lose. */
   heartbeatAgeSeconds = 3;
   private epoch = 1n;
@@ -391,7 +396,14 @@ export class SimCluster {
           const ro = this.replicaReadonly(replica.name) ? 1 : 0;
           return [
             // A real ClickHouse 18.16 row (test/unit/clickhouse/fixtures), readonly as simulated.
-            { ...HEALTHY_1816_ROW, is_readonly: ro, is_session_expired: ro },
+            {
+              ...HEALTHY_1816_ROW,
+              is_readonly: ro,
+              is_session_expired: ro,
+              ...(this.now < this.startedAt.get(replica.name)! + this.replicationStartDelayMs
+                ? { absolute_delay: Math.floor(this.now / 1000) }
+                : {}),
+            },
           ] as T[];
         }
         if (sql.includes('heart_beat')) {
