@@ -41,7 +41,7 @@ export const benchStartup = async (log: BenchLog): Promise<void> => {
   process.stderr.write('CLI start-up\n');
   const [bare, help] = await interleavedMedians(ROUNDS, [
     () => timeCommand('node', ['-e', '0']),
-    () => timeCommand('node', ['bin/chdr.mjs', '--help']),
+    () => timeCommand('node', ['bin/chdr.cjs', '--help']),
   ]);
   log.figure('`node -e 0` (bare Node start-up)', ms(bare!), `median of ${ROUNDS}`);
   log.figure(
@@ -65,7 +65,7 @@ export const benchColdCheck = async (
 ): Promise<void> => {
   process.stderr.write('cold check\n');
   const script = shellChecks(topology, site);
-  const args = ['bin/chdr.mjs', 'check', '--config', topologyPath, '--site', site, '--json'];
+  const args = ['bin/chdr.cjs', 'check', '--config', topologyPath, '--site', site, '--json'];
   const noCaches = mkdtempSync(join(tmpdir(), 'chdr-bench-xdg-'));
   await beforeEach();
   const first = await timeCommand('node', args, { env: { ...process.env, XDG_CACHE_HOME: noCaches } });

@@ -158,7 +158,7 @@ const main = async () => {
   );
 
   process.stderr.write('demo\n');
-  const demoMs = await timeCommand('node', ['bin/chdr.mjs', 'demo', '--dir', '.chdr/bench-demo'], {
+  const demoMs = await timeCommand('node', ['bin/chdr.cjs', 'demo', '--dir', '.chdr/bench-demo'], {
     timeoutMs: 300_000,
   });
   log.figure(

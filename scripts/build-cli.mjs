@@ -1,4 +1,4 @@
-// Bundles the CLI: bin/chdr.mjs, a small launcher, and bin/chdr.cjs, every command in one CommonJS bundle
+// Bundles the CLI: bin/chdr.cjs, a small launcher, and bin/chdr-cli.cjs, every command in one CommonJS bundle
 // (dependencies but the AWS SDK included, tree-shaken and minified, source map beside it) that the launcher
 // runs with V8's code cache (lib/cli/code-cache.ts). Runs on `npm install`.
 import { randomUUID } from 'node:crypto';
@@ -21,28 +21,14 @@ rmSync('bin', { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { chdr: 'lib/cli/main.ts' },
-  outfile: 'bin/chdr.mjs',
-  format: 'esm',
+  outfile: 'bin/chdr.cjs',
+  format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
-  plugins: [
-    {
-      // An ES module that imports a built-in gets a facade of all its exports, reading every getter: for
-      // node:fs that loads its streams and promises (~3 ms of every run, measured). The launcher takes its
-      // built-ins as CommonJS modules instead, whose properties it reads when it uses them.
-      name: 'built-ins-without-esm-facades',
-      setup: (build) => {
-        build.onResolve({ filter: /^node:/ }, ({ path }) => ({ path, namespace: 'built-in' }));
-        build.onLoad({ filter: /.*/, namespace: 'built-in' }, ({ path }) => ({
-          contents: `module.exports = process.getBuiltinModule(${JSON.stringify(path)});`,
-        }));
-      },
-    },
-  ],
 });
 await build({
   ...common,
   entryPoints: { chdr: 'lib/cli/program.ts' },
-  outfile: 'bin/chdr.cjs',
+  outfile: 'bin/chdr-cli.cjs',
   format: 'cjs',
   sourcemap: 'linked',
   // Modules of other commands are in the file but run only when imported: `import()` becomes a call of the
@@ -67,5 +53,5 @@ await build({
   ],
 });
 
-// esbuild writes 0644: make the shebang usable (`./bin/chdr.mjs`) on a fresh clone too.
-chmodSync('bin/chdr.mjs', 0o755);
+// esbuild writes 0644: make the shebang usable (`./bin/chdr.cjs`) on a fresh clone too.
+chmodSync('bin/chdr.cjs', 0o755);

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { userCacheDir } from '../config/cache-dir.js';
 import { loadBundle } from './code-cache.js';
 import type * as Program from './program.js';
@@ -8,13 +7,14 @@ import type * as Program from './program.js';
 /** Set by the CLI build (scripts/build-cli.mjs), new for every build. */
 declare const CHDR_BUILD: string;
 
-// The CLI is one CommonJS bundle beside this file, run with V8's code cache of the command's earlier runs
-// (./code-cache.ts). CHDR_DEBUG loads it with Node's loader instead, whose stack traces follow source maps.
-const bundle = fileURLToPath(new URL('./chdr.cjs', import.meta.url));
+// The CLI is one CommonJS bundle beside this launcher, run with V8's code cache of the command's earlier
+// runs (./code-cache.ts). The launcher is CommonJS too: an ES module entry point sets up Node's ESM loader,
+// ~3 ms of every run. CHDR_DEBUG loads the bundle with Node's loader, whose stack traces follow source maps.
+const bundle = join(__dirname, 'chdr-cli.cjs');
 const loadCli = (): typeof Program => {
   if (process.env.CHDR_DEBUG) {
     process.setSourceMapsEnabled(true);
-    return createRequire(import.meta.url)(bundle) as typeof Program;
+    return createRequire(__filename)(bundle) as typeof Program;
   }
   const loaded = loadBundle<typeof Program>(bundle, {
     dir: join(userCacheDir(), 'code'),
@@ -25,4 +25,5 @@ const loadCli = (): typeof Program => {
   return loaded.exports;
 };
 
-await loadCli().runCli(process.argv);
+// runCli settles every error itself (exit code and message); anything else is a bug and exits 1 with its stack.
+void loadCli().runCli(process.argv);

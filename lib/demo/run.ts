@@ -169,7 +169,7 @@ export const runDemo = async (options: DemoOptions): Promise<{ detectedAll: bool
     await closeCachedConnections();
     if (options.keep) {
       write(
-        `\nCluster left running in ${dir}: try  node bin/chdr.mjs status --config ${state.topologyPath}\n`,
+        `\nCluster left running in ${dir}: try  node bin/chdr.cjs status --config ${state.topologyPath}\n`,
       );
     } else {
       const stopped = await down({ dir });

@@ -20,7 +20,7 @@ const commandDir = (dir: string): string => {
  */
 const failoverSection = (state: ClusterState): string[] => {
   const dir = commandDir(state.dir);
-  const cli = `flock ${dir}/.failover.lock node bin/chdr.mjs cluster`;
+  const cli = `flock ${dir}/.failover.lock node bin/chdr.cjs cluster`;
   return [
     'failover:',
     '  executor: { kind: local }',

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const chdr = async (...args: string[]) => chdrWith(process.env, ...args);
 const chdrWith = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
   try {
-    const { stdout, stderr } = await run('node', ['bin/chdr.mjs', ...args], { timeout: 60_000, env });
+    const { stdout, stderr } = await run('node', ['bin/chdr.cjs', ...args], { timeout: 60_000, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -35,7 +35,7 @@ const STANDBY_REGION = 'us-west-2';
 const PRIMARY_REGION = 'us-east-1';
 const TABLES = { primary: 'chdr-local-primary-state', standby: 'chdr-local-standby-state' };
 const FUNCTION = 'chdr-local-standby-failover';
-const CLI = resolve('bin/chdr.mjs');
+const CLI = resolve('bin/chdr.cjs');
 const recover = {
   action: 'recover',
   from: 'standby',

@@ -24,7 +24,7 @@ const DIR = resolve('.chdr/faults-test');
 const PORT_BASE = Number(process.env['CHDR_TEST_PORT_BASE'] ?? 10_000) + 50;
 const STATE_FILE = resolve(DIR, '..', 'faults-state.json');
 const TOPOLOGY_FILE = resolve(DIR, '..', 'faults-topology.yaml');
-const CLI = resolve('bin/chdr.mjs');
+const CLI = resolve('bin/chdr.cjs');
 let ports: Record<string, number> = {};
 
 const sql = async (replica: string, query: string): Promise<string> =>

@@ -32,7 +32,7 @@ import { FileStateStore } from '../../lib/state/index.js';
 
 const DIR = resolve('.chdr/fencing-test');
 const PORT_BASE = Number(process.env.CHDR_TEST_PORT_BASE ?? 10_000) + 200;
-const CLI = resolve('bin/chdr.mjs');
+const CLI = resolve('bin/chdr.cjs');
 const TOPOLOGY = join(DIR, 'fencing-topology.yaml');
 const JOURNAL = join(DIR, 'failover-state.json');
 const MAX_LAG_SECONDS = 2;

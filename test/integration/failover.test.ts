@@ -61,7 +61,7 @@ const REGION = 'us-west-2';
 /** How far the loss window may exceed the RPO estimate: heartbeats carry whole seconds, and the events
  * table and the heartbeat table replicate independently. */
 const RPO_MARGIN_SECONDS = 2;
-const CLI = resolve('bin/chdr.mjs');
+const CLI = resolve('bin/chdr.cjs');
 const STATE_FILE = resolve(DIR, 'failover-state.json');
 const TOPOLOGY_FILE = resolve(DIR, 'failover-topology.yaml');
 const EVENTS_DDL = (replica: string) =>

@@ -157,7 +157,7 @@ describe('monitor runtime, one region per site (moto)', () => {
     await promisify(execFile)(
       'node',
       [
-        'bin/chdr.mjs',
+        'bin/chdr.cjs',
         'pause',
         '--config',
         topologyPath,

@@ -129,7 +129,7 @@ describe('a --netns cluster', () => {
 
   it('runs a command in the standby namespace with chdr cluster exec-standby', async () => {
     const { stdout } = await run('node', [
-      'bin/chdr.mjs',
+      'bin/chdr.cjs',
       'cluster',
       'exec-standby',
       '--dir',
@@ -223,7 +223,7 @@ describe('failover from the standby side during a partition', () => {
     const agentStarted = Date.now();
     agent = spawn(
       'node',
-      [resolve('bin/chdr.mjs'), 'agent', '--config', resolve(state.topologyPath), '--interval', '2'],
+      [resolve('bin/chdr.cjs'), 'agent', '--config', resolve(state.topologyPath), '--interval', '2'],
       { cwd: DIR, stdio: 'ignore' },
     );
     const store = new FileStateStore(storePath);
@@ -239,14 +239,14 @@ describe('failover from the standby side during a partition', () => {
     const reply = await run(
       'node',
       [
-        'bin/chdr.mjs',
+        'bin/chdr.cjs',
         'cluster',
         'exec-standby',
         '--dir',
         DIR,
         '--',
         'node',
-        'bin/chdr.mjs',
+        'bin/chdr.cjs',
         'failover',
         '--config',
         state.topologyPath,

@@ -24,7 +24,7 @@ const STATE_FILE = resolve('.chdr/state', `${CLUSTER}.json`);
 const exec = promisify(execFile);
 const chdr = async (...args: string[]) => {
   try {
-    const { stdout } = await exec('node', ['bin/chdr.mjs', ...args], { timeout: 240_000 });
+    const { stdout } = await exec('node', ['bin/chdr.cjs', ...args], { timeout: 240_000 });
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

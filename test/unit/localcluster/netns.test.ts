@@ -224,13 +224,13 @@ describe('refusals and state', () => {
   it('runs a standby-side command through ip netns exec', async () => {
     await writeState(planCluster(dir, 59_000, new Date(), { netns: true }));
 
-    expect(await standbyCommand(dir, ['node', 'bin/chdr.mjs', 'status'])).toEqual([
+    expect(await standbyCommand(dir, ['node', 'bin/chdr.cjs', 'status'])).toEqual([
       'ip',
       'netns',
       'exec',
       'chdr-59000-standby',
       'node',
-      'bin/chdr.mjs',
+      'bin/chdr.cjs',
       'status',
     ]);
   });
