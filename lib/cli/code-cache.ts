@@ -1,5 +1,4 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -81,24 +80,18 @@ const saveCodeCache = (script: Script, cache: CodeCache): void => {
 };
 
 /**
- * Runs a CommonJS bundle as Node's loader would (the same wrapper and `require`), compiled with the code
- * cache of this command's earlier runs when there is one. V8 checks the cache (its version, flags, the
- * source's length) and compiles from source when it does not fit.
+ * Runs a CommonJS bundle as Node's loader would (the same wrapper, and a `require` that resolves from the
+ * bundle's folder), compiled with the code cache of this command's earlier runs when there is one. V8 checks
+ * the cache (its version, flags, the source's length) and compiles from source when it does not fit.
  */
-export const loadBundle = <T>(file: string, cache: CodeCache): LoadedBundle<T> => {
+export const loadBundle = <T>(file: string, cache: CodeCache, require: NodeJS.Require): LoadedBundle<T> => {
   const cachedData = readCache(codeCacheFile(cache));
   const script = new Script(
     `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`,
     { filename: file, ...(cachedData === undefined ? {} : { cachedData }) },
   );
   const module = { exports: {} };
-  (script.runInThisContext() as ModuleWrapper)(
-    module.exports,
-    createRequire(file),
-    module,
-    file,
-    dirname(file),
-  );
+  (script.runInThisContext() as ModuleWrapper)(module.exports, require, module, file, dirname(file));
   return {
     exports: module.exports as T,
     outcome: cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit',

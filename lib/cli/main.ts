@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { userCacheDir } from '../config/cache-dir.js';
 import { loadBundle } from './code-cache.js';
@@ -9,18 +8,25 @@ declare const CHDR_BUILD: string;
 
 // The CLI is one CommonJS bundle beside this launcher, run with V8's code cache of the command's earlier
 // runs (./code-cache.ts). The launcher is CommonJS too: an ES module entry point sets up Node's ESM loader,
-// ~3 ms of every run. CHDR_DEBUG loads the bundle with Node's loader, whose stack traces follow source maps.
+// ~3 ms of every run. The bundle lies beside the launcher, so the launcher's `require` is the bundle's (and
+// node:module stays unloaded). CHDR_DEBUG loads the bundle with Node's loader, whose stack traces follow
+// source maps.
 const bundle = join(__dirname, 'chdr-cli.cjs');
 const loadCli = (): typeof Program => {
   if (process.env.CHDR_DEBUG) {
     process.setSourceMapsEnabled(true);
-    return createRequire(__filename)(bundle) as typeof Program;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is loaded by path at run time
+    return require(bundle) as typeof Program;
   }
-  const loaded = loadBundle<typeof Program>(bundle, {
-    dir: join(userCacheDir(), 'code'),
-    build: CHDR_BUILD,
-    command: process.argv[2] ?? '',
-  });
+  const loaded = loadBundle<typeof Program>(
+    bundle,
+    {
+      dir: join(userCacheDir(), 'code'),
+      build: CHDR_BUILD,
+      command: process.argv[2] ?? '',
+    },
+    require,
+  );
   if (loaded.outcome !== 'hit') process.once('exit', loaded.save);
   return loaded.exports;
 };

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Topology } from './types.js';
 
@@ -41,13 +41,13 @@ const isEntryFor = (entry: Partial<Entry>, cache: TopologyCache, path: string, t
   entry.text === text;
 
 /** The topology this build validated from this text of this file, if it is in the cache. */
-export const readCachedTopology = async (
+export const readCachedTopology = (
   cache: TopologyCache,
   path: string,
   text: string,
-): Promise<Topology | undefined> => {
+): Topology | undefined => {
   try {
-    const entry = JSON.parse(await readFile(entryPath(cache, path), 'utf8')) as Partial<Entry>;
+    const entry = JSON.parse(readFileSync(entryPath(cache, path), 'utf8')) as Partial<Entry>;
     return isEntryFor(entry, cache, path, text) ? entry.topology : undefined;
   } catch {
     return undefined; // no entry yet, or one that cannot be read: validate
@@ -72,9 +72,9 @@ export const storeValidatedTopology = async (
   const file = entryPath(cache, path);
   const staged = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(cache.dir, { recursive: true, mode: 0o700 });
-    await writeFile(staged, serialized, { mode: 0o600 });
-    await rename(staged, file); // whole entries only, even with several processes at once
+    mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
+    writeFileSync(staged, serialized, { mode: 0o600 });
+    renameSync(staged, file); // whole entries only, even with several processes at once
   } catch {
     // not cached
   }

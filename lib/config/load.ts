@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { readCachedTopology, storeValidatedTopology, type TopologyCache } from './cache.js';
 import { CONFIG_ERROR_CODES, ConfigError } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import type { Topology } from './types.js';
 
-const readTopologyFile = async (path: string): Promise<string> => {
+// Synchronous: one small file, read once per process; node:fs/promises would load with its readline at start.
+const readTopologyFile = (path: string): string => {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
     throw new ConfigError(
@@ -30,9 +31,9 @@ export interface LoadOptions {
  * the cache has no entry for these bytes: a hit costs neither their loading nor their work.
  */
 export const loadTopology = async (path: string, options: LoadOptions = {}): Promise<Topology> => {
-  const text = await readTopologyFile(path);
+  const text = readTopologyFile(path);
   const { cache } = options;
-  const cached = cache && (await readCachedTopology(cache, path, text));
+  const cached = cache && readCachedTopology(cache, path, text);
   if (cached) return deepFreeze(cached);
   const { parseTopologyText } = await import('./parse.js');
   const topology = parseTopologyText(text, path);

@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ChdrError } from '../errors/index.js';
 import { processAlive } from '../executor/process-alive.js';
@@ -34,7 +34,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * resumed by the next process. Every operation takes an exclusive lock file (`<path>.lock`,
  * created with O_EXCL), re-reads the file, applies the change and replaces the file atomically
  * (write to a temporary file, then rename). Conditional writes are therefore safe between
- * processes. A lock left by a dead process (or older than 30 s) is taken over.
+ * processes. A lock left by a dead process (or older than 30 s) is taken over. The file operations are
+ * synchronous (small files; node:fs/promises would load with its readline in every CLI run).
  */
 export class FileStateStore extends MemoryStateStore {
   private readonly lockPath: string;
@@ -52,25 +53,25 @@ export class FileStateStore extends MemoryStateStore {
   }
 
   override async get<T>(key: string): Promise<StoredItem<T> | undefined> {
-    await this.load();
+    this.load();
     return super.get<T>(key);
   }
 
   override async list<T>(prefix: string): Promise<StoredItem<T>[]> {
-    await this.load();
+    this.load();
     return super.list<T>(prefix);
   }
 
   override async put<T>(key: string, value: T, options: PutOptions = {}): Promise<StoredItem<T> | undefined> {
     return this.locked(async () => {
-      await this.load();
+      this.load();
       return super.put(key, value, options);
     });
   }
 
   override async delete(key: string, options: { expectedVersion?: number } = {}): Promise<boolean> {
     return this.locked(async () => {
-      await this.load();
+      this.load();
       return super.delete(key, options);
     });
   }
@@ -84,14 +85,14 @@ export class FileStateStore extends MemoryStateStore {
       })),
     };
     const temporary = `${this.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(temporary, JSON.stringify(shape, null, 1) + '\n', { mode: 0o600 });
-    await rename(temporary, this.path);
+    writeFileSync(temporary, JSON.stringify(shape, null, 1) + '\n', { mode: 0o600 });
+    renameSync(temporary, this.path);
   }
 
-  private async load(): Promise<void> {
+  private load(): void {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         this.entries.clear();
@@ -115,19 +116,20 @@ export class FileStateStore extends MemoryStateStore {
   }
 
   private async locked<R>(action: () => Promise<R>): Promise<R> {
-    await mkdir(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true });
     const deadline = this.fileClock.now() + this.lockWaitMs;
     for (;;) {
       try {
-        const handle = await open(this.lockPath, 'wx', 0o600);
-        await handle.writeFile(JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
-        await handle.close();
+        writeFileSync(this.lockPath, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }), {
+          flag: 'wx',
+          mode: 0o600,
+        });
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      if (await this.lockIsStale()) {
-        await rm(this.lockPath, { force: true });
+      if (this.lockIsStale()) {
+        rmSync(this.lockPath, { force: true });
         continue;
       }
       if (this.fileClock.now() >= deadline) {
@@ -141,13 +143,14 @@ export class FileStateStore extends MemoryStateStore {
     try {
       return await action();
     } finally {
-      await rm(this.lockPath, { force: true });
+      rmSync(this.lockPath, { force: true });
     }
   }
 
-  private async lockIsStale(): Promise<boolean> {
+  private lockIsStale(): boolean {
     try {
-      const [text, info] = await Promise.all([readFile(this.lockPath, 'utf8'), stat(this.lockPath)]);
+      const text = readFileSync(this.lockPath, 'utf8');
+      const info = statSync(this.lockPath);
       if (Date.now() - info.mtimeMs > STALE_FILE_LOCK_MS) return true;
       const holder = JSON.parse(text) as { pid?: number };
       return typeof holder.pid === 'number' && holder.pid !== process.pid && !processAlive(holder.pid);
