@@ -8,7 +8,8 @@ import type { Topology } from '../lib/config/index.js';
 import type { BenchLog } from './bench-measure.js';
 import { interleavedMedians, ms, timeCommand } from './bench-measure.js';
 
-const ROUNDS = 7;
+// Start-up times of short processes vary by several ms from one run to the next: medians of 15.
+const ROUNDS = 15;
 
 /** The reference guide's checks as a strict shell script: curl /replicas_status, echo mntr | nc, heartbeat. */
 export const shellChecks = (topology: Topology, site: string): string => {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -50,6 +51,12 @@ const readCache = (file: string): Buffer | undefined => {
   }
 };
 
+/** The bundle's text. esbuild writes ASCII, for which latin1 (a copy) and UTF-8 (a decode) agree. */
+const readSource = (file: string): string => {
+  const bytes = readFileSync(file);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+};
+
 /**
  * Writes the script's code cache for this build and command, then deletes every other build's files: one
  * build's caches are kept at a time, so rebuilding never grows the directory. A cache that cannot be
@@ -87,7 +94,7 @@ const saveCodeCache = (script: Script, cache: CodeCache): void => {
 export const loadBundle = <T>(file: string, cache: CodeCache, require: NodeJS.Require): LoadedBundle<T> => {
   const cachedData = readCache(codeCacheFile(cache));
   const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`,
+    `(function (exports, require, module, __filename, __dirname) {${readSource(file)}\n})`,
     { filename: file, ...(cachedData === undefined ? {} : { cachedData }) },
   );
   const module = { exports: {} };

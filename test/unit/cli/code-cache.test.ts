@@ -53,6 +53,13 @@ describe('loadBundle', () => {
     expect(filename).toBe(file);
   });
 
+  it('reads a bundle that is not ASCII as UTF-8 (esbuild writes ASCII, read as latin1)', () => {
+    const { file, cache } = prepare();
+    writeFileSync(file, "exports.answer = () => 42;\nexports.helper = 'Grüße — 東京';\n");
+    expect(run(file, cache).helper).toBe('Grüße — 東京');
+    expect(run(file, cache)).toMatchObject({ outcome: 'hit', helper: 'Grüße — 東京' });
+  });
+
   it('compiles from source the first time, then from the cache that run saved', () => {
     const { file, cache } = prepare();
     expect(run(file, cache).outcome).toBe('miss');
