@@ -2,7 +2,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { createClickHouseConnection, createHttpTransport, probeReplica } from '../lib/clickhouse/index.js';
+import {
+  createClickHouseConnection,
+  createHttpTransport,
+  probeReplica,
+  usersTableOf,
+} from '../lib/clickhouse/index.js';
 import {
   findSite,
   type CoordinationNode,
@@ -84,7 +89,17 @@ const probesOf = async (topology: Topology, siteName: string): Promise<Probe[]> 
       `allow list ${node.name}`,
       () => lintKeeperNode(node, options.timeoutMs),
     ]),
-    [`users ${replica.name}`, () => lintUsers(replica.name, connect(replica), options.timeoutMs)],
+    // The cycle asks for users once the replica's probe has said whether system.users exists.
+    [
+      `users ${replica.name} (after its replica probe)`,
+      async () =>
+        lintUsers(
+          replica.name,
+          connect(replica),
+          options.timeoutMs,
+          usersTableOf(await probeReplica(connect(replica), options)),
+        ),
+    ],
   ];
 };
 

@@ -20,6 +20,7 @@ export {
   probeReplica,
   probeReplicasStatus,
   probeReplicaTables,
+  usersTableOf,
   REPLICAS_QUERY,
   type ReplicaProbeOptions,
 } from './probe.js';

@@ -59,3 +59,7 @@ export const probeReplica = async (
   ]);
   return { status, tables, server };
 };
+
+/** Whether the server has `system.users`, as its probe saw it; null when the probe could not tell. */
+export const usersTableOf = (probe: ReplicaProbe): boolean | null =>
+  probe.server?.ok ? probe.server.value.usersTable : null;

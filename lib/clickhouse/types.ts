@@ -131,6 +131,8 @@ export interface ServerHealth {
   counters: ServerCounters;
   /** Open ZooKeeper/Keeper sessions (`system.metrics` ZooKeeperSession); more than one is a misconfiguration. */
   zooKeeperSessions: number;
+  /** Whether `system.users` exists (ClickHouse 20.4+); null when the reply did not say. */
+  usersTable: boolean | null;
 }
 
 /** Both views of one server's replication, each a probe result of its own, and its server-wide figures. */

@@ -1,6 +1,7 @@
 import {
   assessReplica,
   probeReplica,
+  usersTableOf,
   type ClickHouseConnection,
   type ReplicaProbe,
   type ServerCounters,
@@ -167,29 +168,33 @@ export const runCycle = async (deps: CycleDeps): Promise<HealthReport> => {
     }),
   );
 
-  const replicaChecks = site.replicas.map(async (replica) => {
-    const failed = (): ReplicaProbe => ({ status: missedDeadline(), tables: missedDeadline() });
-    const probe = await withinDeadline(
+  const failedReplica = (): ReplicaProbe => ({ status: missedDeadline(), tables: missedDeadline() });
+  const replicaProbes = site.replicas.map((replica) =>
+    withinDeadline(
       probeReplica(deps.connect(replica), { timeoutMs: probeMs, clock }),
       deadlineMs,
-      failed,
-    );
+      failedReplica,
+    ),
+  );
+  const replicaChecks = site.replicas.map(async (replica, i) => {
+    const probe = await replicaProbes[i]!;
     const previous = deps.serverCounters?.get(replica.name);
     if (probe.server?.ok) deps.serverCounters?.set(replica.name, probe.server.value.counters);
     return assessReplica(site.name, replica, probe, topology.thresholds, previous);
   });
 
-  // Security lint: the config itself, Keeper allow lists of this site's nodes, users on one local replica.
+  // Security lint: the config itself, Keeper allow lists of this site's nodes, users on one local replica
+  // (once its probe has said whether it has system.users).
   const noFindings = (): Finding[] => [];
+  const firstReplica = site.replicas[0]!;
+  const usersFindings = replicaProbes[0]!.then((probe) =>
+    lintUsers(firstReplica.name, deps.connect(firstReplica), probeMs, usersTableOf(probe)),
+  );
   const remoteFindings = Promise.all([
     ...site.coordination.map((node) =>
       withinDeadline(lintKeeperNode(node, probeMs, deps.sendWord), deadlineMs, noFindings),
     ),
-    withinDeadline(
-      lintUsers(site.replicas[0]!.name, deps.connect(site.replicas[0]!), probeMs),
-      deadlineMs,
-      noFindings,
-    ),
+    withinDeadline(usersFindings, deadlineMs, noFindings),
   ]);
 
   const [writeResult, readResult, ensemble, replicaResults, lintResults] = await Promise.all([

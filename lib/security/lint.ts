@@ -89,12 +89,25 @@ interface UserRow {
   host_ip: string[];
 }
 
-/** Users without a password or reachable from any host (`system.users`, ClickHouse 20.4 and later). */
+const usersNotCheckable = (replica: string, why: string): Finding => ({
+  code: SECURITY_FINDINGS.usersNotCheckable,
+  subject: replica,
+  problem: false,
+  message: `${replica}: users not checked (${why}); system.users needs ClickHouse 20.4+ and SHOW USERS`,
+});
+
+/**
+ * Users without a password or reachable from any host (`system.users`, ClickHouse 20.4 and later).
+ * `usersTable` is what the server probe saw: false asks nothing (the query of a missing table would cost
+ * the server an exception in its error log every cycle), unknown asks anyway.
+ */
 export const lintUsers = async (
   replica: string,
   connection: ClickHouseConnection,
   timeoutMs: number,
+  usersTable: boolean | null = null,
 ): Promise<Finding[]> => {
+  if (usersTable === false) return [usersNotCheckable(replica, 'the server has no system.users table')];
   let rows: UserRow[];
   try {
     rows = await connection.queryRows<UserRow>(
@@ -102,14 +115,7 @@ export const lintUsers = async (
       { timeoutMs },
     );
   } catch (error) {
-    return [
-      {
-        code: SECURITY_FINDINGS.usersNotCheckable,
-        subject: replica,
-        problem: false,
-        message: `${replica}: users not checked (${describeError(error).slice(0, 120)}); system.users needs ClickHouse 20.4+ and SHOW USERS`,
-      },
-    ];
+    return [usersNotCheckable(replica, describeError(error).slice(0, 120))];
   }
   return rows.flatMap((row): Finding[] => [
     ...(row.auth_type === 'no_password'

@@ -30,6 +30,7 @@ const serverRows = (sql: string): unknown[] => {
       { kind: 'parts', name: 'analytics.events_local', detail: '202604', value: '143' },
       { kind: 'event', name: 'DelayedInserts', detail: '', value: '2' },
       { kind: 'now', name: '', detail: '', value: '1776680030' },
+      { kind: 'users-table', name: '', detail: '', value: '0' },
     ];
   return jsonLines('system_replicas-healthy.jsonl');
 };
@@ -56,6 +57,7 @@ describe('probeServerHealth', () => {
         busiestPartition: { table: 'analytics.events_local', partition: '202604', parts: 143 },
         counters: { zooKeeperHardwareExceptions: 7, delayedInserts: 2, rejectedInserts: 0 },
         zooKeeperSessions: 1,
+        usersTable: false,
       },
     });
   });
@@ -84,6 +86,7 @@ describe('assessReplica with server-wide figures', () => {
     busiestPartition: { table: 'analytics.events_local', partition: '202604', parts: 143 },
     counters: { zooKeeperHardwareExceptions: 9, delayedInserts: 5, rejectedInserts: 4 },
     zooKeeperSessions: 1,
+    usersTable: true,
   };
 
   it('judges the counters per cycle: rejected inserts since the last cycle are critical', () => {

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTopologyText } from '../../../lib/config/parse.js';
+import { fakeConnection } from '../clickhouse/fake-connection.js';
 import {
   lintKeeperNode,
   lintTopology,
+  lintUsers,
   securityChecks,
   SECURITY_FINDINGS,
 } from '../../../lib/security/index.js';
@@ -81,5 +83,42 @@ describe('security lint', () => {
       ['ch3:NO_PASSWORD', 'warn'],
       ['ch3:PLAIN_HTTP', 'ok'],
     ]);
+  });
+});
+
+describe('users lint', () => {
+  it('asks nothing of a server without system.users (its probe said so) and says why the users were not checked', async () => {
+    const connection = fakeConnection({ queryRows: [] });
+
+    const findings = await lintUsers('ch1', connection, 1_000, false);
+
+    expect(connection.calls).toEqual([]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        code: SECURITY_FINDINGS.usersNotCheckable,
+        problem: false,
+        message: expect.stringMatching(/^ch1: users not checked \(the server has no system\.users table\)/),
+      }),
+    ]);
+  });
+
+  it('reads system.users where it exists, or where the probe could not tell, and flags users without a password', async () => {
+    const rows = [
+      { name: 'default', auth_type: 'no_password', host_ip: ['::/0'] },
+      { name: 'monitor', auth_type: 'sha256_password', host_ip: ['10.0.0.0/8'] },
+    ];
+    for (const usersTable of [true, null]) {
+      const connection = fakeConnection({ queryRows: rows });
+
+      const findings = await lintUsers('ch1', connection, 1_000, usersTable);
+
+      expect(connection.calls.map((call) => call.sql)).toEqual([
+        'SELECT name, toString(auth_type) AS auth_type, host_ip FROM system.users',
+      ]);
+      expect(findings.map((f) => f.code)).toEqual([
+        SECURITY_FINDINGS.userWithoutPassword,
+        SECURITY_FINDINGS.userFromAnyHost,
+      ]);
+    }
   });
 });
