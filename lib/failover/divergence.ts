@@ -34,14 +34,16 @@ export interface TableDivergence {
   replica: string;
   database: string;
   table: string;
-  /** Not known to the new ensemble: replication will never bring them to the new primary. */
+  /** Not held by the new primary and not listed under the old replica: replication will never bring them there. */
   divergent: { name: string; rows: number; path: string }[];
-  /** Known to the new ensemble under the old replica: the new primary fetches them once it rejoins. */
+  /** Not held by the new primary but listed under the old replica: the new primary fetches them once it rejoins. */
   pending: { name: string; rows: number }[];
   /**
-   * Held by the new primary (same name) but not listed under the old replica: its copy was registered
-   * after the new ensemble's last view. On rejoin ClickHouse moves them to `detached/` and fetches them
-   * again, and refuses to start without `force_restore_data` when they are most of the table's rows.
+   * Rows the new primary holds (same part, or the parts an old-site merge made after the new ensemble's
+   * last view) but not listed under the old replica: its copy was registered, or the merge made, after that
+   * view. On rejoin ClickHouse lists a merged part in place of the listed parts it covers, or moves the
+   * part to `detached/` and fetches it again; it refuses to start without `force_restore_data` when they
+   * are most of the table's rows.
    */
   unlisted: { name: string; rows: number; path: string }[];
   divergentRows: number;
@@ -119,34 +121,59 @@ export const parseReplicatedTables = (rows: readonly unknown[]): ReplicatedTable
 export const knownPartsSql = (table: ReplicatedTable): string =>
   `SELECT name FROM system.zookeeper WHERE path = ${quoteString(`${table.zookeeperPath}/replicas/${table.replicaName}/parts`)}`;
 
-const covers = (outer: PartInfo, inner: PartInfo): boolean =>
-  outer.partitionId === inner.partitionId &&
-  outer.minBlock <= inner.minBlock &&
-  outer.maxBlock >= inner.maxBlock;
+/** What the new ensemble lists of a table: under the old replica compared, and under any replica of the old site. */
+export interface EnsembleListing {
+  underReplica: ReadonlySet<string>;
+  underOldSite: ReadonlySet<string>;
+}
+
+/** Whether the blocks `min..max` of a partition are all inside `parts` (active parts never overlap). */
+const blocksCovered = (parts: readonly PartInfo[], min: number, max: number): boolean => {
+  let next = min;
+  for (const p of [...parts].sort((a, b) => a.minBlock - b.minBlock)) {
+    if (p.minBlock > next) break;
+    next = Math.max(next, p.maxBlock + 1);
+  }
+  return next > max;
+};
 
 /**
- * The parts of `table` at the old replica that the new primary has neither under the same name nor
- * inside a bigger (merged) part. Block numbers come from the ensemble that allocated them: a covering
- * part only counts when the new ensemble also knows the old part (else the same numbers may have been
- * handed out again by the new ensemble, to other rows).
+ * The parts of `table` at the old replica, by where their rows are. Block numbers are only comparable up
+ * to the last one both ensembles share: the new ensemble went on numbering from the observer's last view
+ * and may have handed the same numbers out again, to other rows (the new primary's first insert into a
+ * partition gets the old primary's part name). A part counts as held by the new primary when its blocks
+ * are at most the highest block of a part the new ensemble lists under an old-site replica, and the new
+ * primary's parts cover all of them: under the same name, inside a bigger part, or (a merge the old site
+ * made after that view) across several parts.
  */
 export const compareTable = (
   replica: string,
   table: ReplicatedTable,
   oldParts: readonly PartInfo[],
   newParts: readonly PartInfo[],
-  known: ReadonlySet<string>,
+  listing: EnsembleListing,
 ): TableDivergence => {
   const mine = (p: PartInfo) => p.database === table.database && p.table === table.table;
   const theirs = newParts.filter(mine);
-  const onlyOld = oldParts
-    .filter(mine)
-    .filter((part) => !theirs.some((n) => n.name === part.name || (known.has(part.name) && covers(n, part))));
-  const divergent = onlyOld.filter((p) => !known.has(p.name));
-  const pending = onlyOld.filter((p) => known.has(p.name));
-  const unlisted = oldParts
-    .filter(mine)
-    .filter((part) => !known.has(part.name) && theirs.some((n) => n.name === part.name));
+  const old = oldParts.filter(mine);
+  const sharedTop = (partitionId: string) =>
+    Math.max(
+      -1,
+      ...[...old, ...theirs]
+        .filter((p) => p.partitionId === partitionId && listing.underOldSite.has(p.name))
+        .map((p) => p.maxBlock),
+    );
+  const held = (part: PartInfo) =>
+    part.maxBlock <= sharedTop(part.partitionId) &&
+    blocksCovered(
+      theirs.filter((n) => n.partitionId === part.partitionId),
+      part.minBlock,
+      part.maxBlock,
+    );
+  const listed = (part: PartInfo) => listing.underReplica.has(part.name);
+  const divergent = old.filter((p) => !held(p) && !listed(p));
+  const pending = old.filter((p) => !held(p) && listed(p));
+  const unlisted = old.filter((p) => held(p) && !listed(p));
   const sum = (parts: readonly PartInfo[]) => parts.reduce((total, p) => total + p.rows, 0);
   return {
     replica,
@@ -182,8 +209,9 @@ export const describeDivergence = (tables: readonly TableDivergence[]): string[]
           ? `${t.pendingRows} rows in ${t.pending.length} parts the new ensemble knows (fetched by the new primary on rejoin)`
           : '',
         t.unlisted.length > 0
-          ? `${t.unlistedRows} rows in ${t.unlisted.length} parts the new primary holds but the new ensemble does not ` +
-            `list under ${t.replica} (moved to detached/ by ClickHouse on rejoin, force_restore_data, and fetched again): ` +
+          ? `${t.unlistedRows} rows in ${t.unlisted.length} parts whose rows the new primary holds but the new ensemble ` +
+            `does not list under ${t.replica} (force_restore_data; on rejoin ClickHouse lists a merged part in place ` +
+            `of the parts it covers, or moves the part to detached/ and fetches it again): ` +
             t.unlisted.map((p) => p.name).join(', ')
           : '',
       ]

@@ -86,6 +86,19 @@ const failover = async (): Promise<void> => {
   expect(report.result, report.message).toBe('succeeded');
 };
 
+/** Recover with `--reinsert-divergent`; the report, once it succeeded, and the divergence step's record. */
+const recoverReinserting = async () => {
+  const report = await run({
+    kind: 'recover',
+    from: 'primary',
+    to: 'standby',
+    reinsertDivergent: true,
+    startedBy: 'test',
+  });
+  expect(report.result, report.message).toBe('succeeded');
+  return { report, divergence: report.record.steps.find((s) => s.stepId === 'divergence-primary')! };
+};
+
 beforeAll(() => {
   execFileSync('node', ['scripts/build-cli.mjs'], { stdio: 'inherit' });
 });
@@ -147,18 +160,11 @@ describe('recover keeps what only the old primary had (real servers)', () => {
     await stopSite(DIR, 'primary', { hard: true });
     await startNode(DIR, 'zk4');
     await failover();
-    await sql('ch3', "INSERT INTO default.orders VALUES (100000, '2026-12-01 00:00:00', 1)");
+    // The new ensemble never heard of partition 202611: its first insert there is numbered 0 again, so the
+    // new primary's part has the old primary's name (202611_0_0_0) and other rows.
+    await sql('ch3', "INSERT INTO default.orders VALUES (100000, '2026-11-30 12:00:00', 1)");
 
-    const report = await run({
-      kind: 'recover',
-      from: 'primary',
-      to: 'standby',
-      reinsertDivergent: true,
-      startedBy: 'test',
-    });
-
-    expect(report.result, report.message).toBe('succeeded');
-    const divergence = report.record.steps.find((s) => s.stepId === 'divergence-primary')!;
+    const { report, divergence } = await recoverReinserting();
     expect(divergence.output).toMatch(
       /ch1 default\.orders: 500 rows in 1 parts unknown to the new ensemble \(at 2026-11-30 00:00:00 \.\. 2026-11-30 00:08:19\), kept in default\.orders_chdr_divergent_/,
     );
@@ -178,6 +184,48 @@ describe('recover keeps what only the old primary had (real servers)', () => {
       ),
     ).toBe('1');
   });
+  it('takes a merge the old site made after the observer stopped, of parts the new primary holds, as no loss: nothing kept aside, nothing put back twice', async () => {
+    await freshCluster();
+    await sql('ch1', INSERT_500.replace('LIMIT 500', 'LIMIT 250'));
+    await sql('ch1', INSERT_500.replace('LIMIT 500', 'LIMIT 250 OFFSET 250'));
+    await waitFor(
+      'ch3 to have both parts',
+      async () => (await sql('ch3', 'SELECT count() FROM default.orders')) === '500',
+    );
+    // The standby's replica does not merge; the observer stops before the old site does.
+    await sql('ch3', 'SYSTEM STOP MERGES default.orders');
+    await stopNode(DIR, 'zk4');
+    // Not waiting for every replica to merge (ch3 never does).
+    const optimize = await fetch(`http://127.0.0.1:${ports['ch1']}/?replication_alter_partitions_sync=0`, {
+      method: 'POST',
+      body: 'OPTIMIZE TABLE default.orders FINAL',
+    });
+    expect(optimize.status, await optimize.text()).toBe(200);
+    const merged = "SELECT groupArray(name) FROM system.parts WHERE table = 'orders' AND active";
+    await waitFor('ch1 to merge', async () => (await sql('ch1', merged)) === "['202611_0_1_1']");
+    expect(await sql('ch3', merged)).toBe("['202611_0_0_0','202611_1_1_0']");
+    await stopSite(DIR, 'primary', { hard: true });
+    await startNode(DIR, 'zk4');
+    await failover();
+
+    const { report, divergence } = await recoverReinserting();
+    expect(divergence.output).toMatch(
+      /ch1 default\.orders: 500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch1 .*: 202611_0_1_1/,
+    );
+    expect(divergence.output).not.toMatch(/unknown to the new ensemble/);
+    expect(report.record.facts['measuredLoss']).toMatchObject({ rows: 0, divergentRows: 0 });
+    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('500');
+    await waitFor(
+      'ch1 and ch2 to serve the 500 rows from the new ensemble',
+      async () =>
+        (await sql('ch1', 'SELECT count() FROM default.orders')) === '500' &&
+        (await sql('ch2', 'SELECT count() FROM default.orders')) === '500',
+    );
+    expect(
+      await sql('ch1', "SELECT count() FROM system.tables WHERE name LIKE 'orders_chdr_divergent_%'"),
+    ).toBe('0');
+  });
+
   it('rejoins a replica holding a part the new ensemble does not list under it (its copy registered after the observer stopped): detached by ClickHouse, fetched again', async () => {
     await freshCluster();
     await stopFetches(DIR, 'ch2');
@@ -204,7 +252,7 @@ describe('recover keeps what only the old primary had (real servers)', () => {
     expect(report.result, report.message).toBe('succeeded');
     const divergence = report.record.steps.find((s) => s.stepId === 'divergence-primary')!;
     expect(divergence.output).toMatch(
-      /ch2 default\.orders: .*, moved to detached\/ 500 rows in 1 parts the new primary holds but the new ensemble does not list under ch2 .*: 202611_0_0_0/,
+      /ch2 default\.orders: .*, moved to detached\/ 500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch2 .*: 202611_0_0_0/,
     );
     const rejoin = report.record.steps.find((s) => s.stepId === 'rejoin-primary')!;
     expect(rejoin.output).toMatch(/ch2: \S+flags\/force_restore_data written/);

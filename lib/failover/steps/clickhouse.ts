@@ -142,7 +142,8 @@ const flagForceRestore = async (
 
 /**
  * Before a stopped old replica rejoins: the flag for the replicas the divergence step found holding parts
- * the new ensemble does not list under them (held by the new primary, so fetched again after the start).
+ * the new ensemble does not list under them (their rows held by the new primary: listed in place of the parts
+ * a merge covers, or fetched again after the start).
  */
 const flagUnlistedParts = async (ctx: StepContext, replicas: readonly ReplicaEndpoint[]): Promise<void> => {
   const flags = unlistedPartFlags((ctx.facts['divergence'] as TableDivergence[] | undefined) ?? []);
@@ -241,7 +242,7 @@ export const repointReplicasStep = (
               {
                 target: replica.name,
                 via: 'host' as const,
-                text: 'write <path>/flags/force_restore_data when it holds parts the new ensemble does not list under it (found by the divergence step; detached by ClickHouse, fetched again)',
+                text: 'write <path>/flags/force_restore_data when it holds parts the new ensemble does not list under it (found by the divergence step; listed in place of the parts a merge covers, or detached by ClickHouse and fetched again)',
               },
             ]
           : []),

@@ -22,6 +22,7 @@ import {
   REPLICATED_TABLES_SQL,
   sideTableName,
   SIDE_TABLE_MARK,
+  type EnsembleListing,
   type PartInfo,
   type ReplicatedTable,
   type TableDivergence,
@@ -163,20 +164,52 @@ const keepInSideTable = async (
   for (const p of copy) kept.add(key(p));
 };
 
-/** Reads one old replica standalone and compares each replicated table with the new primary's. */
+/** An old replica read standalone: its replicated tables. */
+interface OldReplica {
+  replica: ReplicaEndpoint;
+  tables: ReplicatedTable[];
+}
+
+/**
+ * What the new ensemble lists under each old-site replica of each table, by `<zookeeper_path>/replicas/<name>`:
+ * those lists are the observer's last view of the old site (its replicas never wrote to the new ensemble).
+ */
+const oldSiteListings = async (
+  ctx: StepContext,
+  reference: ReplicaEndpoint,
+  old: readonly OldReplica[],
+): Promise<Map<string, Set<string>>> => {
+  const listings = new Map<string, Set<string>>();
+  for (const table of old.flatMap((o) => o.tables)) {
+    const key = `${table.zookeeperPath}/replicas/${table.replicaName}`;
+    if (!listings.has(key)) listings.set(key, await knownParts(ctx, reference, table));
+  }
+  return listings;
+};
+
+const listingOf = (
+  table: ReplicatedTable,
+  old: readonly OldReplica[],
+  listings: ReadonlyMap<string, Set<string>>,
+): EnsembleListing => {
+  const under = (t: ReplicatedTable) =>
+    listings.get(`${t.zookeeperPath}/replicas/${t.replicaName}`) ?? new Set<string>();
+  const site = old.flatMap((o) => o.tables).filter((t) => t.zookeeperPath === table.zookeeperPath);
+  return { underReplica: under(table), underOldSite: new Set(site.flatMap((t) => [...under(t)])) };
+};
+
+/** Compares each replicated table of one old replica (standalone) with the new primary's. */
 const compareReplica = async (
   ctx: StepContext,
-  replica: ReplicaEndpoint,
-  reference: ReplicaEndpoint,
+  { replica, tables }: OldReplica,
+  compare: { old: readonly OldReplica[]; listings: ReadonlyMap<string, Set<string>>; newParts: PartInfo[] },
   kept: Set<string>,
 ): Promise<TableDivergence[]> => {
-  const tables = parseReplicatedTables(await queryReplica<unknown>(ctx, replica, REPLICATED_TABLES_SQL));
   const oldParts = parsePartRows(await queryReplica<unknown>(ctx, replica, PARTS_SQL));
-  const newParts: PartInfo[] = parsePartRows(await queryReplica<unknown>(ctx, reference, PARTS_SQL));
   const result: TableDivergence[] = [];
   for (const table of tables) {
-    const known = await knownParts(ctx, reference, table);
-    const compared = compareTable(replica.name, table, oldParts, newParts, known);
+    const listing = listingOf(table, compare.old, compare.listings);
+    const compared = compareTable(replica.name, table, oldParts, compare.newParts, listing);
     if (compared.divergent.length > 0) {
       const range = await timeRange(ctx, replica, compared);
       if (range) compared.timeRange = range;
@@ -258,7 +291,7 @@ export const keepDivergentStep = (follower: Site, primary: Site): FailoverStep =
       {
         target: primary.name,
         via: 'sql' as const,
-        text: `${PARTS_SQL}; system.zookeeper <zookeeper_path>/replicas/${replica.name}/parts`,
+        text: `${PARTS_SQL}; system.zookeeper <zookeeper_path>/replicas/<each replica of ${follower.name}>/parts`,
       },
       {
         target: replica.name,
@@ -284,10 +317,18 @@ export const keepDivergentStep = (follower: Site, primary: Site): FailoverStep =
     // Each replica restarts on its own host: side by side. Compared one after the other, so that a part
     // both hold is copied once.
     await Promise.all(follower.replicas.map((replica) => startStandalone(ctx, replica)));
+    const old: OldReplica[] = [];
+    for (const replica of follower.replicas)
+      old.push({
+        replica,
+        tables: parseReplicatedTables(await queryReplica<unknown>(ctx, replica, REPLICATED_TABLES_SQL)),
+      });
+    const listings = await oldSiteListings(ctx, reference, old);
+    const newParts = parsePartRows(await queryReplica<unknown>(ctx, reference, PARTS_SQL));
     const kept = new Set<string>();
     const compared: TableDivergence[][] = [];
-    for (const replica of follower.replicas)
-      compared.push(await compareReplica(ctx, replica, reference, kept));
+    for (const entry of old)
+      compared.push(await compareReplica(ctx, entry, { old, listings, newParts }, kept));
     await Promise.all(follower.replicas.map((replica, i) => detachDivergent(ctx, replica, compared[i]!)));
     const tables = compared.flat().filter(hasDifference);
     const loss = measuredLoss(tables);

@@ -31,6 +31,12 @@ const part = (name: string, rows: number): PartInfo => {
   };
 };
 
+/** What the new ensemble lists under the replica compared, and under the old site's other replicas. */
+const listing = (underReplica: string[], elsewhere: string[] = []) => ({
+  underReplica: new Set(underReplica),
+  underOldSite: new Set([...underReplica, ...elsewhere]),
+});
+
 describe('divergence of the old primary', () => {
   it('parses 18.16 system.parts rows (64-bit counts as strings)', () => {
     const [parsed] = parsePartRows([
@@ -53,7 +59,7 @@ describe('divergence of the old primary', () => {
     const old = [part('202611_0_0_0', 500), part('202611_1_1_0', 20), part('202611_2_2_0', 7)];
     const fresh = [part('202611_0_0_0', 500)];
 
-    const result = compareTable('ch1', table, old, fresh, new Set(['202611_0_0_0', '202611_1_1_0']));
+    const result = compareTable('ch1', table, old, fresh, listing(['202611_0_0_0', '202611_1_1_0']));
 
     expect(result.pending).toEqual([{ name: '202611_1_1_0', rows: 20 }]);
     expect(result.divergent).toEqual([{ name: '202611_2_2_0', rows: 7, path: '/data/orders/202611_2_2_0/' }]);
@@ -67,7 +73,7 @@ describe('divergence of the old primary', () => {
     // The new ensemble handed out blocks 0..9 again to other rows: 202611_4_4_0 is not in it.
     const fresh = [part('202611_0_9_1', 100)];
 
-    const result = compareTable('ch1', table, old, fresh, new Set(['202611_3_3_0']));
+    const result = compareTable('ch1', table, old, fresh, listing(['202611_3_3_0']));
 
     expect(result.pending).toEqual([]);
     expect(result.divergent.map((p) => p.name)).toEqual(['202611_4_4_0']);
@@ -79,8 +85,8 @@ describe('divergence of the old primary', () => {
     const fresh = [part('202611_0_0_0', 500), part('202611_1_1_0', 3)];
     const ch2 = { ...table, replicaName: 'ch2' };
 
-    const unlisted = compareTable('ch2', ch2, old, fresh, new Set(['202611_1_1_0']));
-    const listed = compareTable('ch1', table, old, fresh, new Set(['202611_0_0_0', '202611_1_1_0']));
+    const unlisted = compareTable('ch2', ch2, old, fresh, listing(['202611_1_1_0'], ['202611_0_0_0']));
+    const listed = compareTable('ch1', table, old, fresh, listing(['202611_0_0_0', '202611_1_1_0']));
 
     expect(unlisted).toMatchObject({ divergent: [], pending: [], unlistedRows: 500 });
     expect(unlisted.unlisted).toEqual([
@@ -88,8 +94,9 @@ describe('divergence of the old primary', () => {
     ]);
     expect(listed.unlisted).toEqual([]);
     expect(describeDivergence([unlisted, listed])).toEqual([
-      'ch2 default.orders: 500 rows in 1 parts the new primary holds but the new ensemble does not list under ch2 ' +
-        '(moved to detached/ by ClickHouse on rejoin, force_restore_data, and fetched again): 202611_0_0_0',
+      'ch2 default.orders: 500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch2 ' +
+        '(force_restore_data; on rejoin ClickHouse lists a merged part in place of the parts it covers, or moves the part ' +
+        'to detached/ and fetches it again): 202611_0_0_0',
     ]);
     // Not lost: the new primary holds them.
     expect(measuredLoss([unlisted])).toMatchObject({ rows: 0, parts: 0 });
@@ -106,14 +113,46 @@ describe('divergence of the old primary', () => {
     expect(unlistedPartFlags([older as TableDivergence])).toEqual(new Map());
   });
 
+  it('takes a part of the same name as divergent when its blocks came after the last view both ensembles share', () => {
+    // The new ensemble never heard of the old primary's insert into 202611 and numbered the new primary's
+    // first insert there 0 again: same name, other rows.
+    const old = [part('202611_0_0_0', 500)];
+    const fresh = [part('202611_0_0_0', 1), part('202612_0_0_0', 9)];
+
+    const result = compareTable('ch1', table, old, fresh, listing([], ['202612_0_0_0']));
+
+    expect(result).toMatchObject({ divergentRows: 500, pending: [], unlisted: [] });
+    expect(measuredLoss([result])).toMatchObject({ rows: 500, divergentRows: 500 });
+  });
+
+  it('takes a merge the old site made after the observer stopped as held when the new primary has every block of it', () => {
+    // The observer saw ch1's two inserts; ch1 merged them afterwards; the new primary has both.
+    const old = [
+      { ...part('202611_0_1_1', 500), path: '/var/lib/clickhouse/data/default/orders/202611_0_1_1/' },
+    ];
+    const both = [part('202611_0_0_0', 250), part('202611_1_1_0', 250)];
+    const seen = listing(['202611_0_0_0', '202611_1_1_0']);
+
+    const merged = compareTable('ch1', table, old, both, seen);
+    // Block 1 missing at the new primary: the merged part's rows cannot be told apart, all are kept.
+    const missingOne = compareTable('ch1', table, old, [both[0]!], seen);
+
+    expect(merged).toMatchObject({ divergent: [], pending: [], unlistedRows: 500 });
+    expect(measuredLoss([merged])).toMatchObject({ rows: 0, parts: 0 });
+    expect(unlistedPartFlags([merged])).toEqual(
+      new Map([['ch1', '/var/lib/clickhouse/flags/force_restore_data']]),
+    );
+    expect(missingOne).toMatchObject({ divergentRows: 500, unlisted: [] });
+  });
+
   it('counts a part both old replicas hold once in the measured loss', () => {
-    const a = compareTable('ch1', table, [part('202611_0_0_0', 500)], [], new Set());
+    const a = compareTable('ch1', table, [part('202611_0_0_0', 500)], [], listing([]));
     const b = compareTable(
       'ch2',
       { ...table, replicaName: 'ch2' },
       [part('202611_0_0_0', 500)],
       [],
-      new Set(),
+      listing([]),
     );
 
     expect(measuredLoss([a, b])).toEqual({
