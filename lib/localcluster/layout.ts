@@ -46,7 +46,8 @@ export const checkPortBase = (portBase: number): number => {
   if (!Number.isInteger(portBase) || portBase < 1_024 - PORT_OFFSETS.chHttp || portBase > MAX_PORT_BASE) {
     throw new LocalClusterError(
       LOCAL_CLUSTER_ERROR_CODES.badPortBase,
-      `port base must be an integer from ${1_024 - PORT_OFFSETS.chHttp} to ${MAX_PORT_BASE} (default ${DEFAULT_PORT_BASE}); got ${portBase}`,
+      `port base must be an integer from ${1_024 - PORT_OFFSETS.chHttp} to ${MAX_PORT_BASE} (default ${DEFAULT_PORT_BASE}), ` +
+        `which keeps every port between 1024 and Linux's ephemeral range (32768 up); got ${portBase}`,
     );
   }
   return portBase;

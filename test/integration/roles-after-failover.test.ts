@@ -15,7 +15,7 @@ import { FileStateStore } from '../../lib/state/index.js';
 // record is written here the way the failover engine writes it (its writing is another change); the
 // failover itself is the real `chdr failover --execute`.
 const DIR = resolve('.chdr/roles-test');
-/** Beside the shared cluster's ports; a few tries, since its peer ports sit in the ephemeral range. */
+/** Beside the shared cluster's ports; a few tries, in case another process holds one of them. */
 const PORT_BASES = [500, 600, 700].map((offset) => inject('clusterPortBase') + offset);
 const CLUSTER = 'rolesdrill';
 const TOPOLOGY_FILE = resolve(DIR, 'topology.yaml');

@@ -14,8 +14,10 @@ import {
   stopSite,
   unfenceLocalNode,
   up,
+  LOCAL_CLUSTER_ERROR_CODES,
   type ClusterStatus,
 } from '../../localcluster/index.js';
+import { isChdrError } from '../../errors/index.js';
 
 export interface DirOption {
   dir: string;
@@ -48,6 +50,14 @@ const formatStatus = (report: ClusterStatus): string => {
   ].join('\n');
 };
 
+/** Refusals of `up` before it starts any server: no hint about servers left running. */
+const NOTHING_STARTED = [
+  LOCAL_CLUSTER_ERROR_CODES.badPortBase,
+  LOCAL_CLUSTER_ERROR_CODES.badSpares,
+  LOCAL_CLUSTER_ERROR_CODES.missingDependency,
+  LOCAL_CLUSTER_ERROR_CODES.conflict,
+];
+
 export const clusterUp = async (
   options: DirOption & { portBase?: number; netns?: boolean; spares?: number },
 ): Promise<void> => {
@@ -58,9 +68,10 @@ export const clusterUp = async (
     ...(options.spares !== undefined ? { spares: options.spares } : {}),
     onProgress: progress,
   }).catch((error: unknown) => {
-    progress(
-      `servers that did start keep running: see \`chdr cluster status\`, stop them with \`chdr cluster down\``,
-    );
+    if (!NOTHING_STARTED.some((code) => isChdrError(error, code)))
+      progress(
+        `servers that did start keep running: see \`chdr cluster status\`, stop them with \`chdr cluster down\``,
+      );
     throw error;
   });
   process.stdout.write(`topology: ${result.state.topologyPath}\n`);

@@ -55,14 +55,23 @@ describe('planCluster', () => {
     expect(state.topologyPath).toBe(`${state.dir}/topology.yaml`);
   });
 
-  it('rejects a port base that would leave the port range', () => {
-    const attempt = () => planCluster('/tmp/chdr-plan', 64_000);
+  it('rejects a port base that would put a port below 1024 or in the ephemeral range', () => {
+    for (const base of [64_000, 26_001, 900]) {
+      const attempt = () => planCluster('/tmp/chdr-plan', base);
 
-    expect(attempt).toThrow(/port base/);
-    try {
-      attempt();
-    } catch (error) {
-      expect(isChdrError(error, LOCAL_CLUSTER_ERROR_CODES.badPortBase)).toBe(true);
+      expect(attempt).toThrow(
+        new RegExp(`port base must be an integer from 901 to 26000 .*ephemeral.*; got ${base}`),
+      );
+      try {
+        attempt();
+      } catch (error) {
+        expect(isChdrError(error, LOCAL_CLUSTER_ERROR_CODES.badPortBase)).toBe(true);
+      }
     }
+    // The highest base's highest port (zk6's election port) is below 32768.
+    const top = planCluster('/tmp/chdr-plan', 26_000, new Date(), { spares: 2 });
+    expect(
+      Math.max(...top.nodes.flatMap((n) => Object.values(n).filter((v) => typeof v === 'number'))),
+    ).toBeLessThan(32_768);
   });
 });

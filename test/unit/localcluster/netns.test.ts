@@ -62,21 +62,21 @@ describe('planNetwork', () => {
 });
 
 describe('a --netns cluster plan', () => {
-  const state = planCluster('/tmp/chdr-netns', 59_000, new Date(), { netns: true });
+  const state = planCluster('/tmp/chdr-netns', 26_000, new Date(), { netns: true });
   const node = (name: string) => state.nodes.find((n) => n.name === name)!;
 
   it('puts each site on its end of the veth pair', () => {
-    expect(state.network).toEqual(planNetwork(59_000));
+    expect(state.network).toEqual(planNetwork(26_000));
     expect(state.nodes.map((n) => [n.name, n.host])).toEqual([
-      ['zk1', '10.200.153.225'],
-      ['zk2', '10.200.153.225'],
-      ['zk3', '10.200.153.225'],
-      ['zk4', '10.200.153.226'],
-      ['ch1', '10.200.153.225'],
-      ['ch2', '10.200.153.225'],
-      ['ch3', '10.200.153.226'],
+      ['zk1', '10.200.150.65'],
+      ['zk2', '10.200.150.65'],
+      ['zk3', '10.200.150.65'],
+      ['zk4', '10.200.150.66'],
+      ['ch1', '10.200.150.65'],
+      ['ch2', '10.200.150.65'],
+      ['ch3', '10.200.150.66'],
     ]);
-    expect(planCluster('/tmp/chdr-netns', 59_000).network).toBeUndefined();
+    expect(planCluster('/tmp/chdr-netns', 26_000).network).toBeUndefined();
   });
 
   it('has ClickHouse listen on loopback and its veth address, and let the /30 in', () => {
@@ -85,27 +85,27 @@ describe('a --netns cluster plan', () => {
     const files = renderNodeFiles(state, ch3);
 
     expect(files.get(ch3.configPath)).toContain('<listen_host>127.0.0.1</listen_host>');
-    expect(files.get(ch3.configPath)).toContain('<listen_host>10.200.153.226</listen_host>');
+    expect(files.get(ch3.configPath)).toContain('<listen_host>10.200.150.66</listen_host>');
     expect(files.get(ch3.configPath)).toContain(
-      '<interserver_http_host>10.200.153.226</interserver_http_host>',
+      '<interserver_http_host>10.200.150.66</interserver_http_host>',
     );
-    expect(files.get(ch3.usersPath)).toContain('<ip>10.200.153.224/30</ip>');
-    expect(files.get(ch3.zookeeperConfigPath)).toContain('<host>10.200.153.225</host>');
+    expect(files.get(ch3.usersPath)).toContain('<ip>10.200.150.64/30</ip>');
+    expect(files.get(ch3.zookeeperConfigPath)).toContain('<host>10.200.150.65</host>');
   });
 
   it('has ZooKeeper serve and form its quorum on the veth addresses', () => {
     const zk4 = node('zk4');
     const text = renderNodeFiles(state, zk4).get(zk4.configPath)!;
 
-    expect(text).toContain('clientPortAddress=10.200.153.226\n');
-    expect(text).toContain('server.1=10.200.153.225:63881:64881\n');
-    expect(text).toContain('server.4=10.200.153.226:63884:64884:observer\n');
+    expect(text).toContain('clientPortAddress=10.200.150.66\n');
+    expect(text).toContain('server.1=10.200.150.65:30881:31881\n');
+    expect(text).toContain('server.4=10.200.150.66:30884:31884:observer\n');
   });
 
   it('renders a topology with those addresses', () => {
     const { topology } = renderTopology(state);
 
-    expect(topology.sites.find((s) => s.name === 'standby')!.replicas[0]!.host).toBe('10.200.153.226');
+    expect(topology.sites.find((s) => s.name === 'standby')!.replicas[0]!.host).toBe('10.200.150.66');
   });
 
   it('spawns a node inside its namespace with ip netns exec', () => {
@@ -121,36 +121,35 @@ describe('a --netns cluster plan', () => {
 });
 
 describe('the link', () => {
-  const network = planNetwork(59_000);
+  const network = planNetwork(26_000);
 
   it('is created with its addresses, loopback and both ends up when nothing exists', async () => {
     const ip = fakeIp({
-      fails: (args) => args === 'link show chdr59000p',
+      fails: (args) => args === 'link show chdr26000p',
       stdout: (args) =>
-        args.includes('-o link show') ? '5: chdr59000s@if6: <BROADCAST,UP,LOWER_UP> mtu' : '',
+        args.includes('-o link show') ? '5: chdr26000s@if6: <BROADCAST,UP,LOWER_UP> mtu' : '',
     });
 
     expect(await ensureNetwork(network, ip.run)).toBe(true);
     expect(ip.calls).toEqual([
       'netns list',
-      `netns attach chdr-59000-primary ${process.pid}`,
-      'netns add chdr-59000-standby',
+      `netns attach chdr-26000-primary ${process.pid}`,
+      'netns add chdr-26000-standby',
       '-o -4 addr show',
-      'link show chdr59000p',
-      'link add chdr59000p type veth peer name chdr59000s netns chdr-59000-standby',
-      'addr replace 10.200.153.225/30 dev chdr59000p',
-      'link set chdr59000p up',
-      '-n chdr-59000-standby addr replace 10.200.153.226/30 dev chdr59000s',
-      '-n chdr-59000-standby link set lo up',
-      '-n chdr-59000-standby link set chdr59000s up',
-      '-n chdr-59000-standby -o link show chdr59000s',
+      'link show chdr26000p',
+      'link add chdr26000p type veth peer name chdr26000s netns chdr-26000-standby',
+      'addr replace 10.200.150.65/30 dev chdr26000p',
+      'link set chdr26000p up',
+      '-n chdr-26000-standby addr replace 10.200.150.66/30 dev chdr26000s',
+      '-n chdr-26000-standby link set lo up',
+      '-n chdr-26000-standby link set chdr26000s up',
+      '-n chdr-26000-standby -o link show chdr26000s',
     ]);
   });
 
   it('refuses an address another interface holds', async () => {
     const ip = fakeIp({
-      stdout: (args) =>
-        args === '-o -4 addr show' ? '7: other0    inet 10.200.153.225/30 scope global' : '',
+      stdout: (args) => (args === '-o -4 addr show' ? '7: other0    inet 10.200.150.65/30 scope global' : ''),
     });
 
     await expect(ensureNetwork(network, ip.run)).rejects.toThrow(/already on interface other0/);
@@ -163,8 +162,8 @@ describe('the link', () => {
     });
     const run = async (args: readonly string[]) => {
       const reply = await ip.run(args);
-      if (args.join(' ').endsWith('chdr59000s down')) up = false;
-      if (args.join(' ').endsWith('chdr59000s up')) up = true;
+      if (args.join(' ').endsWith('chdr26000s down')) up = false;
+      if (args.join(' ').endsWith('chdr26000s up')) up = true;
       return reply;
     };
 
@@ -172,21 +171,21 @@ describe('the link', () => {
     expect(await setLink(network, 'down', run)).toBe(false);
     expect(await setLink(network, 'up', run)).toBe(true);
     expect(ip.calls.filter((c) => c.includes(' link set '))).toEqual([
-      '-n chdr-59000-standby link set chdr59000s down',
-      '-n chdr-59000-standby link set chdr59000s up',
+      '-n chdr-26000-standby link set chdr26000s down',
+      '-n chdr-26000-standby link set chdr26000s up',
     ]);
   });
 
   it('is removed with both namespace names and the veth, absent pieces skipped', async () => {
-    const ip = fakeIp({ stdout: (args) => (args === 'netns list' ? 'chdr-59000-standby (id: 3)\n' : '') });
+    const ip = fakeIp({ stdout: (args) => (args === 'netns list' ? 'chdr-26000-standby (id: 3)\n' : '') });
 
     await removeNetwork(network, ip.run);
 
     expect(ip.calls).toEqual([
       'netns list',
-      'netns delete chdr-59000-standby',
-      'link show chdr59000p',
-      'link delete chdr59000p',
+      'netns delete chdr-26000-standby',
+      'link show chdr26000p',
+      'link delete chdr26000p',
     ]);
   });
 });
@@ -201,13 +200,13 @@ describe('refusals and state', () => {
   });
 
   it('keeps the network in state.json', async () => {
-    await writeState(planCluster(dir, 59_000, new Date(), { netns: true }));
+    await writeState(planCluster(dir, 26_000, new Date(), { netns: true }));
 
-    expect((await readState(dir)).network).toEqual(planNetwork(59_000));
+    expect((await readState(dir)).network).toEqual(planNetwork(26_000));
   });
 
   it('refuses partition, heal and exec-standby on a cluster on plain loopback, naming the fix', async () => {
-    await writeState(planCluster(dir, 59_000));
+    await writeState(planCluster(dir, 26_000));
     const ip = fakeIp();
 
     await expect(partition(dir, ip.run)).rejects.toMatchObject({
@@ -222,13 +221,13 @@ describe('refusals and state', () => {
   });
 
   it('runs a standby-side command through ip netns exec', async () => {
-    await writeState(planCluster(dir, 59_000, new Date(), { netns: true }));
+    await writeState(planCluster(dir, 26_000, new Date(), { netns: true }));
 
     expect(await standbyCommand(dir, ['node', 'bin/chdr.cjs', 'status'])).toEqual([
       'ip',
       'netns',
       'exec',
-      'chdr-59000-standby',
+      'chdr-26000-standby',
       'node',
       'bin/chdr.cjs',
       'status',
@@ -236,7 +235,7 @@ describe('refusals and state', () => {
   });
 
   it('refuses up with --netns on a cluster started without it, and the other way round', async () => {
-    await writeState(planCluster(dir, 59_000));
+    await writeState(planCluster(dir, 26_000));
 
     await expect(up({ dir, netns: true })).rejects.toMatchObject({
       code: LOCAL_CLUSTER_ERROR_CODES.conflict,
