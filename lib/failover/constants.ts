@@ -51,8 +51,10 @@ export const CONTINUATION_MARGIN_MS = 15_000;
 export const DEFAULT_LOCK_TTL_SECONDS = 15 * 60;
 /** Journal items are kept for a year (DynamoDB TTL). */
 export const JOURNAL_TTL_SECONDS = 365 * 24 * 3600;
-/** Output kept per step in the journal. */
+/** Transcript (commands run, progress) kept per step in the journal. */
 export const MAX_OUTPUT_EXCERPT_CHARS = 2_000;
+/** Findings kept per step in the journal: what an operator acts on is not cut for a long transcript. */
+export const MAX_FINDINGS_EXCERPT_CHARS = 8_000;
 /** How often waits (leader elected, replicas writable, queues drained) look again. */
 export const DEFAULT_POLL_INTERVAL_MS = 500;
 /** Timeout of a single 4lw request or SQL query issued by a step. */

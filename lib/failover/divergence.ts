@@ -34,8 +34,12 @@ export interface TableDivergence {
   replica: string;
   database: string;
   table: string;
-  /** Not held by the new primary and not listed under the old replica: replication will never bring them there. */
-  divergent: { name: string; rows: number; path: string }[];
+  /**
+   * Not held by the new primary and not listed under the old replica: replication will never bring them
+   * there. `mixesHeld`: a merge the old site made of blocks the new primary holds and blocks it lacks
+   * (the rows of a part cannot be told apart by block, so they are kept but never put back wholesale).
+   */
+  divergent: { name: string; rows: number; path: string; mixesHeld?: true }[];
   /** Not held by the new primary but listed under the old replica: the new primary fetches them once it rejoins. */
   pending: { name: string; rows: number }[];
   /**
@@ -53,6 +57,8 @@ export interface TableDivergence {
   timeRange?: { column: string; from: string; to: string };
   /** Where the divergent rows were copied (a plain MergeTree table on the old replica). */
   sideTable?: string;
+  /** Where the rows of the divergent parts that mix in held blocks were copied (never put back by chdr). */
+  mixedTable?: string;
   /** Divergent parts whose rows an earlier replica of the site already kept (detached here, not copied twice). */
   keptElsewhere?: string[];
 }
@@ -170,6 +176,15 @@ export const compareTable = (
       part.minBlock,
       part.maxBlock,
     );
+  const mixesHeld = (part: PartInfo) => {
+    const top = sharedTop(part.partitionId);
+    return theirs.some(
+      (n) =>
+        n.partitionId === part.partitionId &&
+        n.minBlock <= Math.min(part.maxBlock, top) &&
+        n.maxBlock >= part.minBlock,
+    );
+  };
   const listed = (part: PartInfo) => listing.underReplica.has(part.name);
   const divergent = old.filter((p) => !held(p) && !listed(p));
   const pending = old.filter((p) => !held(p) && listed(p));
@@ -179,7 +194,12 @@ export const compareTable = (
     replica,
     database: table.database,
     table: table.table,
-    divergent: divergent.map((p) => ({ name: p.name, rows: p.rows, path: p.path })),
+    divergent: divergent.map((p) => ({
+      name: p.name,
+      rows: p.rows,
+      path: p.path,
+      ...(mixesHeld(p) ? { mixesHeld: true as const } : {}),
+    })),
     pending: pending.map((p) => ({ name: p.name, rows: p.rows })),
     unlisted: unlisted.map((p) => ({ name: p.name, rows: p.rows, path: p.path })),
     divergentRows: sum(divergent),
@@ -192,31 +212,45 @@ export const compareTable = (
 export const hasDifference = (t: TableDivergence): boolean =>
   t.divergent.length + t.pending.length + t.unlisted.length > 0;
 
+/** The divergent parts merged from blocks the new primary holds and blocks it lacks: where they are, and why not put back. */
+const mixedNote = (t: TableDivergence): string => {
+  const mixed = t.divergent.filter((p) => p.mixesHeld);
+  if (mixed.length === 0) return '';
+  return (
+    `; of those, ${mixed.reduce((n, p) => n + p.rows, 0)} rows in ${mixed.map((p) => p.name).join(', ')} ` +
+    'were merged by the old site from blocks the new primary holds and blocks it lacks' +
+    `${t.mixedTable ? `, kept in ${t.mixedTable}` : ''} and not put back by --reinsert-divergent ` +
+    '(a part does not tell which rows came from which block): compare them with the new primary by hand'
+  );
+};
+
 /** One line per table with anything only the old replica had, or held but unlisted. */
 export const describeDivergence = (tables: readonly TableDivergence[]): string[] =>
   tables
     .filter(hasDifference)
-    .map((t) =>
-      [
-        `${t.replica} ${t.database}.${t.table}:`,
-        t.divergent.length > 0
-          ? `${t.divergentRows} rows in ${t.divergent.length} parts unknown to the new ensemble` +
-            `${t.timeRange ? ` (${t.timeRange.column} ${t.timeRange.from} .. ${t.timeRange.to})` : ''}` +
-            `${t.sideTable ? `, kept in ${t.sideTable} and moved to detached/` : ''}` +
-            `${t.keptElsewhere?.length ? ', kept from another replica of the site, moved to detached/' : ''}`
-          : '',
-        t.pending.length > 0
-          ? `${t.pendingRows} rows in ${t.pending.length} parts the new ensemble knows (fetched by the new primary on rejoin)`
-          : '',
-        t.unlisted.length > 0
-          ? `${t.unlistedRows} rows in ${t.unlisted.length} parts whose rows the new primary holds but the new ensemble ` +
-            `does not list under ${t.replica} (force_restore_data; on rejoin ClickHouse lists a merged part in place ` +
-            `of the parts it covers, or moves the part to detached/ and fetches it again): ` +
-            t.unlisted.map((p) => p.name).join(', ')
-          : '',
-      ]
-        .filter(Boolean)
-        .join(' '),
+    .map(
+      (t) =>
+        `${t.replica} ${t.database}.${t.table}: ` +
+        [
+          t.divergent.length > 0
+            ? `${t.divergentRows} rows in ${t.divergent.length} parts unknown to the new ensemble` +
+              `${t.timeRange ? ` (${t.timeRange.column} ${t.timeRange.from} .. ${t.timeRange.to})` : ''}` +
+              `${t.sideTable ? `, kept in ${t.sideTable} and moved to detached/` : t.mixedTable ? ', moved to detached/' : ''}` +
+              `${t.keptElsewhere?.length ? ', kept from another replica of the site, moved to detached/' : ''}` +
+              mixedNote(t)
+            : '',
+          t.pending.length > 0
+            ? `${t.pendingRows} rows in ${t.pending.length} parts the new ensemble knows (fetched by the new primary on rejoin)`
+            : '',
+          t.unlisted.length > 0
+            ? `${t.unlistedRows} rows in ${t.unlisted.length} parts whose rows the new primary holds but the new ensemble ` +
+              `does not list under ${t.replica} (force_restore_data; on rejoin ClickHouse lists a merged part in place ` +
+              `of the parts it covers, or moves the part to detached/ and fetches it again): ` +
+              t.unlisted.map((p) => p.name).join(', ')
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
     );
 
 /**
@@ -263,6 +297,12 @@ export const measuredLoss = (tables: readonly TableDivergence[]): MeasuredLoss =
 /** What names a side table: `<table>_chdr_divergent_<run>`. */
 export const SIDE_TABLE_MARK = '_chdr_divergent_';
 
+/** What names the table of the rows of divergent parts that mix in held blocks: never put back by chdr. */
+export const MIXED_TABLE_MARK = '_chdr_mixed_';
+
 /** The side table that keeps a table's divergent rows on the old replica (a name per run). */
-export const sideTableName = (table: { database: string; table: string }, runId: string): string =>
-  `${table.database}.${table.table}${SIDE_TABLE_MARK}${runId.replace(/[^A-Za-z0-9]/g, '_')}`;
+export const sideTableName = (
+  table: { database: string; table: string },
+  runId: string,
+  mark: typeof SIDE_TABLE_MARK | typeof MIXED_TABLE_MARK = SIDE_TABLE_MARK,
+): string => `${table.database}.${table.table}${mark}${runId.replace(/[^A-Za-z0-9]/g, '_')}`;

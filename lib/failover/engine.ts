@@ -11,7 +11,7 @@ import {
 } from './constants.js';
 import { FAILOVER_ERROR_CODES } from './errors.js';
 import { expectedPrimaryRefusal, guardRefusal } from './guards.js';
-import { outputExcerpt } from './journal.js';
+import { stepOutput } from './journal.js';
 import { handOverLock, releaseLock, renewLock } from './lock.js';
 import { recordLiveRoles } from './live-roles.js';
 import { buildSteps, confirmationFor } from './operations.js';
@@ -247,7 +247,8 @@ const runStep = async (session: RunSession, step: FailoverStep): Promise<Journal
   const { ctx, record, journal } = session;
   session.lock = await renewLock(ctx.deps.store, session.lock, session.lockTtl);
   const startedAt = ctx.deps.clock.now();
-  const notes: string[] = [];
+  const transcript: string[] = [];
+  const findings: string[] = [];
   const entry = newEntry(step, STEP_STATES.started, new Date(startedAt).toISOString());
   record.steps.push(entry);
   // From the start of this step on, the new primary may take writes: forward only.
@@ -255,7 +256,7 @@ const runStep = async (session: RunSession, step: FailoverStep): Promise<Journal
   await journal.save();
   const timeoutMs = stepTimeoutMs(step, ctx);
   ctx.deadline = startedAt + timeoutMs;
-  ctx.note = (line) => notes.push(line);
+  ctx.note = (line) => transcript.push(line);
   ctx.undo = {};
   const checkpoints = undoCheckpoints(session, entry);
   ctx.checkpoint = checkpoints.save;
@@ -263,11 +264,11 @@ const runStep = async (session: RunSession, step: FailoverStep): Promise<Journal
   try {
     if (await alreadyDone(step, ctx)) {
       entry.state = STEP_STATES.skipped;
-      notes.push('already done');
+      findings.push('already done');
     } else {
       await step.precondition?.(ctx);
       const output = await runStepWithin(step, ctx, timeoutMs);
-      notes.push(...(output.notes ?? []));
+      findings.push(...(output.notes ?? []));
       Object.assign(record.facts, output.facts ?? {});
       entry.state = STEP_STATES.verified;
     }
@@ -279,7 +280,7 @@ const runStep = async (session: RunSession, step: FailoverStep): Promise<Journal
     await checkpoints.settled();
     entry.endedAt = new Date(ctx.deps.clock.now()).toISOString();
     entry.durationMs = ctx.deps.clock.now() - startedAt;
-    entry.output = outputExcerpt(notes);
+    entry.output = stepOutput(transcript, findings);
     if (ctx.undo.files?.length || ctx.undo.data) entry.undo = ctx.undo;
     await journal.save();
   }

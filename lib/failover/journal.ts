@@ -1,5 +1,11 @@
 import type { StateStore } from '../state/index.js';
-import { JOURNAL_TTL_SECONDS, MAX_OUTPUT_EXCERPT_CHARS, RUN_RESULTS, STATE_KEYS } from './constants.js';
+import {
+  JOURNAL_TTL_SECONDS,
+  MAX_FINDINGS_EXCERPT_CHARS,
+  MAX_OUTPUT_EXCERPT_CHARS,
+  RUN_RESULTS,
+  STATE_KEYS,
+} from './constants.js';
 import { FAILOVER_ERROR_CODES, FailoverError } from './errors.js';
 import type { OperationKind, RunRecord } from './types.js';
 
@@ -21,12 +27,16 @@ export const newRunId = (now: number): string =>
     .replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
 
 /** Keeps the start and the end of long output; journals stay small and readable. */
-export const outputExcerpt = (lines: readonly string[]): string => {
+export const outputExcerpt = (lines: readonly string[], maxChars = MAX_OUTPUT_EXCERPT_CHARS): string => {
   const text = lines.join('\n');
-  if (text.length <= MAX_OUTPUT_EXCERPT_CHARS) return text;
-  const half = Math.floor(MAX_OUTPUT_EXCERPT_CHARS / 2);
+  if (text.length <= maxChars) return text;
+  const half = Math.floor(maxChars / 2);
   return `${text.slice(0, half)}\n…[${text.length - 2 * half} chars cut]…\n${text.slice(-half)}`;
 };
+
+/** A step's output: its transcript cut to its budget, then its findings under a budget of their own. */
+export const stepOutput = (transcript: readonly string[], findings: readonly string[]): string =>
+  [outputExcerpt(transcript), outputExcerpt(findings, MAX_FINDINGS_EXCERPT_CHARS)].filter(Boolean).join('\n');
 
 /** The journal of one run, written through with conditional writes (one writer: the lock holder). */
 export class RunJournal {

@@ -63,11 +63,12 @@ const undoOne = async (
     entry.state = STEP_STATES.rollbackFailed;
     problem = `${step.id}: ${describeError(error)}`;
   }
-  entry.output = outputExcerpt([
+  entry.output = [
     entry.output,
-    `rollback (${ctx.deps.clock.now() - startedAt} ms):`,
-    ...notes,
-  ]);
+    outputExcerpt([`rollback (${ctx.deps.clock.now() - startedAt} ms):`, ...notes]),
+  ]
+    .filter(Boolean)
+    .join('\n');
   return problem;
 };
 

@@ -165,7 +165,8 @@ describe('recover keeps what only the old primary had (real servers)', () => {
     await sql('ch3', "INSERT INTO default.orders VALUES (100000, '2026-11-30 12:00:00', 1)");
 
     const { report, divergence } = await recoverReinserting();
-    expect(divergence.output).toMatch(
+    const ch1Line = divergence.output.split('\n').find((line) => line.includes('ch1 default.orders:'));
+    expect(ch1Line).toMatch(
       /ch1 default\.orders: 500 rows in 1 parts unknown to the new ensemble \(at 2026-11-30 00:00:00 \.\. 2026-11-30 00:08:19\), kept in default\.orders_chdr_divergent_/,
     );
     expect(report.record.facts['measuredLoss']).toMatchObject({ divergentRows: 500 });
@@ -184,46 +185,63 @@ describe('recover keeps what only the old primary had (real servers)', () => {
       ),
     ).toBe('1');
   });
-  it('takes a merge the old site made after the observer stopped, of parts the new primary holds, as no loss: nothing kept aside, nothing put back twice', async () => {
+  it('takes a merge the old site made after the observer stopped as held when the new primary has all its blocks, and keeps one mixing in a block it lacks aside, never put back', async () => {
     await freshCluster();
+    const october = (rows: string) =>
+      INSERT_500.replace('2026-11-30', '2026-10-31')
+        .replace('number,', 'number + 1000,')
+        .replace('LIMIT 500', rows);
     await sql('ch1', INSERT_500.replace('LIMIT 500', 'LIMIT 250'));
     await sql('ch1', INSERT_500.replace('LIMIT 500', 'LIMIT 250 OFFSET 250'));
+    await sql('ch1', october('LIMIT 250'));
     await waitFor(
-      'ch3 to have both parts',
-      async () => (await sql('ch3', 'SELECT count() FROM default.orders')) === '500',
+      'ch3 to have the three parts',
+      async () => (await sql('ch3', 'SELECT count() FROM default.orders')) === '750',
     );
-    // The standby's replica does not merge; the observer stops before the old site does.
+    // The standby's replica neither merges nor fetches; the observer stops before the old site's last insert.
     await sql('ch3', 'SYSTEM STOP MERGES default.orders');
+    await stopFetches(DIR, 'ch3');
     await stopNode(DIR, 'zk4');
-    // Not waiting for every replica to merge (ch3 never does).
-    const optimize = await fetch(`http://127.0.0.1:${ports['ch1']}/?replication_alter_partitions_sync=0`, {
-      method: 'POST',
-      body: 'OPTIMIZE TABLE default.orders FINAL',
-    });
-    expect(optimize.status, await optimize.text()).toBe(200);
-    const merged = "SELECT groupArray(name) FROM system.parts WHERE table = 'orders' AND active";
-    await waitFor('ch1 to merge', async () => (await sql('ch1', merged)) === "['202611_0_1_1']");
-    expect(await sql('ch3', merged)).toBe("['202611_0_0_0','202611_1_1_0']");
+    await sql('ch1', october('LIMIT 250 OFFSET 250'));
+    for (const partition of ['202611', '202610']) {
+      // Not waiting for every replica to merge (ch3 never does).
+      const optimize = await fetch(`http://127.0.0.1:${ports['ch1']}/?replication_alter_partitions_sync=0`, {
+        method: 'POST',
+        body: `OPTIMIZE TABLE default.orders PARTITION ${partition} FINAL`,
+      });
+      expect(optimize.status, await optimize.text()).toBe(200);
+    }
+    const active =
+      "SELECT groupArray(name) FROM (SELECT name FROM system.parts WHERE table = 'orders' AND active ORDER BY name)";
+    await waitFor(
+      'ch1 to merge',
+      async () => (await sql('ch1', active)) === "['202610_0_1_1','202611_0_1_1']",
+    );
+    expect(await sql('ch3', active)).toBe("['202610_0_0_0','202611_0_0_0','202611_1_1_0']");
     await stopSite(DIR, 'primary', { hard: true });
     await startNode(DIR, 'zk4');
     await failover();
 
     const { report, divergence } = await recoverReinserting();
+    const ch1Line = divergence.output.split('\n').find((line) => line.includes('ch1 default.orders:'));
+    expect(ch1Line).toMatch(
+      /ch1 default\.orders: 500 rows in 1 parts unknown to the new ensemble .*; of those, 500 rows in 202610_0_1_1 were merged by the old site from blocks the new primary holds and blocks it lacks, kept in default\.orders_chdr_mixed_\S+ and not put back by --reinsert-divergent/,
+    );
     expect(divergence.output).toMatch(
-      /ch1 default\.orders: 500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch1 .*: 202611_0_1_1/,
+      /500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch1 .*: 202611_0_1_1/,
     );
-    expect(divergence.output).not.toMatch(/unknown to the new ensemble/);
-    expect(report.record.facts['measuredLoss']).toMatchObject({ rows: 0, divergentRows: 0 });
-    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('500');
+    // The mixed part counts in full: an upper bound of what only the old site had.
+    expect(report.record.facts['measuredLoss']).toMatchObject({ rows: 500, divergentRows: 500 });
+    expect(await sql('ch3', 'SELECT count() FROM default.orders')).toBe('750');
     await waitFor(
-      'ch1 and ch2 to serve the 500 rows from the new ensemble',
+      'ch1 and ch2 to serve the 750 rows of the new ensemble',
       async () =>
-        (await sql('ch1', 'SELECT count() FROM default.orders')) === '500' &&
-        (await sql('ch2', 'SELECT count() FROM default.orders')) === '500',
+        (await sql('ch1', 'SELECT count() FROM default.orders')) === '750' &&
+        (await sql('ch2', 'SELECT count() FROM default.orders')) === '750',
     );
-    expect(
-      await sql('ch1', "SELECT count() FROM system.tables WHERE name LIKE 'orders_chdr_divergent_%'"),
-    ).toBe('0');
+    const kept = await sql('ch1', "SELECT name FROM system.tables WHERE name LIKE 'orders_chdr_%'");
+    expect(kept).toMatch(/^orders_chdr_mixed_\S+$/);
+    expect(await sql('ch1', `SELECT count() FROM default.${kept}`)).toBe('500');
   });
 
   it('rejoins a replica holding a part the new ensemble does not list under it (its copy registered after the observer stopped): detached by ClickHouse, fetched again', async () => {
@@ -252,7 +270,7 @@ describe('recover keeps what only the old primary had (real servers)', () => {
     expect(report.result, report.message).toBe('succeeded');
     const divergence = report.record.steps.find((s) => s.stepId === 'divergence-primary')!;
     expect(divergence.output).toMatch(
-      /ch2 default\.orders: .*, moved to detached\/ 500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch2 .*: 202611_0_0_0/,
+      /ch2 default\.orders: .*, moved to detached\/; 500 rows in 1 parts whose rows the new primary holds but the new ensemble does not list under ch2 .*: 202611_0_0_0/,
     );
     const rejoin = report.record.steps.find((s) => s.stepId === 'rejoin-primary')!;
     expect(rejoin.output).toMatch(/ch2: \S+flags\/force_restore_data written/);

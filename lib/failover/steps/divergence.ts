@@ -3,7 +3,8 @@
  * (no `<zookeeper>` section) and its parts are compared with the new primary's. Parts the new ensemble
  * never heard of would be thrown out (or stop the server) on rejoin: their rows are copied into a side
  * table and the parts moved to `detached/`, and `--reinsert-divergent` puts the rows back at the new
- * primary as a step of its own.
+ * primary as a step of its own. A part the old site merged from blocks the new primary holds and blocks
+ * it lacks is kept in a table of its own and never put back: its rows cannot be told apart by block.
  */
 
 import { qualifiedName, quoteIdentifier, quoteString } from '../../clickhouse/index.js';
@@ -16,6 +17,7 @@ import {
   hasDifference,
   knownPartsSql,
   measuredLoss,
+  MIXED_TABLE_MARK,
   parsePartRows,
   parseReplicatedTables,
   PARTS_SQL,
@@ -124,32 +126,28 @@ const rowCount = async (ctx: StepContext, replica: ReplicaEndpoint, table: strin
 };
 
 /**
- * Copies the divergent parts' rows into a plain MergeTree side table on the old replica, checked by count.
- * A side table left by an earlier attempt with another count is refused, never dropped.
+ * Copies the rows of `parts` into the plain MergeTree table `side` on the old replica, checked by count.
+ * A table left by an earlier attempt with another count is refused, never dropped.
  */
-const keepInSideTable = async (
+const copyParts = async (
   ctx: StepContext,
   replica: ReplicaEndpoint,
   t: TableDivergence,
-  kept: Set<string>,
+  parts: readonly { name: string; rows: number }[],
+  side: string,
 ) => {
-  const key = (part: { name: string }) => `${t.database}.${t.table}/${part.name}`;
-  const copy = t.divergent.filter((p) => !kept.has(key(p)));
-  t.keptElsewhere = t.divergent.filter((p) => kept.has(key(p))).map((p) => p.name);
-  if (copy.length === 0) return;
-  const expected = copy.reduce((n, p) => n + p.rows, 0);
-  const side = sideTableName(t, ctx.runId);
+  const expected = parts.reduce((n, p) => n + p.rows, 0);
   await execReplica(
     ctx,
     replica,
     `CREATE TABLE IF NOT EXISTS ${sideSql(side)} AS ${tableSql(t)} ENGINE = MergeTree ORDER BY tuple()`,
   );
   if ((await rowCount(ctx, replica, sideSql(side))) === 0) {
-    const parts = copy.map((p) => quoteString(p.name)).join(', ');
+    const names = parts.map((p) => quoteString(p.name)).join(', ');
     await execReplica(
       ctx,
       replica,
-      `INSERT INTO ${sideSql(side)} SELECT * FROM ${tableSql(t)} WHERE _part IN (${parts})`,
+      `INSERT INTO ${sideSql(side)} SELECT * FROM ${tableSql(t)} WHERE _part IN (${names})`,
     );
   }
   const after = await rowCount(ctx, replica, sideSql(side));
@@ -160,7 +158,31 @@ const keepInSideTable = async (
         'nothing was detached: compare them by hand, then drop the side table and run recover again',
     );
   }
-  t.sideTable = side;
+};
+
+/**
+ * Keeps the divergent parts' rows on the old replica: in the side table `--reinsert-divergent` puts back,
+ * or, for parts that mix in blocks the new primary holds, in a table of their own that it does not.
+ */
+const keepInSideTable = async (
+  ctx: StepContext,
+  replica: ReplicaEndpoint,
+  t: TableDivergence,
+  kept: Set<string>,
+) => {
+  const key = (part: { name: string }) => `${t.database}.${t.table}/${part.name}`;
+  const copy = t.divergent.filter((p) => !kept.has(key(p)));
+  t.keptElsewhere = t.divergent.filter((p) => kept.has(key(p))).map((p) => p.name);
+  const whole = copy.filter((p) => !p.mixesHeld);
+  const mixed = copy.filter((p) => p.mixesHeld);
+  if (whole.length > 0) {
+    t.sideTable = sideTableName(t, ctx.runId);
+    await copyParts(ctx, replica, t, whole, t.sideTable);
+  }
+  if (mixed.length > 0) {
+    t.mixedTable = sideTableName(t, ctx.runId, MIXED_TABLE_MARK);
+    await copyParts(ctx, replica, t, mixed, t.mixedTable);
+  }
   for (const p of copy) kept.add(key(p));
 };
 
@@ -296,7 +318,9 @@ export const keepDivergentStep = (follower: Site, primary: Site): FailoverStep =
       {
         target: replica.name,
         via: 'sql' as const,
-        text: 'CREATE TABLE <table>_chdr_divergent_<run> AS <table> ENGINE = MergeTree ORDER BY tuple(); INSERT INTO it SELECT * FROM <table> WHERE _part IN (<parts unknown to the new ensemble>)',
+        text:
+          'CREATE TABLE <table>_chdr_divergent_<run> AS <table> ENGINE = MergeTree ORDER BY tuple(); INSERT INTO it SELECT * FROM <table> WHERE _part IN (<parts unknown to the new ensemble>) ' +
+          '(<table>_chdr_mixed_<run> for parts merged from blocks the new primary holds and blocks it lacks)',
       },
       hostAction(replica.name, renderCommand(ctx, 'stopClickHouse', 'clickhouse', replica)),
       hostAction(

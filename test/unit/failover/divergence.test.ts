@@ -64,7 +64,7 @@ describe('divergence of the old primary', () => {
     expect(result.pending).toEqual([{ name: '202611_1_1_0', rows: 20 }]);
     expect(result.divergent).toEqual([{ name: '202611_2_2_0', rows: 7, path: '/data/orders/202611_2_2_0/' }]);
     expect(describeDivergence([result])).toEqual([
-      'ch1 default.orders: 7 rows in 1 parts unknown to the new ensemble 20 rows in 1 parts the new ensemble knows (fetched by the new primary on rejoin)',
+      'ch1 default.orders: 7 rows in 1 parts unknown to the new ensemble; 20 rows in 1 parts the new ensemble knows (fetched by the new primary on rejoin)',
     ]);
   });
 
@@ -143,6 +143,35 @@ describe('divergence of the old primary', () => {
       new Map([['ch1', '/var/lib/clickhouse/flags/force_restore_data']]),
     );
     expect(missingOne).toMatchObject({ divergentRows: 500, unlisted: [] });
+    expect(missingOne.divergent[0]?.mixesHeld).toBe(true);
+  });
+
+  it('marks a divergent part the old site merged from a block the new primary holds and one it lacks', () => {
+    // Block 0 was seen by the observer and fetched by the new primary; block 1 came after; ch1 merged both.
+    const old = [part('202611_0_1_1', 500), part('202611_2_2_0', 9)];
+    const fresh = [part('202611_0_0_0', 250), part('202612_0_0_0', 1)];
+
+    const result = compareTable('ch1', table, old, fresh, listing(['202611_0_0_0']));
+
+    expect(result.divergent).toEqual([
+      { name: '202611_0_1_1', rows: 500, path: '/data/orders/202611_0_1_1/', mixesHeld: true },
+      { name: '202611_2_2_0', rows: 9, path: '/data/orders/202611_2_2_0/' },
+    ]);
+    expect(
+      describeDivergence([
+        {
+          ...result,
+          sideTable: 'default.orders_chdr_divergent_r1',
+          mixedTable: 'default.orders_chdr_mixed_r1',
+        },
+      ]),
+    ).toEqual([
+      'ch1 default.orders: 509 rows in 2 parts unknown to the new ensemble, kept in default.orders_chdr_divergent_r1 ' +
+        'and moved to detached/; of those, 500 rows in 202611_0_1_1 were merged by the old site from blocks the new ' +
+        'primary holds and blocks it lacks, kept in default.orders_chdr_mixed_r1 and not put back by ' +
+        '--reinsert-divergent (a part does not tell which rows came from which block): compare them with the new ' +
+        'primary by hand',
+    ]);
   });
 
   it('counts a part both old replicas hold once in the measured loss', () => {
