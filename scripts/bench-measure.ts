@@ -1,5 +1,6 @@
 // Small measuring tools shared by the bench modules. Every command must succeed: a failing one fails the bench.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { BenchFigure, BenchGoal } from './bench-report.js';
 
@@ -18,6 +19,20 @@ export const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => 
   const started = performance.now();
   const value = await work();
   return [value, performance.now() - started];
+};
+
+let clockTicksPerSecond: number | undefined;
+
+/** CPU time (user + system) the processes have used so far, in ms, from /proc (Linux). */
+export const processesCpuMs = (pids: readonly number[]): number => {
+  clockTicksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / clockTicksPerSecond;
 };
 
 /** Runs a command to completion and returns its wall time; rejects (with its stderr) when it exits non-zero. */

@@ -8,7 +8,7 @@ import { runAgentCyclesForAllSites } from '../lib/agent/index.js';
 import { closeCachedConnections } from '../lib/clickhouse/index.js';
 import { loadTopology, type Topology } from '../lib/config/index.js';
 import { replicaConnector, type HealthReport } from '../lib/cycle/index.js';
-import { down, startFetches, stopFetches, up } from '../lib/localcluster/index.js';
+import { down, startFetches, status, stopFetches, up } from '../lib/localcluster/index.js';
 import { catalogMarkdown, lambdaCost } from '../lib/metrics/index.js';
 import { systemClock } from '../lib/probe/index.js';
 import { renderColumns } from '../lib/report/index.js';
@@ -116,7 +116,13 @@ const benchOnCluster = async (log: BenchLog): Promise<{ cpuMs: number; wallMs: n
     const topology = await loadTopology(state.topologyPath);
     await untilHealthy(() => Promise.all(topology.sites.map((site) => cycleOnce(topology, site.name))));
     await settle(topology);
-    const warm = await benchCycles(log, topology, SITE);
+    const nodes = (await status(DIR)).nodes;
+    const pidsOf = (kind: string) =>
+      nodes.flatMap((node) => (node.kind === kind && node.pid ? [node.pid] : []));
+    const warm = await benchCycles(log, topology, SITE, {
+      zookeeper: pidsOf('zookeeper'),
+      clickhouse: pidsOf('clickhouse'),
+    });
     // The standby's check is healthy only while the primary's heartbeat is fresh: write it before each run.
     await benchColdCheck(log, state.topologyPath, topology, SITE, async () => {
       await cycleOnce(topology, 'primary');
