@@ -8,7 +8,7 @@ import { runAgentCyclesForAllSites } from '../lib/agent/index.js';
 import { closeCachedConnections } from '../lib/clickhouse/index.js';
 import { loadTopology, type Topology } from '../lib/config/index.js';
 import { replicaConnector, type HealthReport } from '../lib/cycle/index.js';
-import { down, startFetches, status, stopFetches, up } from '../lib/localcluster/index.js';
+import { down, startFetches, status, stopFetches, up, type NodeKind } from '../lib/localcluster/index.js';
 import { catalogMarkdown, lambdaCost } from '../lib/metrics/index.js';
 import { systemClock } from '../lib/probe/index.js';
 import { renderColumns } from '../lib/report/index.js';
@@ -117,7 +117,7 @@ const benchOnCluster = async (log: BenchLog): Promise<{ cpuMs: number; wallMs: n
     await untilHealthy(() => Promise.all(topology.sites.map((site) => cycleOnce(topology, site.name))));
     await settle(topology);
     const nodes = (await status(DIR)).nodes;
-    const pidsOf = (kind: string) =>
+    const pidsOf = (kind: NodeKind) =>
       nodes.flatMap((node) => (node.kind === kind && node.pid ? [node.pid] : []));
     const warm = await benchCycles(log, topology, SITE, {
       zookeeper: pidsOf('zookeeper'),

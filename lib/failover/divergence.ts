@@ -212,6 +212,12 @@ export const compareTable = (
 export const hasDifference = (t: TableDivergence): boolean =>
   t.divergent.length + t.pending.length + t.unlisted.length > 0;
 
+/** Where the divergent rows were copied before their parts went to `detached/`. */
+const detachedNote = (t: TableDivergence): string => {
+  if (t.sideTable) return `, kept in ${t.sideTable} and moved to detached/`;
+  return t.mixedTable ? ', moved to detached/' : '';
+};
+
 /** The divergent parts merged from blocks the new primary holds and blocks it lacks: where they are, and why not put back. */
 const mixedNote = (t: TableDivergence): string => {
   const mixed = t.divergent.filter((p) => p.mixesHeld);
@@ -235,7 +241,7 @@ export const describeDivergence = (tables: readonly TableDivergence[]): string[]
           t.divergent.length > 0
             ? `${t.divergentRows} rows in ${t.divergent.length} parts unknown to the new ensemble` +
               `${t.timeRange ? ` (${t.timeRange.column} ${t.timeRange.from} .. ${t.timeRange.to})` : ''}` +
-              `${t.sideTable ? `, kept in ${t.sideTable} and moved to detached/` : t.mixedTable ? ', moved to detached/' : ''}` +
+              detachedNote(t) +
               `${t.keptElsewhere?.length ? ', kept from another replica of the site, moved to detached/' : ''}` +
               mixedNote(t)
             : '',

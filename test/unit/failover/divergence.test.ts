@@ -172,6 +172,10 @@ describe('divergence of the old primary', () => {
         '--reinsert-divergent (a part does not tell which rows came from which block): compare them with the new ' +
         'primary by hand',
     ]);
+    const onlyMixed = { ...result, divergent: result.divergent.slice(0, 1), divergentRows: 500 };
+    expect(describeDivergence([{ ...onlyMixed, mixedTable: 'default.orders_chdr_mixed_r1' }])[0]).toMatch(
+      /^ch1 default\.orders: 500 rows in 1 parts unknown to the new ensemble, moved to detached\/; of those, 500 rows in 202611_0_1_1 .*, kept in default\.orders_chdr_mixed_r1 and not put back/,
+    );
   });
 
   it('counts a part both old replicas hold once in the measured loss', () => {
